@@ -1,0 +1,75 @@
+//! Browser entry points for accounts. Each one: check the caller, parse,
+//! call one service function, map the error.
+
+use super::{Panel, User};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// The signed-in user, or `None`. Pages use it to pick their shell.
+#[server(prefix = "/api/fn")]
+pub async fn whoami() -> Result<Option<User>, AppError> {
+    use super::session;
+    session::respond(session::current_user().await)
+}
+
+/// Signs in to `panel` and sends the browser to that panel's home.
+#[server(prefix = "/api/fn")]
+pub async fn sign_in(panel: Panel, email: String, password: String) -> Result<(), AppError> {
+    use super::{service, session};
+    session::respond(
+        async {
+            let state = crate::state::app_state()?;
+            let address = session::client_address();
+            let (_user, token) =
+                service::sign_in(&state.store, panel, &email, &password, &address).await?;
+            session::set_response_header(
+                http::header::SET_COOKIE,
+                session::session_cookie(&token.0, state.settings.secure_cookies),
+            );
+            leptos_axum::redirect(panel.home());
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Ends the current session and returns to the panel's sign-in page.
+#[server(prefix = "/api/fn")]
+pub async fn sign_out(panel: Panel) -> Result<(), AppError> {
+    use super::{service, session};
+    session::respond(
+        async {
+            let state = crate::state::app_state()?;
+            if let Some(token) = session::current_token()? {
+                service::sign_out(&state.store, &token).await?;
+            }
+            session::set_response_header(
+                http::header::SET_COOKIE,
+                session::clear_session_cookie(state.settings.secure_cookies),
+            );
+            leptos_axum::redirect(panel.login_path());
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Creates a client account, signs it in and opens the portal.
+#[server(prefix = "/api/fn")]
+pub async fn register(name: String, email: String, password: String) -> Result<(), AppError> {
+    use super::{service, session};
+    session::respond(
+        async {
+            let state = crate::state::app_state()?;
+            let user = service::register_client(&state.store, &name, &email, &password).await?;
+            let token = service::start_session(&state.store, &user).await?;
+            session::set_response_header(
+                http::header::SET_COOKIE,
+                session::session_cookie(&token.0, state.settings.secure_cookies),
+            );
+            leptos_axum::redirect(Panel::Portal.home());
+            Ok(())
+        }
+        .await,
+    )
+}

@@ -1,0 +1,149 @@
+//! Who is calling a server function: the session cookie, role checks and
+//! the client's address. Server only.
+
+use super::{Role, User, service};
+use crate::{
+    error::{AppError, AppResult},
+    state::{AppState, app_state},
+};
+use http::{HeaderMap, HeaderValue, header};
+
+pub const COOKIE_NAME: &str = "flux_session";
+
+/// The session token in a `Cookie` header, if any.
+pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value.to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// `Set-Cookie` for a new session: HttpOnly (no script can read it),
+/// SameSite=Lax (not sent on cross-site POSTs), Secure when served over HTTPS.
+pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
+    let max_age = service::SESSION_TTL.whole_seconds();
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("flux_session=; Path=/"))
+}
+
+pub fn clear_session_cookie(secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("flux_session=; Path=/; Max-Age=0"))
+}
+
+/// The request's headers, from the server function's (or page's) context.
+fn request_parts() -> AppResult<http::request::Parts> {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .ok_or_else(|| AppError::internal("request parts missing from context"))
+}
+
+/// The session cookie's token in the current request.
+pub fn current_token() -> AppResult<Option<String>> {
+    Ok(token_from_headers(&request_parts()?.headers))
+}
+
+/// The signed-in user, if any.
+pub async fn current_user() -> AppResult<Option<User>> {
+    let state = app_state()?;
+    match current_token()? {
+        Some(token) => service::session_user(&state.store, &token).await,
+        None => Ok(None),
+    }
+}
+
+/// The signed-in user with `role`: anonymous callers get `unauthenticated`,
+/// the other role `forbidden`. Every server function starts here.
+pub async fn require(role: Role) -> AppResult<(AppState, User)> {
+    let state = app_state()?;
+    let user = current_user()
+        .await?
+        .ok_or_else(AppError::unauthenticated)?;
+    if user.role != role {
+        return Err(AppError::forbidden());
+    }
+    Ok((state, user))
+}
+
+/// The peer address of the current request (for login throttling). The
+/// server does not trust `X-Forwarded-For`: behind a proxy, every client
+/// shares the proxy's address and per-address throttling becomes global
+/// (documented in the README).
+pub fn client_address() -> String {
+    request_parts()
+        .ok()
+        .and_then(|parts| {
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip().to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Adds a header to the response of the current server function or page.
+pub fn set_response_header(name: header::HeaderName, value: HeaderValue) {
+    if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        options.append_header(name, value);
+    }
+}
+
+/// Gives a failed server function call its HTTP status (4xx for the
+/// caller's mistakes, 500 for ours). Only for calls to `/api/fn/...`: a
+/// page rendering a resource keeps its own status.
+pub fn respond<T>(result: AppResult<T>) -> AppResult<T> {
+    if let Err(err) = &result {
+        let is_fn_call = request_parts()
+            .map(|p| p.uri.path().starts_with(crate::SERVER_FN_PREFIX))
+            .unwrap_or(false);
+        if is_fn_call {
+            if let (Some(options), Ok(status)) = (
+                leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+                http::StatusCode::from_u16(err.code.http_status()),
+            ) {
+                options.set_status(status);
+            }
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_session_cookie_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; flux_session=abc; b=2"),
+        );
+        assert_eq!(token_from_headers(&headers).as_deref(), Some("abc"));
+        headers.insert(header::COOKIE, HeaderValue::from_static("flux_session="));
+        assert_eq!(token_from_headers(&headers), None);
+    }
+
+    #[test]
+    fn cookie_flags() {
+        let c = session_cookie("t", true);
+        let c = c.to_str().unwrap();
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Secure"));
+        assert!(
+            !session_cookie("t", false)
+                .to_str()
+                .unwrap()
+                .contains("Secure")
+        );
+    }
+}

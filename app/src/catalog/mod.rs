@@ -1,0 +1,272 @@
+//! The operator's catalogue: products with retail prices per term and, kept
+//! apart, the provisioning settings that only operators ever see.
+
+pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use crate::{
+    error::{AppError, AppResult},
+    ids::ProductId,
+    money::{Money, TermPrices},
+    timestamp::Timestamp,
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductKind {
+    Vps,
+    GameServer,
+    SharedHosting,
+    BareMetal,
+}
+
+impl ProductKind {
+    pub const ALL: [ProductKind; 4] = [
+        Self::Vps,
+        Self::GameServer,
+        Self::SharedHosting,
+        Self::BareMetal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Vps => "vps",
+            Self::GameServer => "game_server",
+            Self::SharedHosting => "shared_hosting",
+            Self::BareMetal => "bare_metal",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Vps => "VPS",
+            Self::GameServer => "Game server",
+            Self::SharedHosting => "Shared hosting",
+            Self::BareMetal => "Bare metal",
+        }
+    }
+
+    pub fn parse(raw: &str) -> AppResult<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == raw.trim())
+            .ok_or_else(|| {
+                AppError::validation(
+                    "kind",
+                    "Choose a kind: vps, game_server, shared_hosting or bare_metal.",
+                )
+            })
+    }
+}
+
+impl TryFrom<String> for ProductKind {
+    type Error = String;
+    fn try_from(raw: String) -> Result<Self, String> {
+        Self::parse(&raw).map_err(|e| e.message)
+    }
+}
+
+/// A product as operators and resellers may see it: no provisioning data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    pub id: ProductId,
+    pub name: String,
+    pub slug: String,
+    pub kind: ProductKind,
+    pub description: String,
+    pub is_active: bool,
+    pub retail: TermPrices,
+    pub retail_setup_fee: Money,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// How a product is provisioned: a module name and its settings (server
+/// addresses, tokens, passwords). Operator-only: only the operator's product
+/// functions return it, and it lives in its own table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provisioning {
+    pub module: String,
+    pub settings: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A URL-safe product handle: `vps-small`, `minecraft-4gb`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Slug(String);
+
+impl Slug {
+    pub fn parse(raw: &str) -> AppResult<Self> {
+        let slug = raw.trim();
+        let ok = (2..=64).contains(&slug.len())
+            && slug
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !slug.starts_with('-')
+            && !slug.ends_with('-')
+            && !slug.contains("--");
+        if !ok {
+            return Err(AppError::validation(
+                "slug",
+                "Use 2 to 64 lower-case letters, digits and single hyphens, e.g. vps-small.",
+            ));
+        }
+        Ok(Slug(slug.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A validated product definition, ready to store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProductDraft {
+    pub name: String,
+    pub slug: Slug,
+    pub kind: ProductKind,
+    pub description: String,
+    pub is_active: bool,
+    pub retail: TermPrices,
+    pub retail_setup_fee: Money,
+}
+
+/// What a form or an API call sends to create or edit a product; amounts as
+/// decimal strings, empty meaning "not sold on this term".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductForm {
+    pub name: String,
+    pub slug: String,
+    pub kind: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default = "yes")]
+    pub is_active: bool,
+    #[serde(default)]
+    pub retail_monthly: Option<String>,
+    #[serde(default)]
+    pub retail_quarterly: Option<String>,
+    #[serde(default)]
+    pub retail_semi_annual: Option<String>,
+    #[serde(default)]
+    pub retail_annual: Option<String>,
+    #[serde(default)]
+    pub retail_hourly: Option<String>,
+    #[serde(default)]
+    pub retail_setup_fee: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Parses an optional amount field: absent or blank is `None`.
+pub fn optional_amount(field: &str, raw: Option<&str>) -> AppResult<Option<Money>> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => Money::parse(text)
+            .map(Some)
+            .map_err(|e| AppError::validation(field, format!("{} {e}.", field_label(field)))),
+    }
+}
+
+/// "retail_monthly" -> "Retail monthly", for messages.
+pub fn field_label(field: &str) -> String {
+    let spaced = field.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+impl TryFrom<ProductForm> for ProductDraft {
+    type Error = AppError;
+
+    fn try_from(form: ProductForm) -> AppResult<Self> {
+        let name = form.name.trim();
+        if name.is_empty() || name.chars().count() > 120 {
+            return Err(AppError::validation(
+                "name",
+                "Enter a product name of 1 to 120 characters.",
+            ));
+        }
+        let retail = TermPrices {
+            monthly: optional_amount("retail_monthly", form.retail_monthly.as_deref())?,
+            quarterly: optional_amount("retail_quarterly", form.retail_quarterly.as_deref())?,
+            semi_annual: optional_amount("retail_semi_annual", form.retail_semi_annual.as_deref())?,
+            annual: optional_amount("retail_annual", form.retail_annual.as_deref())?,
+            hourly: optional_amount("retail_hourly", form.retail_hourly.as_deref())?,
+        };
+        Ok(ProductDraft {
+            name: name.to_owned(),
+            slug: Slug::parse(&form.slug)?,
+            kind: ProductKind::parse(&form.kind)?,
+            description: form.description.trim().to_owned(),
+            is_active: form.is_active,
+            retail,
+            retail_setup_fee: optional_amount(
+                "retail_setup_fee",
+                form.retail_setup_fee.as_deref(),
+            )?
+            .unwrap_or(Money::ZERO),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> ProductForm {
+        ProductForm {
+            name: "VPS Small".into(),
+            slug: "vps-small".into(),
+            kind: "vps".into(),
+            is_active: true,
+            retail_monthly: Some("9.99".into()),
+            retail_hourly: Some("0.0150".into()),
+            retail_quarterly: Some(" ".into()),
+            ..ProductForm::default()
+        }
+    }
+
+    #[test]
+    fn a_valid_form_becomes_a_draft() {
+        let d = ProductDraft::try_from(form()).unwrap();
+        assert_eq!(d.retail.monthly.unwrap().to_string(), "9.99");
+        assert_eq!(d.retail.quarterly, None);
+        assert_eq!(d.retail.hourly.unwrap().to_string(), "0.015");
+        assert_eq!(d.retail_setup_fee, Money::ZERO);
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let mut f = form();
+        f.retail_monthly = Some("-1".into());
+        assert_eq!(
+            ProductDraft::try_from(f).unwrap_err().field.as_deref(),
+            Some("retail_monthly")
+        );
+        let mut f = form();
+        f.slug = "Not A Slug".into();
+        assert_eq!(
+            ProductDraft::try_from(f).unwrap_err().field.as_deref(),
+            Some("slug")
+        );
+        let mut f = form();
+        f.kind = "toaster".into();
+        assert_eq!(
+            ProductDraft::try_from(f).unwrap_err().field.as_deref(),
+            Some("kind")
+        );
+        let mut f = form();
+        f.retail_setup_fee = Some("1.00001".into());
+        let err = ProductDraft::try_from(f).unwrap_err();
+        assert_eq!(
+            err.message,
+            "Retail setup fee has more than 4 decimal places."
+        );
+    }
+}

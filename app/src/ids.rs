@@ -1,0 +1,164 @@
+//! Typed, prefixed ids: `rsl_01jd...`, `prd_01jd...`.
+//!
+//! The part after the prefix is a ULID (lower case), so ids sort by creation
+//! time and cursor pagination is "everything after this id". Each entity has
+//! its own type: an `OrderId` cannot be passed where a `ServiceId` is
+//! expected, and a `prd_` id sent where an order id belongs is refused with a
+//! clear message instead of a silent miss.
+
+use serde::{Deserialize, Serialize};
+
+const ULID_LEN: usize = 26;
+
+/// Why a string is not an id of the expected kind.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("expected an id like `{prefix}_01jd...`")]
+pub struct IdError {
+    pub prefix: &'static str,
+}
+
+fn valid_body(body: &str) -> bool {
+    body.len() == ULID_LEN
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b.is_ascii_lowercase() && !b"ilou".contains(&b)))
+}
+
+macro_rules! prefixed_id {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        #[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(transparent))]
+        pub struct $name(String);
+
+        impl $name {
+            pub const PREFIX: &'static str = $prefix;
+
+            pub fn parse(raw: &str) -> Result<Self, IdError> {
+                let lower = raw.trim().to_ascii_lowercase();
+                match lower.strip_prefix(concat!($prefix, "_")) {
+                    Some(body) if valid_body(body) => Ok(Self(lower)),
+                    _ => Err(IdError { prefix: $prefix }),
+                }
+            }
+
+            /// A fresh id; only the server mints ids.
+            #[cfg(feature = "ssr")]
+            pub fn generate() -> Self {
+                Self(format!(
+                    concat!($prefix, "_{}"),
+                    ulid::Ulid::new().to_string().to_ascii_lowercase()
+                ))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = IdError;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                Self::parse(&s)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+    };
+}
+
+prefixed_id!(
+    /// A user account: operator or client.
+    UserId,
+    "usr"
+);
+prefixed_id!(
+    /// A reseller profile (one per client that applied).
+    ResellerId,
+    "rsl"
+);
+prefixed_id!(ProductId, "prd");
+prefixed_id!(OrderId, "ord");
+prefixed_id!(ServiceId, "svc");
+prefixed_id!(
+    /// An end customer of a reseller.
+    CustomerId,
+    "cus"
+);
+prefixed_id!(
+    /// A webhook event.
+    EventId,
+    "evt"
+);
+prefixed_id!(
+    /// One webhook delivery (an event to one endpoint).
+    DeliveryId,
+    "dlv"
+);
+prefixed_id!(
+    /// An operator admin API token.
+    AdminTokenId,
+    "atk"
+);
+prefixed_id!(
+    /// A partner API key.
+    ApiKeyId,
+    "key"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_accepts_its_own_prefix_only() {
+        let body = "01jd8x2m3n4p5q6r7s8t9v0w1x";
+        assert!(ProductId::parse(&format!("prd_{body}")).is_ok());
+        assert_eq!(
+            ProductId::parse(&format!("ord_{body}")),
+            Err(IdError { prefix: "prd" })
+        );
+        assert!(ProductId::parse("prd_short").is_err());
+        assert!(ProductId::parse("prd_01jd8x2m3n4p5q6r7s8t9v0w1!").is_err());
+    }
+
+    #[test]
+    fn parse_normalises_case() {
+        let id = OrderId::parse("ORD_01JD8X2M3N4P5Q6R7S8T9V0W1X").unwrap();
+        assert_eq!(id.as_str(), "ord_01jd8x2m3n4p5q6r7s8t9v0w1x");
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn generated_ids_parse_back() {
+        let a = ServiceId::generate();
+        assert_eq!(ServiceId::parse(a.as_str()).unwrap(), a);
+        assert_ne!(a, ServiceId::generate());
+    }
+
+    #[test]
+    fn serde_refuses_foreign_prefixes() {
+        let ok: Result<CustomerId, _> = serde_json::from_str("\"cus_01jd8x2m3n4p5q6r7s8t9v0w1x\"");
+        assert!(ok.is_ok());
+        let bad: Result<CustomerId, _> = serde_json::from_str("\"svc_01jd8x2m3n4p5q6r7s8t9v0w1x\"");
+        assert!(bad.is_err());
+    }
+}

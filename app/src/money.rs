@@ -1,0 +1,429 @@
+//! Exact money and billing terms.
+//!
+//! Amounts are `rust_decimal` values with at most four decimal places (hourly
+//! prices need them), never negative, and travel as decimal strings
+//! (`"12.50"`), never as JSON numbers that a client might read into a float.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::{fmt, str::FromStr};
+
+/// Largest scale an amount may carry.
+pub const MAX_SCALE: u32 = 4;
+
+/// A non-negative amount with at most four decimal places.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Money(Decimal);
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("is not a decimal number")]
+    NotANumber,
+    #[error("cannot be negative")]
+    Negative,
+    #[error("has more than 4 decimal places")]
+    TooPrecise,
+    #[error("is too large")]
+    TooLarge,
+}
+
+impl Money {
+    pub const ZERO: Money = Money(Decimal::ZERO);
+    /// Upper bound that keeps every amount inside NUMERIC(18,4) and SQLite's
+    /// integer ten-thousandths.
+    const MAX: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+
+    pub fn new(value: Decimal) -> Result<Self, MoneyError> {
+        if value.is_sign_negative() && !value.is_zero() {
+            return Err(MoneyError::Negative);
+        }
+        if value.normalize().scale() > MAX_SCALE {
+            return Err(MoneyError::TooPrecise);
+        }
+        if value >= Self::MAX {
+            return Err(MoneyError::TooLarge);
+        }
+        Ok(Money(value.normalize()))
+    }
+
+    /// Parses user input such as `"12.5"`, `" 0.0125 "`; refuses `"1e3"`,
+    /// `"-1"`, `"1.23456"` and anything else that is not a plain decimal.
+    pub fn parse(raw: &str) -> Result<Self, MoneyError> {
+        let raw = raw.trim();
+        let plain = !raw.is_empty()
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+            && raw.chars().filter(|&c| c == '.').count() <= 1;
+        if !plain {
+            return Err(MoneyError::NotANumber);
+        }
+        let value = Decimal::from_str(raw).map_err(|_| MoneyError::NotANumber)?;
+        Self::new(value)
+    }
+
+    pub fn amount(self) -> Decimal {
+        self.0
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0.is_zero()
+    }
+
+    /// `self × quantity`, exact.
+    pub fn times(self, quantity: u32) -> Money {
+        Money(self.0 * Decimal::from(quantity))
+    }
+
+    /// Applies `percent_off` and rounds half away from zero to `scale`
+    /// places (2 for terms, 4 for hourly prices).
+    pub fn discounted(self, percent_off: Decimal, scale: u32) -> Money {
+        let factor = (Decimal::ONE_HUNDRED - percent_off) / Decimal::ONE_HUNDRED;
+        let value = (self.0 * factor)
+            .round_dp_with_strategy(scale, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        Money(value.normalize())
+    }
+
+    /// The amount in ten-thousandths: how SQLite stores it (exact integer
+    /// arithmetic, sortable, summable).
+    pub fn to_ten_thousandths(self) -> i64 {
+        let scaled = self.0 * Decimal::from(10_000);
+        // In range and integral by construction (MAX, MAX_SCALE).
+        i64::try_from(scaled.trunc()).unwrap_or(i64::MAX)
+    }
+
+    pub fn from_ten_thousandths(units: i64) -> Money {
+        Money(Decimal::new(units, MAX_SCALE).normalize())
+    }
+}
+
+impl std::ops::Add for Money {
+    type Output = Money;
+    fn add(self, rhs: Money) -> Money {
+        Money(self.0 + rhs.0)
+    }
+}
+
+impl std::iter::Sum for Money {
+    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
+        iter.fold(Money::ZERO, |a, b| a + b)
+    }
+}
+
+/// Always at least two decimals: `12.50`, `0.0125`, `3.00`.
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut value = self.0.normalize();
+        if value.scale() < 2 {
+            value.rescale(2);
+        }
+        write!(f, "{value}")
+    }
+}
+
+impl FromStr for Money {
+    type Err = MoneyError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Money::parse(s)
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        Money::parse(&raw).map_err(|e| serde::de::Error::custom(format!("amount {e}")))
+    }
+}
+
+/// A percentage between 0 and 100 with at most two decimals (discount rates).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Percent(Decimal);
+
+impl Percent {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let value = Decimal::from_str(raw.trim()).map_err(|_| "is not a number".to_owned())?;
+        Self::new(value)
+    }
+
+    pub fn new(value: Decimal) -> Result<Self, String> {
+        if value < Decimal::ZERO || value > Decimal::ONE_HUNDRED {
+            return Err("must be between 0 and 100".to_owned());
+        }
+        if value.normalize().scale() > 2 {
+            return Err("has more than 2 decimal places".to_owned());
+        }
+        Ok(Percent(value.normalize()))
+    }
+
+    pub fn value(self) -> Decimal {
+        self.0
+    }
+}
+
+impl fmt::Display for Percent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.normalize())
+    }
+}
+
+impl Serialize for Percent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Percent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Accept "12.5" and 12.5: rates are not money, and scripts send both.
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Text(String),
+            Number(serde_json::Number),
+        }
+        let raw = match Raw::deserialize(d)? {
+            Raw::Text(s) => s,
+            Raw::Number(n) => n.to_string(),
+        };
+        Percent::parse(&raw).map_err(|e| serde::de::Error::custom(format!("rate {e}")))
+    }
+}
+
+/// The five billing terms a product can be sold on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BillingTerm {
+    Monthly,
+    Quarterly,
+    SemiAnnual,
+    Annual,
+    Hourly,
+}
+
+impl BillingTerm {
+    pub const ALL: [BillingTerm; 5] = [
+        Self::Monthly,
+        Self::Quarterly,
+        Self::SemiAnnual,
+        Self::Annual,
+        Self::Hourly,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Monthly => "monthly",
+            Self::Quarterly => "quarterly",
+            Self::SemiAnnual => "semi_annual",
+            Self::Annual => "annual",
+            Self::Hourly => "hourly",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Monthly => "Monthly",
+            Self::Quarterly => "Quarterly",
+            Self::SemiAnnual => "Semi-annual",
+            Self::Annual => "Annual",
+            Self::Hourly => "Hourly",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == raw.trim())
+    }
+
+    /// Decimal places a price on this term is rounded to when derived.
+    pub fn derived_scale(self) -> u32 {
+        match self {
+            Self::Hourly => 4,
+            _ => 2,
+        }
+    }
+
+    /// Length of one term in whole months (hourly terms have none).
+    pub fn months(self) -> Option<u8> {
+        match self {
+            Self::Monthly => Some(1),
+            Self::Quarterly => Some(3),
+            Self::SemiAnnual => Some(6),
+            Self::Annual => Some(12),
+            Self::Hourly => None,
+        }
+    }
+}
+
+impl fmt::Display for BillingTerm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Prices for every term; `None` means "not sold on this term".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TermPrices {
+    pub monthly: Option<Money>,
+    pub quarterly: Option<Money>,
+    pub semi_annual: Option<Money>,
+    pub annual: Option<Money>,
+    pub hourly: Option<Money>,
+}
+
+impl TermPrices {
+    pub fn get(&self, term: BillingTerm) -> Option<Money> {
+        match term {
+            BillingTerm::Monthly => self.monthly,
+            BillingTerm::Quarterly => self.quarterly,
+            BillingTerm::SemiAnnual => self.semi_annual,
+            BillingTerm::Annual => self.annual,
+            BillingTerm::Hourly => self.hourly,
+        }
+    }
+
+    pub fn set(&mut self, term: BillingTerm, price: Option<Money>) {
+        match term {
+            BillingTerm::Monthly => self.monthly = price,
+            BillingTerm::Quarterly => self.quarterly = price,
+            BillingTerm::SemiAnnual => self.semi_annual = price,
+            BillingTerm::Annual => self.annual = price,
+            BillingTerm::Hourly => self.hourly = price,
+        }
+    }
+
+    /// The priced terms, in catalogue order.
+    pub fn priced(&self) -> impl Iterator<Item = (BillingTerm, Money)> + '_ {
+        BillingTerm::ALL
+            .into_iter()
+            .filter_map(|t| self.get(t).map(|p| (t, p)))
+    }
+}
+
+/// The installation's currency: three upper-case ISO 4217 letters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Currency(String);
+
+impl Currency {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let code = raw.trim();
+        if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
+            Ok(Currency(code.to_owned()))
+        } else {
+            Err(format!("`{raw}` is not an ISO 4217 code such as EUR"))
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        &self.0
+    }
+
+    /// `12.50 EUR`: every amount shown to a person carries its currency.
+    pub fn format(&self, amount: Money) -> String {
+        format!("{amount} {}", self.0)
+    }
+}
+
+impl Default for Currency {
+    fn default() -> Self {
+        Currency("EUR".to_owned())
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(s: &str) -> Money {
+        Money::parse(s).unwrap()
+    }
+
+    #[test]
+    fn parses_plain_decimals_only() {
+        assert_eq!(m("12.5").to_string(), "12.50");
+        assert_eq!(m(" 0.0125 ").to_string(), "0.0125");
+        assert_eq!(m("3").to_string(), "3.00");
+        assert_eq!(m("-0").to_string(), "0.00");
+        assert_eq!(Money::parse("-1"), Err(MoneyError::Negative));
+        assert_eq!(Money::parse("1.23456"), Err(MoneyError::TooPrecise));
+        assert_eq!(Money::parse("1e3"), Err(MoneyError::NotANumber));
+        assert_eq!(Money::parse(""), Err(MoneyError::NotANumber));
+        assert_eq!(Money::parse("1.2.3"), Err(MoneyError::NotANumber));
+        assert_eq!(Money::parse("1000000000"), Err(MoneyError::TooLarge));
+    }
+
+    #[test]
+    fn trailing_zeros_beyond_four_places_are_fine() {
+        assert_eq!(m("1.230000").to_string(), "1.23");
+    }
+
+    #[test]
+    fn serializes_as_string() {
+        assert_eq!(serde_json::to_string(&m("59.97")).unwrap(), "\"59.97\"");
+        let back: Money = serde_json::from_str("\"19.99\"").unwrap();
+        assert_eq!(back, m("19.99"));
+        assert!(serde_json::from_str::<Money>("19.99").is_err());
+    }
+
+    #[test]
+    fn ten_thousandths_round_trip() {
+        for s in ["0", "0.0001", "12.5", "999999999.9999"] {
+            let v = m(s);
+            assert_eq!(Money::from_ten_thousandths(v.to_ten_thousandths()), v);
+        }
+    }
+
+    #[test]
+    fn discount_rounds_half_away_from_zero() {
+        let ten = Decimal::from(10);
+        // 19.99 * 0.9 = 17.991 -> 17.99
+        assert_eq!(m("19.99").discounted(ten, 2), m("17.99"));
+        // 0.0125 * 0.85 = 0.010625 -> 0.0106 (4 places)
+        assert_eq!(m("0.0125").discounted(Decimal::from(15), 4), m("0.0106"));
+        // 0.05 * 0.5 = 0.025 -> 0.03
+        assert_eq!(m("0.05").discounted(Decimal::from(50), 2), m("0.03"));
+        assert_eq!(m("10").discounted(Decimal::ONE_HUNDRED, 2), Money::ZERO);
+    }
+
+    #[test]
+    fn exact_sums() {
+        let total: Money = [m("0.1"), m("0.2")].into_iter().sum();
+        assert_eq!(total, m("0.3"));
+        assert_eq!(m("19.99").times(3), m("59.97"));
+    }
+
+    #[test]
+    fn percent_bounds() {
+        assert!(Percent::parse("0").is_ok());
+        assert!(Percent::parse("100").is_ok());
+        assert!(Percent::parse("12.5").is_ok());
+        assert!(Percent::parse("100.01").is_err());
+        assert!(Percent::parse("-1").is_err());
+        assert!(Percent::parse("1.234").is_err());
+    }
+
+    #[test]
+    fn terms_round_trip() {
+        for t in BillingTerm::ALL {
+            assert_eq!(BillingTerm::parse(t.as_str()), Some(t));
+        }
+        assert_eq!(BillingTerm::parse("weekly"), None);
+    }
+
+    #[test]
+    fn currency_codes() {
+        assert!(Currency::parse("EUR").is_ok());
+        assert!(Currency::parse("eur").is_err());
+        assert_eq!(Currency::default().format(m("12.5")), "12.50 EUR");
+    }
+}

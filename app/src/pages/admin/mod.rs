@@ -1,0 +1,39 @@
+//! The operator's admin panel (`/admin`).
+
+pub mod api_logs;
+pub mod audit_log;
+pub mod products;
+pub mod resellers;
+pub mod webhooks;
+
+pub use api_logs::ApiLogsPage;
+pub use audit_log::AuditLogPage;
+pub use products::ProductsPage;
+pub use resellers::ResellersPage;
+pub use webhooks::WebhooksPage;
+
+use crate::{
+    accounts::Panel,
+    components::{NavItem, PanelGuard},
+};
+use leptos::prelude::*;
+use leptos_router::components::Outlet;
+
+/// Link text is exactly each page's name.
+pub const NAV: &[NavItem] = &[
+    ("/admin/resellers", "Resellers"),
+    ("/admin/products", "Products"),
+    ("/admin/api-logs", "API logs"),
+    ("/admin/webhooks", "Webhooks"),
+    ("/admin/audit-log", "Audit log"),
+];
+
+/// Frame and guard of every `/admin/...` page.
+#[component]
+pub fn AdminLayout() -> impl IntoView {
+    view! {
+        <PanelGuard panel=Panel::Admin nav=NAV>
+            <Outlet/>
+        </PanelGuard>
+    }
+}

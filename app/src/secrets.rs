@@ -1,0 +1,144 @@
+//! Random secrets, their hashes and constant-time comparison (server only).
+//!
+//! Session tokens, admin tokens and API keys are 32 random bytes. The
+//! database keeps only a SHA-256 of each (and, for tokens a person pastes,
+//! a short prefix to find the row), so a copy of the database does not hand
+//! out working credentials. A SHA-256 is enough here, unlike for passwords:
+//! the input is 256 random bits, not something a person chose.
+
+use argon2::{
+    Argon2,
+    password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::{accounts::Password, error::AppError};
+
+/// `N` random bytes from the thread's CSPRNG (ChaCha, seeded by the OS).
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes
+}
+
+/// 32 random bytes, base64url without padding (43 characters).
+pub fn random_token() -> String {
+    URL_SAFE_NO_PAD.encode(random_bytes::<32>())
+}
+
+pub fn sha256_hex(input: &str) -> String {
+    hex::encode(Sha256::digest(input.as_bytes()))
+}
+
+/// Equality that takes the same time wherever the inputs first differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
+}
+
+/// A freshly minted bearer credential: shown once, then only its prefix and
+/// hash remain.
+pub struct IssuedSecret {
+    /// The whole credential, e.g. `flux_admin_Zk3...`: hand it out once.
+    pub secret: String,
+    /// The look-up and display part, e.g. `flux_admin_Zk3q9Xb2`.
+    pub prefix: String,
+    pub hash: String,
+}
+
+/// Characters of the random part kept in the prefix (48 bits: collisions
+/// are refused by a unique index and simply retried).
+const PREFIX_RANDOM_CHARS: usize = 8;
+
+/// Mints `<kind><43 random chars>`; `kind` is a fixed tag such as
+/// `flux_admin_`, so leaked credentials are recognisable by secret scanners.
+pub fn issue(kind: &str) -> IssuedSecret {
+    let secret = format!("{kind}{}", random_token());
+    IssuedSecret {
+        prefix: secret[..kind.len() + PREFIX_RANDOM_CHARS].to_owned(),
+        hash: sha256_hex(&secret),
+        secret,
+    }
+}
+
+/// The prefix of a presented credential, if it has the expected shape.
+pub fn prefix_of<'a>(kind: &str, presented: &'a str) -> Option<&'a str> {
+    let rest = presented.strip_prefix(kind)?;
+    let well_formed = rest.len() == 43
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    well_formed.then(|| &presented[..kind.len() + PREFIX_RANDOM_CHARS])
+}
+
+/// Checks a presented credential against a stored hash in constant time.
+pub fn matches_hash(presented: &str, stored_hash: &str) -> bool {
+    constant_time_eq(sha256_hex(presented).as_bytes(), stored_hash.as_bytes())
+}
+
+/// Argon2id with the crate's defaults (19 MiB, 2 passes), run off the async
+/// threads: it takes tens of milliseconds by design.
+pub async fn hash_password(password: &Password) -> Result<String, AppError> {
+    let password = password.expose().to_owned();
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|hash| hash.to_string())
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(AppError::internal)
+}
+
+/// Verifies against a PHC string; a malformed stored hash verifies nothing.
+pub async fn verify_password(stored: String, candidate: &Password) -> Result<bool, AppError> {
+    let candidate = candidate.expose().to_owned();
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&stored)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(candidate.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .map_err(AppError::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issued_secrets_have_prefix_and_hash() {
+        let a = issue("flux_admin_");
+        assert!(a.secret.starts_with("flux_admin_"));
+        assert_eq!(a.secret.len(), "flux_admin_".len() + 43);
+        assert_eq!(prefix_of("flux_admin_", &a.secret), Some(a.prefix.as_str()));
+        assert!(matches_hash(&a.secret, &a.hash));
+        assert!(!matches_hash(&format!("{}x", a.secret), &a.hash));
+        assert_ne!(a.secret, issue("flux_admin_").secret);
+    }
+
+    #[test]
+    fn malformed_credentials_have_no_prefix() {
+        assert_eq!(prefix_of("flux_admin_", "flux_admin_short"), None);
+        assert_eq!(prefix_of("flux_admin_", "other"), None);
+        let bad = format!("flux_admin_{}", "!".repeat(43));
+        assert_eq!(prefix_of("flux_admin_", &bad), None);
+    }
+
+    #[tokio::test]
+    async fn argon2id_round_trip() {
+        let pw = Password::parse_new("correct horse battery").unwrap();
+        let hash = hash_password(&pw).await.unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password(hash.clone(), &pw).await.unwrap());
+        let wrong = Password::candidate("wrong horse battery").unwrap();
+        assert!(!verify_password(hash, &wrong).await.unwrap());
+        assert!(!verify_password("garbage".into(), &pw).await.unwrap());
+    }
+}

@@ -1,0 +1,209 @@
+//! Products and their (operator-only) provisioning settings.
+
+use super::{OptionalExt, Store, StoreError, StoreResult, audit::insert_audit, with_pool, with_tx};
+use crate::{
+    catalog::{Product, ProductDraft, ProductKind, Provisioning},
+    ids::ProductId,
+    money::{Money, TermPrices},
+    store::NewAuditEntry,
+    timestamp::Timestamp,
+};
+use sqlx::types::Json;
+
+/// A `products` row. Provisioning is not a column here: it cannot leak
+/// through this type.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ProductRow {
+    id: ProductId,
+    name: String,
+    slug: String,
+    #[sqlx(try_from = "String")]
+    kind: ProductKind,
+    description: String,
+    is_active: bool,
+    retail_monthly: Option<Money>,
+    retail_quarterly: Option<Money>,
+    retail_semi_annual: Option<Money>,
+    retail_annual: Option<Money>,
+    retail_hourly: Option<Money>,
+    retail_setup_fee: Money,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl From<ProductRow> for Product {
+    fn from(r: ProductRow) -> Self {
+        Product {
+            id: r.id,
+            name: r.name,
+            slug: r.slug,
+            kind: r.kind,
+            description: r.description,
+            is_active: r.is_active,
+            retail: TermPrices {
+                monthly: r.retail_monthly,
+                quarterly: r.retail_quarterly,
+                semi_annual: r.retail_semi_annual,
+                annual: r.retail_annual,
+                hourly: r.retail_hourly,
+            },
+            retail_setup_fee: r.retail_setup_fee,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+pub(crate) const PRODUCT_COLUMNS: &str = "id, name, slug, kind, description, is_active, \
+     retail_monthly, retail_quarterly, retail_semi_annual, retail_annual, retail_hourly, \
+     retail_setup_fee, created_at, updated_at";
+
+impl Store {
+    /// Inserts a product, its provisioning settings and the audit entry in
+    /// one transaction. A taken slug is `Conflict`.
+    pub async fn insert_product(
+        &self,
+        id: &ProductId,
+        draft: &ProductDraft,
+        provisioning: Option<&Provisioning>,
+        audit: &NewAuditEntry<'_>,
+    ) -> StoreResult<()> {
+        let now = audit.at;
+        with_tx!(self, tx => {
+            sqlx::query(
+                "INSERT INTO products (id, name, slug, kind, description, is_active,
+                    retail_monthly, retail_quarterly, retail_semi_annual, retail_annual, retail_hourly,
+                    retail_setup_fee, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+            )
+            .bind(id)
+            .bind(&draft.name)
+            .bind(draft.slug.as_str())
+            .bind(draft.kind.as_str())
+            .bind(&draft.description)
+            .bind(draft.is_active)
+            .bind(draft.retail.monthly)
+            .bind(draft.retail.quarterly)
+            .bind(draft.retail.semi_annual)
+            .bind(draft.retail.annual)
+            .bind(draft.retail.hourly)
+            .bind(draft.retail_setup_fee)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_write)?;
+            if let Some(p) = provisioning {
+                sqlx::query(
+                    "INSERT INTO product_provisioning (product_id, module, settings, updated_at)
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(id)
+                .bind(&p.module)
+                .bind(Json(&p.settings))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            insert_audit(audit).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Replaces a product's definition; `provisioning` of `None` keeps the
+    /// stored settings (they are write-only: forms never echo them back).
+    pub async fn update_product(
+        &self,
+        id: &ProductId,
+        draft: &ProductDraft,
+        provisioning: Option<&Provisioning>,
+        audit: &NewAuditEntry<'_>,
+    ) -> StoreResult<()> {
+        let now = audit.at;
+        with_tx!(self, tx => {
+            let updated = sqlx::query(
+                "UPDATE products SET name = $2, slug = $3, kind = $4, description = $5, is_active = $6,
+                    retail_monthly = $7, retail_quarterly = $8, retail_semi_annual = $9,
+                    retail_annual = $10, retail_hourly = $11, retail_setup_fee = $12, updated_at = $13
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(&draft.name)
+            .bind(draft.slug.as_str())
+            .bind(draft.kind.as_str())
+            .bind(&draft.description)
+            .bind(draft.is_active)
+            .bind(draft.retail.monthly)
+            .bind(draft.retail.quarterly)
+            .bind(draft.retail.semi_annual)
+            .bind(draft.retail.annual)
+            .bind(draft.retail.hourly)
+            .bind(draft.retail_setup_fee)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_write)?
+            .rows_affected();
+            if updated == 0 {
+                return Err(StoreError::NotFound);
+            }
+            if let Some(p) = provisioning {
+                sqlx::query(
+                    "INSERT INTO product_provisioning (product_id, module, settings, updated_at)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (product_id) DO UPDATE
+                     SET module = excluded.module, settings = excluded.settings, updated_at = excluded.updated_at",
+                )
+                .bind(id)
+                .bind(&p.module)
+                .bind(Json(&p.settings))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            insert_audit(audit).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn product(&self, id: &ProductId) -> StoreResult<Product> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {PRODUCT_COLUMNS} FROM products WHERE id = $1"
+        ));
+        let row: Option<ProductRow> = with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(id).fetch_optional(pool).await?
+        });
+        row.map(Product::from).found()
+    }
+
+    /// All products, newest last.
+    pub async fn list_products(&self) -> StoreResult<Vec<Product>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {PRODUCT_COLUMNS} FROM products ORDER BY name, id"
+        ));
+        let rows: Vec<ProductRow> = with_pool!(self, pool => {
+            sqlx::query_as(sql).fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(Product::from).collect())
+    }
+
+    /// Operator-only: the provisioning settings of one product.
+    pub async fn product_provisioning(&self, id: &ProductId) -> StoreResult<Option<Provisioning>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            module: String,
+            settings: Json<serde_json::Map<String, serde_json::Value>>,
+        }
+        let row: Option<Row> = with_pool!(self, pool => {
+            sqlx::query_as("SELECT module, settings FROM product_provisioning WHERE product_id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(|r| Provisioning {
+            module: r.module,
+            settings: r.settings.0,
+        }))
+    }
+}

@@ -1,0 +1,251 @@
+//! Storage: every SQL statement of the product lives under this module.
+//!
+//! One [`Store`] type is the interface the services call. Underneath it holds
+//! either a SQLite or a PostgreSQL pool. The SQL is written once, in the
+//! portable subset both databases share (`$1` placeholders, `RETURNING`,
+//! `ON CONFLICT`, timestamps passed in from Rust), and each method runs it on
+//! whichever pool is present through [`with_pool!`] / [`with_tx!`]. What
+//! differs between the two databases is named in one place:
+//! [`types`] (how money and time are stored) and [`Dialect`] (locking,
+//! transaction start), plus one migrations folder per database.
+//!
+//! Each domain has its own file of queries (`accounts.rs`, `resellers.rs`...),
+//! each an `impl Store` block.
+
+mod accounts;
+mod audit;
+mod catalog;
+
+pub mod types;
+
+use sqlx::{
+    PgPool, SqlitePool,
+    postgres::PgPoolOptions,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+use std::{str::FromStr, time::Duration};
+
+pub use accounts::{AdminTokenRecord, LoginFailures};
+pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
+
+/// Errors the storage layer reports. `NotFound` and `Conflict` are expected
+/// outcomes the services turn into domain errors; `Database` is a fault.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("row not found")]
+    NotFound,
+    /// A unique constraint refused the write (names the constraint).
+    #[error("unique constraint violated: {0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL (use sqlite:// or postgres://)")]
+    UnsupportedUrl,
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl StoreError {
+    /// Turns unique violations into `Conflict`, keeping the constraint name
+    /// for the service to decide what it means (never shown to users).
+    pub(crate) fn from_write(err: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &err {
+            if db.is_unique_violation() {
+                let name = db
+                    .constraint()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| db.message().to_owned());
+                return StoreError::Conflict(name);
+            }
+        }
+        StoreError::Database(err)
+    }
+}
+
+/// Which database a store talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The few SQL fragments that differ between the two databases.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Dialect {
+    /// Appended to a SELECT that must lock the rows it reads until commit.
+    /// SQLite has no row locks: its write transactions start with
+    /// `BEGIN IMMEDIATE`, which already serialises writers.
+    pub for_update: &'static str,
+}
+
+pub(crate) const SQLITE: Dialect = Dialect { for_update: "" };
+pub(crate) const POSTGRES: Dialect = Dialect {
+    for_update: " FOR UPDATE",
+};
+
+#[derive(Clone, Debug)]
+pub(crate) enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The storage interface: cheap to clone (pools are shared).
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) db: Db,
+}
+
+/// Runs a block with `$pool` bound to the store's pool (and optionally `$d`
+/// to its [`Dialect`]). The block is compiled once per database, so it must
+/// only use what both support.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.db {
+            $crate::store::Db::Sqlite($pool) => $body,
+            $crate::store::Db::Postgres($pool) => $body,
+        }
+    };
+    ($store:expr, $pool:ident, $d:ident => $body:expr) => {
+        match &$store.db {
+            $crate::store::Db::Sqlite($pool) => {
+                let $d = $crate::store::SQLITE;
+                $body
+            }
+            $crate::store::Db::Postgres($pool) => {
+                let $d = $crate::store::POSTGRES;
+                $body
+            }
+        }
+    };
+}
+
+/// Like [`with_pool!`], inside a write transaction bound to `$tx`. The block
+/// must commit; dropping the transaction rolls it back (early `?` returns).
+/// SQLite starts it with `BEGIN IMMEDIATE` so two writers queue on the lock
+/// instead of failing when a read transaction tries to upgrade.
+macro_rules! with_tx {
+    ($store:expr, $tx:ident => $body:expr) => {
+        $crate::store::with_tx!($store, $tx, _dialect => $body)
+    };
+    ($store:expr, $tx:ident, $d:ident => $body:expr) => {
+        match &$store.db {
+            $crate::store::Db::Sqlite(pool) => {
+                #[allow(unused_variables)]
+                let $d = $crate::store::SQLITE;
+                #[allow(unused_mut)]
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                $body
+            }
+            $crate::store::Db::Postgres(pool) => {
+                #[allow(unused_variables)]
+                let $d = $crate::store::POSTGRES;
+                #[allow(unused_mut)]
+                let mut $tx = pool.begin().await?;
+                $body
+            }
+        }
+    };
+}
+
+pub(crate) use {with_pool, with_tx};
+
+impl Store {
+    /// Connects to `url`: `sqlite://...` or `postgres://...`.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let db = if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .journal_mode(SqliteJournalMode::Wal)
+                // NORMAL is durable in WAL mode except for the last commits
+                // before a power cut; FULL halves write throughput.
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await?;
+            Db::Sqlite(pool)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(32)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Db::Postgres(pool)
+        } else {
+            return Err(StoreError::UnsupportedUrl);
+        };
+        Ok(Store { db })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.db {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies the migrations of this database's folder. Versions applied by
+    /// other components sharing the table (a job queue) are tolerated.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite(pool) => {
+                let mut migrator = sqlx::migrate!("../migrations/sqlite");
+                migrator.set_ignore_missing(true);
+                migrator.run(pool).await?
+            }
+            Db::Postgres(pool) => {
+                let mut migrator = sqlx::migrate!("../migrations/postgres");
+                migrator.set_ignore_missing(true);
+                migrator.run(pool).await?
+            }
+        }
+        Ok(())
+    }
+
+    /// Answers when the database does (for `/healthz`).
+    pub async fn ping(&self) -> StoreResult<()> {
+        with_pool!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+
+    /// The PostgreSQL pool, for components that need one (the job queue).
+    pub fn postgres_pool(&self) -> Option<&PgPool> {
+        match &self.db {
+            Db::Postgres(pool) => Some(pool),
+            Db::Sqlite(_) => None,
+        }
+    }
+}
+
+/// Maps "no row" to `StoreError::NotFound` on fetches that expect one.
+pub(crate) trait OptionalExt<T> {
+    fn found(self) -> StoreResult<T>;
+}
+
+impl<T> OptionalExt<T> for Option<T> {
+    fn found(self) -> StoreResult<T> {
+        self.ok_or(StoreError::NotFound)
+    }
+}
+
+/// Store errors a service did not turn into something more specific: a
+/// missing row is "not found", anything else is an internal fault (logged
+/// with the location of the `?`, never shown).
+impl From<StoreError> for crate::error::AppError {
+    #[track_caller]
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound => crate::error::AppError::not_found("record"),
+            other => crate::error::AppError::internal(other),
+        }
+    }
+}

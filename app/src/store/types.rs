@@ -1,0 +1,156 @@
+//! How domain values are stored, per database. This is where the two
+//! databases differ in representation, and the only place:
+//!
+//! | value       | SQLite                          | PostgreSQL      |
+//! |-------------|---------------------------------|-----------------|
+//! | `Money`     | INTEGER, ten-thousandths        | NUMERIC(18,4)   |
+//! | `Percent`   | INTEGER, hundredths             | NUMERIC(5,2)    |
+//! | `Timestamp` | INTEGER, microseconds since 1970 | TIMESTAMPTZ    |
+//!
+//! SQLite has no exact decimal type (its NUMERIC affinity rounds through
+//! floating point), so money is a scaled integer there: exact, and `SUM`
+//! stays exact. Timestamps as integers sort and compare correctly, which
+//! SQLite's text dates with variable fractional seconds do not.
+
+use crate::{
+    money::{Money, Percent},
+    timestamp::Timestamp,
+};
+use rust_decimal::Decimal;
+use sqlx::{
+    Decode, Encode, Postgres, Sqlite, Type,
+    encode::IsNull,
+    error::BoxDynError,
+    postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef},
+    sqlite::{SqliteArgumentsBuffer, SqliteTypeInfo, SqliteValueRef},
+};
+use time::OffsetDateTime;
+
+// ---- Money -----------------------------------------------------------------
+
+impl Type<Sqlite> for Money {
+    fn type_info() -> SqliteTypeInfo {
+        <i64 as Type<Sqlite>>::type_info()
+    }
+    fn compatible(ty: &SqliteTypeInfo) -> bool {
+        <i64 as Type<Sqlite>>::compatible(ty)
+    }
+}
+
+impl Encode<'_, Sqlite> for Money {
+    fn encode_by_ref(&self, buf: &mut SqliteArgumentsBuffer) -> Result<IsNull, BoxDynError> {
+        <i64 as Encode<Sqlite>>::encode(self.to_ten_thousandths(), buf)
+    }
+}
+
+impl<'r> Decode<'r, Sqlite> for Money {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        let units = <i64 as Decode<Sqlite>>::decode(value)?;
+        Ok(Money::from_ten_thousandths(units))
+    }
+}
+
+impl Type<Postgres> for Money {
+    fn type_info() -> PgTypeInfo {
+        <Decimal as Type<Postgres>>::type_info()
+    }
+}
+
+impl Encode<'_, Postgres> for Money {
+    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        <Decimal as Encode<Postgres>>::encode(self.amount(), buf)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for Money {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        let amount = <Decimal as Decode<Postgres>>::decode(value)?;
+        Ok(Money::new(amount)?)
+    }
+}
+
+// ---- Percent ---------------------------------------------------------------
+
+impl Type<Sqlite> for Percent {
+    fn type_info() -> SqliteTypeInfo {
+        <i64 as Type<Sqlite>>::type_info()
+    }
+    fn compatible(ty: &SqliteTypeInfo) -> bool {
+        <i64 as Type<Sqlite>>::compatible(ty)
+    }
+}
+
+impl Encode<'_, Sqlite> for Percent {
+    fn encode_by_ref(&self, buf: &mut SqliteArgumentsBuffer) -> Result<IsNull, BoxDynError> {
+        let hundredths = i64::try_from((self.value() * Decimal::ONE_HUNDRED).trunc())?;
+        <i64 as Encode<Sqlite>>::encode(hundredths, buf)
+    }
+}
+
+impl<'r> Decode<'r, Sqlite> for Percent {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        let hundredths = <i64 as Decode<Sqlite>>::decode(value)?;
+        Ok(Percent::new(Decimal::new(hundredths, 2))?)
+    }
+}
+
+impl Type<Postgres> for Percent {
+    fn type_info() -> PgTypeInfo {
+        <Decimal as Type<Postgres>>::type_info()
+    }
+}
+
+impl Encode<'_, Postgres> for Percent {
+    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        <Decimal as Encode<Postgres>>::encode(self.value(), buf)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for Percent {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(Percent::new(<Decimal as Decode<Postgres>>::decode(value)?)?)
+    }
+}
+
+// ---- Timestamp -------------------------------------------------------------
+
+impl Type<Sqlite> for Timestamp {
+    fn type_info() -> SqliteTypeInfo {
+        <i64 as Type<Sqlite>>::type_info()
+    }
+    fn compatible(ty: &SqliteTypeInfo) -> bool {
+        <i64 as Type<Sqlite>>::compatible(ty)
+    }
+}
+
+impl Encode<'_, Sqlite> for Timestamp {
+    fn encode_by_ref(&self, buf: &mut SqliteArgumentsBuffer) -> Result<IsNull, BoxDynError> {
+        <i64 as Encode<Sqlite>>::encode(self.unix_micros(), buf)
+    }
+}
+
+impl<'r> Decode<'r, Sqlite> for Timestamp {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        let micros = <i64 as Decode<Sqlite>>::decode(value)?;
+        Timestamp::from_unix_micros(micros).ok_or_else(|| "timestamp out of range".into())
+    }
+}
+
+impl Type<Postgres> for Timestamp {
+    fn type_info() -> PgTypeInfo {
+        <OffsetDateTime as Type<Postgres>>::type_info()
+    }
+}
+
+impl Encode<'_, Postgres> for Timestamp {
+    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        <OffsetDateTime as Encode<Postgres>>::encode(self.datetime(), buf)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for Timestamp {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        let at = <OffsetDateTime as Decode<Postgres>>::decode(value)?;
+        Ok(Timestamp::from_datetime(at))
+    }
+}

@@ -1,0 +1,43 @@
+import { expect, Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Fixtures {
+  operatorEmail: string;
+  operatorPassword: string;
+  adminToken: string;
+}
+
+/** Written by start-server.sh before the server starts. */
+export function fixtures(): Fixtures {
+  return JSON.parse(readFileSync(join(__dirname, '..', '.tmp', 'fixtures.json'), 'utf8'));
+}
+
+/** Opens a page and waits until the wasm has hydrated it. */
+export async function open(page: Page, path: string) {
+  await page.goto(path);
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+/** A unique suffix, so tests sharing one database do not collide. */
+export function unique(): string {
+  return `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
+
+export async function signInOperator(page: Page) {
+  const f = fixtures();
+  await open(page, '/admin/login');
+  await page.getByLabel('Email').fill(f.operatorEmail);
+  await page.getByLabel('Password').fill(f.operatorPassword);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Resellers' })).toBeVisible();
+}
+
+export async function registerClient(page: Page, email: string, password = 'client-password-123') {
+  await open(page, '/portal/register');
+  await page.getByLabel('Name').fill('E2E Client');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Register' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+}

@@ -1,0 +1,243 @@
+//! Command line and configuration: flags with environment fall-backs, parsed
+//! and validated once (DESIGN.md "Running it"; the README has the table).
+
+use anyhow::{Context, bail};
+use app::money::Currency;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://fluxbilling.db?mode=rwc";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fluxbilling",
+    version,
+    about = "FluxBilling reseller program: web server, partner API, admin API and webhook workers.",
+    long_about = None
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Database to use: a `sqlite://` file (created if missing) or a `postgres://` URL.
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+
+    /// Log format: `pretty` for people, `json` for log collectors.
+    #[arg(long, global = true, env = "FLUX_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (admin panel, portal, partner and admin APIs) and
+    /// the webhook workers in one process. Applies migrations first.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage operator accounts.
+    Operator {
+        #[command(subcommand)]
+        command: OperatorCommand,
+    },
+    /// Manage admin API tokens.
+    AdminToken {
+        #[command(subcommand)]
+        command: AdminTokenCommand,
+    },
+    /// Seed realistic demo data (an operator, products, clients) and print how to sign in.
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OperatorCommand {
+    /// Create an operator. The password is asked for on a terminal, or read
+    /// from the first line of standard input when it is not a terminal.
+    Create {
+        /// The operator's email address (their sign-in name).
+        #[arg(long)]
+        email: String,
+        /// Display name (defaults to the part of the email before `@`).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminTokenCommand {
+    /// Create a token for the admin API. Prints it once, alone on the last
+    /// line of standard output; only its hash is stored.
+    Create {
+        /// What the token is for (shown in the audit log), e.g. `ci`.
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke a token by its prefix (`flux_admin_XXXXXXXX`).
+    Revoke {
+        #[arg(long)]
+        prefix: String,
+    },
+    /// List tokens (prefixes only).
+    List,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (`127.0.0.1:0` picks a free port and prints it).
+    #[arg(long, env = "FLUX_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Public base URL people use to reach the server; `https://...` marks
+    /// session cookies Secure. Defaults to `http://<addr>`.
+    #[arg(long, env = "FLUX_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Length of the partner API rate-limit window, in seconds.
+    #[arg(long, env = "FLUX_RATE_LIMIT_WINDOW_SECS", default_value_t = 60)]
+    pub rate_limit_window_secs: u64,
+
+    /// Webhook retry delays in seconds, comma-separated (jitter is added).
+    #[arg(
+        long,
+        env = "FLUX_WEBHOOK_RETRY_SCHEDULE",
+        default_value = "5,300,1800,7200,18000,36000,36000"
+    )]
+    pub webhook_retry_schedule: String,
+
+    /// Allow webhook URLs that resolve to loopback, private or link-local
+    /// addresses (tests and local development only).
+    #[arg(long, env = "FLUX_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub webhook_allow_private: bool,
+
+    /// The installation's currency (ISO 4217); every amount is in it.
+    #[arg(long, env = "FLUX_CURRENCY", default_value = "EUR")]
+    pub currency: String,
+
+    /// Where the compiled site (wasm, js, css) is: cargo-leptos's output.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+}
+
+/// Validated settings for `serve`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub addr: SocketAddr,
+    pub public_url: String,
+    pub rate_limit_window: Duration,
+    pub webhook_retry_schedule: Vec<Duration>,
+    pub webhook_allow_private: bool,
+    pub currency: Currency,
+    pub site_root: PathBuf,
+}
+
+impl Config {
+    pub fn from_args(global: &GlobalArgs, serve: &ServeArgs) -> anyhow::Result<Self> {
+        if serve.rate_limit_window_secs == 0 {
+            bail!("FLUX_RATE_LIMIT_WINDOW_SECS must be at least 1");
+        }
+        let currency = Currency::parse(&serve.currency).map_err(anyhow::Error::msg)?;
+        let public_url = serve
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", serve.addr))
+            .trim_end_matches('/')
+            .to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            bail!("FLUX_PUBLIC_URL must start with http:// or https://");
+        }
+        Ok(Config {
+            database_url: global.database_url.clone(),
+            addr: serve.addr,
+            public_url,
+            rate_limit_window: Duration::from_secs(serve.rate_limit_window_secs),
+            webhook_retry_schedule: parse_schedule(&serve.webhook_retry_schedule)?,
+            webhook_allow_private: serve.webhook_allow_private,
+            currency,
+            site_root: serve.site_root.clone(),
+        })
+    }
+
+    /// Settings for tests and tools: defaults, the given database, port 0.
+    pub fn for_database(database_url: &str) -> Self {
+        let cli = Cli::parse_from(["fluxbilling", "serve", "--addr", "127.0.0.1:0"]);
+        let Command::Serve(serve) = cli.command else {
+            unreachable!("parsed a serve command")
+        };
+        let global = GlobalArgs {
+            database_url: database_url.to_owned(),
+            log_format: LogFormat::Pretty,
+        };
+        Config::from_args(&global, &serve).expect("default configuration is valid")
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    pub fn app_settings(&self) -> app::state::Settings {
+        app::state::Settings {
+            currency: self.currency.clone(),
+            secure_cookies: self.secure_cookies(),
+            public_url: self.public_url.clone(),
+        }
+    }
+}
+
+/// `"5,300,1800"` -> delays; refuses empty lists and non-numbers.
+pub fn parse_schedule(raw: &str) -> anyhow::Result<Vec<Duration>> {
+    let delays = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<u64>().map(Duration::from_secs).with_context(|| {
+                format!("FLUX_WEBHOOK_RETRY_SCHEDULE: `{s}` is not a number of seconds")
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if delays.is_empty() {
+        bail!("FLUX_WEBHOOK_RETRY_SCHEDULE needs at least one delay");
+    }
+    Ok(delays)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults_match_the_design() {
+        let config = Config::for_database(DEFAULT_DATABASE_URL);
+        assert_eq!(config.rate_limit_window, Duration::from_secs(60));
+        assert_eq!(config.webhook_retry_schedule.len(), 7);
+        assert_eq!(config.webhook_retry_schedule[0], Duration::from_secs(5));
+        assert!(!config.webhook_allow_private);
+        assert_eq!(config.currency.code(), "EUR");
+        assert!(!config.secure_cookies());
+    }
+
+    #[test]
+    fn schedules() {
+        assert_eq!(parse_schedule("1, 2,3").unwrap().len(), 3);
+        assert!(parse_schedule("").is_err());
+        assert!(parse_schedule("1,x").is_err());
+    }
+}

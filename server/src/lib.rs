@@ -1,0 +1,11 @@
+//! The `fluxbilling` server: configuration, start-up, HTTP surface and the
+//! command-line tasks. `main.rs` only dispatches.
+
+pub mod commands;
+pub mod config;
+pub mod csrf;
+pub mod demo;
+pub mod http;
+pub mod problem;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,187 @@
+//! The `fluxbilling` binary's one-shot commands, run as a user would.
+
+use crate::helpers::{PASSWORD, TestDb, browser, spawn_app_with};
+use app::accounts::{server_fns::SignIn, service as accounts};
+use app::store::Store;
+use std::{
+    io::Write,
+    process::{Command, Stdio},
+};
+
+fn fluxbilling(db: &TestDb, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fluxbilling"))
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn operator_create_reads_the_password_from_stdin() {
+    let db = TestDb::new().await;
+    let (ok, stdout, stderr) = fluxbilling(
+        &db,
+        &["operator", "create", "--email", "Root@Example.com"],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("operator root@example.com created"),
+        "{stdout}"
+    );
+
+    // The new operator can sign in through the web.
+    let url = db.url.clone();
+    let app = spawn_app_with(|c| c.database_url = url).await;
+    let client = browser();
+    let response = app
+        .call::<SignIn>(
+            &client,
+            &[
+                ("panel", "admin"),
+                ("email", "root@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["location"], "/admin");
+}
+
+#[tokio::test]
+async fn operator_create_refuses_a_weak_password_and_creates_nothing() {
+    let db = TestDb::new().await;
+    let (ok, _, stderr) = fluxbilling(
+        &db,
+        &["operator", "create", "--email", "a@example.com"],
+        Some("short\n"),
+    );
+    assert!(!ok);
+    assert!(stderr.contains("at least 10 characters"), "{stderr}");
+    let store = Store::connect(&db.url).await.unwrap();
+    assert!(
+        store
+            .user_by_email("a@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store.close().await;
+}
+
+#[tokio::test]
+async fn admin_token_create_prints_the_token_alone_on_the_last_line() {
+    let db = TestDb::new().await;
+    let (ok, stdout, stderr) = fluxbilling(&db, &["admin-token", "create", "--name", "ci"], None);
+    assert!(ok, "{stderr}");
+    let token = stdout.lines().last().unwrap().trim().to_owned();
+    assert!(token.starts_with("flux_admin_"), "{stdout}");
+
+    let store = Store::connect(&db.url).await.unwrap();
+    let record = accounts::authenticate_admin_token(&store, &token)
+        .await
+        .unwrap();
+    assert_eq!(record.name, "ci");
+    assert_ne!(record.token_hash, token, "only a hash is stored");
+    let tampered = format!("{}x", &token[..token.len() - 1]);
+    assert!(
+        accounts::authenticate_admin_token(&store, &tampered)
+            .await
+            .is_err()
+    );
+
+    let (ok, _, stderr) = fluxbilling(
+        &db,
+        &["admin-token", "revoke", "--prefix", &record.prefix],
+        None,
+    );
+    assert!(ok, "{stderr}");
+    assert!(
+        accounts::authenticate_admin_token(&store, &token)
+            .await
+            .is_err()
+    );
+    store.close().await;
+}
+
+#[tokio::test]
+async fn demo_seeds_accounts_and_products_and_can_run_again() {
+    let db = TestDb::new().await;
+    let (ok, first, stderr) = fluxbilling(&db, &["demo"], None);
+    assert!(ok, "{stderr}");
+    assert!(first.contains("operator@fluxbilling.example"), "{first}");
+    let (ok, second, stderr) = fluxbilling(&db, &["demo"], None);
+    assert!(ok, "{stderr}");
+    assert_ne!(first, second, "passwords are fresh on every run");
+
+    let store = Store::connect(&db.url).await.unwrap();
+    assert_eq!(store.list_products().await.unwrap().len(), 5);
+    // The printed operator password works.
+    let line = second
+        .lines()
+        .find(|l| l.contains("operator@fluxbilling.example"))
+        .unwrap();
+    let password = line.rsplit("password: ").next().unwrap().trim().to_owned();
+    let signed_in = accounts::sign_in(
+        &store,
+        app::accounts::Panel::Admin,
+        "operator@fluxbilling.example",
+        &password,
+        "127.0.0.1",
+    )
+    .await;
+    assert!(signed_in.is_ok());
+    store.close().await;
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["operator", "create", "--help"],
+        vec!["admin-token", "create", "--help"],
+        vec!["demo", "--help"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_fluxbilling"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage:"),
+            "{args:?}"
+        );
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_fluxbilling"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for env in [
+        "DATABASE_URL",
+        "FLUX_ADDR",
+        "FLUX_RATE_LIMIT_WINDOW_SECS",
+        "FLUX_WEBHOOK_RETRY_SCHEDULE",
+        "FLUX_WEBHOOK_ALLOW_PRIVATE",
+        "FLUX_LOG_FORMAT",
+    ] {
+        assert!(help.contains(env), "serve --help lacks {env}");
+    }
+}

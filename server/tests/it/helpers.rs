@@ -1,0 +1,232 @@
+//! Test harness: a fresh database per test, the real application on port 0,
+//! and clients that talk to it only over HTTP.
+//!
+//! `FLUX_TEST_DATABASE=postgres` runs the suite on PostgreSQL (a new
+//! database per test, dropped afterwards); anything else runs it on a fresh
+//! SQLite file. `.ci/run` runs the suite once per database.
+
+use app::{
+    accounts::{User, service as accounts},
+    store::Store,
+};
+use leptos::server_fn::ServerFn;
+use server::{config::Config, startup::Application};
+use sqlx::Connection;
+use std::{path::PathBuf, sync::Once};
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn backend() -> Backend {
+    match std::env::var("FLUX_TEST_DATABASE").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        _ => Backend::Sqlite,
+    }
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("FLUX_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A database that exists for one test.
+pub struct TestDb {
+    pub url: String,
+    sqlite_file: Option<PathBuf>,
+    postgres_name: Option<String>,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        let unique = ulid::Ulid::new().to_string().to_lowercase();
+        match backend() {
+            Backend::Sqlite => {
+                let file = std::env::temp_dir().join(format!("fluxbilling-test-{unique}.db"));
+                TestDb {
+                    url: format!("sqlite://{}?mode=rwc", file.display()),
+                    sqlite_file: Some(file),
+                    postgres_name: None,
+                }
+            }
+            Backend::Postgres => {
+                // The run id groups a run's databases so CI can sweep any a
+                // crashed test left behind.
+                let run = std::env::var("FLUX_TEST_RUN_ID").unwrap_or_else(|_| "local".to_owned());
+                let name = format!("flux_t_{run}_{unique}");
+                let admin = postgres_admin_url();
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .expect("PostgreSQL reachable at FLUX_TEST_POSTGRES_URL");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(b, _)| b)
+                    .unwrap_or(&admin)
+                    .to_owned();
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    sqlite_file: None,
+                    postgres_name: Some(name),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(file) = self.sqlite_file.take() {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+            }
+        }
+        if let Some(name) = self.postgres_name.take() {
+            // Drop runs outside async context: use a private runtime on a
+            // thread of its own.
+            let admin = postgres_admin_url();
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                runtime.block_on(async {
+                    let mut conn = sqlx::PgConnection::connect(&admin).await.ok()?;
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                    )))
+                    .execute(&mut conn)
+                    .await
+                    .ok()
+                })
+            })
+            .join();
+        }
+    }
+}
+
+static TRACING: Once = Once::new();
+
+/// The application, running on port 0 over its own database.
+pub struct TestApp {
+    pub address: String,
+    pub store: Store,
+    shutdown: Option<oneshot::Sender<()>>,
+    // Declared last: dropped after the server was told to stop.
+    pub db: TestDb,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Spawns the app after `configure` adjusted the default test configuration.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    TRACING.call_once(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            server::telemetry::init(server::config::LogFormat::Pretty);
+        }
+    });
+    let db = TestDb::new().await;
+    let mut config = Config::for_database(&db.url);
+    config.webhook_allow_private = true;
+    configure(&mut config);
+    let app = Application::build(config)
+        .await
+        .expect("application builds");
+    let address = format!("http://{}", app.address());
+    let store = app.state().store.clone();
+    let (tx, rx) = oneshot::channel();
+    tokio::spawn(app.run_until_stopped(async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        address,
+        store,
+        shutdown: Some(tx),
+        db,
+    }
+}
+
+/// A client that keeps cookies (a browser session) and does not follow
+/// redirects, so tests see them.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client builds")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Calls server function `F` as the browser does (form-encoded POST).
+    pub async fn call<F: ServerFn>(
+        &self,
+        client: &reqwest::Client,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(F::PATH))
+            .form(form)
+            .send()
+            .await
+            .expect("server function reachable")
+    }
+
+    pub async fn operator(&self, email: &str) -> User {
+        accounts::create_operator(&self.store, "Test Operator", email, PASSWORD)
+            .await
+            .expect("operator created")
+    }
+
+    pub async fn client_account(&self, email: &str) -> User {
+        accounts::register_client(&self.store, "Test Client", email, PASSWORD)
+            .await
+            .expect("client created")
+    }
+
+    /// A browser signed in to `panel` ("admin" or "portal").
+    pub async fn signed_in(&self, panel: &str, email: &str) -> reqwest::Client {
+        let client = browser();
+        let response = self
+            .call::<app::accounts::server_fns::SignIn>(
+                &client,
+                &[("panel", panel), ("email", email), ("password", PASSWORD)],
+            )
+            .await;
+        assert!(
+            response.status().is_success() || response.status().is_redirection(),
+            "sign-in failed: {} {}",
+            response.status(),
+            response.text().await.unwrap_or_default()
+        );
+        client
+    }
+}
+
+/// Reads a failed server function's `AppError` body: (status, code).
+pub async fn error_code(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.json().await.expect("JSON error body");
+    (status, body["code"].as_str().unwrap_or_default().to_owned())
+}
