@@ -8,6 +8,14 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://fluxbilling.db?mode=rwc";
 
+/// Where the built site is unless `LEPTOS_SITE_ROOT` says otherwise:
+/// cargo-leptos passes its output folder at build time, so the binary it
+/// built finds its wasm and css from any working directory.
+pub const DEFAULT_SITE_ROOT: &str = match option_env!("LEPTOS_SITE_ROOT") {
+    Some(root) => root,
+    None => "target/site",
+};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "fluxbilling",
@@ -125,7 +133,7 @@ pub struct ServeArgs {
     pub currency: String,
 
     /// Where the compiled site (wasm, js, css) is: cargo-leptos's output.
-    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = DEFAULT_SITE_ROOT)]
     pub site_root: PathBuf,
 }
 

@@ -106,13 +106,12 @@ pub fn respond<T>(result: AppResult<T>) -> AppResult<T> {
         let is_fn_call = request_parts()
             .map(|p| p.uri.path().starts_with(crate::SERVER_FN_PREFIX))
             .unwrap_or(false);
-        if is_fn_call {
-            if let (Some(options), Ok(status)) = (
-                leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
-                http::StatusCode::from_u16(err.code.http_status()),
-            ) {
-                options.set_status(status);
-            }
+        if let (true, Some(options), Ok(status)) = (
+            is_fn_call,
+            leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+            http::StatusCode::from_u16(err.code.http_status()),
+        ) {
+            options.set_status(status);
         }
     }
     result

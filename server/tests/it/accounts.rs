@@ -270,7 +270,8 @@ async fn registration_refuses_bad_input_and_changes_nothing() {
     let app = spawn_app().await;
     app.client_account("taken@example.com").await;
     let client = browser();
-    let cases: &[(&[(&str, &str)], u16, &str, &str)] = &[
+    type Form<'a> = &'a [(&'a str, &'a str)];
+    let cases: &[(Form, u16, &str, &str)] = &[
         (
             &[
                 ("name", "Ada"),

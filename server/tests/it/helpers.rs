@@ -120,8 +120,8 @@ pub struct TestApp {
     pub address: String,
     pub store: Store,
     shutdown: Option<oneshot::Sender<()>>,
-    // Declared last: dropped after the server was told to stop.
-    pub db: TestDb,
+    // Declared last: dropped (database deleted) after the server was told to stop.
+    _db: TestDb,
 }
 
 impl Drop for TestApp {
@@ -160,7 +160,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         address,
         store,
         shutdown: Some(tx),
-        db,
+        _db: db,
     }
 }
 
