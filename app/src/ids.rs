@@ -17,6 +17,32 @@ pub struct IdError {
     pub prefix: &'static str,
 }
 
+/// Parses an id a caller sent, naming the field when it is malformed.
+pub fn parse_id<T: std::str::FromStr<Err = IdError>>(
+    field: &str,
+    raw: &str,
+) -> crate::error::AppResult<T> {
+    raw.parse().map_err(|e: IdError| {
+        crate::error::AppError::validation(field, format!("`{}`: {e}.", raw.trim()))
+    })
+}
+
+/// ULIDs from one generator per process: strictly increasing, even within
+/// one millisecond, so ids sort in creation order.
+#[cfg(feature = "ssr")]
+fn next_ulid() -> String {
+    use std::sync::{Mutex, OnceLock};
+    static GENERATOR: OnceLock<Mutex<ulid::Generator>> = OnceLock::new();
+    let generator = GENERATOR.get_or_init(|| Mutex::new(ulid::Generator::new()));
+    let ulid = generator
+        .lock()
+        .ok()
+        .and_then(|mut g| g.generate().ok())
+        // Overflow within one millisecond (2^80 ids): fall back to a fresh one.
+        .unwrap_or_else(|| ulid::Ulid::from_datetime(std::time::SystemTime::now()));
+    ulid.to_string().to_ascii_lowercase()
+}
+
 fn valid_body(body: &str) -> bool {
     body.len() == ULID_LEN
         && body
@@ -46,10 +72,7 @@ macro_rules! prefixed_id {
             /// A fresh id; only the server mints ids.
             #[cfg(feature = "ssr")]
             pub fn generate() -> Self {
-                Self(format!(
-                    concat!($prefix, "_{}"),
-                    ulid::Ulid::new().to_string().to_ascii_lowercase()
-                ))
+                Self(format!(concat!($prefix, "_{}"), next_ulid()))
             }
 
             pub fn as_str(&self) -> &str {
@@ -148,10 +171,10 @@ mod tests {
 
     #[cfg(feature = "ssr")]
     #[test]
-    fn generated_ids_parse_back() {
-        let a = ServiceId::generate();
-        assert_eq!(ServiceId::parse(a.as_str()).unwrap(), a);
-        assert_ne!(a, ServiceId::generate());
+    fn generated_ids_parse_back_and_increase() {
+        let ids: Vec<ServiceId> = (0..1000).map(|_| ServiceId::generate()).collect();
+        assert_eq!(ServiceId::parse(ids[0].as_str()).unwrap(), ids[0]);
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "strictly increasing");
     }
 
     #[test]

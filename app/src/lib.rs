@@ -13,6 +13,8 @@ pub mod error;
 pub mod ids;
 pub mod money;
 pub mod pages;
+pub mod price_book;
+pub mod resellers;
 pub mod timestamp;
 
 #[cfg(feature = "ssr")]
@@ -75,13 +77,16 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/admin") view=admin::AdminLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=admin::ResellersPage/>
                     <Route path=path!("resellers") view=admin::ResellersPage/>
+                    <Route path=path!("resellers/:id") view=admin::ResellerPage/>
                     <Route path=path!("products") view=admin::ProductsPage/>
+                    <Route path=path!("products/:id") view=admin::ProductPage/>
                     <Route path=path!("api-logs") view=admin::ApiLogsPage/>
                     <Route path=path!("webhooks") view=admin::WebhooksPage/>
                     <Route path=path!("audit-log") view=admin::AuditLogPage/>
                 </ParentRoute>
                 <Route path=path!("/portal/login") view=auth::PortalLogin/>
                 <Route path=path!("/portal/register") view=auth::RegisterPage/>
+                <Route path=path!("/portal/invitation") view=auth::InvitationPage/>
                 <ParentRoute path=path!("/portal") view=portal::PortalLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=portal::DashboardPage/>
                     <Route path=path!("orders") view=portal::OrdersPage/>

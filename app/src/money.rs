@@ -265,13 +265,19 @@ impl fmt::Display for BillingTerm {
     }
 }
 
-/// Prices for every term; `None` means "not sold on this term".
+/// Prices for every term; `None` means "not sold on this term" and is left
+/// out of JSON (`{"monthly": "10.00"}` lists only the priced terms).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TermPrices {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monthly: Option<Money>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quarterly: Option<Money>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub semi_annual: Option<Money>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annual: Option<Money>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hourly: Option<Money>,
 }
 

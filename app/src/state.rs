@@ -18,6 +18,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Where people reach the server, for links the CLI prints.
     pub public_url: String,
+    /// Length of the partner API rate-limit window.
+    pub rate_limit_window_secs: u64,
 }
 
 impl Default for Settings {
@@ -26,6 +28,7 @@ impl Default for Settings {
             currency: Currency::default(),
             secure_cookies: false,
             public_url: "http://127.0.0.1:3000".to_owned(),
+            rate_limit_window_secs: 60,
         }
     }
 }

@@ -41,3 +41,22 @@ export async function registerClient(page: Page, email: string, password = 'clie
   await page.getByRole('button', { name: 'Register' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
 }
+
+/** Calls the admin API with the fixture's admin token. */
+export async function adminApi(
+  request: import('@playwright/test').APIRequestContext,
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH',
+  path: string,
+  body?: unknown,
+) {
+  const response = await request.fetch(`/api/admin/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${fixtures().adminToken}` },
+    data: body,
+  });
+  const json = await response.json();
+  if (!response.ok()) {
+    throw new Error(`${method} ${path}: ${response.status()} ${JSON.stringify(json)}`);
+  }
+  return json;
+}

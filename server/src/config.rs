@@ -199,6 +199,7 @@ impl Config {
             currency: self.currency.clone(),
             secure_cookies: self.secure_cookies(),
             public_url: self.public_url.clone(),
+            rate_limit_window_secs: self.rate_limit_window.as_secs(),
         }
     }
 }

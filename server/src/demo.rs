@@ -10,6 +10,11 @@ use app::{
     audit::Actor,
     catalog::{ProductForm, Provisioning, service as catalog},
     error::AppError,
+    money::Percent,
+    price_book::service as price_book,
+    resellers::{
+        Application, LifecycleAction, ResellerPatch, ResellerStatus, service as resellers,
+    },
     secrets,
     store::Store,
 };
@@ -87,19 +92,57 @@ const PRODUCTS: &[DemoProduct] = &[
     },
 ];
 
+/// A demo client and, if any, its reseller profile's state.
 struct DemoClient {
     name: &'static str,
     email: &'static str,
+    company: &'static str,
+    /// `None`: a client that has not applied yet.
+    status: Option<ResellerStatus>,
+    discount: &'static str,
+    reason: &'static str,
 }
 
 const CLIENTS: &[DemoClient] = &[
     DemoClient {
         name: "Alice Martin",
         email: "alice@northwind-hosting.example",
+        company: "Northwind Hosting",
+        status: Some(ResellerStatus::Active),
+        discount: "15",
+        reason: "",
     },
     DemoClient {
         name: "Bruno Keller",
         email: "bruno@pixelforge.example",
+        company: "PixelForge Games",
+        status: Some(ResellerStatus::Pending),
+        discount: "10",
+        reason: "",
+    },
+    DemoClient {
+        name: "Chen Wei",
+        email: "chen@heliocloud.example",
+        company: "Helio Cloud",
+        status: Some(ResellerStatus::Suspended),
+        discount: "12.5",
+        reason: "Invoice 2026-10 is 30 days overdue",
+    },
+    DemoClient {
+        name: "Dana Okafor",
+        email: "dana@oldstack.example",
+        company: "Oldstack Ltd",
+        status: Some(ResellerStatus::Terminated),
+        discount: "10",
+        reason: "Contract ended by mutual agreement",
+    },
+    DemoClient {
+        name: "Emil Novak",
+        email: "emil@example.com",
+        company: "",
+        status: None,
+        discount: "0",
+        reason: "",
     },
 ];
 
@@ -174,12 +217,94 @@ async fn ensure_products(store: &Store, actor: &Actor) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Applies for `user` and walks the profile to the client's state, with a
+/// price book derived from retail (and a few hand-set caps) once approved.
+async fn ensure_reseller(
+    store: &Store,
+    operator: &Actor,
+    user: &User,
+    client: &DemoClient,
+) -> anyhow::Result<()> {
+    let Some(target) = client.status else {
+        return Ok(());
+    };
+    if resellers::for_user(store, user)
+        .await
+        .map_err(fail)?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let application = Application::parse(
+        client.company,
+        Some(&format!(
+            "https://{}",
+            client.email.split('@').nth(1).unwrap_or("example.com")
+        )),
+        Some("We host for small businesses and want to add your range to our shop."),
+    )
+    .map_err(fail)?;
+    let reseller = resellers::apply(store, user, application)
+        .await
+        .map_err(fail)?;
+    let patch = ResellerPatch {
+        default_discount_rate: Some(Percent::parse(client.discount).map_err(anyhow::Error::msg)?),
+        ..ResellerPatch::default()
+    };
+    resellers::update_settings(store, operator, &reseller.id, patch)
+        .await
+        .map_err(fail)?;
+    let steps: &[LifecycleAction] = match target {
+        ResellerStatus::Pending => &[],
+        ResellerStatus::Active => &[LifecycleAction::Approve],
+        ResellerStatus::Suspended => &[LifecycleAction::Approve, LifecycleAction::Suspend],
+        ResellerStatus::Terminated => &[LifecycleAction::Approve, LifecycleAction::Terminate],
+    };
+    for (i, step) in steps.iter().enumerate() {
+        if i == 1 {
+            // Price the book between approval and any later step.
+            for product in store.list_products().await? {
+                price_book::derive_row(store, operator, &reseller.id, &product.id)
+                    .await
+                    .map_err(fail)?;
+            }
+        }
+        resellers::change_status(
+            store,
+            operator,
+            &reseller.id,
+            *step,
+            Some(client.reason).filter(|r| !r.is_empty()),
+        )
+        .await
+        .map_err(fail)?;
+    }
+    if target == ResellerStatus::Active {
+        for product in store.list_products().await? {
+            let mut row = price_book::derive_row(store, operator, &reseller.id, &product.id)
+                .await
+                .map_err(fail)?
+                .draft();
+            if product.slug == "bare-metal-e2388g" {
+                row.max_quantity = Some(5);
+            }
+            if product.slug == "shared-business" {
+                row.is_enabled = false;
+            }
+            price_book::put_row(store, operator, &reseller.id, &product.id, row)
+                .await
+                .map_err(fail)?;
+        }
+    }
+    Ok(())
+}
+
 pub async fn seed(database_url: &str) -> anyhow::Result<()> {
     let store = connect(database_url).await?;
     let actor = Actor::cli();
 
     let operator_password = demo_password();
-    ensure_account(
+    let operator = ensure_account(
         &store,
         true,
         "Olivia Operator",
@@ -187,12 +312,15 @@ pub async fn seed(database_url: &str) -> anyhow::Result<()> {
         &operator_password,
     )
     .await?;
+    let operator = Actor::user(&operator);
     ensure_products(&store, &actor).await?;
     let mut clients = Vec::new();
     for c in CLIENTS {
         let password = demo_password();
-        ensure_account(&store, false, c.name, c.email, &password).await?;
-        clients.push((c.email, password));
+        let user = ensure_account(&store, false, c.name, c.email, &password).await?;
+        ensure_reseller(&store, &operator, &user, c).await?;
+        let state = c.status.map(|s| s.as_str()).unwrap_or("not applied");
+        clients.push((c.email, password, state));
     }
 
     println!("Demo data is ready.");
@@ -200,8 +328,8 @@ pub async fn seed(database_url: &str) -> anyhow::Result<()> {
     println!("Operator (admin panel, /admin/login):");
     println!("  {OPERATOR_EMAIL}  password: {operator_password}");
     println!("Clients (reseller portal, /portal/login):");
-    for (email, password) in clients {
-        println!("  {email}  password: {password}");
+    for (email, password, state) in clients {
+        println!("  {email}  password: {password}  (reseller: {state})");
     }
     println!();
     println!("Passwords are new on every `fluxbilling demo` run.");

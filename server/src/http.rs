@@ -2,6 +2,7 @@
 //! their own modules) the partner and admin APIs, with the layers they share.
 
 use crate::{csrf, problem::ApiError};
+
 use app::{
     App,
     error::{AppError, ErrorCode},
@@ -38,10 +39,11 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
 
     let health = Router::new()
         .route("/healthz", get(healthz))
-        .with_state(state);
+        .with_state(state.clone());
 
     pages
         .merge(health)
+        .nest("/api/admin/v1", crate::admin_api::router(state))
         .layer(middleware::from_fn(csrf::protect))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))

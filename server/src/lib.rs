@@ -1,11 +1,13 @@
 //! The `fluxbilling` server: configuration, start-up, HTTP surface and the
 //! command-line tasks. `main.rs` only dispatches.
 
+pub mod admin_api;
 pub mod commands;
 pub mod config;
 pub mod csrf;
 pub mod demo;
 pub mod http;
+pub mod json;
 pub mod problem;
 pub mod startup;
 pub mod telemetry;

@@ -73,3 +73,24 @@ pub async fn register(name: String, email: String, password: String) -> Result<(
         .await,
     )
 }
+
+/// An invited client sets a password with the one-time token from the
+/// invitation link, and lands in the portal signed in.
+#[server(prefix = "/api/fn")]
+pub async fn accept_invitation(token: String, password: String) -> Result<(), AppError> {
+    use super::{service, session};
+    session::respond(
+        async {
+            let state = crate::state::app_state()?;
+            let (_user, session_token) =
+                service::accept_invitation(&state.store, &token, &password).await?;
+            session::set_response_header(
+                http::header::SET_COOKIE,
+                session::session_cookie(&session_token.0, state.settings.secure_cookies),
+            );
+            leptos_axum::redirect(Panel::Portal.home());
+            Ok(())
+        }
+        .await,
+    )
+}

@@ -72,6 +72,59 @@ pub async fn register_client(
     create_user(store, Role::Client, name, email, &password).await
 }
 
+/// A client account created by an operator's invitation. Its password is
+/// random and unknown to anyone: the person sets one through the
+/// invitation link (`create_invitation`).
+pub async fn create_invited_client(store: &Store, name: &str, email: &str) -> AppResult<User> {
+    let name = PersonName::parse(name)?;
+    let email = Email::parse(email)?;
+    let password = Password::parse_new(&secrets::random_token())?;
+    create_user(store, Role::Client, name, email, &password).await
+}
+
+/// How long an invitation link stays valid.
+pub const INVITATION_TTL: Duration = Duration::days(7);
+
+/// A one-time link path (`/portal/invitation?token=...`) with which an
+/// invited client sets a password.
+pub async fn create_invitation(store: &Store, user: &User) -> AppResult<String> {
+    let token = secrets::random_token();
+    let now = Timestamp::now();
+    store
+        .insert_invitation(
+            &secrets::sha256_hex(&token),
+            &user.id,
+            now,
+            now.plus(INVITATION_TTL),
+        )
+        .await?;
+    Ok(format!("/portal/invitation?token={token}"))
+}
+
+/// Sets the invited client's password and signs them in. An unknown, used
+/// or expired token is refused without saying which.
+pub async fn accept_invitation(
+    store: &Store,
+    token: &str,
+    password: &str,
+) -> AppResult<(User, SessionToken)> {
+    let password = Password::parse_new(password)?;
+    let user_id = store
+        .take_invitation(&secrets::sha256_hex(token.trim()), Timestamp::now())
+        .await?
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorCode::NotFound,
+                "This invitation link is not valid any more. Ask your operator for a new one.",
+            )
+        })?;
+    let hash = secrets::hash_password(&password).await?;
+    store.set_password_hash(&user_id, &hash).await?;
+    let user = store.user(&user_id).await?;
+    let session = start_session(store, &user).await?;
+    Ok((user, session))
+}
+
 /// A new operator (CLI and demo only: operators are never self-registered).
 pub async fn create_operator(
     store: &Store,

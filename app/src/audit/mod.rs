@@ -4,6 +4,8 @@
 //! same transaction as the change, so the log cannot miss a change nor record
 //! one that did not happen.
 
+pub mod server_fns;
+
 use crate::{accounts::User, ids::AdminTokenId, timestamp::Timestamp};
 use serde::{Deserialize, Serialize};
 

@@ -1,8 +1,9 @@
 //! Catalogue entry points for the admin panel (operators only).
 
-use super::Product;
+use super::{Product, Provisioning};
 use crate::error::AppError;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// Every product, active or not, with its retail prices.
 #[server(prefix = "/api/fn")]
@@ -22,4 +23,87 @@ pub async fn admin_list_products() -> Result<Vec<Product>, AppError> {
 pub async fn currency() -> Result<String, AppError> {
     let state = crate::state::app_state()?;
     Ok(state.settings.currency.code().to_owned())
+}
+
+/// One product with its provisioning settings: the operator's product page
+/// is the one place they are shown.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProductDetail {
+    pub product: Product,
+    pub provisioning: Option<Provisioning>,
+}
+
+#[server(prefix = "/api/fn")]
+pub async fn admin_product(id: String) -> Result<ProductDetail, AppError> {
+    use crate::accounts::{Role, session};
+    session::respond(
+        async {
+            let (state, _) = session::require(Role::Operator).await?;
+            let id = crate::ids::parse_id("id", &id)?;
+            let product = super::service::product(&state.store, &id).await?;
+            let provisioning = state.store.product_provisioning(&id).await?;
+            Ok(ProductDetail {
+                product,
+                provisioning,
+            })
+        }
+        .await,
+    )
+}
+
+/// Creates (`id` empty) or updates a product. Provisioning settings are a
+/// JSON object; left blank on an update, the stored ones are kept.
+#[server(prefix = "/api/fn")]
+pub async fn save_product(
+    id: Option<String>,
+    name: String,
+    slug: String,
+    kind: String,
+    description: Option<String>,
+    is_active: Option<String>,
+    retail_monthly: Option<String>,
+    retail_quarterly: Option<String>,
+    retail_semi_annual: Option<String>,
+    retail_annual: Option<String>,
+    retail_hourly: Option<String>,
+    retail_setup_fee: Option<String>,
+    provisioning_module: Option<String>,
+    provisioning_settings: Option<String>,
+) -> Result<Product, AppError> {
+    use super::{ProductDraft, ProductForm, parse_provisioning, service};
+    use crate::{
+        accounts::{Role, session},
+        audit::Actor,
+    };
+    session::respond(
+        async {
+            let (state, operator) = session::require(Role::Operator).await?;
+            let draft = ProductDraft::try_from(ProductForm {
+                name,
+                slug,
+                kind,
+                description: description.unwrap_or_default(),
+                is_active: is_active.is_some(),
+                retail_monthly,
+                retail_quarterly,
+                retail_semi_annual,
+                retail_annual,
+                retail_hourly,
+                retail_setup_fee,
+            })?;
+            let provisioning = parse_provisioning(
+                provisioning_module.as_deref(),
+                provisioning_settings.as_deref(),
+            )?;
+            let actor = Actor::user(&operator);
+            match id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                Some(raw) => {
+                    let id = crate::ids::parse_id("id", raw)?;
+                    service::update_product(&state.store, &actor, &id, draft, provisioning).await
+                }
+                None => service::create_product(&state.store, &actor, draft, provisioning).await,
+            }
+        }
+        .await,
+    )
 }

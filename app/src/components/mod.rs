@@ -196,3 +196,27 @@ fn WrongPanel(panel: Panel, user: User) -> impl IntoView {
         </main>
     }
 }
+
+/// A reseller's status as a badge.
+#[component]
+pub fn StatusBadge(status: crate::resellers::ResellerStatus) -> impl IntoView {
+    view! { <span class=format!("badge {}", status.as_str())>{status.label()}</span> }
+}
+
+/// `12.50 EUR`, or a dash for "not sold".
+pub fn amount(value: Option<crate::money::Money>, currency: &str) -> String {
+    value
+        .map(|m| format!("{m} {currency}"))
+        .unwrap_or_else(|| "—".to_owned())
+}
+
+/// A timestamp for tables, or a dash.
+pub fn when(at: Option<crate::timestamp::Timestamp>) -> String {
+    at.map(|t| t.short()).unwrap_or_else(|| "—".to_owned())
+}
+
+/// The common loading fallback.
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! { <p class="loading">"Loading…"</p> }
+}

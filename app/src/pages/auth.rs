@@ -3,7 +3,7 @@
 use crate::{
     accounts::{
         Panel, Password,
-        server_fns::{Register, SignIn},
+        server_fns::{AcceptInvitation, Register, SignIn},
     },
     components::{ActionOutcome, Field},
 };
@@ -78,6 +78,34 @@ pub fn RegisterPage() -> impl IntoView {
             </ActionForm>
             <ActionOutcome value=action.value()/>
             <p>"Already registered? " <a href="/portal/login">"Sign in"</a></p>
+        </main>
+    }
+}
+
+/// `/portal/invitation?token=...`: an invited client chooses a password.
+#[component]
+pub fn InvitationPage() -> impl IntoView {
+    let action = ServerAction::<AcceptInvitation>::new();
+    let query = leptos_router::hooks::use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let hint = format!("At least {} characters.", Password::MIN_CHARS);
+    view! {
+        <main class="narrow">
+            <h1>"Accept your invitation"</h1>
+            <p>"You have been invited to the FluxBilling reseller program. Choose a password to sign in."</p>
+            <ActionForm action=action attr:class="stack">
+                <input type="hidden" name="token" value=token/>
+                <Field
+                    label="Password"
+                    name="password"
+                    kind="password"
+                    autocomplete="new-password"
+                    required=true
+                    hint=hint
+                />
+                <button type="submit" disabled=move || action.pending().get()>"Save"</button>
+            </ActionForm>
+            <ActionOutcome value=action.value()/>
         </main>
     }
 }

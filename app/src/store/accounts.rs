@@ -317,3 +317,45 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    pub async fn insert_invitation(
+        &self,
+        token_hash: &str,
+        user: &UserId,
+        created_at: Timestamp,
+        expires_at: Timestamp,
+    ) -> StoreResult<()> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO invitations (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(token_hash)
+            .bind(user)
+            .bind(created_at)
+            .bind(expires_at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Uses up a live invitation (once) and returns its user.
+    pub async fn take_invitation(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<UserId>> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_scalar(
+                "UPDATE invitations SET used_at = $2
+                 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+                 RETURNING user_id",
+            )
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+}

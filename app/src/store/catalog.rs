@@ -207,3 +207,17 @@ impl Store {
         }))
     }
 }
+
+impl Store {
+    /// Ids of the products that have provisioning settings (not the settings).
+    pub async fn provisioned_product_ids(
+        &self,
+    ) -> StoreResult<std::collections::HashSet<ProductId>> {
+        let ids: Vec<ProductId> = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT product_id FROM product_provisioning")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(ids.into_iter().collect())
+    }
+}

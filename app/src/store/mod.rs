@@ -15,7 +15,8 @@
 mod accounts;
 mod audit;
 mod catalog;
-
+mod price_book;
+mod resellers;
 pub mod types;
 
 use sqlx::{
@@ -27,6 +28,7 @@ use std::{str::FromStr, time::Duration};
 
 pub use accounts::{AdminTokenRecord, LoginFailures};
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
+pub use resellers::{NewReseller, TransitionOutcome};
 
 /// Errors the storage layer reports. `NotFound` and `Conflict` are expected
 /// outcomes the services turn into domain errors; `Database` is a fault.

@@ -131,6 +131,22 @@ async fn demo_seeds_accounts_and_products_and_can_run_again() {
 
     let store = Store::connect(&db.url).await.unwrap();
     assert_eq!(store.list_products().await.unwrap().len(), 5);
+    // Resellers in every state, each once, and a priced, lived-in book.
+    let filter = app::resellers::ResellerFilter {
+        limit: 100,
+        ..Default::default()
+    };
+    let resellers = store.list_resellers(&filter).await.unwrap();
+    let mut states: Vec<&str> = resellers.iter().map(|r| r.status.as_str()).collect();
+    states.sort();
+    assert_eq!(states, ["active", "pending", "suspended", "terminated"]);
+    let active = resellers
+        .iter()
+        .find(|r| r.status.as_str() == "active")
+        .unwrap();
+    let catalog = store.reseller_catalog(&active.id).await.unwrap();
+    assert_eq!(catalog.len(), 4, "one of five rows is disabled");
+    assert!(catalog.iter().any(|i| i.max_quantity == Some(5)));
     // The printed operator password works.
     let line = second
         .lines()

@@ -2,7 +2,10 @@
 //! HTTP, on SQLite or PostgreSQL (see `helpers`).
 
 mod accounts;
+mod admin_price_book;
+mod admin_resellers;
 mod cli;
 mod health;
 mod helpers;
 mod pages;
+mod portal;

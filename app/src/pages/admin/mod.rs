@@ -2,13 +2,16 @@
 
 pub mod api_logs;
 pub mod audit_log;
+pub mod price_book;
 pub mod products;
+pub mod reseller;
 pub mod resellers;
 pub mod webhooks;
 
 pub use api_logs::ApiLogsPage;
 pub use audit_log::AuditLogPage;
-pub use products::ProductsPage;
+pub use products::{ProductPage, ProductsPage};
+pub use reseller::ResellerPage;
 pub use resellers::ResellersPage;
 pub use webhooks::WebhooksPage;
 

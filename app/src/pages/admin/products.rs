@@ -1,25 +1,26 @@
-//! `/admin/products`: the catalogue with retail prices.
+//! `/admin/products` (the catalogue, and a form for a new product) and
+//! `/admin/products/:id` (edit, with the operator-only provisioning
+//! settings).
 
 use crate::{
-    catalog::server_fns::{admin_list_products, currency},
-    components::{Alert, EmptyState},
-    money::{BillingTerm, Money},
+    catalog::{
+        Product, ProductKind,
+        server_fns::{SaveProduct, admin_list_products, admin_product, currency},
+    },
+    components::{ActionOutcome, Alert, EmptyState, Field, Loading, amount},
+    money::BillingTerm,
 };
 use leptos::prelude::*;
-
-fn amount(value: Option<Money>, currency: &str) -> String {
-    value
-        .map(|m| format!("{m} {currency}"))
-        .unwrap_or_else(|| "—".to_owned())
-}
+use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn ProductsPage() -> impl IntoView {
-    let products = Resource::new(|| (), |_| admin_list_products());
+    let save = ServerAction::<SaveProduct>::new();
+    let products = Resource::new(move || save.version().get(), |_| admin_list_products());
     let currency = Resource::new(|| (), |_| currency());
     view! {
         <h1>"Products"</h1>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 let code = currency.await.unwrap_or_default();
                 match products.await {
@@ -27,57 +28,170 @@ pub fn ProductsPage() -> impl IntoView {
                     Ok(list) if list.is_empty() => {
                         view! { <EmptyState text="No products yet."/> }.into_any()
                     }
-                    Ok(list) => {
+                    Ok(list) => view! { <ProductTable list code/> }.into_any(),
+                }
+            })}
+        </Transition>
+        <h2>"New product"</h2>
+        <ProductForm action=save product=None/>
+    }
+}
+
+#[component]
+fn ProductTable(list: Vec<Product>, code: String) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">"Product"</th>
+                        <th scope="col">"Kind"</th>
+                        <th scope="col">"Status"</th>
+                        {BillingTerm::ALL
+                            .iter()
+                            .map(|t| view! { <th scope="col">{t.label()}</th> })
+                            .collect_view()}
+                        <th scope="col">"Setup fee"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {list
+                        .into_iter()
+                        .map(|p| {
+                            let href = format!("/admin/products/{}", p.id);
+                            let code = code.clone();
+                            view! {
+                                <tr>
+                                    <th scope="row">
+                                        <a href=href>{p.name.clone()}</a>
+                                        <br/>
+                                        <small>{p.slug.clone()}</small>
+                                    </th>
+                                    <td>{p.kind.label()}</td>
+                                    <td>{if p.is_active { "Active" } else { "Inactive" }}</td>
+                                    {BillingTerm::ALL
+                                        .iter()
+                                        .map(|t| view! { <td class="num">{amount(p.retail.get(*t), &code)}</td> })
+                                        .collect_view()}
+                                    <td class="num">{amount(Some(p.retail_setup_fee), &code)}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// The create/edit form. Provisioning fields are shown (edit) with the
+/// stored values only here, on the operator's own product page.
+#[component]
+fn ProductForm(
+    action: ServerAction<SaveProduct>,
+    product: Option<Product>,
+    #[prop(default = None)] provisioning: Option<crate::catalog::Provisioning>,
+) -> impl IntoView {
+    let editing = product.is_some();
+    // Every value the form shows, computed up front (the form's children
+    // are a 'static closure).
+    let text = |f: fn(&Product) -> String| product.as_ref().map(f).unwrap_or_default();
+    let price = |term: BillingTerm| {
+        product
+            .as_ref()
+            .and_then(|p| p.retail.get(term))
+            .map(|m| m.to_string())
+            .unwrap_or_default()
+    };
+    let id = text(|p| p.id.to_string());
+    let name = text(|p| p.name.clone());
+    let slug = text(|p| p.slug.clone());
+    let description = text(|p| p.description.clone());
+    let setup_fee = text(|p| p.retail_setup_fee.to_string());
+    let [monthly, quarterly, semi_annual, annual, hourly] = BillingTerm::ALL.map(price);
+    let kind = product.as_ref().map(|p| p.kind);
+    let active = product.as_ref().map(|p| p.is_active).unwrap_or(true);
+    let settings_json = provisioning
+        .as_ref()
+        .map(|p| serde_json::to_string_pretty(&p.settings).unwrap_or_default());
+    let module = provisioning
+        .as_ref()
+        .map(|p| p.module.clone())
+        .unwrap_or_default();
+    view! {
+        <ActionForm action=action attr:class="stack">
+            <input type="hidden" name="id" value=id/>
+            <Field label="Name" name="name" value=name required=true/>
+            <Field label="Slug" name="slug" value=slug required=true hint="e.g. vps-small"/>
+            <div class="field">
+                <label for="field-kind">"Kind"</label>
+                <select id="field-kind" name="kind">
+                    {ProductKind::ALL
+                        .into_iter()
+                        .map(|k| view! { <option value=k.as_str() selected=kind == Some(k)>{k.label()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <Field label="Description" name="description" value=description/>
+            <div class="field">
+                <label>
+                    <input type="checkbox" name="is_active" value="on" checked=active/>
+                    " Active (resellers can buy it)"
+                </label>
+            </div>
+            <fieldset>
+                <legend>"Retail prices (leave blank: not sold on that term)"</legend>
+                <Field label="Retail monthly" name="retail_monthly" value=monthly/>
+                <Field label="Retail quarterly" name="retail_quarterly" value=quarterly/>
+                <Field label="Retail semi-annual" name="retail_semi_annual" value=semi_annual/>
+                <Field label="Retail annual" name="retail_annual" value=annual/>
+                <Field label="Retail hourly" name="retail_hourly" value=hourly/>
+                <Field label="Retail setup fee" name="retail_setup_fee" value=setup_fee/>
+            </fieldset>
+            <fieldset>
+                <legend>"Provisioning (operators only; never shown to resellers)"</legend>
+                <Field label="Provisioning module" name="provisioning_module" value=module hint="e.g. proxmox"/>
+                <div class="field">
+                    <label for="field-provisioning_settings">"Provisioning settings (JSON)"</label>
+                    <textarea id="field-provisioning_settings" name="provisioning_settings">
+                        {settings_json}
+                    </textarea>
+                    <small>{if editing { "Leave both blank to keep the stored settings." } else { "" }}</small>
+                </div>
+            </fieldset>
+            <button type="submit" disabled=move || action.pending().get()>
+                {if editing { "Save" } else { "Create product" }}
+            </button>
+        </ActionForm>
+        <ActionOutcome value=action.value() ok_text="Product saved."/>
+    }
+}
+
+/// `/admin/products/:id`
+#[component]
+pub fn ProductPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let save = ServerAction::<SaveProduct>::new();
+    let detail = Resource::new(
+        move || (id(), save.version().get()),
+        |(id, _)| admin_product(id),
+    );
+    view! {
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Err(error) => view! { <h1>"Product"</h1> <Alert error/> }.into_any(),
+                    Ok(d) => {
                         view! {
-                            <div class="table-wrap">
-                                <table>
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Product"</th>
-                                            <th scope="col">"Kind"</th>
-                                            <th scope="col">"Status"</th>
-                                            {BillingTerm::ALL
-                                                .iter()
-                                                .map(|t| view! { <th scope="col">{t.label()}</th> })
-                                                .collect_view()}
-                                            <th scope="col">"Setup fee"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {list
-                                            .into_iter()
-                                            .map(|p| {
-                                                let code = code.clone();
-                                                view! {
-                                                    <tr>
-                                                        <th scope="row">
-                                                            {p.name.clone()} <br/> <small>{p.slug.clone()}</small>
-                                                        </th>
-                                                        <td>{p.kind.label()}</td>
-                                                        <td>{if p.is_active { "Active" } else { "Inactive" }}</td>
-                                                        {BillingTerm::ALL
-                                                            .iter()
-                                                            .map(|t| {
-                                                                view! {
-                                                                    <td class="num">{amount(p.retail.get(*t), &code)}</td>
-                                                                }
-                                                            })
-                                                            .collect_view()}
-                                                        <td class="num">
-                                                            {amount(Some(p.retail_setup_fee), &code)}
-                                                        </td>
-                                                    </tr>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
+                            <h1>{d.product.name.clone()}</h1>
+                            <p><a href="/admin/products">"All products"</a></p>
+                            <ProductForm action=save product=Some(d.product) provisioning=d.provisioning/>
                         }
                             .into_any()
                     }
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }

@@ -1,0 +1,304 @@
+//! The price book grid on a reseller's admin page: products × terms, setup
+//! fee, discount override, enabled, max quantity; one form per row, and
+//! "Derive from retail" filling the row before the operator saves it.
+
+use crate::{
+    components::{Alert, Loading, amount},
+    error::AppError,
+    money::BillingTerm,
+    price_book::{
+        GridLine,
+        server_fns::{PreviewDerive, SavePriceRow, admin_price_book, admin_price_history},
+    },
+};
+use leptos::prelude::*;
+
+#[component]
+pub fn PriceBook(reseller_id: String) -> impl IntoView {
+    // Bumped by every successful save: the history refetches, the grid
+    // keeps what the operator typed.
+    let saved = RwSignal::new(0usize);
+    let grid = {
+        let id = reseller_id.clone();
+        Resource::new(|| (), move |_| admin_price_book(id.clone()))
+    };
+    let history = {
+        let id = reseller_id.clone();
+        Resource::new(
+            move || saved.get(),
+            move |_| admin_price_history(id.clone()),
+        )
+    };
+    let rid = StoredValue::new(reseller_id);
+    view! {
+        <h2>"Price book"</h2>
+        <p>
+            "Wholesale prices per term. A blank term is not sold. Only enabled rows of active "
+            "products appear in the reseller's catalogue."
+        </p>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match grid.await {
+                    Err(error) => view! { <Alert error/> }.into_any(),
+                    Ok(view) => {
+                        let currency = view.currency.clone();
+                        view! {
+                            <div class="table-wrap">
+                                <table class="grid">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Product"</th>
+                                            {BillingTerm::ALL
+                                                .iter()
+                                                .map(|t| view! { <th scope="col">{t.label()}</th> })
+                                                .collect_view()}
+                                            <th scope="col">"Setup fee"</th>
+                                            <th scope="col">"Discount override"</th>
+                                            <th scope="col">"Enabled"</th>
+                                            <th scope="col">"Max quantity"</th>
+                                            <th scope="col">"Actions"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {view
+                                            .lines
+                                            .into_iter()
+                                            .map(|line| {
+                                                view! {
+                                                    <GridRow
+                                                        reseller_id=rid.get_value()
+                                                        line
+                                                        currency=currency.clone()
+                                                        saved
+                                                    />
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
+        <h3>"Price history"</h3>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match history.await {
+                    Err(error) => view! { <Alert error/> }.into_any(),
+                    Ok(changes) if changes.is_empty() => {
+                        view! { <p class="empty">"No price changes yet."</p> }.into_any()
+                    }
+                    Ok(changes) => {
+                        view! {
+                            <div class="table-wrap">
+                                <table>
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"When"</th>
+                                            <th scope="col">"Who"</th>
+                                            <th scope="col">"Product"</th>
+                                            <th scope="col">"Change"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {changes
+                                            .into_iter()
+                                            .map(|(change, product)| {
+                                                view! {
+                                                    <tr>
+                                                        <td>{change.at.short()}</td>
+                                                        <td>{change.actor_name.clone()}</td>
+                                                        <td>{product}</td>
+                                                        <td>{change.summary()}</td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// One editable row. The inputs sit in the table's cells and belong to the
+/// row's form (in the last cell) through their `form` attribute.
+#[component]
+fn GridRow(
+    reseller_id: String,
+    line: GridLine,
+    currency: String,
+    saved: RwSignal<usize>,
+) -> impl IntoView {
+    let save = ServerAction::<SavePriceRow>::new();
+    let derive = ServerAction::<PreviewDerive>::new();
+    let GridLine { product, row } = line;
+    let form_id = format!("price-row-{}", product.id);
+    let text = |v: Option<String>| RwSignal::new(v.unwrap_or_default());
+    let terms: Vec<(BillingTerm, RwSignal<String>)> = BillingTerm::ALL
+        .into_iter()
+        .map(|t| {
+            (
+                t,
+                text(
+                    row.as_ref()
+                        .and_then(|r| r.prices.get(t))
+                        .map(|m| m.to_string()),
+                ),
+            )
+        })
+        .collect();
+    let setup_fee = text(Some(
+        row.as_ref()
+            .map(|r| r.setup_fee)
+            .unwrap_or(product.retail_setup_fee)
+            .to_string(),
+    ));
+    let rate_override = text(
+        row.as_ref()
+            .and_then(|r| r.discount_rate_override)
+            .map(|p| p.to_string()),
+    );
+    let enabled = RwSignal::new(row.as_ref().map(|r| r.is_enabled).unwrap_or(true));
+    let max_quantity = text(
+        row.as_ref()
+            .and_then(|r| r.max_quantity)
+            .map(|q| q.to_string()),
+    );
+
+    // Fill the terms with the derived prices; nothing is saved until "Save".
+    let filled = terms.clone();
+    Effect::new(move |_| {
+        if let Some(Ok(prices)) = derive.value().get() {
+            for (term, signal) in &filled {
+                signal.set(prices.get(*term).map(|m| m.to_string()).unwrap_or_default());
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            saved.update(|n| *n += 1);
+        }
+    });
+
+    let product_id = product.id.to_string();
+    let on_derive = {
+        let (reseller_id, product_id) = (reseller_id.clone(), product_id.clone());
+        move |_| {
+            derive.dispatch(PreviewDerive {
+                reseller_id: reseller_id.clone(),
+                product_id: product_id.clone(),
+                discount_rate_override: Some(rate_override.get_untracked()),
+            });
+        }
+    };
+    let outcome = move || -> Option<AnyView> {
+        let error: Option<AppError> = match (save.value().get(), derive.value().get()) {
+            (Some(Err(e)), _) | (_, Some(Err(e))) => Some(e),
+            _ => None,
+        };
+        if let Some(error) = error {
+            return Some(view! { <Alert error/> }.into_any());
+        }
+        save.value()
+            .get()
+            .map(|_| view! { <p role="status" class="notice">"Saved."</p> }.into_any())
+    };
+    let retail = product.retail;
+    view! {
+        <tr>
+            <th scope="row">
+                {product.name.clone()}
+                {(!product.is_active).then(|| view! { <br/> <small>"(inactive product)"</small> })}
+            </th>
+            {terms
+                .into_iter()
+                .map(|(term, value)| {
+                    let id = format!("{form_id}-{}", term.as_str());
+                    let hint = format!("retail {}", amount(retail.get(term), &currency));
+                    view! {
+                        <td>
+                            <label for=id.clone() class="cell-label">{term.label()}</label>
+                            <input
+                                id=id
+                                form=form_id.clone()
+                                name=format!("wholesale_{}", term.as_str())
+                                inputmode="decimal"
+                                size="8"
+                                prop:value=value
+                                on:input=move |ev| value.set(event_target_value(&ev))
+                            />
+                            <small>{hint}</small>
+                        </td>
+                    }
+                })
+                .collect_view()}
+            <td>
+                <label for=format!("{form_id}-setup") class="cell-label">"Setup fee"</label>
+                <input
+                    id=format!("{form_id}-setup")
+                    form=form_id.clone()
+                    name="wholesale_setup_fee"
+                    inputmode="decimal"
+                    size="8"
+                    prop:value=setup_fee
+                    on:input=move |ev| setup_fee.set(event_target_value(&ev))
+                />
+            </td>
+            <td>
+                <label for=format!("{form_id}-override") class="cell-label">"Discount override (%)"</label>
+                <input
+                    id=format!("{form_id}-override")
+                    form=form_id.clone()
+                    name="discount_rate_override"
+                    inputmode="decimal"
+                    size="5"
+                    prop:value=rate_override
+                    on:input=move |ev| rate_override.set(event_target_value(&ev))
+                />
+            </td>
+            <td>
+                <label class="cell-label">
+                    <input
+                        type="checkbox"
+                        form=form_id.clone()
+                        name="is_enabled"
+                        value="on"
+                        prop:checked=enabled
+                        on:change=move |ev| enabled.set(event_target_checked(&ev))
+                    />
+                    " Enabled"
+                </label>
+            </td>
+            <td>
+                <label for=format!("{form_id}-max") class="cell-label">"Max quantity"</label>
+                <input
+                    id=format!("{form_id}-max")
+                    form=form_id.clone()
+                    name="max_quantity"
+                    inputmode="numeric"
+                    size="5"
+                    prop:value=max_quantity
+                    on:input=move |ev| max_quantity.set(event_target_value(&ev))
+                />
+            </td>
+            <td>
+                <ActionForm action=save attr:id=form_id.clone() attr:class="row-actions">
+                    <input type="hidden" name="reseller_id" value=reseller_id.clone()/>
+                    <input type="hidden" name="product_id" value=product_id.clone()/>
+                    <button type="button" class="secondary" on:click=on_derive>"Derive from retail"</button>
+                    <button type="submit" disabled=move || save.pending().get()>"Save"</button>
+                </ActionForm>
+                {outcome}
+            </td>
+        </tr>
+    }
+}

@@ -1,0 +1,268 @@
+//! Reseller use cases: apply, invite, lifecycle transitions, settings.
+
+use super::{
+    Application, LifecycleAction, Reseller, ResellerFilter, ResellerPatch, ResellerStatus,
+    transition,
+};
+use crate::{
+    accounts::{Role, User, service as accounts},
+    audit::{Actor, AuditEntry},
+    error::{AppError, AppResult, ErrorCode},
+    ids::ResellerId,
+    money::Percent,
+    store::{AuditFilter, NewAuditEntry, NewReseller, Store, StoreError, TransitionOutcome},
+    timestamp::Timestamp,
+};
+
+pub const DEFAULT_RATE_LIMIT: i64 = 1000;
+
+fn not_found(err: StoreError) -> AppError {
+    match err {
+        StoreError::NotFound => AppError::not_found("reseller"),
+        other => other.into(),
+    }
+}
+
+fn already_applied() -> AppError {
+    AppError::new(
+        ErrorCode::AlreadyApplied,
+        "This account already has a reseller profile.",
+    )
+}
+
+pub async fn get(store: &Store, id: &ResellerId) -> AppResult<Reseller> {
+    store.reseller(id).await.map_err(not_found)
+}
+
+pub async fn for_user(store: &Store, user: &User) -> AppResult<Option<Reseller>> {
+    Ok(store.reseller_for_user(&user.id).await?)
+}
+
+pub async fn list(store: &Store, filter: &ResellerFilter) -> AppResult<Vec<Reseller>> {
+    Ok(store.list_resellers(filter).await?)
+}
+
+async fn create_profile(
+    store: &Store,
+    actor: &Actor,
+    user: &User,
+    action: &str,
+    application: &Application,
+    default_discount_rate: Percent,
+    rate_limit: i64,
+) -> AppResult<Reseller> {
+    let id = ResellerId::generate();
+    let at = Timestamp::now();
+    let new = NewReseller {
+        id: &id,
+        user_id: &user.id,
+        company_name: &application.company_name,
+        website: application.website.as_deref(),
+        message: application.message.as_deref(),
+        default_discount_rate,
+        rate_limit,
+        at,
+    };
+    let audit = NewAuditEntry {
+        to_status: Some(ResellerStatus::Pending.as_str()),
+        details: Some(
+            serde_json::json!({ "company_name": application.company_name, "email": user.email }),
+        ),
+        ..NewAuditEntry::new(actor, action, "reseller", id.as_str(), at)
+    };
+    store
+        .insert_reseller(&new, &audit)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => already_applied(),
+            other => other.into(),
+        })?;
+    get(store, &id).await
+}
+
+/// A signed-in client applies from the portal: a pending profile.
+pub async fn apply(store: &Store, client: &User, application: Application) -> AppResult<Reseller> {
+    if client.role != Role::Client {
+        return Err(AppError::forbidden());
+    }
+    if store.reseller_for_user(&client.id).await?.is_some() {
+        return Err(already_applied());
+    }
+    create_profile(
+        store,
+        &Actor::user(client),
+        client,
+        "reseller.apply",
+        &application,
+        Percent::default(),
+        DEFAULT_RATE_LIMIT,
+    )
+    .await
+}
+
+/// What an operator (panel or admin API) sends to invite a reseller.
+#[derive(Clone, Debug)]
+pub struct Invitation {
+    pub email: String,
+    pub contact_name: Option<String>,
+    pub company_name: String,
+    pub default_discount_rate: Option<Percent>,
+    pub rate_limit: Option<i64>,
+}
+
+/// An invited reseller, and the one-time link for setting a password when
+/// the invitation created the account.
+#[derive(Clone, Debug)]
+pub struct Invited {
+    pub reseller: Reseller,
+    pub invitation_path: Option<String>,
+}
+
+/// An operator creates a client (or reuses an existing client without a
+/// profile) with a pending profile.
+pub async fn invite(store: &Store, actor: &Actor, invitation: Invitation) -> AppResult<Invited> {
+    let application = Application::parse(&invitation.company_name, None, None)?;
+    let rate_limit = super::parse_rate_limit(invitation.rate_limit.unwrap_or(DEFAULT_RATE_LIMIT))?;
+    let email = crate::accounts::Email::parse(&invitation.email)?;
+    let mut invitation_path = None;
+    let user = match store.user_by_email(email.as_str()).await? {
+        Some(user) if user.role == Role::Operator => {
+            return Err(AppError::validation(
+                "email",
+                "This email belongs to an operator account.",
+            ));
+        }
+        Some(user) => {
+            if store.reseller_for_user(&user.id).await?.is_some() {
+                return Err(already_applied());
+            }
+            user
+        }
+        None => {
+            let name = invitation
+                .contact_name
+                .clone()
+                .unwrap_or_else(|| application.company_name.clone());
+            let user = accounts::create_invited_client(store, &name, email.as_str()).await?;
+            invitation_path = Some(accounts::create_invitation(store, &user).await?);
+            user
+        }
+    };
+    let reseller = create_profile(
+        store,
+        actor,
+        &user,
+        "reseller.invite",
+        &application,
+        invitation.default_discount_rate.unwrap_or_default(),
+        rate_limit,
+    )
+    .await?;
+    Ok(Invited {
+        reseller,
+        invitation_path,
+    })
+}
+
+/// Applies a lifecycle action. Refused transitions are `invalid_transition`
+/// and change nothing; a transition that loses a race to a concurrent one
+/// is refused the same way, judged against the state that won.
+pub async fn change_status(
+    store: &Store,
+    actor: &Actor,
+    id: &ResellerId,
+    action: LifecycleAction,
+    reason: Option<&str>,
+) -> AppResult<Reseller> {
+    let current = get(store, id).await?;
+    let to = transition(current.status, action)?;
+    let reason = if action.needs_reason() {
+        Some(super::parse_reason(reason)?)
+    } else {
+        super::parse_text("reason", reason, 500)?
+    };
+    let approver = actor.reference();
+    let detail = match action {
+        LifecycleAction::Approve => Some(approver.as_str()),
+        _ => reason.as_deref(),
+    };
+    let action_name = format!("reseller.{}", action.as_str());
+    let audit = NewAuditEntry {
+        from_status: Some(current.status.as_str()),
+        to_status: Some(to.as_str()),
+        reason: reason.as_deref(),
+        ..NewAuditEntry::new(
+            actor,
+            &action_name,
+            "reseller",
+            id.as_str(),
+            Timestamp::now(),
+        )
+    };
+    match store
+        .transition_reseller(id, current.status, action, detail, &audit)
+        .await?
+    {
+        TransitionOutcome::Done => get(store, id).await,
+        TransitionOutcome::StateChanged => {
+            let now = get(store, id).await?;
+            transition(now.status, action)?;
+            // Allowed from the new state too (e.g. two suspends raced): still
+            // refuse, the caller acted on a state that no longer holds.
+            Err(AppError::new(
+                ErrorCode::InvalidTransition,
+                format!(
+                    "The reseller changed meanwhile and is now {}; reload and try again.",
+                    now.status
+                ),
+            ))
+        }
+    }
+}
+
+/// Changes API access, rate limit or default discount.
+pub async fn update_settings(
+    store: &Store,
+    actor: &Actor,
+    id: &ResellerId,
+    patch: ResellerPatch,
+) -> AppResult<Reseller> {
+    if let Some(limit) = patch.rate_limit {
+        super::parse_rate_limit(limit)?;
+    }
+    let before = get(store, id).await?;
+    let audit = NewAuditEntry {
+        details: Some(serde_json::json!({
+            "api_enabled": { "old": before.api_enabled, "new": patch.api_enabled.unwrap_or(before.api_enabled) },
+            "rate_limit": { "old": before.rate_limit, "new": patch.rate_limit.unwrap_or(before.rate_limit) },
+            "default_discount_rate": {
+                "old": before.default_discount_rate,
+                "new": patch.default_discount_rate.unwrap_or(before.default_discount_rate),
+            },
+        })),
+        ..NewAuditEntry::new(
+            actor,
+            "reseller.update",
+            "reseller",
+            id.as_str(),
+            Timestamp::now(),
+        )
+    };
+    store
+        .patch_reseller(id, &patch, &audit)
+        .await
+        .map_err(not_found)?;
+    get(store, id).await
+}
+
+/// The audit entries about one reseller, newest first: its status history.
+pub async fn history(store: &Store, id: &ResellerId) -> AppResult<Vec<AuditEntry>> {
+    Ok(store
+        .list_audit(&AuditFilter {
+            subject_type: Some("reseller".into()),
+            subject_id: Some(id.to_string()),
+            limit: 200,
+            ..AuditFilter::default()
+        })
+        .await?)
+}

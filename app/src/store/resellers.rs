@@ -1,0 +1,204 @@
+//! Reseller profiles: applications, lifecycle transitions, settings.
+
+use super::{OptionalExt, Store, StoreError, StoreResult, audit::insert_audit, with_pool, with_tx};
+use crate::{
+    ids::{ResellerId, UserId},
+    money::Percent,
+    resellers::{LifecycleAction, Reseller, ResellerFilter, ResellerPatch, ResellerStatus},
+    store::NewAuditEntry,
+    timestamp::Timestamp,
+};
+
+const SELECT_RESELLER: &str = "SELECT r.id, r.user_id, u.email, u.name AS contact_name, r.company_name, \
+     r.website, r.message, r.status, r.default_discount_rate, r.rate_limit, r.api_enabled, \
+     r.applied_at, r.approved_at, r.approved_by, r.suspended_at, r.suspension_reason, \
+     r.terminated_at, r.termination_reason, r.status_changed_at, r.updated_at \
+     FROM reseller_profiles r JOIN users u ON u.id = r.user_id";
+
+/// A profile about to be created (status pending).
+#[derive(Clone, Debug)]
+pub struct NewReseller<'a> {
+    pub id: &'a ResellerId,
+    pub user_id: &'a UserId,
+    pub company_name: &'a str,
+    pub website: Option<&'a str>,
+    pub message: Option<&'a str>,
+    pub default_discount_rate: Percent,
+    pub rate_limit: i64,
+    pub at: Timestamp,
+}
+
+/// The outcome of a compare-and-set transition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransitionOutcome {
+    Done,
+    /// The profile was no longer in the expected state (a concurrent change won).
+    StateChanged,
+}
+
+impl Store {
+    /// Creates a pending profile; a user with a profile already is `Conflict`.
+    pub async fn insert_reseller(
+        &self,
+        new: &NewReseller<'_>,
+        audit: &NewAuditEntry<'_>,
+    ) -> StoreResult<()> {
+        with_tx!(self, tx => {
+            sqlx::query(
+                "INSERT INTO reseller_profiles (id, user_id, company_name, website, message, status,
+                    default_discount_rate, rate_limit, api_enabled, applied_at, status_changed_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, TRUE, $8, $8, $8)",
+            )
+            .bind(new.id)
+            .bind(new.user_id)
+            .bind(new.company_name)
+            .bind(new.website)
+            .bind(new.message)
+            .bind(new.default_discount_rate)
+            .bind(new.rate_limit)
+            .bind(new.at)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_write)?;
+            insert_audit(audit).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn reseller(&self, id: &ResellerId) -> StoreResult<Reseller> {
+        let sql = sqlx::AssertSqlSafe(format!("{SELECT_RESELLER} WHERE r.id = $1"));
+        with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(id).fetch_optional(pool).await?
+        })
+        .found()
+    }
+
+    pub async fn reseller_for_user(&self, user: &UserId) -> StoreResult<Option<Reseller>> {
+        let sql = sqlx::AssertSqlSafe(format!("{SELECT_RESELLER} WHERE r.user_id = $1"));
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(user).fetch_optional(pool).await?
+        }))
+    }
+
+    /// Oldest first, `limit` at most, after the cursor.
+    pub async fn list_resellers(&self, filter: &ResellerFilter) -> StoreResult<Vec<Reseller>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{SELECT_RESELLER}
+             WHERE ($1 IS NULL OR r.status = $1)
+               AND ($2 IS NULL OR lower(r.company_name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\')
+               AND ($3 IS NULL OR r.id > $3)
+             ORDER BY r.id
+             LIMIT $4"
+        ));
+        let search = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(sql)
+                .bind(filter.status.map(ResellerStatus::as_str))
+                .bind(search.as_deref())
+                .bind(filter.after.as_ref())
+                .bind(i64::from(filter.limit))
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// Moves a profile from `from` to `action.target()` if, and only if, it
+    /// is still in `from` (compare-and-set), recording the audit entry in
+    /// the same transaction. Two concurrent transitions cannot both win.
+    pub async fn transition_reseller(
+        &self,
+        id: &ResellerId,
+        from: ResellerStatus,
+        action: LifecycleAction,
+        detail: Option<&str>,
+        audit: &NewAuditEntry<'_>,
+    ) -> StoreResult<TransitionOutcome> {
+        // $1 id, $2 expected status, $3 new status, $4 time, $5 approver or reason.
+        let sql = match (from, action) {
+            (ResellerStatus::Pending, LifecycleAction::Approve) => {
+                "UPDATE reseller_profiles SET status = $3, status_changed_at = $4, updated_at = $4,
+                    approved_at = $4, approved_by = $5
+                 WHERE id = $1 AND status = $2"
+            }
+            (_, LifecycleAction::Reactivate) | (_, LifecycleAction::Approve) => {
+                "UPDATE reseller_profiles SET status = $3, status_changed_at = $4, updated_at = $4,
+                    suspended_at = NULL, suspension_reason = NULL
+                 WHERE id = $1 AND status = $2"
+            }
+            (_, LifecycleAction::Suspend) => {
+                "UPDATE reseller_profiles SET status = $3, status_changed_at = $4, updated_at = $4,
+                    suspended_at = $4, suspension_reason = $5
+                 WHERE id = $1 AND status = $2"
+            }
+            (_, LifecycleAction::Terminate) => {
+                "UPDATE reseller_profiles SET status = $3, status_changed_at = $4, updated_at = $4,
+                    terminated_at = $4, termination_reason = $5
+                 WHERE id = $1 AND status = $2"
+            }
+        };
+        let binds_detail = sql.contains("$5");
+        with_tx!(self, tx => {
+            let mut query = sqlx::query(sql)
+                .bind(id)
+                .bind(from.as_str())
+                .bind(action.target().as_str())
+                .bind(audit.at);
+            if binds_detail {
+                query = query.bind(detail);
+            }
+            let changed = query.execute(&mut *tx).await?.rows_affected();
+            if changed == 0 {
+                return Ok(TransitionOutcome::StateChanged);
+            }
+            insert_audit(audit).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(TransitionOutcome::Done)
+    }
+
+    /// Applies the present fields of `patch`.
+    pub async fn patch_reseller(
+        &self,
+        id: &ResellerId,
+        patch: &ResellerPatch,
+        audit: &NewAuditEntry<'_>,
+    ) -> StoreResult<()> {
+        with_tx!(self, tx => {
+            let changed = sqlx::query(
+                "UPDATE reseller_profiles SET
+                    api_enabled = COALESCE($2, api_enabled),
+                    rate_limit = COALESCE($3, rate_limit),
+                    default_discount_rate = COALESCE($4, default_discount_rate),
+                    updated_at = $5
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(patch.api_enabled)
+            .bind(patch.rate_limit)
+            .bind(patch.default_discount_rate)
+            .bind(audit.at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Err(StoreError::NotFound);
+            }
+            insert_audit(audit).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}
+
+/// Escapes `%`, `_` and `\` so user input matches literally in LIKE.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

@@ -1,0 +1,61 @@
+//! The operator admin API (`/api/admin/v1`): everything the admin panel
+//! does, for scripts. Bearer admin tokens; the same domain services as the
+//! panel, so the same rules and the same audit log.
+
+mod audit_log;
+mod price_book;
+mod products;
+mod resellers;
+
+use crate::problem::ApiError;
+use app::{
+    accounts::service as accounts,
+    audit::Actor,
+    error::{AppError, ErrorCode},
+    state::AppState,
+};
+use axum::{Router, extract::FromRequestParts, http::request::Parts};
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(products::router())
+        .merge(resellers::router())
+        .merge(price_book::router())
+        .merge(audit_log::router())
+        .fallback(|| async { ApiError::new(ErrorCode::NotFound, "No such admin API endpoint.") })
+        .with_state(state)
+}
+
+/// An authenticated admin token: every handler takes one, so none can run
+/// unauthenticated.
+pub struct Operator {
+    pub actor: Actor,
+}
+
+/// The credential of `Authorization: Bearer <credential>`.
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts).ok_or_else(|| {
+            ApiError(AppError::new(
+                ErrorCode::Unauthenticated,
+                "Send an admin token: Authorization: Bearer flux_admin_...",
+            ))
+        })?;
+        let record = accounts::authenticate_admin_token(&state.store, token).await?;
+        Ok(Operator {
+            actor: Actor::admin_token(&record.id, &record.name),
+        })
+    }
+}

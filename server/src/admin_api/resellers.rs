@@ -1,0 +1,192 @@
+//! `/resellers`: invite, list, read, patch and the lifecycle actions.
+
+use super::Operator;
+use crate::{
+    json::{ApiJson, Page, clamp_limit, path_id},
+    problem::{ApiError, ApiResult},
+};
+use app::{
+    error::AppError,
+    ids::ResellerId,
+    money::Percent,
+    resellers::{
+        LifecycleAction, Reseller, ResellerFilter, ResellerPatch, ResellerStatus,
+        service as resellers,
+    },
+    state::AppState,
+};
+use axum::{
+    Json, Router,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    routing::{get, post},
+};
+use serde::{Deserialize, Serialize};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/resellers", get(list).post(invite))
+        .route("/resellers/{id}", get(read).patch(patch))
+        .route("/resellers/{id}/{action}", post(lifecycle))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InviteIn {
+    email: String,
+    company_name: String,
+    #[serde(default)]
+    contact_name: Option<String>,
+    #[serde(default)]
+    default_discount_rate: Option<Percent>,
+    #[serde(default)]
+    rate_limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+struct Invited {
+    #[serde(flatten)]
+    reseller: Reseller,
+    /// For a newly created account: the one-time link to set a password.
+    invitation_url: Option<String>,
+}
+
+/// Creates a client (when the email has no account) with a pending profile.
+async fn invite(
+    State(state): State<AppState>,
+    operator: Operator,
+    ApiJson(body): ApiJson<InviteIn>,
+) -> ApiResult<(StatusCode, Json<Invited>)> {
+    let invited = resellers::invite(
+        &state.store,
+        &operator.actor,
+        resellers::Invitation {
+            email: body.email,
+            contact_name: body.contact_name,
+            company_name: body.company_name,
+            default_discount_rate: body.default_discount_rate,
+            rate_limit: body.rate_limit,
+        },
+    )
+    .await?;
+    let invitation_url = invited
+        .invitation_path
+        .map(|path| format!("{}{path}", state.settings.public_url));
+    Ok((
+        StatusCode::CREATED,
+        Json(Invited {
+            reseller: invited.reseller,
+            invitation_url,
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    status: Option<String>,
+    q: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    _: Operator,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<Json<Page<Reseller>>> {
+    let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(raw) => Some(ResellerStatus::parse(raw).ok_or_else(|| {
+            ApiError(AppError::validation(
+                "status",
+                "status is one of pending, active, suspended, terminated.",
+            ))
+        })?),
+        None => None,
+    };
+    let after = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(raw) => Some(app::ids::parse_id::<ResellerId>("cursor", raw)?),
+        None => None,
+    };
+    let limit = clamp_limit(query.limit)?;
+    let filter = ResellerFilter {
+        status,
+        search: query.q,
+        after,
+        limit: limit + 1,
+    };
+    let items = resellers::list(&state.store, &filter).await?;
+    Ok(Json(Page::from_overfetch(items, limit, |r| {
+        r.id.to_string()
+    })))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    _: Operator,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Reseller>> {
+    let id: ResellerId = path_id(&id, "reseller")?;
+    Ok(Json(resellers::get(&state.store, &id).await?))
+}
+
+async fn patch(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PatchIn>,
+) -> ApiResult<Json<Reseller>> {
+    let id: ResellerId = path_id(&id, "reseller")?;
+    let patch = ResellerPatch {
+        api_enabled: body.api_enabled,
+        rate_limit: body.rate_limit,
+        default_discount_rate: body.default_discount_rate,
+    };
+    Ok(Json(
+        resellers::update_settings(&state.store, &operator.actor, &id, patch).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatchIn {
+    #[serde(default)]
+    api_enabled: Option<bool>,
+    #[serde(default)]
+    rate_limit: Option<i64>,
+    #[serde(default)]
+    default_discount_rate: Option<Percent>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LifecycleIn {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// `approve`, `suspend`, `reactivate`, `terminate`; refused transitions are
+/// 409 `invalid_transition`.
+async fn lifecycle(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path((id, action)): Path<(String, String)>,
+    ApiJson(body): ApiJson<LifecycleIn>,
+) -> ApiResult<Json<Reseller>> {
+    let id: ResellerId = path_id(&id, "reseller")?;
+    let action = LifecycleAction::parse(&action).ok_or_else(|| {
+        ApiError::new(
+            app::error::ErrorCode::NotFound,
+            "No such action: use approve, suspend, reactivate or terminate.",
+        )
+    })?;
+    let reseller = resellers::change_status(
+        &state.store,
+        &operator.actor,
+        &id,
+        action,
+        body.reason.as_deref(),
+    )
+    .await?;
+    Ok(Json(reseller))
+}

@@ -1,0 +1,112 @@
+//! JSON in and out of the REST APIs: a body extractor whose rejections are
+//! problem+json (naming what is wrong), path ids, and list pages.
+
+use crate::problem::ApiError;
+use app::error::{AppError, ErrorCode};
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, Request},
+    http::header,
+};
+use serde::{Serialize, de::DeserializeOwned};
+
+/// Largest request body the APIs read.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// A JSON body; malformed or mistyped bodies are 422 `validation_failed`
+/// with serde's explanation (`unknown field "x"`, `invalid type ...`).
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
+            ApiError::new(
+                ErrorCode::ValidationFailed,
+                "The request body could not be read.",
+            )
+        })?;
+        parse_json(is_json, &bytes).map(ApiJson)
+    }
+}
+
+/// Parses a JSON body already read (the partner API reads bytes first to
+/// check their signature). An empty body reads as `{}`.
+pub fn parse_json<T: DeserializeOwned>(is_json: bool, bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return serde_json::from_slice(b"{}").map_err(|e| {
+            ApiError(AppError::validation(
+                "body",
+                format!("A JSON body is required: {e}."),
+            ))
+        });
+    }
+    if !is_json {
+        return Err(ApiError(AppError::validation(
+            "content-type",
+            "Send the body as JSON with Content-Type: application/json.",
+        )));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError(AppError::validation(
+            "body",
+            format!("Invalid JSON body: {e}."),
+        ))
+    })
+}
+
+/// An id from the URL path: a malformed one names no resource (404), with
+/// a message saying what was expected.
+pub fn path_id<T>(raw: &str, what: &str) -> Result<T, ApiError>
+where
+    T: std::str::FromStr<Err = app::ids::IdError>,
+{
+    raw.parse().map_err(|e: app::ids::IdError| {
+        ApiError::new(ErrorCode::NotFound, format!("No such {what}: {e}."))
+    })
+}
+
+/// A page of a list: `{"data": [...], "next_cursor": "..." | null}`.
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    pub data: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+pub const DEFAULT_LIMIT: u32 = 50;
+pub const MAX_LIMIT: u32 = 200;
+
+/// `limit` within 1..=200 (default 50).
+pub fn clamp_limit(limit: Option<u32>) -> Result<u32, ApiError> {
+    match limit {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError(AppError::validation(
+            "limit",
+            format!("limit must be between 1 and {MAX_LIMIT}."),
+        ))),
+    }
+}
+
+impl<T> Page<T> {
+    /// Builds a page from up to `limit + 1` items fetched: the extra one only
+    /// says there is more; the cursor is the last returned item's key.
+    pub fn from_overfetch(mut items: Vec<T>, limit: u32, cursor_of: impl Fn(&T) -> String) -> Self {
+        let next_cursor = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(cursor_of)
+        } else {
+            None
+        };
+        Page {
+            data: items,
+            next_cursor,
+        }
+    }
+}
