@@ -6,17 +6,24 @@
 //! whole below, so the database stack never reaches the browser.
 
 pub mod accounts;
+pub mod api_access;
+pub mod api_log;
 pub mod audit;
 pub mod catalog;
 pub mod components;
+pub mod customers;
 pub mod error;
 pub mod ids;
 pub mod money;
+pub mod orders;
 pub mod pages;
 pub mod price_book;
 pub mod resellers;
+pub mod services;
 pub mod timestamp;
 
+#[cfg(feature = "ssr")]
+pub mod net;
 #[cfg(feature = "ssr")]
 pub mod secrets;
 #[cfg(feature = "ssr")]
@@ -90,6 +97,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/portal") view=portal::PortalLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=portal::DashboardPage/>
                     <Route path=path!("orders") view=portal::OrdersPage/>
+                    <Route path=path!("orders/:id") view=portal::OrderPage/>
                     <Route path=path!("services") view=portal::ServicesPage/>
                     <Route path=path!("products") view=portal::ProductsPage/>
                     <Route path=path!("customers") view=portal::CustomersPage/>

@@ -259,6 +259,13 @@ impl BillingTerm {
     }
 }
 
+impl TryFrom<String> for BillingTerm {
+    type Error = String;
+    fn try_from(raw: String) -> Result<Self, String> {
+        BillingTerm::parse(&raw).ok_or_else(|| format!("unknown billing term `{raw}`"))
+    }
+}
+
 impl fmt::Display for BillingTerm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

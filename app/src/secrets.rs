@@ -142,3 +142,106 @@ mod tests {
         assert!(!verify_password("garbage".into(), &pw).await.unwrap());
     }
 }
+
+/// The key that seals secrets the server must be able to use again (the
+/// `whsec_` webhook secrets, which sign requests and webhooks and so cannot
+/// be hashed). It lives outside the database: a copy of the database alone
+/// does not reveal any secret. Its `Debug` prints nothing of it.
+#[derive(Clone)]
+pub struct SecretsKey([u8; 32]);
+
+impl std::fmt::Debug for SecretsKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretsKey(<redacted>)")
+    }
+}
+
+impl SecretsKey {
+    pub fn random() -> Self {
+        SecretsKey(random_bytes::<32>())
+    }
+
+    pub fn from_base64(text: &str) -> Option<Self> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .ok()?;
+        Some(SecretsKey(bytes.try_into().ok()?))
+    }
+
+    pub fn to_base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.0)
+    }
+
+    /// Reads the key file, or creates it (mode 0600) with a new key.
+    pub fn load_or_create(path: &std::path::Path) -> std::io::Result<Self> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::from_base64(&text).ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("{} does not hold a base64 32-byte key", path.display()),
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key = Self::random();
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                use std::io::Write;
+                options.open(path)?.write_all(key.to_base64().as_bytes())?;
+                Ok(key)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `base64(nonce ‖ ciphertext)` with XChaCha20-Poly1305 (random nonce).
+    pub fn seal(&self, plaintext: &str) -> String {
+        use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce, aead::Aead};
+        let cipher = XChaCha20Poly1305::new((&self.0).into());
+        let nonce = random_bytes::<24>();
+        let sealed = cipher
+            .encrypt(XNonce::from_slice(&nonce), plaintext.as_bytes())
+            .unwrap_or_default();
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&sealed);
+        base64::engine::general_purpose::STANDARD.encode(out)
+    }
+
+    /// The plaintext, if `sealed` was sealed with this key.
+    pub fn open(&self, sealed: &str) -> Result<String, AppError> {
+        use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce, aead::Aead};
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(sealed)
+            .map_err(AppError::internal)?;
+        if bytes.len() < 24 {
+            return Err(AppError::internal("sealed secret too short"));
+        }
+        let (nonce, ciphertext) = bytes.split_at(24);
+        let cipher = XChaCha20Poly1305::new((&self.0).into());
+        let plain = cipher
+            .decrypt(XNonce::from_slice(nonce), ciphertext)
+            .map_err(|_| {
+                AppError::internal("a sealed secret does not open with this server's secrets key")
+            })?;
+        String::from_utf8(plain).map_err(AppError::internal)
+    }
+}
+
+#[cfg(test)]
+mod sealing_tests {
+    use super::*;
+
+    #[test]
+    fn sealed_secrets_open_only_with_their_key() {
+        let key = SecretsKey::random();
+        let sealed = key.seal("whsec_abc");
+        assert!(!sealed.contains("whsec_abc"));
+        assert_ne!(sealed, key.seal("whsec_abc"), "fresh nonce each time");
+        assert_eq!(key.open(&sealed).unwrap(), "whsec_abc");
+        assert!(SecretsKey::random().open(&sealed).is_err());
+        assert_eq!(format!("{key:?}"), "SecretsKey(<redacted>)");
+        let back = SecretsKey::from_base64(&key.to_base64()).unwrap();
+        assert_eq!(back.open(&sealed).unwrap(), "whsec_abc");
+    }
+}

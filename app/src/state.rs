@@ -4,6 +4,7 @@
 use crate::{
     error::{AppError, AppResult},
     money::{Currency, Money},
+    secrets::SecretsKey,
     store::Store,
 };
 use std::sync::Arc;
@@ -20,6 +21,10 @@ pub struct Settings {
     pub public_url: String,
     /// Length of the partner API rate-limit window.
     pub rate_limit_window_secs: u64,
+    /// Allow webhook URLs on loopback/private/link-local addresses.
+    pub webhook_allow_private: bool,
+    /// Seals the secrets the server must use again (webhook secrets).
+    pub secrets_key: SecretsKey,
 }
 
 impl Default for Settings {
@@ -29,6 +34,8 @@ impl Default for Settings {
             secure_cookies: false,
             public_url: "http://127.0.0.1:3000".to_owned(),
             rate_limit_window_secs: 60,
+            webhook_allow_private: false,
+            secrets_key: SecretsKey::random(),
         }
     }
 }

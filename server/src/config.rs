@@ -2,7 +2,7 @@
 //! and validated once (DESIGN.md "Running it"; the README has the table).
 
 use anyhow::{Context, bail};
-use app::money::Currency;
+use app::{money::Currency, secrets::SecretsKey};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -132,6 +132,15 @@ pub struct ServeArgs {
     #[arg(long, env = "FLUX_CURRENCY", default_value = "EUR")]
     pub currency: String,
 
+    /// File holding the key that seals webhook secrets at rest (created,
+    /// mode 0600, if missing). Keep it out of database backups.
+    #[arg(long, env = "FLUX_SECRETS_KEY_FILE", default_value = "fluxbilling.key")]
+    pub secrets_key_file: PathBuf,
+
+    /// The secrets key itself (base64, 32 bytes); wins over the file.
+    #[arg(long, env = "FLUX_SECRETS_KEY", hide_env_values = true)]
+    pub secrets_key: Option<String>,
+
     /// Where the compiled site (wasm, js, css) is: cargo-leptos's output.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = DEFAULT_SITE_ROOT)]
     pub site_root: PathBuf,
@@ -148,6 +157,9 @@ pub struct Config {
     pub webhook_allow_private: bool,
     pub currency: Currency,
     pub site_root: PathBuf,
+    pub secrets_key_file: PathBuf,
+    /// Given directly (flag, environment or tests); else read from the file.
+    pub secrets_key: Option<SecretsKey>,
 }
 
 impl Config {
@@ -174,6 +186,13 @@ impl Config {
             webhook_allow_private: serve.webhook_allow_private,
             currency,
             site_root: serve.site_root.clone(),
+            secrets_key_file: serve.secrets_key_file.clone(),
+            secrets_key: match &serve.secrets_key {
+                Some(text) => Some(SecretsKey::from_base64(text).ok_or_else(|| {
+                    anyhow::anyhow!("FLUX_SECRETS_KEY must be 32 bytes in base64")
+                })?),
+                None => None,
+            },
         })
     }
 
@@ -187,19 +206,37 @@ impl Config {
             database_url: database_url.to_owned(),
             log_format: LogFormat::Pretty,
         };
-        Config::from_args(&global, &serve).expect("default configuration is valid")
+        let mut config =
+            Config::from_args(&global, &serve).expect("default configuration is valid");
+        config.secrets_key = Some(SecretsKey::random());
+        config
+    }
+
+    /// The secrets key: given, or read (created on first run) from its file.
+    pub fn load_secrets_key(&self) -> anyhow::Result<SecretsKey> {
+        match &self.secrets_key {
+            Some(key) => Ok(key.clone()),
+            None => SecretsKey::load_or_create(&self.secrets_key_file).with_context(|| {
+                format!(
+                    "reading the secrets key {}",
+                    self.secrets_key_file.display()
+                )
+            }),
+        }
     }
 
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
     }
 
-    pub fn app_settings(&self) -> app::state::Settings {
+    pub fn app_settings(&self, secrets_key: SecretsKey) -> app::state::Settings {
         app::state::Settings {
             currency: self.currency.clone(),
             secure_cookies: self.secure_cookies(),
             public_url: self.public_url.clone(),
             rate_limit_window_secs: self.rate_limit_window.as_secs(),
+            webhook_allow_private: self.webhook_allow_private,
+            secrets_key,
         }
     }
 }

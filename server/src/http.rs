@@ -21,7 +21,11 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
-pub fn router(state: AppState, options: LeptosOptions) -> Router {
+pub fn router(
+    state: AppState,
+    partner: crate::partner_api::PartnerState,
+    options: LeptosOptions,
+) -> Router {
     let routes = generate_route_list(App);
     let context = {
         let state = state.clone();
@@ -43,7 +47,9 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
 
     pages
         .merge(health)
+        .merge(crate::exports::router(state.clone()))
         .nest("/api/admin/v1", crate::admin_api::router(state))
+        .nest("/api/v1", crate::partner_api::router(partner))
         .layer(middleware::from_fn(csrf::protect))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))

@@ -110,3 +110,33 @@ impl<T> Page<T> {
         }
     }
 }
+
+/// Query parameters; unknown or mistyped ones are 422 `validation_failed`
+/// (axum's own `Query` would answer a plain-text 400).
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(query)
+            .map(ApiQuery)
+            .map_err(|e| {
+                ApiError(AppError::validation(
+                    "query",
+                    format!("Invalid query parameters: {e}."),
+                ))
+            })
+    }
+}
+
+impl<T> std::ops::Deref for ApiQuery<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}

@@ -1,11 +1,15 @@
 //! Building and running the server: callable from `main` and from tests
 //! (port 0, fresh database).
 
-use crate::{config::Config, http};
+use crate::{
+    config::Config,
+    http, maintenance,
+    partner_api::{PartnerState, audit::ApiLog, rate_limit::RateLimiter},
+};
 use anyhow::Context;
 use app::{state::AppState, store::Store};
 use leptos::config::{Env, LeptosOptions};
-use std::{future::Future, net::SocketAddr};
+use std::{future::Future, net::SocketAddr, sync::Arc};
 use tokio::net::TcpListener;
 
 pub struct Application {
@@ -13,6 +17,8 @@ pub struct Application {
     address: SocketAddr,
     state: AppState,
     router: axum::Router,
+    api_log: ApiLog,
+    api_log_writer: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -23,7 +29,13 @@ impl Application {
             .await
             .context("connecting to the database")?;
         store.migrate().await.context("applying migrations")?;
-        let state = AppState::new(store, config.app_settings());
+        let state = AppState::new(store, config.app_settings(config.load_secrets_key()?));
+        let (api_log, api_log_writer) = ApiLog::start(state.store.clone());
+        let partner = PartnerState {
+            app: state.clone(),
+            log: api_log.clone(),
+            limiter: Arc::new(RateLimiter::new(config.rate_limit_window)),
+        };
 
         let listener = TcpListener::bind(config.addr)
             .await
@@ -36,12 +48,14 @@ impl Application {
             .site_addr(address)
             .env(Env::PROD)
             .build();
-        let router = http::router(state.clone(), options);
+        let router = http::router(state.clone(), partner, options);
         Ok(Application {
             listener,
             address,
             state,
             router,
+            api_log,
+            api_log_writer,
         })
     }
 
@@ -53,20 +67,31 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub fn api_log(&self) -> &ApiLog {
+        &self.api_log
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests,
+    /// writes every API log record still buffered, and closes the database.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let housekeeping = tokio::spawn(maintenance::run(self.state.store.clone()));
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
+        let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await
-            .context("serving HTTP")?;
+            .context("serving HTTP");
+        housekeeping.abort();
+        // Every request has finished: write what the API log still holds.
+        self.api_log.flush().await;
+        tracing::info!("API log flushed");
+        self.api_log_writer.abort();
         self.state.store.close().await;
-        Ok(())
+        served
     }
 }
 

@@ -75,6 +75,21 @@ pub async fn require(role: Role) -> AppResult<(AppState, User)> {
     Ok((state, user))
 }
 
+/// A signed-in client with a reseller profile (any status): the portal's
+/// working pages. Clients that have not applied get a clear refusal.
+pub async fn require_reseller() -> AppResult<(AppState, User, crate::resellers::Reseller)> {
+    let (state, client) = require(Role::Client).await?;
+    let reseller = crate::resellers::service::for_user(&state.store, &client)
+        .await?
+        .ok_or_else(|| {
+            AppError::new(
+                crate::error::ErrorCode::ResellerNotActive,
+                "Apply to the reseller program first (Program overview).",
+            )
+        })?;
+    Ok((state, client, reseller))
+}
+
 /// The peer address of the current request (for login throttling). The
 /// server does not trust `X-Forwarded-For`: behind a proxy, every client
 /// shares the proxy's address and per-address throttling becomes global

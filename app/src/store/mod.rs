@@ -13,8 +13,12 @@
 //! each an `impl Store` block.
 
 mod accounts;
+mod api_access;
+mod api_log;
 mod audit;
 mod catalog;
+mod idempotency;
+mod orders;
 mod price_book;
 mod resellers;
 pub mod types;
@@ -27,7 +31,10 @@ use sqlx::{
 use std::{str::FromStr, time::Duration};
 
 pub use accounts::{AdminTokenRecord, LoginFailures};
+pub use api_access::ApiKeyRecord;
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
+pub use idempotency::IdempotencyStart;
+pub use orders::{DashboardStats, OrderFilter};
 pub use resellers::{NewReseller, TransitionOutcome};
 
 /// Errors the storage layer reports. `NotFound` and `Conflict` are expected
@@ -45,6 +52,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL (use sqlite:// or postgres://)")]
     UnsupportedUrl,
+    /// A domain rule checked inside the transaction refused the write (an
+    /// order beyond `max_quantity`, an unpriced term): nothing was written.
+    #[error("refused: {0}")]
+    Refused(crate::error::AppError),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -75,7 +86,6 @@ pub enum Backend {
 
 /// The few SQL fragments that differ between the two databases.
 #[derive(Clone, Copy, Debug)]
-#[allow(dead_code)] // first row locks arrive with the price book (max_quantity)
 pub(crate) struct Dialect {
     /// Appended to a SELECT that must lock the rows it reads until commit.
     /// SQLite has no row locks: its write transactions start with
@@ -229,6 +239,14 @@ impl Store {
     }
 }
 
+/// Escapes `%`, `_` and `\` so user input matches literally in LIKE
+/// (queries say `ESCAPE '\'`).
+pub(crate) fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 /// Maps "no row" to `StoreError::NotFound` on fetches that expect one.
 pub(crate) trait OptionalExt<T> {
     fn found(self) -> StoreResult<T>;
@@ -248,6 +266,7 @@ impl From<StoreError> for crate::error::AppError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::NotFound => crate::error::AppError::not_found("record"),
+            StoreError::Refused(refusal) => refusal,
             other => crate::error::AppError::internal(other),
         }
     }

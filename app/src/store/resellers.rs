@@ -1,6 +1,9 @@
 //! Reseller profiles: applications, lifecycle transitions, settings.
 
-use super::{OptionalExt, Store, StoreError, StoreResult, audit::insert_audit, with_pool, with_tx};
+use super::{
+    OptionalExt, Store, StoreError, StoreResult, audit::insert_audit, escape_like, with_pool,
+    with_tx,
+};
 use crate::{
     ids::{ResellerId, UserId},
     money::Percent,
@@ -194,11 +197,4 @@ impl Store {
         });
         Ok(())
     }
-}
-
-/// Escapes `%`, `_` and `\` so user input matches literally in LIKE.
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }

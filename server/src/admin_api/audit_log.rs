@@ -2,15 +2,11 @@
 
 use super::Operator;
 use crate::{
-    json::{Page, clamp_limit},
+    json::{ApiQuery, Page, clamp_limit},
     problem::{ApiError, ApiResult},
 };
 use app::{audit::AuditEntry, error::AppError, state::AppState, store::AuditFilter};
-use axum::{
-    Json, Router,
-    extract::{Query, State},
-    routing::get,
-};
+use axum::{Json, Router, extract::State, routing::get};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -30,7 +26,7 @@ struct ListQuery {
 async fn list(
     State(state): State<AppState>,
     _: Operator,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<AuditEntry>>> {
     let limit = clamp_limit(q.limit)?;
     let before = match q.cursor.as_deref().filter(|c| !c.is_empty()) {

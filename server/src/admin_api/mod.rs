@@ -2,6 +2,8 @@
 //! does, for scripts. Bearer admin tokens; the same domain services as the
 //! panel, so the same rules and the same audit log.
 
+mod api_access;
+mod api_logs;
 mod audit_log;
 mod price_book;
 mod products;
@@ -22,6 +24,8 @@ pub fn router(state: AppState) -> Router {
         .merge(resellers::router())
         .merge(price_book::router())
         .merge(audit_log::router())
+        .merge(api_access::router())
+        .merge(api_logs::router())
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "No such admin API endpoint.") })
         .with_state(state)
 }

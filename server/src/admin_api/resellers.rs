@@ -2,7 +2,7 @@
 
 use super::Operator;
 use crate::{
-    json::{ApiJson, Page, clamp_limit, path_id},
+    json::{ApiJson, ApiQuery, Page, clamp_limit, path_id},
     problem::{ApiError, ApiResult},
 };
 use app::{
@@ -17,7 +17,7 @@ use app::{
 };
 use axum::{
     Json, Router,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     routing::{get, post},
 };
@@ -93,7 +93,7 @@ struct ListQuery {
 async fn list(
     State(state): State<AppState>,
     _: Operator,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<Reseller>>> {
     let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
         Some(raw) => Some(ResellerStatus::parse(raw).ok_or_else(|| {

@@ -8,4 +8,6 @@ mod cli;
 mod health;
 mod helpers;
 mod pages;
+mod partner_api;
 mod portal;
+mod portal_api;

@@ -11,7 +11,7 @@ pub mod services;
 pub use api_settings::ApiSettingsPage;
 pub use customers::CustomersPage;
 pub use dashboard::DashboardPage;
-pub use orders::OrdersPage;
+pub use orders::{OrderPage, OrdersPage};
 pub use products::ProductsPage;
 pub use program::ProgramPage;
 pub use services::ServicesPage;

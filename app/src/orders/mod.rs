@@ -1,0 +1,399 @@
+//! Orders: a reseller buys units of priced products for one end customer.
+//! Each unit becomes a service; the price is the book's, locked on the line
+//! at order time.
+
+pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use crate::{
+    accounts::Email,
+    error::{AppError, AppResult, ErrorCode},
+    ids::{CustomerId, OrderId, ProductId, ServiceId},
+    money::{BillingTerm, Money, TermPrices},
+    timestamp::Timestamp,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The status of an accepted order (services then follow their own lives).
+pub const ORDER_PLACED: &str = "placed";
+
+pub const MAX_LINES: usize = 50;
+pub const MAX_QUANTITY_PER_LINE: u32 = 1000;
+
+/// The end customer an order is for, by the reseller's own id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerRef {
+    pub external_id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderLineRequest {
+    pub product_id: ProductId,
+    pub term: BillingTerm,
+    pub quantity: u32,
+}
+
+/// `POST /orders` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderRequest {
+    pub customer: CustomerRef,
+    pub lines: Vec<OrderLineRequest>,
+}
+
+impl OrderRequest {
+    /// Checks shape and bounds; trims the customer's fields.
+    pub fn validate(mut self) -> AppResult<Self> {
+        let ext = self.customer.external_id.trim().to_owned();
+        if ext.is_empty() || ext.chars().count() > 128 || ext.chars().any(char::is_control) {
+            return Err(AppError::validation(
+                "customer.external_id",
+                "external_id is 1 to 128 characters.",
+            ));
+        }
+        self.customer.external_id = ext;
+        self.customer.name = match self
+            .customer
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            Some(n) if n.chars().count() > 200 => {
+                return Err(AppError::validation(
+                    "customer.name",
+                    "name is at most 200 characters.",
+                ));
+            }
+            other => other.map(str::to_owned),
+        };
+        self.customer.email = match self
+            .customer
+            .email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            Some(raw) => Some(
+                Email::parse(raw)
+                    .map_err(|_| {
+                        AppError::validation("customer.email", "email is not a valid address.")
+                    })?
+                    .as_str()
+                    .to_owned(),
+            ),
+            None => None,
+        };
+        if self.lines.is_empty() || self.lines.len() > MAX_LINES {
+            return Err(AppError::validation(
+                "lines",
+                format!("An order has 1 to {MAX_LINES} lines."),
+            ));
+        }
+        for (i, line) in self.lines.iter().enumerate() {
+            if line.quantity == 0 || line.quantity > MAX_QUANTITY_PER_LINE {
+                return Err(AppError::validation(
+                    &format!("lines[{i}].quantity"),
+                    format!("quantity is 1 to {MAX_QUANTITY_PER_LINE}."),
+                ));
+            }
+        }
+        Ok(self)
+    }
+
+    /// The distinct products ordered, sorted (the order rows are locked in,
+    /// so two concurrent orders never wait on each other crosswise).
+    pub fn product_ids(&self) -> Vec<ProductId> {
+        let mut ids: Vec<ProductId> = self.lines.iter().map(|l| l.product_id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+}
+
+/// What the pricing rule knows of one product, read under lock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Offer {
+    pub product_id: ProductId,
+    /// An enabled row of an active product.
+    pub available: bool,
+    pub prices: TermPrices,
+    pub setup_fee: Money,
+    pub max_quantity: Option<i64>,
+    /// Non-terminated services of this product the reseller holds.
+    pub units_held: i64,
+}
+
+/// A priced line, as stored and returned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    pub product_id: ProductId,
+    pub term: BillingTerm,
+    pub quantity: i64,
+    pub unit_price: Money,
+    pub setup_fee: Money,
+    pub line_total: Money,
+}
+
+/// Prices every line from the book: the product must be offered
+/// (`product_not_available`), the term priced (`term_not_priced`), and the
+/// units held plus ordered within `max_quantity` (`quantity_limit_exceeded`).
+pub fn price_order(request: &OrderRequest, offers: &[Offer]) -> AppResult<Vec<OrderLine>> {
+    let mut wanted: BTreeMap<&ProductId, i64> = BTreeMap::new();
+    let mut lines = Vec::with_capacity(request.lines.len());
+    for line in &request.lines {
+        let offer = offers
+            .iter()
+            .find(|o| o.product_id == line.product_id && o.available)
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::ProductNotAvailable,
+                    format!("Product {} is not available to you.", line.product_id),
+                )
+            })?;
+        let unit_price = offer.prices.get(line.term).ok_or_else(|| {
+            AppError::new(
+                ErrorCode::TermNotPriced,
+                format!(
+                    "Product {} is not sold on the {} term.",
+                    line.product_id, line.term
+                ),
+            )
+        })?;
+        let quantity = i64::from(line.quantity);
+        *wanted.entry(&line.product_id).or_default() += quantity;
+        lines.push(OrderLine {
+            product_id: line.product_id.clone(),
+            term: line.term,
+            quantity,
+            unit_price,
+            setup_fee: offer.setup_fee,
+            line_total: (unit_price + offer.setup_fee).times(line.quantity),
+        });
+    }
+    for (product, quantity) in wanted {
+        let offer = offers
+            .iter()
+            .find(|o| &o.product_id == product)
+            .expect("checked above");
+        if let Some(max) = offer.max_quantity
+            && offer.units_held + quantity > max
+        {
+            return Err(AppError::new(
+                ErrorCode::QuantityLimitExceeded,
+                format!(
+                    "You may hold at most {max} units of product {product}; you hold {} and ordered {quantity}.",
+                    offer.units_held
+                ),
+            ));
+        }
+    }
+    Ok(lines)
+}
+
+pub fn order_total(lines: &[OrderLine]) -> Money {
+    lines.iter().map(|l| l.line_total).sum()
+}
+
+/// The next renewal after `start` on `term`: calendar months (the day is
+/// clamped to the month's end: 31 Jan + 1 month = 28/29 Feb), or one hour.
+pub fn next_renewal(start: Timestamp, term: BillingTerm) -> Timestamp {
+    match term.months() {
+        None => start.plus(time::Duration::hours(1)),
+        Some(months) => {
+            let at = start.datetime();
+            let total = at.year() * 12 + (u8::from(at.month()) as i32 - 1) + i32::from(months);
+            let (year, month0) = (total.div_euclid(12), total.rem_euclid(12));
+            let month = time::Month::try_from((month0 + 1) as u8).unwrap_or(time::Month::January);
+            let day = at.day().min(month.length(year));
+            let date = time::Date::from_calendar_date(year, month, day).unwrap_or(at.date());
+            Timestamp::from_datetime(at.replace_date(date))
+        }
+    }
+}
+
+/// The order's customer, as the order shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderCustomer {
+    pub id: CustomerId,
+    pub external_id: String,
+}
+
+/// An order with its lines and the services it created.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: OrderId,
+    pub status: String,
+    pub customer: OrderCustomer,
+    pub lines: Vec<OrderLine>,
+    pub service_ids: Vec<ServiceId>,
+    pub wholesale_total: Money,
+    pub currency: String,
+    pub created_at: Timestamp,
+}
+
+/// The portal's dashboard: services by status, this month's orders and
+/// wholesale spend, API traffic over 24 hours, the latest orders.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardView {
+    pub company_name: String,
+    pub status: crate::resellers::ResellerStatus,
+    pub services_by_status: Vec<(crate::services::ServiceStatus, i64)>,
+    pub orders_this_month: i64,
+    pub spend_this_month: Money,
+    pub api_requests_24h: i64,
+    pub api_errors_24h: i64,
+    pub recent_orders: Vec<Order>,
+    pub currency: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pid(n: u8) -> ProductId {
+        ProductId::parse(&format!("prd_01jd8x2m3n4p5q6r7s8t9v0w{n:02}")).unwrap()
+    }
+
+    fn m(s: &str) -> Money {
+        Money::parse(s).unwrap()
+    }
+
+    fn offer(n: u8) -> Offer {
+        Offer {
+            product_id: pid(n),
+            available: true,
+            prices: TermPrices {
+                monthly: Some(m("19.99")),
+                hourly: Some(m("0.0125")),
+                ..TermPrices::default()
+            },
+            setup_fee: m("5"),
+            max_quantity: Some(10),
+            units_held: 7,
+        }
+    }
+
+    fn request(lines: Vec<(u8, BillingTerm, u32)>) -> OrderRequest {
+        OrderRequest {
+            customer: CustomerRef {
+                external_id: "c-42".into(),
+                name: None,
+                email: None,
+            },
+            lines: lines
+                .into_iter()
+                .map(|(n, term, quantity)| OrderLineRequest {
+                    product_id: pid(n),
+                    term,
+                    quantity,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn totals_are_exact() {
+        let lines = price_order(&request(vec![(1, BillingTerm::Monthly, 3)]), &[offer(1)]).unwrap();
+        assert_eq!(lines[0].unit_price, m("19.99"));
+        assert_eq!(lines[0].line_total, m("74.97")); // (19.99 + 5) * 3
+        let hourly = price_order(&request(vec![(1, BillingTerm::Hourly, 1)]), &[offer(1)]).unwrap();
+        assert_eq!(order_total(&hourly), m("5.0125"));
+    }
+
+    #[test]
+    fn refusals() {
+        let codes = |r: AppResult<Vec<OrderLine>>| r.unwrap_err().code;
+        assert_eq!(
+            codes(price_order(
+                &request(vec![(1, BillingTerm::Annual, 1)]),
+                &[offer(1)]
+            )),
+            ErrorCode::TermNotPriced
+        );
+        assert_eq!(
+            codes(price_order(
+                &request(vec![(2, BillingTerm::Monthly, 1)]),
+                &[offer(1)]
+            )),
+            ErrorCode::ProductNotAvailable
+        );
+        let mut disabled = offer(1);
+        disabled.available = false;
+        assert_eq!(
+            codes(price_order(
+                &request(vec![(1, BillingTerm::Monthly, 1)]),
+                &[disabled]
+            )),
+            ErrorCode::ProductNotAvailable
+        );
+        // 7 held + 2 + 2 on two lines of the same product > 10
+        assert_eq!(
+            codes(price_order(
+                &request(vec![
+                    (1, BillingTerm::Monthly, 2),
+                    (1, BillingTerm::Hourly, 2)
+                ]),
+                &[offer(1)]
+            )),
+            ErrorCode::QuantityLimitExceeded
+        );
+        assert!(price_order(&request(vec![(1, BillingTerm::Monthly, 3)]), &[offer(1)]).is_ok());
+    }
+
+    #[test]
+    fn validation() {
+        assert!(request(vec![]).validate().is_err());
+        assert!(
+            request(vec![(1, BillingTerm::Monthly, 0)])
+                .validate()
+                .is_err()
+        );
+        let mut r = request(vec![(1, BillingTerm::Monthly, 1)]);
+        r.customer.external_id = "  ".into();
+        assert_eq!(
+            r.validate().unwrap_err().field.as_deref(),
+            Some("customer.external_id")
+        );
+        let mut r = request(vec![(1, BillingTerm::Monthly, 1)]);
+        r.customer.email = Some("nope".into());
+        assert!(r.validate().is_err());
+    }
+
+    #[test]
+    fn renewals_follow_the_calendar() {
+        let t = |s: &str| Timestamp::parse_rfc3339(s).unwrap();
+        assert_eq!(
+            next_renewal(t("2026-01-31T10:00:00Z"), BillingTerm::Monthly),
+            t("2026-02-28T10:00:00Z")
+        );
+        assert_eq!(
+            next_renewal(t("2028-01-31T10:00:00Z"), BillingTerm::Monthly),
+            t("2028-02-29T10:00:00Z")
+        );
+        assert_eq!(
+            next_renewal(t("2026-11-15T00:00:00Z"), BillingTerm::Quarterly),
+            t("2027-02-15T00:00:00Z")
+        );
+        assert_eq!(
+            next_renewal(t("2026-08-31T00:00:00Z"), BillingTerm::SemiAnnual),
+            t("2027-02-28T00:00:00Z")
+        );
+        assert_eq!(
+            next_renewal(t("2026-03-01T00:00:00Z"), BillingTerm::Annual),
+            t("2027-03-01T00:00:00Z")
+        );
+        assert_eq!(
+            next_renewal(t("2026-03-01T23:30:00Z"), BillingTerm::Hourly),
+            t("2026-03-02T00:30:00Z")
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! API keys and the webhook endpoint settings.
+
+use super::{OptionalExt, Store, StoreError, StoreResult, audit::insert_audit, with_pool, with_tx};
+use crate::{
+    api_access::ApiKey,
+    ids::{ApiKeyId, ResellerId},
+    store::NewAuditEntry,
+    timestamp::Timestamp,
+};
+
+/// A key with its hash, for authentication only.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ApiKeyRecord {
+    #[sqlx(flatten)]
+    pub key: ApiKey,
+    pub key_hash: String,
+}
+
+const KEY_COLUMNS: &str =
+    "id, reseller_id, name, prefix, scope, created_at, last_used_at, revoked_at";
+
+impl Store {
+    pub async fn insert_api_key(
+        &self,
+        key: &ApiKey,
+        key_hash: &str,
+        audit: &NewAuditEntry<'_>,
+    ) -> StoreResult<()> {
+        with_tx!(self, tx => {
+            sqlx::query(
+                "INSERT INTO api_keys (id, reseller_id, name, prefix, key_hash, scope, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&key.id)
+            .bind(&key.reseller_id)
+            .bind(&key.name)
+            .bind(&key.prefix)
+            .bind(key_hash)
+            .bind(key.scope.as_str())
+            .bind(key.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from_write)?;
+            insert_audit(audit).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// A reseller's keys, live first, newest first.
+    pub async fn api_keys(&self, reseller: &ResellerId) -> StoreResult<Vec<ApiKey>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {KEY_COLUMNS} FROM api_keys WHERE reseller_id = $1
+             ORDER BY (revoked_at IS NULL) DESC, id DESC"
+        ));
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(reseller).fetch_all(pool).await?
+        }))
+    }
+
+    pub async fn api_key_by_prefix(&self, prefix: &str) -> StoreResult<Option<ApiKeyRecord>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {KEY_COLUMNS}, key_hash FROM api_keys WHERE prefix = $1"
+        ));
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(prefix).fetch_optional(pool).await?
+        }))
+    }
+
+    /// Revokes a live key of `reseller` (another reseller's prefix: NotFound).
+    pub async fn revoke_api_key(
+        &self,
+        reseller: &ResellerId,
+        prefix: &str,
+        audit: &NewAuditEntry<'_>,
+    ) -> StoreResult<()> {
+        with_tx!(self, tx => {
+            let done = sqlx::query(
+                "UPDATE api_keys SET revoked_at = $3 WHERE reseller_id = $1 AND prefix = $2 AND revoked_at IS NULL",
+            )
+            .bind(reseller)
+            .bind(prefix)
+            .bind(audit.at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if done == 0 {
+                return Err(StoreError::NotFound);
+            }
+            insert_audit(audit).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Records use at most once a minute per key: the API's hot path should
+    /// not write on every request.
+    pub async fn touch_api_key(&self, id: &ApiKeyId, now: Timestamp) -> StoreResult<()> {
+        let a_minute_ago = now.minus(time::Duration::minutes(1));
+        with_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE api_keys SET last_used_at = $1
+                 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
+            )
+            .bind(now)
+            .bind(id)
+            .bind(a_minute_ago)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn webhook_url(&self, reseller: &ResellerId) -> StoreResult<Option<String>> {
+        let row: Option<Option<String>> = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT webhook_url FROM reseller_profiles WHERE id = $1")
+                .bind(reseller)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.found()
+    }
+
+    pub async fn webhook_secret_sealed(
+        &self,
+        reseller: &ResellerId,
+    ) -> StoreResult<Option<String>> {
+        let row: Option<Option<String>> = with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT webhook_secret_sealed FROM reseller_profiles WHERE id = $1")
+                .bind(reseller)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.found()
+    }
+
+    pub async fn set_webhook(
+        &self,
+        reseller: &ResellerId,
+        url: Option<&str>,
+        sealed_secret: &str,
+        audit: &NewAuditEntry<'_>,
+    ) -> StoreResult<()> {
+        with_tx!(self, tx => {
+            let done = sqlx::query(
+                "UPDATE reseller_profiles SET webhook_url = $2, webhook_secret_sealed = $3, updated_at = $4 WHERE id = $1",
+            )
+            .bind(reseller)
+            .bind(url)
+            .bind(sealed_secret)
+            .bind(audit.at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if done == 0 {
+                return Err(StoreError::NotFound);
+            }
+            insert_audit(audit).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}

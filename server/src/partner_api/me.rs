@@ -1,0 +1,29 @@
+//! `GET /me`: who the key belongs to, its status and limits.
+
+use super::{
+    PartnerState,
+    auth::Partner,
+    schemas::{KeyOut, MeOut, ProblemOut},
+};
+use axum::{Json, extract::State};
+
+/// Your profile's status and limits, and the key you used.
+#[utoipa::path(get, path = "/me", tag = "account",
+    responses((status = 200, body = MeOut), (status = 401, body = ProblemOut), (status = 403, body = ProblemOut)))]
+pub async fn read(State(state): State<PartnerState>, partner: Partner) -> Json<MeOut> {
+    let r = partner.reseller;
+    Json(MeOut {
+        id: r.id.to_string(),
+        company_name: r.company_name,
+        status: r.status.as_str().to_owned(),
+        api_enabled: r.api_enabled,
+        rate_limit: r.rate_limit,
+        rate_limit_window_secs: state.limiter.window().as_secs(),
+        default_discount_rate: r.default_discount_rate.to_string(),
+        currency: state.app.settings.currency.code().to_owned(),
+        key: KeyOut {
+            prefix: partner.key.prefix,
+            scope: partner.key.scope.as_str().to_owned(),
+        },
+    })
+}

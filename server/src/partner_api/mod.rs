@@ -1,0 +1,146 @@
+//! The partner API (`/api/v1`): what a reseller's software integrates
+//! against. Every request passes, in this order: request id, API key,
+//! profile gates and scope, rate limit, signature (state-changing
+//! requests), the handler; and every request, rejected ones included, is
+//! logged by the outermost step.
+
+pub mod audit;
+pub mod auth;
+mod customers;
+pub mod idempotency;
+mod me;
+mod orders;
+mod products;
+pub mod rate_limit;
+pub mod request_id;
+pub mod schemas;
+mod services;
+pub mod signature;
+
+use crate::problem::ApiError;
+use app::{error::ErrorCode, state::AppState};
+use audit::ApiLog;
+use axum::{Json, Router, middleware, routing::get};
+use rate_limit::RateLimiter;
+use schemas::Page;
+use std::sync::Arc;
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// What partner handlers share.
+#[derive(Clone, Debug)]
+pub struct PartnerState {
+    pub app: AppState,
+    pub log: ApiLog,
+    pub limiter: Arc<RateLimiter>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "FluxBilling partner API",
+        version = "1",
+        description = "Place orders and read your catalogue, orders, services and customers. \
+            Authenticate with `Authorization: Bearer <API key>`; sign state-changing requests with \
+            `Flux-Timestamp` and `Flux-Signature` (HMAC-SHA256 with your whsec_ secret). \
+            Errors are application/problem+json with a stable `code`."
+    ),
+    servers((url = "/api/v1")),
+    components(schemas(schemas::ProblemOut, schemas::ErrorCodeOut)),
+    modifiers(&BearerAuth),
+    security(("api_key" = []))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The routes and the OpenAPI document, from the same declarations.
+fn routes() -> (Router<PartnerState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(orders::place, orders::list))
+        .routes(routes!(orders::read))
+        .routes(routes!(products::list))
+        .routes(routes!(services::list))
+        .routes(routes!(services::read))
+        .routes(routes!(customers::list))
+        .routes(routes!(customers::read))
+        .routes(routes!(me::read))
+        .split_for_parts()
+}
+
+/// The OpenAPI 3.1 document served at `/api/v1/openapi.json`, with the
+/// error code enumeration filled from `ErrorCode::ALL`.
+pub fn openapi_json() -> serde_json::Value {
+    let (_, openapi) = routes();
+    let mut doc = serde_json::to_value(&openapi).unwrap_or_default();
+    let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    doc["components"]["schemas"]["ErrorCodeOut"] = serde_json::json!({
+        "type": "string",
+        "description": "Stable machine code of an error.",
+        "enum": codes,
+    });
+    doc
+}
+
+pub fn router(state: PartnerState) -> Router {
+    let (api, _) = routes();
+    let spec = Arc::new(openapi_json());
+    api.fallback(|| async { ApiError::new(ErrorCode::NotFound, "No such partner API endpoint.") })
+        // Added first, so these run last (innermost), after the steps below.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            signature::check,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::enforce,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .with_state(state.clone())
+        // The document itself needs no key.
+        .route(
+            "/openapi.json",
+            get(move || async move { Json(spec.as_ref().clone()) }),
+        )
+        .layer(middleware::from_fn_with_state(
+            state.log.clone(),
+            audit::record,
+        ))
+        .layer(middleware::from_fn(request_id::assign))
+}
+
+/// Builds a page from `limit + 1` items fetched (the extra one only says
+/// there is more), converting each with `map`.
+fn page<T, O>(
+    mut items: Vec<T>,
+    limit: u32,
+    cursor_of: impl Fn(&T) -> String,
+    map: impl Fn(T) -> O,
+) -> Page<O> {
+    let next_cursor = if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items.last().map(&cursor_of)
+    } else {
+        None
+    };
+    Page {
+        data: items.into_iter().map(map).collect(),
+        next_cursor,
+    }
+}

@@ -1,0 +1,152 @@
+//! `POST /orders` (signed, idempotent) and order reads.
+
+use super::{
+    PartnerState,
+    auth::Partner,
+    idempotency,
+    schemas::{OrderIn, OrderOut, Page, ProblemOut},
+};
+use crate::{
+    json::{ApiQuery, clamp_limit, parse_json, path_id},
+    problem::ApiResult,
+};
+use app::{
+    ids::{OrderId, parse_id},
+    orders::{OrderRequest, service as orders},
+    store::OrderFilter,
+};
+use axum::{
+    Json,
+    body::Bytes,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+/// Place an order.
+///
+/// Requires an `orders`-scoped key, a signature and an `Idempotency-Key`.
+/// Each unit becomes a service; prices come from your price book.
+#[utoipa::path(
+    post,
+    path = "/orders",
+    tag = "orders",
+    request_body = OrderIn,
+    params(
+        ("Idempotency-Key" = String, Header, description = "Unique per order attempt (1-255 chars); replays return the first response"),
+        ("Flux-Timestamp" = i64, Header, description = "Unix seconds"),
+        ("Flux-Signature" = String, Header, description = "v1=<hex HMAC-SHA256>"),
+    ),
+    responses(
+        (status = 201, description = "Order placed", body = OrderOut),
+        (status = 400, description = "Idempotency-Key missing", body = ProblemOut),
+        (status = 401, body = ProblemOut), (status = 403, body = ProblemOut), (status = 409, body = ProblemOut),
+        (status = 422, description = "Invalid, unpriced, unavailable or over max_quantity", body = ProblemOut),
+        (status = 429, body = ProblemOut)
+    )
+)]
+pub async fn place(
+    State(state): State<PartnerState>,
+    partner: Partner,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let key = match idempotency::key_from(&headers) {
+        Ok(key) => key,
+        Err(err) => return err.into_response(),
+    };
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    // Malformed requests are refused before the key is claimed: fixing the
+    // body and retrying with the same key then works.
+    let request: OrderRequest = match parse_json::<OrderIn>(is_json, &body) {
+        Ok(order) => order.into(),
+        Err(err) => return err.into_response(),
+    };
+    idempotency::run(
+        &state.app.store,
+        &partner.reseller.id,
+        &key,
+        &body,
+        || async {
+            let order = orders::place(
+                &state.app.store,
+                state.app.settings.currency.code(),
+                &partner.reseller,
+                request,
+            )
+            .await?;
+            Ok((
+                StatusCode::CREATED,
+                serde_json::to_value(OrderOut::from(order))
+                    .map_err(app::error::AppError::internal)?,
+            ))
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// 1 to 200 (default 50).
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// Only this customer's orders (`cus_...`).
+    customer_id: Option<String>,
+}
+
+/// List your orders, newest first.
+#[utoipa::path(get, path = "/orders", tag = "orders", params(ListQuery),
+    responses((status = 200, body = Page<OrderOut>), (status = 401, body = ProblemOut), (status = 422, body = ProblemOut)))]
+pub async fn list(
+    State(state): State<PartnerState>,
+    partner: Partner,
+    query: ApiQuery<ListQuery>,
+) -> ApiResult<Json<Page<OrderOut>>> {
+    let limit = clamp_limit(query.limit)?;
+    let filter = OrderFilter {
+        customer_id: query
+            .customer_id
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(|c| parse_id("customer_id", c))
+            .transpose()?,
+        before: query
+            .cursor
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(|c| parse_id("cursor", c))
+            .transpose()?,
+        since: None,
+        limit: limit + 1,
+    };
+    let items = orders::orders(&state.app.store, &partner.reseller.id, &filter).await?;
+    Ok(Json(super::page(
+        items,
+        limit,
+        |o| o.id.to_string(),
+        OrderOut::from,
+    )))
+}
+
+/// One of your orders. Another reseller's order id answers 404.
+#[utoipa::path(get, path = "/orders/{id}", tag = "orders", params(("id" = String, Path, description = "ord_...")),
+    responses((status = 200, body = OrderOut), (status = 404, body = ProblemOut)))]
+pub async fn read(
+    State(state): State<PartnerState>,
+    partner: Partner,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OrderOut>> {
+    let id: OrderId = path_id(&id, "order")?;
+    Ok(Json(
+        orders::order(&state.app.store, &partner.reseller.id, &id)
+            .await?
+            .into(),
+    ))
+}
