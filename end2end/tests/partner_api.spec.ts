@@ -1,0 +1,106 @@
+import { expect, test } from '@playwright/test';
+import { createHmac, randomUUID } from 'node:crypto';
+import { adminApi, open, registerClient, signInOperator, unique } from './fixtures';
+
+/** Signs as the API Settings page's guide says: "<ts>.<METHOD>.<path>.<body>". */
+function sign(secret: string, ts: number, method: string, path: string, body: string): string {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  return createHmac('sha256', key).update(`${ts}.${method}.${path}.${body}`).digest('hex');
+}
+
+test('a reseller generates a key; an API order shows on its pages; the operator finds the request', async ({
+  browser,
+  request,
+}) => {
+  const id = unique();
+  const company = `API Partner ${id}`;
+  const product = await adminApi(request, 'POST', '/products', {
+    name: `E2E Game ${id}`,
+    slug: `e2e-game-${id}`,
+    kind: 'game_server',
+    retail_monthly: '12.00',
+  });
+
+  // A client applies; the operator approves and prices by script.
+  const clientContext = await browser.newContext();
+  const client = await clientContext.newPage();
+  await registerClient(client, `api-${id}@example.com`);
+  await open(client, '/portal/program');
+  await client.getByLabel('Company name').fill(company);
+  await client.getByRole('button', { name: 'Apply' }).click();
+  await expect(client.getByRole('status')).toContainText('pending review');
+  const found = await adminApi(request, 'GET', `/resellers?q=${encodeURIComponent(company)}`);
+  const reseller = found.data[0].id as string;
+  await adminApi(request, 'POST', `/resellers/${reseller}/approve`, {});
+  await adminApi(request, 'PUT', `/resellers/${reseller}/products/${product.id}`, {
+    wholesale_monthly: '9.50',
+    wholesale_setup_fee: '1.00',
+  });
+
+  // API Settings: set the webhook URL (reveals the secret), generate a key (shown once).
+  await open(client, '/portal/api-settings');
+  await client.getByLabel('Webhook URL').fill('http://127.0.0.1:9/hooks');
+  await client.getByRole('button', { name: 'Save' }).click();
+  const secret = (await client.getByTestId('webhook-secret').textContent())!.trim();
+  expect(secret).toMatch(/^whsec_/);
+  await client.getByLabel('Key name').fill('shop backend');
+  await client.getByRole('button', { name: 'Generate key' }).click();
+  const key = (await client.getByTestId('new-key').textContent())!.trim();
+  expect(key).toMatch(/^flux_key_/);
+  await expect(client.getByText('shown only once')).toBeVisible();
+  await client.reload();
+  await expect(client.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await expect(client.getByText(key)).toHaveCount(0);
+  await expect(client.getByRole('row', { name: new RegExp(key.slice(0, 17)) })).toBeVisible();
+
+  // The reseller's software places an order.
+  const body = JSON.stringify({
+    customer: { external_id: `cust-${id}`, name: 'Jane Player' },
+    lines: [{ product_id: product.id, term: 'monthly', quantity: 2 }],
+  });
+  const ts = Math.floor(Date.now() / 1000);
+  const placed = await request.post('/api/v1/orders', {
+    headers: {
+      Authorization: `Bearer ${key}`,
+      'Content-Type': 'application/json',
+      'Flux-Timestamp': String(ts),
+      'Flux-Signature': `v1=${sign(secret, ts, 'POST', '/api/v1/orders', body)}`,
+      'Idempotency-Key': randomUUID(),
+    },
+    data: body,
+  });
+  expect(placed.status()).toBe(201);
+  const order = await placed.json();
+  expect(order.wholesale_total).toBe('21.00');
+
+  // It appears on Orders, Services, Customers and the Dashboard.
+  const nav = client.getByRole('navigation', { name: 'Portal' });
+  await nav.getByRole('link', { name: 'Orders', exact: true }).click();
+  await expect(client.getByRole('row', { name: new RegExp(order.id) })).toBeVisible();
+  await client.getByRole('link', { name: order.id }).click();
+  await expect(client.getByRole('heading', { level: 1, name: `Order ${order.id}` })).toBeVisible();
+  await expect(client.getByRole('row', { name: /E2E Game/ }).first()).toContainText('21.00 EUR');
+  await nav.getByRole('link', { name: 'Services', exact: true }).click();
+  await expect(client.getByRole('row', { name: new RegExp(order.service_ids[0]) })).toContainText('9.50 EUR');
+  await nav.getByRole('link', { name: 'Customers', exact: true }).click();
+  await expect(client.getByRole('heading', { name: new RegExp(`cust-${id}`) })).toBeVisible();
+  await nav.getByRole('link', { name: 'Dashboard', exact: true }).click();
+  await expect(client.getByTestId('orders-this-month')).toHaveText('1');
+  await expect(client.getByTestId('spend-this-month')).toHaveText('21.00 EUR');
+  await expect(client.getByRole('row', { name: new RegExp(order.id) })).toBeVisible();
+
+  // The operator finds the request in API logs.
+  const operatorContext = await browser.newContext();
+  const operator = await operatorContext.newPage();
+  await signInOperator(operator);
+  await operator.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'API logs' }).click();
+  await operator.getByLabel('Reseller id').fill(reseller);
+  await operator.getByRole('button', { name: 'Filter' }).click();
+  const row = operator.getByRole('row', { name: /POST \/api\/v1\/orders/ });
+  await expect(row).toBeVisible();
+  await expect(row).toContainText('201');
+  await expect(row).toContainText(key.slice(0, 17));
+
+  await clientContext.close();
+  await operatorContext.close();
+});
