@@ -234,10 +234,7 @@ impl AppError {
     }
 
     pub fn forbidden() -> Self {
-        Self::new(
-            ErrorCode::Forbidden,
-            "Your account is not allowed to do this.",
-        )
+        Self::new(ErrorCode::Forbidden, "Your account is not allowed to do this.")
     }
 
     /// Logs `cause` (with the caller's location) and returns an error that

@@ -18,13 +18,9 @@ pub struct IdError {
 }
 
 /// Parses an id a caller sent, naming the field when it is malformed.
-pub fn parse_id<T: std::str::FromStr<Err = IdError>>(
-    field: &str,
-    raw: &str,
-) -> crate::error::AppResult<T> {
-    raw.parse().map_err(|e: IdError| {
-        crate::error::AppError::validation(field, format!("`{}`: {e}.", raw.trim()))
-    })
+pub fn parse_id<T: std::str::FromStr<Err = IdError>>(field: &str, raw: &str) -> crate::error::AppResult<T> {
+    raw.parse()
+        .map_err(|e: IdError| crate::error::AppError::validation(field, format!("`{}`: {e}.", raw.trim())))
 }
 
 /// ULIDs from one generator per process: strictly increasing, even within
@@ -155,10 +151,7 @@ mod tests {
     fn parse_accepts_its_own_prefix_only() {
         let body = "01jd8x2m3n4p5q6r7s8t9v0w1x";
         assert!(ProductId::parse(&format!("prd_{body}")).is_ok());
-        assert_eq!(
-            ProductId::parse(&format!("ord_{body}")),
-            Err(IdError { prefix: "prd" })
-        );
+        assert_eq!(ProductId::parse(&format!("ord_{body}")), Err(IdError { prefix: "prd" }));
         assert!(ProductId::parse("prd_short").is_err());
         assert!(ProductId::parse("prd_01jd8x2m3n4p5q6r7s8t9v0w1!").is_err());
     }

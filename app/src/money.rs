@@ -51,9 +51,7 @@ impl Money {
     pub fn parse(raw: &str) -> Result<Self, MoneyError> {
         let raw = raw.trim();
         let plain = !raw.is_empty()
-            && raw
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+            && raw.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-')
             && raw.chars().filter(|&c| c == '.').count() <= 1;
         if !plain {
             return Err(MoneyError::NotANumber);
@@ -79,8 +77,8 @@ impl Money {
     /// places (2 for terms, 4 for hourly prices).
     pub fn discounted(self, percent_off: Decimal, scale: u32) -> Money {
         let factor = (Decimal::ONE_HUNDRED - percent_off) / Decimal::ONE_HUNDRED;
-        let value = (self.0 * factor)
-            .round_dp_with_strategy(scale, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        let value =
+            (self.0 * factor).round_dp_with_strategy(scale, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
         Money(value.normalize())
     }
 
@@ -311,9 +309,7 @@ impl TermPrices {
 
     /// The priced terms, in catalogue order.
     pub fn priced(&self) -> impl Iterator<Item = (BillingTerm, Money)> + '_ {
-        BillingTerm::ALL
-            .into_iter()
-            .filter_map(|t| self.get(t).map(|p| (t, p)))
+        BillingTerm::ALL.into_iter().filter_map(|t| self.get(t).map(|p| (t, p)))
     }
 }
 

@@ -97,11 +97,7 @@ pub async fn verify_password(stored: String, candidate: &Password) -> Result<boo
     let candidate = candidate.expose().to_owned();
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&stored)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(candidate.as_bytes(), &parsed)
-                    .is_ok()
-            })
+            .map(|parsed| Argon2::default().verify_password(candidate.as_bytes(), &parsed).is_ok())
             .unwrap_or(false)
     })
     .await
@@ -162,9 +158,7 @@ impl SecretsKey {
     }
 
     pub fn from_base64(text: &str) -> Option<Self> {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(text.trim())
-            .ok()?;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(text.trim()).ok()?;
         Some(SecretsKey(bytes.try_into().ok()?))
     }
 
@@ -221,9 +215,7 @@ impl SecretsKey {
         let cipher = XChaCha20Poly1305::new((&self.0).into());
         let plain = cipher
             .decrypt(XNonce::from_slice(nonce), ciphertext)
-            .map_err(|_| {
-                AppError::internal("a sealed secret does not open with this server's secrets key")
-            })?;
+            .map_err(|_| AppError::internal("a sealed secret does not open with this server's secrets key"))?;
         String::from_utf8(plain).map_err(AppError::internal)
     }
 }

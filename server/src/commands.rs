@@ -23,8 +23,7 @@ pub async fn operator(database_url: &str, command: OperatorCommand) -> anyhow::R
     match command {
         OperatorCommand::Create { email, name } => {
             let store = connect(database_url).await?;
-            let name =
-                name.unwrap_or_else(|| email.split('@').next().unwrap_or("operator").to_owned());
+            let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or("operator").to_owned());
             let password = read_password()?;
             let user = accounts::create_operator(&store, &name, &email, &password)
                 .await
@@ -82,15 +81,8 @@ pub async fn admin_token(database_url: &str, command: AdminTokenCommand) -> anyh
                 println!("no admin tokens");
             }
             for t in tokens {
-                let state = if t.revoked_at.is_some() {
-                    "revoked"
-                } else {
-                    "active"
-                };
-                let used = t
-                    .last_used_at
-                    .map(|at| at.short())
-                    .unwrap_or_else(|| "never".into());
+                let state = if t.revoked_at.is_some() { "revoked" } else { "active" };
+                let used = t.last_used_at.map(|at| at.short()).unwrap_or_else(|| "never".into());
                 println!(
                     "{}  {:<20} {:<8} created {}  last used {}",
                     t.prefix,

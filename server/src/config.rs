@@ -188,9 +188,10 @@ impl Config {
             site_root: serve.site_root.clone(),
             secrets_key_file: serve.secrets_key_file.clone(),
             secrets_key: match &serve.secrets_key {
-                Some(text) => Some(SecretsKey::from_base64(text).ok_or_else(|| {
-                    anyhow::anyhow!("FLUX_SECRETS_KEY must be 32 bytes in base64")
-                })?),
+                Some(text) => Some(
+                    SecretsKey::from_base64(text)
+                        .ok_or_else(|| anyhow::anyhow!("FLUX_SECRETS_KEY must be 32 bytes in base64"))?,
+                ),
                 None => None,
             },
         })
@@ -206,8 +207,7 @@ impl Config {
             database_url: database_url.to_owned(),
             log_format: LogFormat::Pretty,
         };
-        let mut config =
-            Config::from_args(&global, &serve).expect("default configuration is valid");
+        let mut config = Config::from_args(&global, &serve).expect("default configuration is valid");
         config.secrets_key = Some(SecretsKey::random());
         config
     }
@@ -216,12 +216,8 @@ impl Config {
     pub fn load_secrets_key(&self) -> anyhow::Result<SecretsKey> {
         match &self.secrets_key {
             Some(key) => Ok(key.clone()),
-            None => SecretsKey::load_or_create(&self.secrets_key_file).with_context(|| {
-                format!(
-                    "reading the secrets key {}",
-                    self.secrets_key_file.display()
-                )
-            }),
+            None => SecretsKey::load_or_create(&self.secrets_key_file)
+                .with_context(|| format!("reading the secrets key {}", self.secrets_key_file.display())),
         }
     }
 
@@ -248,9 +244,9 @@ pub fn parse_schedule(raw: &str) -> anyhow::Result<Vec<Duration>> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|s| {
-            s.parse::<u64>().map(Duration::from_secs).with_context(|| {
-                format!("FLUX_WEBHOOK_RETRY_SCHEDULE: `{s}` is not a number of seconds")
-            })
+            s.parse::<u64>()
+                .map(Duration::from_secs)
+                .with_context(|| format!("FLUX_WEBHOOK_RETRY_SCHEDULE: `{s}` is not a number of seconds"))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     if delays.is_empty() {

@@ -7,8 +7,9 @@
 //! `Origin` is not this host. Requests carrying neither header do not come
 //! from a browser, so they cannot ride on a victim's cookies. This is the
 //! check Go's `http.CrossOriginProtection` makes; SameSite=Lax session
-//! cookies are a second line. The partner and admin APIs authenticate with
-//! bearer credentials, never cookies, and are exempt.
+//! cookies are a second line. The layer wraps the browser routes only: the
+//! partner and admin APIs authenticate with bearer credentials, never
+//! cookies (see `http.rs`).
 
 use app::error::{AppError, ErrorCode};
 use axum::{
@@ -20,14 +21,12 @@ use axum::{
 
 use crate::problem::ApiError;
 
-/// Paths authenticated by bearer credentials.
-const EXEMPT_PREFIXES: &[&str] = &["/api/v1/", "/api/admin/v1/"];
-
 pub async fn protect(request: Request, next: Next) -> Response {
-    let path = request.uri().path();
-    let exempt = EXEMPT_PREFIXES.iter().any(|p| path.starts_with(p));
-    if !exempt && !is_allowed(request.method(), request.headers()) {
-        tracing::warn!(path, "refused a cross-site state-changing request");
+    if !is_allowed(request.method(), request.headers()) {
+        tracing::warn!(
+            path = request.uri().path(),
+            "refused a cross-site state-changing request"
+        );
         return ApiError(AppError::new(
             ErrorCode::CsrfRejected,
             "This request came from another site and was refused.",
@@ -46,10 +45,7 @@ fn is_allowed(method: &Method, headers: &HeaderMap) -> bool {
     }
     match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         Some(origin) => {
-            let origin_host = origin
-                .split_once("://")
-                .map(|(_, rest)| rest)
-                .unwrap_or(origin);
+            let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
             let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
             host == Some(origin_host)
         }
@@ -72,10 +68,7 @@ mod tests {
 
     #[test]
     fn safe_methods_pass() {
-        assert!(is_allowed(
-            &Method::GET,
-            &headers(&[("sec-fetch-site", "cross-site")])
-        ));
+        assert!(is_allowed(&Method::GET, &headers(&[("sec-fetch-site", "cross-site")])));
     }
 
     #[test]
@@ -84,31 +77,19 @@ mod tests {
             &Method::POST,
             &headers(&[("sec-fetch-site", "same-origin")])
         ));
-        assert!(is_allowed(
-            &Method::POST,
-            &headers(&[("sec-fetch-site", "none")])
-        ));
+        assert!(is_allowed(&Method::POST, &headers(&[("sec-fetch-site", "none")])));
         assert!(!is_allowed(
             &Method::POST,
             &headers(&[("sec-fetch-site", "cross-site")])
         ));
-        assert!(!is_allowed(
-            &Method::POST,
-            &headers(&[("sec-fetch-site", "same-site")])
-        ));
+        assert!(!is_allowed(&Method::POST, &headers(&[("sec-fetch-site", "same-site")])));
     }
 
     #[test]
     fn origin_must_match_host_otherwise() {
-        let same = headers(&[
-            ("origin", "http://127.0.0.1:3000"),
-            ("host", "127.0.0.1:3000"),
-        ]);
+        let same = headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]);
         assert!(is_allowed(&Method::POST, &same));
-        let other = headers(&[
-            ("origin", "https://evil.example"),
-            ("host", "127.0.0.1:3000"),
-        ]);
+        let other = headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:3000")]);
         assert!(!is_allowed(&Method::POST, &other));
         let null = headers(&[("origin", "null"), ("host", "127.0.0.1:3000")]);
         assert!(!is_allowed(&Method::POST, &null));

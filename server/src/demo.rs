@@ -12,9 +12,7 @@ use app::{
     error::AppError,
     money::Percent,
     price_book::service as price_book,
-    resellers::{
-        Application, LifecycleAction, ResellerPatch, ResellerStatus, service as resellers,
-    },
+    resellers::{Application, LifecycleAction, ResellerPatch, ResellerStatus, service as resellers},
     secrets,
     store::Store,
 };
@@ -164,9 +162,7 @@ async fn ensure_account(
     password: &str,
 ) -> anyhow::Result<User> {
     if let Some(user) = store.user_by_email(email).await? {
-        accounts::set_password(store, &user.id, password)
-            .await
-            .map_err(fail)?;
+        accounts::set_password(store, &user.id, password).await.map_err(fail)?;
         return Ok(user);
     }
     let created = if operator {
@@ -205,34 +201,20 @@ async fn ensure_products(store: &Store, actor: &Actor) -> anyhow::Result<()> {
             module: module.into(),
             settings,
         };
-        catalog::create_product(
-            store,
-            actor,
-            form.try_into().map_err(fail)?,
-            Some(provisioning),
-        )
-        .await
-        .map_err(fail)?;
+        catalog::create_product(store, actor, form.try_into().map_err(fail)?, Some(provisioning))
+            .await
+            .map_err(fail)?;
     }
     Ok(())
 }
 
 /// Applies for `user` and walks the profile to the client's state, with a
 /// price book derived from retail (and a few hand-set caps) once approved.
-async fn ensure_reseller(
-    store: &Store,
-    operator: &Actor,
-    user: &User,
-    client: &DemoClient,
-) -> anyhow::Result<()> {
+async fn ensure_reseller(store: &Store, operator: &Actor, user: &User, client: &DemoClient) -> anyhow::Result<()> {
     let Some(target) = client.status else {
         return Ok(());
     };
-    if resellers::for_user(store, user)
-        .await
-        .map_err(fail)?
-        .is_some()
-    {
+    if resellers::for_user(store, user).await.map_err(fail)?.is_some() {
         return Ok(());
     }
     let application = Application::parse(
@@ -244,9 +226,7 @@ async fn ensure_reseller(
         Some("We host for small businesses and want to add your range to our shop."),
     )
     .map_err(fail)?;
-    let reseller = resellers::apply(store, user, application)
-        .await
-        .map_err(fail)?;
+    let reseller = resellers::apply(store, user, application).await.map_err(fail)?;
     let patch = ResellerPatch {
         default_discount_rate: Some(Percent::parse(client.discount).map_err(anyhow::Error::msg)?),
         ..ResellerPatch::default()
@@ -304,14 +284,7 @@ pub async fn seed(database_url: &str) -> anyhow::Result<()> {
     let actor = Actor::cli();
 
     let operator_password = demo_password();
-    let operator = ensure_account(
-        &store,
-        true,
-        "Olivia Operator",
-        OPERATOR_EMAIL,
-        &operator_password,
-    )
-    .await?;
+    let operator = ensure_account(&store, true, "Olivia Operator", OPERATOR_EMAIL, &operator_password).await?;
     let operator = Actor::user(&operator);
     ensure_products(&store, &actor).await?;
     let mut clients = Vec::new();

@@ -50,11 +50,7 @@ async fn api_logs_csv(
     }
     let mut filter = parse_filter(f.reseller_id, f.status, f.code, f.from, f.to, None)?;
     filter.limit = MAX_ROWS;
-    let rows = state
-        .store
-        .api_requests(&filter)
-        .await
-        .map_err(AppError::from)?;
+    let rows = state.store.api_requests(&filter).await.map_err(AppError::from)?;
     let mut response = to_csv(&rows).into_response();
     let headers = response.headers_mut();
     headers.insert(

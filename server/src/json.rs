@@ -26,12 +26,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json"));
-        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
-            ApiError::new(
-                ErrorCode::ValidationFailed,
-                "The request body could not be read.",
-            )
-        })?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::new(ErrorCode::ValidationFailed, "The request body could not be read."))?;
         parse_json(is_json, &bytes).map(ApiJson)
     }
 }
@@ -40,12 +37,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 /// check their signature). An empty body reads as `{}`.
 pub fn parse_json<T: DeserializeOwned>(is_json: bool, bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return serde_json::from_slice(b"{}").map_err(|e| {
-            ApiError(AppError::validation(
-                "body",
-                format!("A JSON body is required: {e}."),
-            ))
-        });
+        return serde_json::from_slice(b"{}")
+            .map_err(|e| ApiError(AppError::validation("body", format!("A JSON body is required: {e}."))));
     }
     if !is_json {
         return Err(ApiError(AppError::validation(
@@ -53,12 +46,8 @@ pub fn parse_json<T: DeserializeOwned>(is_json: bool, bytes: &[u8]) -> Result<T,
             "Send the body as JSON with Content-Type: application/json.",
         )));
     }
-    serde_json::from_slice(bytes).map_err(|e| {
-        ApiError(AppError::validation(
-            "body",
-            format!("Invalid JSON body: {e}."),
-        ))
-    })
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError(AppError::validation("body", format!("Invalid JSON body: {e}."))))
 }
 
 /// An id from the URL path: a malformed one names no resource (404), with
@@ -67,9 +56,8 @@ pub fn path_id<T>(raw: &str, what: &str) -> Result<T, ApiError>
 where
     T: std::str::FromStr<Err = app::ids::IdError>,
 {
-    raw.parse().map_err(|e: app::ids::IdError| {
-        ApiError::new(ErrorCode::NotFound, format!("No such {what}: {e}."))
-    })
+    raw.parse()
+        .map_err(|e: app::ids::IdError| ApiError::new(ErrorCode::NotFound, format!("No such {what}: {e}.")))
 }
 
 /// A page of a list: `{"data": [...], "next_cursor": "..." | null}`.
@@ -118,19 +106,11 @@ pub struct ApiQuery<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
         serde_urlencoded::from_str(query)
             .map(ApiQuery)
-            .map_err(|e| {
-                ApiError(AppError::validation(
-                    "query",
-                    format!("Invalid query parameters: {e}."),
-                ))
-            })
+            .map_err(|e| ApiError(AppError::validation("query", format!("Invalid query parameters: {e}."))))
     }
 }
 

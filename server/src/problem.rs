@@ -68,8 +68,7 @@ impl Problem {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let problem = Problem::from_error(&self.0);
-        let status =
-            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, Json(problem)).into_response();
         response
             .headers_mut()
@@ -94,27 +93,19 @@ mod tests {
         let response = ApiError::new(ErrorCode::TermNotPriced, "not sold hourly").into_response();
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(response.headers()[header::CONTENT_TYPE], CONTENT_TYPE);
-        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
-            .await
-            .unwrap();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
         let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(json["code"], "term_not_priced");
         assert_eq!(json["status"], 422);
         assert_eq!(json["detail"], "not sold hourly");
-        assert_eq!(
-            json["type"],
-            "https://fluxbilling.dev/problems/term_not_priced"
-        );
+        assert_eq!(json["type"], "https://fluxbilling.dev/problems/term_not_priced");
     }
 
     #[tokio::test]
     async fn internal_errors_say_nothing_of_their_cause() {
-        let response =
-            ApiError(AppError::internal("relation \"users\" does not exist")).into_response();
+        let response = ApiError(AppError::internal("relation \"users\" does not exist")).into_response();
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
-            .await
-            .unwrap();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
         let text = String::from_utf8(body.to_vec()).unwrap();
         assert!(!text.contains("relation"), "{text}");
     }

@@ -35,6 +35,7 @@ impl Application {
             app: state.clone(),
             log: api_log.clone(),
             limiter: Arc::new(RateLimiter::new(config.rate_limit_window)),
+            cache: Arc::default(),
         };
 
         let listener = TcpListener::bind(config.addr)
@@ -73,14 +74,9 @@ impl Application {
 
     /// Serves until `shutdown` completes, then finishes in-flight requests,
     /// writes every API log record still buffered, and closes the database.
-    pub async fn run_until_stopped(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let housekeeping = tokio::spawn(maintenance::run(self.state.store.clone()));
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await

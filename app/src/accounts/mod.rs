@@ -97,8 +97,7 @@ pub struct Email(String);
 impl Email {
     pub fn parse(raw: &str) -> AppResult<Self> {
         let email = raw.trim().to_lowercase();
-        let bad =
-            || AppError::validation("email", "Enter an email address such as name@example.com.");
+        let bad = || AppError::validation("email", "Enter an email address such as name@example.com.");
         if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad());
         }
@@ -140,10 +139,7 @@ impl Password {
         if chars < Self::MIN_CHARS {
             return Err(AppError::validation(
                 "password",
-                format!(
-                    "Choose a password of at least {} characters.",
-                    Self::MIN_CHARS
-                ),
+                format!("Choose a password of at least {} characters.", Self::MIN_CHARS),
             ));
         }
         if chars > Self::MAX_CHARS {
@@ -190,10 +186,7 @@ impl PersonName {
         let name = raw.trim();
         let len = name.chars().count();
         if len == 0 || len > 100 || name.chars().any(char::is_control) {
-            return Err(AppError::validation(
-                "name",
-                "Enter a name of 1 to 100 characters.",
-            ));
+            return Err(AppError::validation("name", "Enter a name of 1 to 100 characters."));
         }
         Ok(PersonName(name.to_owned()))
     }
@@ -209,10 +202,7 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(
-            Email::parse(" Ada@Example.COM ").unwrap().as_str(),
-            "ada@example.com"
-        );
+        assert_eq!(Email::parse(" Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
         for bad in [
             "",
             "ada",

@@ -20,8 +20,7 @@ pub async fn sign_in(panel: Panel, email: String, password: String) -> Result<()
         async {
             let state = crate::state::app_state()?;
             let address = session::client_address();
-            let (_user, token) =
-                service::sign_in(&state.store, panel, &email, &password, &address).await?;
+            let (_user, token) = service::sign_in(&state.store, panel, &email, &password, &address).await?;
             session::set_response_header(
                 http::header::SET_COOKIE,
                 session::session_cookie(&token.0, state.settings.secure_cookies),
@@ -82,8 +81,7 @@ pub async fn accept_invitation(token: String, password: String) -> Result<(), Ap
     session::respond(
         async {
             let state = crate::state::app_state()?;
-            let (_user, session_token) =
-                service::accept_invitation(&state.store, &token, &password).await?;
+            let (_user, session_token) = service::accept_invitation(&state.store, &token, &password).await?;
             session::set_response_header(
                 http::header::SET_COOKIE,
                 session::session_cookie(&session_token.0, state.settings.secure_cookies),

@@ -60,12 +60,7 @@ async fn create_user(
 }
 
 /// A new client account (the portal's Register page).
-pub async fn register_client(
-    store: &Store,
-    name: &str,
-    email: &str,
-    password: &str,
-) -> AppResult<User> {
+pub async fn register_client(store: &Store, name: &str, email: &str, password: &str) -> AppResult<User> {
     let name = PersonName::parse(name)?;
     let email = Email::parse(email)?;
     let password = Password::parse_new(password)?;
@@ -91,23 +86,14 @@ pub async fn create_invitation(store: &Store, user: &User) -> AppResult<String> 
     let token = secrets::random_token();
     let now = Timestamp::now();
     store
-        .insert_invitation(
-            &secrets::sha256_hex(&token),
-            &user.id,
-            now,
-            now.plus(INVITATION_TTL),
-        )
+        .insert_invitation(&secrets::sha256_hex(&token), &user.id, now, now.plus(INVITATION_TTL))
         .await?;
     Ok(format!("/portal/invitation?token={token}"))
 }
 
 /// Sets the invited client's password and signs them in. An unknown, used
 /// or expired token is refused without saying which.
-pub async fn accept_invitation(
-    store: &Store,
-    token: &str,
-    password: &str,
-) -> AppResult<(User, SessionToken)> {
+pub async fn accept_invitation(store: &Store, token: &str, password: &str) -> AppResult<(User, SessionToken)> {
     let password = Password::parse_new(password)?;
     let user_id = store
         .take_invitation(&secrets::sha256_hex(token.trim()), Timestamp::now())
@@ -126,12 +112,7 @@ pub async fn accept_invitation(
 }
 
 /// A new operator (CLI and demo only: operators are never self-registered).
-pub async fn create_operator(
-    store: &Store,
-    name: &str,
-    email: &str,
-    password: &str,
-) -> AppResult<User> {
+pub async fn create_operator(store: &Store, name: &str, email: &str, password: &str) -> AppResult<User> {
     let name = PersonName::parse(name)?;
     let email = Email::parse(email)?;
     let password = Password::parse_new(password)?;
@@ -178,9 +159,7 @@ pub async fn sign_in(
     let failures = store
         .login_failures(email.as_str(), address, now.minus(THROTTLE_WINDOW))
         .await?;
-    if failures.for_email >= MAX_FAILURES_PER_ACCOUNT
-        || failures.from_address >= MAX_FAILURES_PER_ADDRESS
-    {
+    if failures.for_email >= MAX_FAILURES_PER_ACCOUNT || failures.from_address >= MAX_FAILURES_PER_ADDRESS {
         return Err(AppError::new(
             ErrorCode::TooManyAttempts,
             "Too many failed sign-ins. Wait 15 minutes and try again.",
@@ -196,15 +175,11 @@ pub async fn sign_in(
     let user = match user {
         Some(user) if verified => user,
         _ => {
-            store
-                .record_login_attempt(email.as_str(), address, false, now)
-                .await?;
+            store.record_login_attempt(email.as_str(), address, false, now).await?;
             return Err(invalid());
         }
     };
-    store
-        .record_login_attempt(email.as_str(), address, true, now)
-        .await?;
+    store.record_login_attempt(email.as_str(), address, true, now).await?;
 
     if user.role != panel.role() {
         let other = match user.role {
@@ -221,12 +196,7 @@ pub async fn start_session(store: &Store, user: &User) -> AppResult<SessionToken
     let token = secrets::random_token();
     let now = Timestamp::now();
     store
-        .insert_session(
-            &secrets::sha256_hex(&token),
-            &user.id,
-            now,
-            now.plus(SESSION_TTL),
-        )
+        .insert_session(&secrets::sha256_hex(&token), &user.id, now, now.plus(SESSION_TTL))
         .await?;
     Ok(SessionToken(token))
 }
@@ -248,17 +218,10 @@ pub struct IssuedAdminToken {
     pub secret: String,
 }
 
-pub async fn create_admin_token(
-    store: &Store,
-    actor: &Actor,
-    name: &str,
-) -> AppResult<IssuedAdminToken> {
+pub async fn create_admin_token(store: &Store, actor: &Actor, name: &str) -> AppResult<IssuedAdminToken> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 64 {
-        return Err(AppError::validation(
-            "name",
-            "Name the token in 1 to 64 characters.",
-        ));
+        return Err(AppError::validation("name", "Name the token in 1 to 64 characters."));
     }
     // A prefix collision (48 random bits) is refused by the unique index:
     // mint again rather than fail.
@@ -292,34 +255,19 @@ pub async fn create_admin_token(
             Err(other) => return Err(other.into()),
         }
     }
-    Err(AppError::internal(
-        "three admin token prefix collisions in a row",
-    ))
+    Err(AppError::internal("three admin token prefix collisions in a row"))
 }
 
 /// Checks a presented admin token: well-formed, known, not revoked, hash
 /// equal in constant time.
-pub async fn authenticate_admin_token(
-    store: &Store,
-    presented: &str,
-) -> AppResult<AdminTokenRecord> {
-    let refused = || {
-        AppError::new(
-            ErrorCode::Unauthenticated,
-            "Missing, unknown or revoked admin token.",
-        )
-    };
+pub async fn authenticate_admin_token(store: &Store, presented: &str) -> AppResult<AdminTokenRecord> {
+    let refused = || AppError::new(ErrorCode::Unauthenticated, "Missing, unknown or revoked admin token.");
     let prefix = secrets::prefix_of(ADMIN_TOKEN_KIND, presented).ok_or_else(refused)?;
-    let record = store
-        .admin_token_by_prefix(prefix)
-        .await?
-        .ok_or_else(refused)?;
+    let record = store.admin_token_by_prefix(prefix).await?.ok_or_else(refused)?;
     if record.revoked_at.is_some() || !secrets::matches_hash(presented, &record.token_hash) {
         return Err(refused());
     }
-    store
-        .touch_admin_token(&record.id, Timestamp::now())
-        .await?;
+    store.touch_admin_token(&record.id, Timestamp::now()).await?;
     Ok(record)
 }
 
@@ -331,12 +279,6 @@ pub async fn revoke_admin_token(store: &Store, actor: &Actor, prefix: &str) -> A
             StoreError::NotFound => AppError::not_found("admin token"),
             other => other.into(),
         })?;
-    let audit = NewAuditEntry::new(
-        actor,
-        "admin_token.revoke",
-        "admin_token",
-        prefix,
-        Timestamp::now(),
-    );
+    let audit = NewAuditEntry::new(actor, "admin_token.revoke", "admin_token", prefix, Timestamp::now());
     Ok(store.append_audit(&audit).await?)
 }

@@ -66,9 +66,7 @@ pub async fn current_user() -> AppResult<Option<User>> {
 /// the other role `forbidden`. Every server function starts here.
 pub async fn require(role: Role) -> AppResult<(AppState, User)> {
     let state = app_state()?;
-    let user = current_user()
-        .await?
-        .ok_or_else(AppError::unauthenticated)?;
+    let user = current_user().await?.ok_or_else(AppError::unauthenticated)?;
     if user.role != role {
         return Err(AppError::forbidden());
     }
@@ -139,10 +137,7 @@ mod tests {
     #[test]
     fn finds_the_session_cookie_among_others() {
         let mut headers = HeaderMap::new();
-        headers.insert(
-            header::COOKIE,
-            HeaderValue::from_static("a=1; flux_session=abc; b=2"),
-        );
+        headers.insert(header::COOKIE, HeaderValue::from_static("a=1; flux_session=abc; b=2"));
         assert_eq!(token_from_headers(&headers).as_deref(), Some("abc"));
         headers.insert(header::COOKIE, HeaderValue::from_static("flux_session="));
         assert_eq!(token_from_headers(&headers), None);
@@ -153,11 +148,6 @@ mod tests {
         let c = session_cookie("t", true);
         let c = c.to_str().unwrap();
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Secure"));
-        assert!(
-            !session_cookie("t", false)
-                .to_str()
-                .unwrap()
-                .contains("Secure")
-        );
+        assert!(!session_cookie("t", false).to_str().unwrap().contains("Secure"));
     }
 }

@@ -39,10 +39,7 @@ impl KeyScope {
         match raw.trim() {
             "read" => Ok(KeyScope::Read),
             "orders" | "" => Ok(KeyScope::Orders),
-            _ => Err(AppError::validation(
-                "scope",
-                "The scope is `read` or `orders`.",
-            )),
+            _ => Err(AppError::validation("scope", "The scope is `read` or `orders`.")),
         }
     }
 
@@ -91,10 +88,7 @@ pub struct IssuedKey {
 pub fn parse_key_name(raw: &str) -> AppResult<String> {
     let name = raw.trim();
     if name.chars().count() > 64 {
-        return Err(AppError::validation(
-            "name",
-            "Keep the key name under 64 characters.",
-        ));
+        return Err(AppError::validation("name", "Keep the key name under 64 characters."));
     }
     Ok(if name.is_empty() {
         "API key".to_owned()
@@ -121,11 +115,7 @@ mod tests {
         assert!(KeyScope::Read.allows("GET"));
         assert!(!KeyScope::Read.allows("POST"));
         assert!(KeyScope::Orders.allows("POST"));
-        assert_eq!(
-            KeyScope::parse("").unwrap(),
-            KeyScope::Orders,
-            "orders is the default"
-        );
+        assert_eq!(KeyScope::parse("").unwrap(), KeyScope::Orders, "orders is the default");
         assert!(KeyScope::parse("admin").is_err());
     }
 }

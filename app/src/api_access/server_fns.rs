@@ -26,9 +26,7 @@ pub async fn my_api_settings() -> Result<ApiSettingsView, AppError> {
         async {
             let (state, _, reseller) = session::require_reseller().await?;
             let keys = super::service::list_keys(&state.store, &reseller.id).await?;
-            let endpoint =
-                super::service::endpoint(&state.store, &state.settings, &reseller.id, false)
-                    .await?;
+            let endpoint = super::service::endpoint(&state.store, &state.settings, &reseller.id, false).await?;
             let recent_requests = state
                 .store
                 .api_requests(&ApiRequestFilter {
@@ -80,8 +78,7 @@ pub async fn generate_api_key(name: String, scope: String) -> Result<IssuedKey, 
         async {
             let (state, client, reseller) = active_reseller().await?;
             let scope = super::KeyScope::parse(&scope)?;
-            super::service::create_key(&state.store, &Actor::user(&client), &reseller, &name, scope)
-                .await
+            super::service::create_key(&state.store, &Actor::user(&client), &reseller, &name, scope).await
         }
         .await,
     )
@@ -94,13 +91,7 @@ pub async fn revoke_api_key(prefix: String) -> Result<(), AppError> {
     session::respond(
         async {
             let (state, client, reseller) = session::require_reseller().await?;
-            super::service::revoke_key(
-                &state.store,
-                &Actor::user(&client),
-                &reseller.id,
-                prefix.trim(),
-            )
-            .await
+            super::service::revoke_key(&state.store, &Actor::user(&client), &reseller.id, prefix.trim()).await
         }
         .await,
     )
@@ -114,14 +105,8 @@ pub async fn save_webhook_url(url: String) -> Result<WebhookEndpoint, AppError> 
     session::respond(
         async {
             let (state, client, reseller) = active_reseller().await?;
-            super::service::set_webhook_url(
-                &state.store,
-                &state.settings,
-                &Actor::user(&client),
-                &reseller.id,
-                &url,
-            )
-            .await
+            super::service::set_webhook_url(&state.store, &state.settings, &Actor::user(&client), &reseller.id, &url)
+                .await
         }
         .await,
     )
@@ -153,13 +138,7 @@ pub async fn rotate_webhook_secret(confirm: Option<String>) -> Result<WebhookEnd
                 ));
             }
             let (state, client, reseller) = active_reseller().await?;
-            super::service::rotate_secret(
-                &state.store,
-                &state.settings,
-                &Actor::user(&client),
-                &reseller.id,
-            )
-            .await
+            super::service::rotate_secret(&state.store, &state.settings, &Actor::user(&client), &reseller.id).await
         }
         .await,
     )

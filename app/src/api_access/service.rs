@@ -1,9 +1,7 @@
 //! API keys and the webhook endpoint: issue, list, revoke, authenticate;
 //! set the URL, reveal and rotate the secret.
 
-use super::{
-    API_KEY_KIND, ApiKey, IssuedKey, KeyScope, WEBHOOK_SECRET_KIND, WebhookEndpoint, parse_key_name,
-};
+use super::{API_KEY_KIND, ApiKey, IssuedKey, KeyScope, WEBHOOK_SECRET_KIND, WebhookEndpoint, parse_key_name};
 use crate::{
     audit::Actor,
     error::{AppError, AppResult, ErrorCode},
@@ -65,9 +63,7 @@ pub async fn create_key(
             Err(other) => return Err(other.into()),
         }
     }
-    Err(AppError::internal(
-        "three API key prefix collisions in a row",
-    ))
+    Err(AppError::internal("three API key prefix collisions in a row"))
 }
 
 pub async fn list_keys(store: &Store, reseller: &ResellerId) -> AppResult<Vec<ApiKey>> {
@@ -75,21 +71,10 @@ pub async fn list_keys(store: &Store, reseller: &ResellerId) -> AppResult<Vec<Ap
 }
 
 /// Revokes one of `reseller`'s keys; another reseller's prefix is not found.
-pub async fn revoke_key(
-    store: &Store,
-    actor: &Actor,
-    reseller: &ResellerId,
-    prefix: &str,
-) -> AppResult<()> {
+pub async fn revoke_key(store: &Store, actor: &Actor, reseller: &ResellerId, prefix: &str) -> AppResult<()> {
     let audit = NewAuditEntry {
         details: Some(serde_json::json!({ "prefix": prefix })),
-        ..NewAuditEntry::new(
-            actor,
-            "api_key.revoke",
-            "reseller",
-            reseller.as_str(),
-            Timestamp::now(),
-        )
+        ..NewAuditEntry::new(actor, "api_key.revoke", "reseller", reseller.as_str(), Timestamp::now())
     };
     store
         .revoke_api_key(reseller, prefix, &audit)
@@ -119,10 +104,9 @@ pub async fn authenticate(store: &Store, presented: &str) -> AppResult<Option<Ap
 /// are allowed, i.e. development), a host, no credentials, and resolving to
 /// public addresses unless private ones are allowed.
 pub async fn validate_webhook_url(raw: &str, allow_private: bool) -> AppResult<String> {
-    let refuse =
-        |why: &str| AppError::new(ErrorCode::WebhookUrlRejected, why.to_owned()).with_field("url");
-    let url = url::Url::parse(raw.trim())
-        .map_err(|_| refuse("Enter a full URL such as https://example.com/webhooks."))?;
+    let refuse = |why: &str| AppError::new(ErrorCode::WebhookUrlRejected, why.to_owned()).with_field("url");
+    let url =
+        url::Url::parse(raw.trim()).map_err(|_| refuse("Enter a full URL such as https://example.com/webhooks."))?;
     match url.scheme() {
         "https" => {}
         "http" if allow_private => {}
@@ -131,9 +115,7 @@ pub async fn validate_webhook_url(raw: &str, allow_private: bool) -> AppResult<S
     if !url.username().is_empty() || url.password().is_some() {
         return Err(refuse("Webhook URLs must not carry credentials."));
     }
-    let host = url
-        .host_str()
-        .ok_or_else(|| refuse("The URL has no host."))?;
+    let host = url.host_str().ok_or_else(|| refuse("The URL has no host."))?;
     if raw.len() > 2000 {
         return Err(refuse("The URL is too long."));
     }
@@ -144,9 +126,7 @@ pub async fn validate_webhook_url(raw: &str, allow_private: bool) -> AppResult<S
             .map_err(|_| refuse("The URL's host does not resolve."))?
             .collect();
         if addresses.is_empty() || addresses.iter().any(|a| !net::is_public(a.ip())) {
-            return Err(refuse(
-                "The URL points to a private, loopback or link-local address.",
-            ));
+            return Err(refuse("The URL points to a private, loopback or link-local address."));
         }
     }
     Ok(url.to_string())
@@ -160,11 +140,7 @@ fn new_secret() -> String {
 }
 
 /// The plaintext secret, if the reseller has one.
-pub async fn secret(
-    store: &Store,
-    settings: &Settings,
-    reseller: &ResellerId,
-) -> AppResult<Option<String>> {
+pub async fn secret(store: &Store, settings: &Settings, reseller: &ResellerId) -> AppResult<Option<String>> {
     match store.webhook_secret_sealed(reseller).await? {
         Some(sealed) => Ok(Some(settings.secrets_key.open(&sealed)?)),
         None => Ok(None),
@@ -203,12 +179,7 @@ pub async fn set_webhook_url(
         )
     };
     store
-        .set_webhook(
-            reseller,
-            Some(&url),
-            &settings.secrets_key.seal(&secret),
-            &audit,
-        )
+        .set_webhook(reseller, Some(&url), &settings.secrets_key.seal(&secret), &audit)
         .await?;
     Ok(WebhookEndpoint {
         url: Some(url),
@@ -236,12 +207,7 @@ pub async fn rotate_secret(
         Timestamp::now(),
     );
     store
-        .set_webhook(
-            reseller,
-            url.as_deref(),
-            &settings.secrets_key.seal(&secret),
-            &audit,
-        )
+        .set_webhook(reseller, url.as_deref(), &settings.secrets_key.seal(&secret), &audit)
         .await?;
     Ok(WebhookEndpoint {
         url,

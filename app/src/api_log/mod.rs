@@ -68,10 +68,7 @@ pub fn to_csv(rows: &[ApiRequest]) -> String {
             r.id.to_string(),
             r.at.rfc3339(),
             r.request_id.clone(),
-            r.reseller_id
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
+            r.reseller_id.as_ref().map(ToString::to_string).unwrap_or_default(),
             r.key_prefix.clone().unwrap_or_default(),
             r.method.clone(),
             r.path.clone(),
@@ -106,6 +103,8 @@ mod tests {
             client_addr: "127.0.0.1".into(),
         };
         let csv = to_csv(&[row]);
-        assert!(csv.ends_with("7,2026-01-02T03:04:05Z,req_1,,flux_key_abc,GET,\"/api/v1/orders?a=1,2\",200,,1.500,127.0.0.1\r\n"));
+        assert!(csv.ends_with(
+            "7,2026-01-02T03:04:05Z,req_1,,flux_key_abc,GET,\"/api/v1/orders?a=1,2\",200,,1.500,127.0.0.1\r\n"
+        ));
     }
 }

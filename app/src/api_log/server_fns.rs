@@ -23,9 +23,7 @@ pub fn parse_filter(
             Some(raw) => Timestamp::parse_rfc3339(&raw)
                 .or_else(|| Timestamp::parse_rfc3339(&format!("{raw}T00:00:00Z")))
                 .map(Some)
-                .ok_or_else(|| {
-                    AppError::validation(field, "Use a date (2026-11-26) or an RFC 3339 time.")
-                }),
+                .ok_or_else(|| AppError::validation(field, "Use a date (2026-11-26) or an RFC 3339 time.")),
         }
     };
     Ok(ApiRequestFilter {
@@ -34,9 +32,8 @@ pub fn parse_filter(
             .transpose()?,
         status: clean(status)
             .map(|s| {
-                s.parse::<i64>().map_err(|_| {
-                    AppError::validation("status", "The status is a number such as 429.")
-                })
+                s.parse::<i64>()
+                    .map_err(|_| AppError::validation("status", "The status is a number such as 429."))
             })
             .transpose()?,
         error_code: clean(code),

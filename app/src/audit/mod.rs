@@ -40,16 +40,10 @@ impl ActorKind {
 impl TryFrom<String> for ActorKind {
     type Error = String;
     fn try_from(raw: String) -> Result<Self, String> {
-        [
-            Self::Operator,
-            Self::AdminToken,
-            Self::Client,
-            Self::Cli,
-            Self::System,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == raw)
-        .ok_or_else(|| format!("unknown actor kind `{raw}`"))
+        [Self::Operator, Self::AdminToken, Self::Client, Self::Cli, Self::System]
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+            .ok_or_else(|| format!("unknown actor kind `{raw}`"))
     }
 }
 

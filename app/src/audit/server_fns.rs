@@ -21,8 +21,7 @@ pub async fn admin_audit_log(
     session::respond(
         async {
             let (state, _) = session::require(Role::Operator).await?;
-            let clean =
-                |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+            let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
             Ok(state
                 .store
                 .list_audit(&AuditFilter {

@@ -23,12 +23,7 @@ pub enum ProductKind {
 }
 
 impl ProductKind {
-    pub const ALL: [ProductKind; 4] = [
-        Self::Vps,
-        Self::GameServer,
-        Self::SharedHosting,
-        Self::BareMetal,
-    ];
+    pub const ALL: [ProductKind; 4] = [Self::Vps, Self::GameServer, Self::SharedHosting, Self::BareMetal];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -49,15 +44,9 @@ impl ProductKind {
     }
 
     pub fn parse(raw: &str) -> AppResult<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == raw.trim())
-            .ok_or_else(|| {
-                AppError::validation(
-                    "kind",
-                    "Choose a kind: vps, game_server, shared_hosting or bare_metal.",
-                )
-            })
+        Self::ALL.into_iter().find(|k| k.as_str() == raw.trim()).ok_or_else(|| {
+            AppError::validation("kind", "Choose a kind: vps, game_server, shared_hosting or bare_metal.")
+        })
     }
 }
 
@@ -94,10 +83,7 @@ pub struct Provisioning {
 
 /// Parses provisioning settings from a form: a module name and a JSON
 /// object. Both blank means "unchanged" (`None`).
-pub fn parse_provisioning(
-    module: Option<&str>,
-    settings: Option<&str>,
-) -> AppResult<Option<Provisioning>> {
+pub fn parse_provisioning(module: Option<&str>, settings: Option<&str>) -> AppResult<Option<Provisioning>> {
     let module = module.map(str::trim).filter(|s| !s.is_empty());
     let settings = settings.map(str::trim).filter(|s| !s.is_empty());
     match (module, settings) {
@@ -247,11 +233,8 @@ impl TryFrom<ProductForm> for ProductDraft {
             description: form.description.trim().to_owned(),
             is_active: form.is_active,
             retail,
-            retail_setup_fee: optional_amount(
-                "retail_setup_fee",
-                form.retail_setup_fee.as_deref(),
-            )?
-            .unwrap_or(Money::ZERO),
+            retail_setup_fee: optional_amount("retail_setup_fee", form.retail_setup_fee.as_deref())?
+                .unwrap_or(Money::ZERO),
         })
     }
 }
@@ -292,22 +275,13 @@ mod tests {
         );
         let mut f = form();
         f.slug = "Not A Slug".into();
-        assert_eq!(
-            ProductDraft::try_from(f).unwrap_err().field.as_deref(),
-            Some("slug")
-        );
+        assert_eq!(ProductDraft::try_from(f).unwrap_err().field.as_deref(), Some("slug"));
         let mut f = form();
         f.kind = "toaster".into();
-        assert_eq!(
-            ProductDraft::try_from(f).unwrap_err().field.as_deref(),
-            Some("kind")
-        );
+        assert_eq!(ProductDraft::try_from(f).unwrap_err().field.as_deref(), Some("kind"));
         let mut f = form();
         f.retail_setup_fee = Some("1.00001".into());
         let err = ProductDraft::try_from(f).unwrap_err();
-        assert_eq!(
-            err.message,
-            "Retail setup fee has more than 4 decimal places."
-        );
+        assert_eq!(err.message, "Retail setup fee has more than 4 decimal places.");
     }
 }

@@ -42,10 +42,7 @@ pub async fn admin_product(id: String) -> Result<ProductDetail, AppError> {
             let id = crate::ids::parse_id("id", &id)?;
             let product = super::service::product(&state.store, &id).await?;
             let provisioning = state.store.product_provisioning(&id).await?;
-            Ok(ProductDetail {
-                product,
-                provisioning,
-            })
+            Ok(ProductDetail { product, provisioning })
         }
         .await,
     )
@@ -91,10 +88,7 @@ pub async fn save_product(
                 retail_hourly,
                 retail_setup_fee,
             })?;
-            let provisioning = parse_provisioning(
-                provisioning_module.as_deref(),
-                provisioning_settings.as_deref(),
-            )?;
+            let provisioning = parse_provisioning(provisioning_module.as_deref(), provisioning_settings.as_deref())?;
             let actor = Actor::user(&operator);
             match id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 Some(raw) => {

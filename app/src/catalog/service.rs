@@ -11,11 +11,9 @@ use crate::{
 
 fn slug_taken(err: StoreError) -> AppError {
     match err {
-        StoreError::Conflict(_) => AppError::new(
-            ErrorCode::SlugTaken,
-            "Another product already uses this slug.",
-        )
-        .with_field("slug"),
+        StoreError::Conflict(_) => {
+            AppError::new(ErrorCode::SlugTaken, "Another product already uses this slug.").with_field("slug")
+        }
         StoreError::NotFound => AppError::not_found("product"),
         other => other.into(),
     }
@@ -30,13 +28,7 @@ pub async fn create_product(
     let id = ProductId::generate();
     let audit = NewAuditEntry {
         details: Some(serde_json::json!({ "name": draft.name, "slug": draft.slug.as_str() })),
-        ..NewAuditEntry::new(
-            actor,
-            "product.create",
-            "product",
-            id.as_str(),
-            Timestamp::now(),
-        )
+        ..NewAuditEntry::new(actor, "product.create", "product", id.as_str(), Timestamp::now())
     };
     store
         .insert_product(&id, &draft, provisioning.as_ref(), &audit)
@@ -58,13 +50,7 @@ pub async fn update_product(
             "is_active": draft.is_active,
             "provisioning_changed": provisioning.is_some(),
         })),
-        ..NewAuditEntry::new(
-            actor,
-            "product.update",
-            "product",
-            id.as_str(),
-            Timestamp::now(),
-        )
+        ..NewAuditEntry::new(actor, "product.update", "product", id.as_str(), Timestamp::now())
     };
     store
         .update_product(id, &draft, provisioning.as_ref(), &audit)

@@ -37,9 +37,7 @@ where
 {
     move || match value.get() {
         Some(Err(error)) => Some(Either::Left(view! { <Alert error/> })),
-        Some(Ok(_)) => ok_text
-            .clone()
-            .map(|text| Either::Right(view! { <Notice text/> })),
+        Some(Ok(_)) => ok_text.clone().map(|text| Either::Right(view! { <Notice text/> })),
         None => None,
     }
 }
@@ -99,12 +97,7 @@ pub type NavItem = (&'static str, &'static str);
 
 /// The frame of a panel: brand, navigation, who is signed in, sign out.
 #[component]
-fn PanelFrame(
-    panel: Panel,
-    user: User,
-    nav: &'static [NavItem],
-    children: Children,
-) -> impl IntoView {
+fn PanelFrame(panel: Panel, user: User, nav: &'static [NavItem], children: Children) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     let (brand, nav_label) = match panel {
         Panel::Admin => ("FluxBilling admin", "Admin"),

@@ -25,10 +25,7 @@ pub struct CustomerPage {
 /// Clients: their customers (newest first), matching `search` in the
 /// external id, each with its services.
 #[server(prefix = "/api/fn")]
-pub async fn my_customers(
-    search: Option<String>,
-    before: Option<String>,
-) -> Result<CustomerPage, AppError> {
+pub async fn my_customers(search: Option<String>, before: Option<String>) -> Result<CustomerPage, AppError> {
     use super::CustomerFilter;
     use crate::{
         accounts::session,

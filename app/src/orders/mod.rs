@@ -60,33 +60,16 @@ impl OrderRequest {
             ));
         }
         self.customer.external_id = ext;
-        self.customer.name = match self
-            .customer
-            .name
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-        {
+        self.customer.name = match self.customer.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
             Some(n) if n.chars().count() > 200 => {
-                return Err(AppError::validation(
-                    "customer.name",
-                    "name is at most 200 characters.",
-                ));
+                return Err(AppError::validation("customer.name", "name is at most 200 characters."));
             }
             other => other.map(str::to_owned),
         };
-        self.customer.email = match self
-            .customer
-            .email
-            .as_deref()
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-        {
+        self.customer.email = match self.customer.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
             Some(raw) => Some(
                 Email::parse(raw)
-                    .map_err(|_| {
-                        AppError::validation("customer.email", "email is not a valid address.")
-                    })?
+                    .map_err(|_| AppError::validation("customer.email", "email is not a valid address."))?
                     .as_str()
                     .to_owned(),
             ),
@@ -162,10 +145,7 @@ pub fn price_order(request: &OrderRequest, offers: &[Offer]) -> AppResult<Vec<Or
         let unit_price = offer.prices.get(line.term).ok_or_else(|| {
             AppError::new(
                 ErrorCode::TermNotPriced,
-                format!(
-                    "Product {} is not sold on the {} term.",
-                    line.product_id, line.term
-                ),
+                format!("Product {} is not sold on the {} term.", line.product_id, line.term),
             )
         })?;
         let quantity = i64::from(line.quantity);
@@ -180,10 +160,7 @@ pub fn price_order(request: &OrderRequest, offers: &[Offer]) -> AppResult<Vec<Or
         });
     }
     for (product, quantity) in wanted {
-        let offer = offers
-            .iter()
-            .find(|o| &o.product_id == product)
-            .expect("checked above");
+        let offer = offers.iter().find(|o| &o.product_id == product).expect("checked above");
         if let Some(max) = offer.max_quantity
             && offer.units_held + quantity > max
         {
@@ -313,35 +290,23 @@ mod tests {
     fn refusals() {
         let codes = |r: AppResult<Vec<OrderLine>>| r.unwrap_err().code;
         assert_eq!(
-            codes(price_order(
-                &request(vec![(1, BillingTerm::Annual, 1)]),
-                &[offer(1)]
-            )),
+            codes(price_order(&request(vec![(1, BillingTerm::Annual, 1)]), &[offer(1)])),
             ErrorCode::TermNotPriced
         );
         assert_eq!(
-            codes(price_order(
-                &request(vec![(2, BillingTerm::Monthly, 1)]),
-                &[offer(1)]
-            )),
+            codes(price_order(&request(vec![(2, BillingTerm::Monthly, 1)]), &[offer(1)])),
             ErrorCode::ProductNotAvailable
         );
         let mut disabled = offer(1);
         disabled.available = false;
         assert_eq!(
-            codes(price_order(
-                &request(vec![(1, BillingTerm::Monthly, 1)]),
-                &[disabled]
-            )),
+            codes(price_order(&request(vec![(1, BillingTerm::Monthly, 1)]), &[disabled])),
             ErrorCode::ProductNotAvailable
         );
         // 7 held + 2 + 2 on two lines of the same product > 10
         assert_eq!(
             codes(price_order(
-                &request(vec![
-                    (1, BillingTerm::Monthly, 2),
-                    (1, BillingTerm::Hourly, 2)
-                ]),
+                &request(vec![(1, BillingTerm::Monthly, 2), (1, BillingTerm::Hourly, 2)]),
                 &[offer(1)]
             )),
             ErrorCode::QuantityLimitExceeded
@@ -352,17 +317,10 @@ mod tests {
     #[test]
     fn validation() {
         assert!(request(vec![]).validate().is_err());
-        assert!(
-            request(vec![(1, BillingTerm::Monthly, 0)])
-                .validate()
-                .is_err()
-        );
+        assert!(request(vec![(1, BillingTerm::Monthly, 0)]).validate().is_err());
         let mut r = request(vec![(1, BillingTerm::Monthly, 1)]);
         r.customer.external_id = "  ".into();
-        assert_eq!(
-            r.validate().unwrap_err().field.as_deref(),
-            Some("customer.external_id")
-        );
+        assert_eq!(r.validate().unwrap_err().field.as_deref(), Some("customer.external_id"));
         let mut r = request(vec![(1, BillingTerm::Monthly, 1)]);
         r.customer.email = Some("nope".into());
         assert!(r.validate().is_err());

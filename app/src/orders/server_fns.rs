@@ -16,10 +16,7 @@ pub struct OrderPage {
 
 /// Clients: their orders, newest first, optionally for one customer.
 #[server(prefix = "/api/fn")]
-pub async fn my_orders(
-    customer_id: Option<String>,
-    before: Option<String>,
-) -> Result<OrderPage, AppError> {
+pub async fn my_orders(customer_id: Option<String>, before: Option<String>) -> Result<OrderPage, AppError> {
     use crate::{
         accounts::session,
         ids::{OrderId, parse_id},

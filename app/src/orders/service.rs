@@ -25,6 +25,7 @@ pub async fn place(
     currency: &str,
     reseller: &Reseller,
     request: OrderRequest,
+    idempotency_key: Option<&str>,
 ) -> AppResult<Order> {
     match reseller.status {
         ResellerStatus::Active => {}
@@ -43,7 +44,7 @@ pub async fn place(
     }
     let request = request.validate()?;
     Ok(store
-        .place_order(&reseller.id, &request, currency, Timestamp::now())
+        .place_order(&reseller.id, &request, currency, Timestamp::now(), idempotency_key)
         .await?)
 }
 
@@ -51,45 +52,23 @@ pub async fn order(store: &Store, reseller: &ResellerId, id: &OrderId) -> AppRes
     store.order(reseller, id).await.map_err(not_found("order"))
 }
 
-pub async fn orders(
-    store: &Store,
-    reseller: &ResellerId,
-    filter: &OrderFilter,
-) -> AppResult<Vec<Order>> {
+pub async fn orders(store: &Store, reseller: &ResellerId, filter: &OrderFilter) -> AppResult<Vec<Order>> {
     Ok(store.orders(reseller, filter).await?)
 }
 
 pub async fn service(store: &Store, reseller: &ResellerId, id: &ServiceId) -> AppResult<Service> {
-    store
-        .service(reseller, id)
-        .await
-        .map_err(not_found("service"))
+    store.service(reseller, id).await.map_err(not_found("service"))
 }
 
-pub async fn services(
-    store: &Store,
-    reseller: &ResellerId,
-    filter: &ServiceFilter,
-) -> AppResult<Vec<Service>> {
+pub async fn services(store: &Store, reseller: &ResellerId, filter: &ServiceFilter) -> AppResult<Vec<Service>> {
     Ok(store.services(reseller, filter).await?)
 }
 
-pub async fn customer(
-    store: &Store,
-    reseller: &ResellerId,
-    id: &CustomerId,
-) -> AppResult<Customer> {
-    store
-        .customer(reseller, id)
-        .await
-        .map_err(not_found("customer"))
+pub async fn customer(store: &Store, reseller: &ResellerId, id: &CustomerId) -> AppResult<Customer> {
+    store.customer(reseller, id).await.map_err(not_found("customer"))
 }
 
-pub async fn customers(
-    store: &Store,
-    reseller: &ResellerId,
-    filter: &CustomerFilter,
-) -> AppResult<Vec<Customer>> {
+pub async fn customers(store: &Store, reseller: &ResellerId, filter: &CustomerFilter) -> AppResult<Vec<Customer>> {
     Ok(store.customers(reseller, filter).await?)
 }
 

@@ -90,8 +90,7 @@ impl TryFrom<PriceRowInput> for PriceRowDraft {
             annual: term("wholesale_annual", &input.wholesale_annual)?,
             hourly: term("wholesale_hourly", &input.wholesale_hourly)?,
         };
-        let setup_fee =
-            term("wholesale_setup_fee", &input.wholesale_setup_fee)?.unwrap_or(Money::ZERO);
+        let setup_fee = term("wholesale_setup_fee", &input.wholesale_setup_fee)?.unwrap_or(Money::ZERO);
         let discount_rate_override = match input.discount_rate_override.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(raw) => Some(Percent::parse(raw).map_err(|e| {
@@ -193,8 +192,7 @@ impl PriceChange {
             parts.push(format!("setup fee {} → {}", old.setup_fee, new.setup_fee));
         }
         if old.discount_rate_override != new.discount_rate_override {
-            let show =
-                |p: Option<Percent>| p.map(|p| format!("{p}%")).unwrap_or_else(|| "—".into());
+            let show = |p: Option<Percent>| p.map(|p| format!("{p}%")).unwrap_or_else(|| "—".into());
             parts.push(format!(
                 "discount override {} → {}",
                 show(old.discount_rate_override),
@@ -205,19 +203,12 @@ impl PriceChange {
             let yn = |b: bool| if b { "yes" } else { "no" };
             parts.push(format!(
                 "enabled {} → {}",
-                if self.old.is_none() {
-                    "—"
-                } else {
-                    yn(old.is_enabled)
-                },
+                if self.old.is_none() { "—" } else { yn(old.is_enabled) },
                 yn(new.is_enabled)
             ));
         }
         if old.max_quantity != new.max_quantity {
-            let show = |q: Option<i64>| {
-                q.map(|q| q.to_string())
-                    .unwrap_or_else(|| "no limit".into())
-            };
+            let show = |q: Option<i64>| q.map(|q| q.to_string()).unwrap_or_else(|| "no limit".into());
             parts.push(format!(
                 "max quantity {} → {}",
                 show(old.max_quantity),

@@ -67,14 +67,7 @@ pub async fn save_price_row(
                 is_enabled: Some(is_enabled.is_some()),
                 max_quantity,
             })?;
-            service::put_row(
-                &state.store,
-                &Actor::user(&operator),
-                &reseller,
-                &product,
-                draft,
-            )
-            .await
+            service::put_row(&state.store, &Actor::user(&operator), &reseller, &product, draft).await
         }
         .await,
     )
@@ -149,9 +142,7 @@ pub async fn my_catalog() -> Result<CatalogView, AppError> {
 
 /// Operators: a reseller's price changes, newest first, with product names.
 #[server(prefix = "/api/fn")]
-pub async fn admin_price_history(
-    reseller_id: String,
-) -> Result<Vec<(PriceChange, String)>, AppError> {
+pub async fn admin_price_history(reseller_id: String) -> Result<Vec<(PriceChange, String)>, AppError> {
     use super::service;
     use crate::accounts::{Role, session};
     session::respond(

@@ -27,17 +27,9 @@ pub async fn put_row(
     let subject = format!("{reseller}/{product}");
     let audit = NewAuditEntry {
         details: Some(serde_json::to_value(&draft).map_err(AppError::internal)?),
-        ..NewAuditEntry::new(
-            actor,
-            "price_book.put",
-            "price_book_row",
-            &subject,
-            Timestamp::now(),
-        )
+        ..NewAuditEntry::new(actor, "price_book.put", "price_book_row", &subject, Timestamp::now())
     };
-    store
-        .put_price_row(reseller, product, &draft, actor, &audit)
-        .await?;
+    store.put_price_row(reseller, product, &draft, actor, &audit).await?;
     row(store, reseller, product).await
 }
 
@@ -100,11 +92,7 @@ pub async fn grid(store: &Store, reseller: &ResellerId) -> AppResult<Vec<GridLin
         .collect())
 }
 
-pub async fn history(
-    store: &Store,
-    reseller: &ResellerId,
-    product: Option<&ProductId>,
-) -> AppResult<Vec<PriceChange>> {
+pub async fn history(store: &Store, reseller: &ResellerId, product: Option<&ProductId>) -> AppResult<Vec<PriceChange>> {
     resellers::get(store, reseller).await?;
     Ok(store.price_history(reseller, product).await?)
 }

@@ -23,12 +23,7 @@ pub enum ResellerStatus {
 }
 
 impl ResellerStatus {
-    pub const ALL: [ResellerStatus; 4] = [
-        Self::Pending,
-        Self::Active,
-        Self::Suspended,
-        Self::Terminated,
-    ];
+    pub const ALL: [ResellerStatus; 4] = [Self::Pending, Self::Active, Self::Suspended, Self::Terminated];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -105,12 +100,7 @@ pub enum LifecycleAction {
 }
 
 impl LifecycleAction {
-    pub const ALL: [LifecycleAction; 4] = [
-        Self::Approve,
-        Self::Suspend,
-        Self::Reactivate,
-        Self::Terminate,
-    ];
+    pub const ALL: [LifecycleAction; 4] = [Self::Approve, Self::Suspend, Self::Reactivate, Self::Terminate];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -256,10 +246,7 @@ pub fn parse_text(field: &str, raw: Option<&str>, max: usize) -> AppResult<Optio
         return Ok(None);
     };
     if text.chars().count() > max {
-        return Err(AppError::validation(
-            field,
-            format!("Keep it under {max} characters."),
-        ));
+        return Err(AppError::validation(field, format!("Keep it under {max} characters.")));
     }
     Ok(Some(text.to_owned()))
 }
@@ -281,9 +268,8 @@ pub fn parse_discount_rate(field: &str, raw: &str) -> AppResult<Percent> {
 
 /// A reason for suspending or terminating: required, up to 500 characters.
 pub fn parse_reason(raw: Option<&str>) -> AppResult<String> {
-    parse_text("reason", raw, 500)?.ok_or_else(|| {
-        AppError::validation("reason", "Give a reason; it is recorded in the audit log.")
-    })
+    parse_text("reason", raw, 500)?
+        .ok_or_else(|| AppError::validation("reason", "Give a reason; it is recorded in the audit log."))
 }
 
 /// An application from the portal.
@@ -295,11 +281,7 @@ pub struct Application {
 }
 
 impl Application {
-    pub fn parse(
-        company_name: &str,
-        website: Option<&str>,
-        message: Option<&str>,
-    ) -> AppResult<Self> {
+    pub fn parse(company_name: &str, website: Option<&str>, message: Option<&str>) -> AppResult<Self> {
         Ok(Application {
             company_name: parse_company_name(company_name)?,
             website: parse_website(website)?,
@@ -373,10 +355,7 @@ mod tests {
     fn application_fields() {
         assert!(Application::parse("Northwind", Some("https://northwind.example"), None).is_ok());
         assert_eq!(
-            Application::parse("N", None, None)
-                .unwrap_err()
-                .field
-                .as_deref(),
+            Application::parse("N", None, None).unwrap_err().field.as_deref(),
             Some("company_name")
         );
         assert_eq!(
@@ -387,9 +366,7 @@ mod tests {
             Some("website")
         );
         assert_eq!(
-            Application::parse("Northwind", Some(" "), Some(""))
-                .unwrap()
-                .website,
+            Application::parse("Northwind", Some(" "), Some("")).unwrap().website,
             None
         );
         assert!(parse_reason(Some("  ")).is_err());

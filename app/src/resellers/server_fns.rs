@@ -35,10 +35,9 @@ pub async fn admin_list_resellers(
         async {
             let (state, _) = session::require(Role::Operator).await?;
             let status = match status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                Some(raw) => Some(
-                    ResellerStatus::parse(raw)
-                        .ok_or_else(|| AppError::validation("status", "Unknown status."))?,
-                ),
+                Some(raw) => {
+                    Some(ResellerStatus::parse(raw).ok_or_else(|| AppError::validation("status", "Unknown status."))?)
+                }
                 None => None,
             };
             let after = match after.as_deref().filter(|s| !s.is_empty()) {
@@ -101,14 +100,7 @@ pub async fn reseller_action(
         async {
             let (state, operator) = session::require(Role::Operator).await?;
             let id = crate::ids::parse_id("reseller_id", &reseller_id)?;
-            service::change_status(
-                &state.store,
-                &Actor::user(&operator),
-                &id,
-                action,
-                reason.as_deref(),
-            )
-            .await
+            service::change_status(&state.store, &Actor::user(&operator), &id, action, reason.as_deref()).await
         }
         .await,
     )
@@ -132,16 +124,14 @@ pub async fn update_reseller_settings(
         async {
             let (state, operator) = session::require(Role::Operator).await?;
             let id = crate::ids::parse_id("reseller_id", &reseller_id)?;
-            let rate_limit = rate_limit.trim().parse::<i64>().map_err(|_| {
-                AppError::validation("rate_limit", "Enter the rate limit as a whole number.")
-            })?;
+            let rate_limit = rate_limit
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| AppError::validation("rate_limit", "Enter the rate limit as a whole number."))?;
             let patch = ResellerPatch {
                 api_enabled: Some(api_enabled.is_some()),
                 rate_limit: Some(rate_limit),
-                default_discount_rate: Some(parse_discount_rate(
-                    "default_discount_rate",
-                    &default_discount_rate,
-                )?),
+                default_discount_rate: Some(parse_discount_rate("default_discount_rate", &default_discount_rate)?),
             };
             service::update_settings(&state.store, &Actor::user(&operator), &id, patch).await
         }
@@ -181,14 +171,11 @@ pub async fn invite_reseller(
                 Some(raw) => Some(parse_discount_rate("default_discount_rate", raw)?),
                 None => None,
             };
-            let limit = match rate_limit
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-            {
-                Some(raw) => Some(raw.parse::<i64>().map_err(|_| {
-                    AppError::validation("rate_limit", "Enter the rate limit as a whole number.")
-                })?),
+            let limit = match rate_limit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                Some(raw) => Some(
+                    raw.parse::<i64>()
+                        .map_err(|_| AppError::validation("rate_limit", "Enter the rate limit as a whole number."))?,
+                ),
                 None => None,
             };
             let invited = service::invite(
@@ -252,8 +239,7 @@ pub async fn apply_to_program(
     session::respond(
         async {
             let (state, client) = session::require(Role::Client).await?;
-            let application =
-                Application::parse(&company_name, website.as_deref(), message.as_deref())?;
+            let application = Application::parse(&company_name, website.as_deref(), message.as_deref())?;
             service::apply(&state.store, &client, application).await
         }
         .await,

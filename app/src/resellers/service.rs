@@ -1,9 +1,6 @@
 //! Reseller use cases: apply, invite, lifecycle transitions, settings.
 
-use super::{
-    Application, LifecycleAction, Reseller, ResellerFilter, ResellerPatch, ResellerStatus,
-    transition,
-};
+use super::{Application, LifecycleAction, Reseller, ResellerFilter, ResellerPatch, ResellerStatus, transition};
 use crate::{
     accounts::{Role, User, service as accounts},
     audit::{Actor, AuditEntry},
@@ -65,18 +62,13 @@ async fn create_profile(
     };
     let audit = NewAuditEntry {
         to_status: Some(ResellerStatus::Pending.as_str()),
-        details: Some(
-            serde_json::json!({ "company_name": application.company_name, "email": user.email }),
-        ),
+        details: Some(serde_json::json!({ "company_name": application.company_name, "email": user.email })),
         ..NewAuditEntry::new(actor, action, "reseller", id.as_str(), at)
     };
-    store
-        .insert_reseller(&new, &audit)
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => already_applied(),
-            other => other.into(),
-        })?;
+    store.insert_reseller(&new, &audit).await.map_err(|e| match e {
+        StoreError::Conflict(_) => already_applied(),
+        other => other.into(),
+    })?;
     get(store, &id).await
 }
 
@@ -191,13 +183,7 @@ pub async fn change_status(
         from_status: Some(current.status.as_str()),
         to_status: Some(to.as_str()),
         reason: reason.as_deref(),
-        ..NewAuditEntry::new(
-            actor,
-            &action_name,
-            "reseller",
-            id.as_str(),
-            Timestamp::now(),
-        )
+        ..NewAuditEntry::new(actor, &action_name, "reseller", id.as_str(), Timestamp::now())
     };
     match store
         .transition_reseller(id, current.status, action, detail, &audit)
@@ -240,18 +226,9 @@ pub async fn update_settings(
                 "new": patch.default_discount_rate.unwrap_or(before.default_discount_rate),
             },
         })),
-        ..NewAuditEntry::new(
-            actor,
-            "reseller.update",
-            "reseller",
-            id.as_str(),
-            Timestamp::now(),
-        )
+        ..NewAuditEntry::new(actor, "reseller.update", "reseller", id.as_str(), Timestamp::now())
     };
-    store
-        .patch_reseller(id, &patch, &audit)
-        .await
-        .map_err(not_found)?;
+    store.patch_reseller(id, &patch, &audit).await.map_err(not_found)?;
     get(store, id).await
 }
 

@@ -20,12 +20,7 @@ pub enum ServiceStatus {
 }
 
 impl ServiceStatus {
-    pub const ALL: [ServiceStatus; 4] = [
-        Self::Pending,
-        Self::Active,
-        Self::Suspended,
-        Self::Terminated,
-    ];
+    pub const ALL: [ServiceStatus; 4] = [Self::Pending, Self::Active, Self::Suspended, Self::Terminated];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -17,10 +17,7 @@ pub struct ServicePage {
 
 /// Clients: their services, newest first, optionally by status.
 #[server(prefix = "/api/fn")]
-pub async fn my_services(
-    status: Option<String>,
-    before: Option<String>,
-) -> Result<ServicePage, AppError> {
+pub async fn my_services(status: Option<String>, before: Option<String>) -> Result<ServicePage, AppError> {
     use super::{ServiceFilter, ServiceStatus};
     use crate::{
         accounts::session,
@@ -31,10 +28,9 @@ pub async fn my_services(
         async {
             let (state, _, reseller) = session::require_reseller().await?;
             let status = match status.as_deref().filter(|s| !s.is_empty()) {
-                Some(raw) => Some(
-                    ServiceStatus::parse(raw)
-                        .ok_or_else(|| AppError::validation("status", "Unknown status."))?,
-                ),
+                Some(raw) => {
+                    Some(ServiceStatus::parse(raw).ok_or_else(|| AppError::validation("status", "Unknown status."))?)
+                }
                 None => None,
             };
             let filter = ServiceFilter {

@@ -50,10 +50,7 @@ impl Store {
     }
 
     /// The user and their password hash, for signing in.
-    pub async fn user_with_hash_by_email(
-        &self,
-        email: &str,
-    ) -> StoreResult<Option<(User, String)>> {
+    pub async fn user_with_hash_by_email(&self, email: &str) -> StoreResult<Option<(User, String)>> {
         #[derive(sqlx::FromRow)]
         struct Row {
             #[sqlx(flatten)]
@@ -135,11 +132,7 @@ impl Store {
     }
 
     /// The user behind a live session.
-    pub async fn session_user(
-        &self,
-        token_hash: &str,
-        now: Timestamp,
-    ) -> StoreResult<Option<User>> {
+    pub async fn session_user(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<User>> {
         Ok(with_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT u.id, u.email, u.name, u.role, u.created_at
@@ -164,11 +157,7 @@ impl Store {
     }
 
     /// Removes expired sessions and old login attempts; returns rows removed.
-    pub async fn purge_expired_sessions(
-        &self,
-        now: Timestamp,
-        attempts_before: Timestamp,
-    ) -> StoreResult<u64> {
+    pub async fn purge_expired_sessions(&self, now: Timestamp, attempts_before: Timestamp) -> StoreResult<u64> {
         with_pool!(self, pool => {
             let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
                 .bind(now)
@@ -210,12 +199,7 @@ impl Store {
     /// Failed attempts since `since`, per account and per address. A
     /// successful sign-in clears the account's count (only failures after the
     /// last success count).
-    pub async fn login_failures(
-        &self,
-        email: &str,
-        address: &str,
-        since: Timestamp,
-    ) -> StoreResult<LoginFailures> {
+    pub async fn login_failures(&self, email: &str, address: &str, since: Timestamp) -> StoreResult<LoginFailures> {
         with_pool!(self, pool => {
             let for_email: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM login_attempts
@@ -258,10 +242,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn admin_token_by_prefix(
-        &self,
-        prefix: &str,
-    ) -> StoreResult<Option<AdminTokenRecord>> {
+    pub async fn admin_token_by_prefix(&self, prefix: &str) -> StoreResult<Option<AdminTokenRecord>> {
         Ok(with_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT id, name, prefix, token_hash, created_at, last_used_at, revoked_at
@@ -341,11 +322,7 @@ impl Store {
     }
 
     /// Uses up a live invitation (once) and returns its user.
-    pub async fn take_invitation(
-        &self,
-        token_hash: &str,
-        now: Timestamp,
-    ) -> StoreResult<Option<UserId>> {
+    pub async fn take_invitation(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<UserId>> {
         Ok(with_pool!(self, pool => {
             sqlx::query_scalar(
                 "UPDATE invitations SET used_at = $2

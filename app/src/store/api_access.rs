@@ -16,16 +16,10 @@ pub struct ApiKeyRecord {
     pub key_hash: String,
 }
 
-const KEY_COLUMNS: &str =
-    "id, reseller_id, name, prefix, scope, created_at, last_used_at, revoked_at";
+const KEY_COLUMNS: &str = "id, reseller_id, name, prefix, scope, created_at, last_used_at, revoked_at";
 
 impl Store {
-    pub async fn insert_api_key(
-        &self,
-        key: &ApiKey,
-        key_hash: &str,
-        audit: &NewAuditEntry<'_>,
-    ) -> StoreResult<()> {
+    pub async fn insert_api_key(&self, key: &ApiKey, key_hash: &str, audit: &NewAuditEntry<'_>) -> StoreResult<()> {
         with_tx!(self, tx => {
             sqlx::query(
                 "INSERT INTO api_keys (id, reseller_id, name, prefix, key_hash, scope, created_at)
@@ -43,6 +37,7 @@ impl Store {
             .map_err(StoreError::from_write)?;
             insert_audit(audit).execute(&mut *tx).await?;
             tx.commit().await?;
+            self.bump_epoch();
         });
         Ok(())
     }
@@ -89,6 +84,7 @@ impl Store {
             }
             insert_audit(audit).execute(&mut *tx).await?;
             tx.commit().await?;
+            self.bump_epoch();
         });
         Ok(())
     }
@@ -121,10 +117,7 @@ impl Store {
         row.found()
     }
 
-    pub async fn webhook_secret_sealed(
-        &self,
-        reseller: &ResellerId,
-    ) -> StoreResult<Option<String>> {
+    pub async fn webhook_secret_sealed(&self, reseller: &ResellerId) -> StoreResult<Option<String>> {
         let row: Option<Option<String>> = with_pool!(self, pool => {
             sqlx::query_scalar("SELECT webhook_secret_sealed FROM reseller_profiles WHERE id = $1")
                 .bind(reseller)
@@ -157,6 +150,7 @@ impl Store {
             }
             insert_audit(audit).execute(&mut *tx).await?;
             tx.commit().await?;
+            self.bump_epoch();
         });
         Ok(())
     }

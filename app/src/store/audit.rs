@@ -21,13 +21,7 @@ pub struct NewAuditEntry<'a> {
 }
 
 impl<'a> NewAuditEntry<'a> {
-    pub fn new(
-        actor: &'a Actor,
-        action: &'a str,
-        subject_type: &'a str,
-        subject_id: &'a str,
-        at: Timestamp,
-    ) -> Self {
+    pub fn new(actor: &'a Actor, action: &'a str, subject_type: &'a str, subject_id: &'a str, at: Timestamp) -> Self {
         NewAuditEntry {
             at,
             actor,
@@ -54,9 +48,7 @@ pub struct AuditFilter {
 
 /// The INSERT for one entry, for either database: callers execute it on
 /// their own transaction so the entry commits with the change.
-pub(crate) fn insert_audit<'q, DB>(
-    entry: &'q NewAuditEntry<'q>,
-) -> Query<'q, DB, <DB as Database>::Arguments>
+pub(crate) fn insert_audit<'q, DB>(entry: &'q NewAuditEntry<'q>) -> Query<'q, DB, <DB as Database>::Arguments>
 where
     DB: Database,
     &'q str: Encode<'q, DB> + Type<DB>,

@@ -106,6 +106,7 @@ impl Store {
             }
             insert_audit(audit).execute(&mut *tx).await?;
             tx.commit().await?;
+            self.bump_epoch();
         });
         Ok(())
     }
@@ -163,14 +164,13 @@ impl Store {
             }
             insert_audit(audit).execute(&mut *tx).await?;
             tx.commit().await?;
+            self.bump_epoch();
         });
         Ok(())
     }
 
     pub async fn product(&self, id: &ProductId) -> StoreResult<Product> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {PRODUCT_COLUMNS} FROM products WHERE id = $1"
-        ));
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE id = $1"));
         let row: Option<ProductRow> = with_pool!(self, pool => {
             sqlx::query_as(sql).bind(id).fetch_optional(pool).await?
         });
@@ -179,9 +179,7 @@ impl Store {
 
     /// All products, newest last.
     pub async fn list_products(&self) -> StoreResult<Vec<Product>> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {PRODUCT_COLUMNS} FROM products ORDER BY name, id"
-        ));
+        let sql = sqlx::AssertSqlSafe(format!("SELECT {PRODUCT_COLUMNS} FROM products ORDER BY name, id"));
         let rows: Vec<ProductRow> = with_pool!(self, pool => {
             sqlx::query_as(sql).fetch_all(pool).await?
         });
@@ -210,9 +208,7 @@ impl Store {
 
 impl Store {
     /// Ids of the products that have provisioning settings (not the settings).
-    pub async fn provisioned_product_ids(
-        &self,
-    ) -> StoreResult<std::collections::HashSet<ProductId>> {
+    pub async fn provisioned_product_ids(&self) -> StoreResult<std::collections::HashSet<ProductId>> {
         let ids: Vec<ProductId> = with_pool!(self, pool => {
             sqlx::query_scalar("SELECT product_id FROM product_provisioning")
                 .fetch_all(pool)

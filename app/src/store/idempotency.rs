@@ -45,8 +45,11 @@ impl Store {
         stale_after: time::Duration,
     ) -> StoreResult<IdempotencyStart> {
         let expires = now.plus(ttl);
-        with_tx!(self, tx => {
-            let inserted = sqlx::query(
+        // The common case, a new key, is one statement on the relaxed pool:
+        // if a crash loses the claim, it also lost the order it guarded
+        // (the order's own commit flushes the claim to disk before it).
+        let claimed = with_pool!(self.relaxed(), pool => {
+            sqlx::query(
                 "INSERT INTO idempotency_keys (reseller_id, idempotency_key, request_hash, state, created_at, expires_at)
                  VALUES ($1, $2, $3, 'in_flight', $4, $5)
                  ON CONFLICT (reseller_id, idempotency_key) DO NOTHING",
@@ -56,12 +59,15 @@ impl Store {
             .bind(request_hash)
             .bind(now)
             .bind(expires)
-            .execute(&mut *tx)
+            .execute(pool)
             .await?
-            .rows_affected();
-            let outcome = if inserted == 1 {
-                IdempotencyStart::Started
-            } else {
+            .rows_affected()
+        });
+        if claimed == 1 {
+            return Ok(IdempotencyStart::Started);
+        }
+        with_tx!(self, tx => {
+            let outcome = {
                 let existing: Existing = sqlx::query_as(
                     "SELECT request_hash, state, response_status, response_body, created_at, expires_at
                      FROM idempotency_keys WHERE reseller_id = $1 AND idempotency_key = $2",

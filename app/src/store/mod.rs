@@ -25,7 +25,7 @@ pub mod types;
 
 use sqlx::{
     PgPool, SqlitePool,
-    postgres::PgPoolOptions,
+    postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 use std::{str::FromStr, time::Duration};
@@ -93,6 +93,17 @@ pub(crate) struct Dialect {
     pub for_update: &'static str,
 }
 
+impl Dialect {
+    /// Locks only the rows of `alias` in a joined SELECT (PostgreSQL).
+    pub fn for_update_of(&self, alias: &str) -> String {
+        if self.for_update.is_empty() {
+            String::new()
+        } else {
+            format!(" FOR UPDATE OF {alias}")
+        }
+    }
+}
+
 pub(crate) const SQLITE: Dialect = Dialect { for_update: "" };
 pub(crate) const POSTGRES: Dialect = Dialect {
     for_update: " FOR UPDATE",
@@ -108,6 +119,15 @@ pub(crate) enum Db {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) db: Db,
+    /// For writes that may be lost in a crash without harm (the API log,
+    /// idempotency claims): on PostgreSQL a pool with
+    /// `synchronous_commit = off`, so they do not wait for a disk flush.
+    /// The next ordinary commit flushes them anyway. SQLite: the main pool.
+    relaxed: Db,
+    /// Bumped whenever something a partner request depends on changes
+    /// (reseller status or settings, keys, webhook secret, price book,
+    /// products), so request-path caches know when to reload.
+    epoch: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Runs a block with `$pool` bound to the store's pool (and optionally `$d`
@@ -179,18 +199,47 @@ impl Store {
                 .max_connections(8)
                 .connect_with(options)
                 .await?;
-            Db::Sqlite(pool)
+            (Db::Sqlite(pool.clone()), Db::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
                 .max_connections(32)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
+                .connect_with(options.clone())
                 .await?;
-            Db::Postgres(pool)
+            let relaxed = PgPoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options.options([("synchronous_commit", "off")]))
+                .await?;
+            (Db::Postgres(pool), Db::Postgres(relaxed))
         } else {
             return Err(StoreError::UnsupportedUrl);
         };
-        Ok(Store { db })
+        let (db, relaxed) = db;
+        Ok(Store {
+            db,
+            relaxed,
+            epoch: Default::default(),
+        })
+    }
+
+    /// The same store over the relaxed pool (see the field).
+    pub(crate) fn relaxed(&self) -> Store {
+        Store {
+            db: self.relaxed.clone(),
+            relaxed: self.relaxed.clone(),
+            epoch: self.epoch.clone(),
+        }
+    }
+
+    /// The current configuration epoch (see the field).
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    pub(crate) fn bump_epoch(&self) {
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     pub fn backend(&self) -> Backend {
@@ -227,7 +276,8 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        with_pool!(self, pool => pool.close().await)
+        with_pool!(self, pool => pool.close().await);
+        with_pool!(self.relaxed(), pool => pool.close().await)
     }
 
     /// The PostgreSQL pool, for components that need one (the job queue).
@@ -242,9 +292,7 @@ impl Store {
 /// Escapes `%`, `_` and `\` so user input matches literally in LIKE
 /// (queries say `ESCAPE '\'`).
 pub(crate) fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// Maps "no row" to `StoreError::NotFound` on fetches that expect one.

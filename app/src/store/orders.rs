@@ -7,8 +7,7 @@ use crate::{
     ids::{CustomerId, OrderId, ProductId, ResellerId, ServiceId},
     money::{BillingTerm, Money, TermPrices},
     orders::{
-        ORDER_PLACED, Offer, Order, OrderCustomer, OrderLine, OrderRequest, next_renewal,
-        order_total, price_order,
+        ORDER_PLACED, Offer, Order, OrderCustomer, OrderLine, OrderRequest, next_renewal, order_total, price_order,
     },
     services::{Service, ServiceFilter, ServiceStatus},
     timestamp::Timestamp,
@@ -23,6 +22,7 @@ struct OfferRow {
     wholesale_hourly: Option<Money>,
     wholesale_setup_fee: Money,
     max_quantity: Option<i64>,
+    /// The row is enabled and the product active.
     is_enabled: bool,
 }
 
@@ -79,52 +79,73 @@ fn placeholders(first: usize, n: usize) -> String {
 const ORDER_SELECT: &str = "SELECT o.id, o.customer_id, c.external_id, o.status, o.wholesale_total, \
      o.currency, o.created_at FROM orders o JOIN customers c ON c.id = o.customer_id";
 
-const SERVICE_COLUMNS: &str = "id, order_id, customer_id, product_id, term, status, recurring_price, started_at, next_renewal_at";
+const SERVICE_COLUMNS: &str =
+    "id, order_id, customer_id, product_id, term, status, recurring_price, started_at, next_renewal_at";
 
 impl Store {
     /// Places an order in one transaction: locks the price book rows of the
     /// products ordered (PostgreSQL; SQLite's write lock already serialises),
     /// counts the units held, prices the lines (refusing with the domain's
-    /// error), finds or creates the customer, writes the order, its lines and
-    /// one service per unit. Concurrent orders cannot exceed `max_quantity`.
+    /// error), finds or creates the customer, writes the order, its lines,
+    /// one service per unit and, when the request carried one, the
+    /// idempotency key's saved response. Concurrent orders cannot exceed
+    /// `max_quantity`; the response is replayable exactly when the order
+    /// exists.
     pub async fn place_order(
         &self,
         reseller: &ResellerId,
         request: &OrderRequest,
         currency: &str,
         now: Timestamp,
+        idempotency_key: Option<&str>,
     ) -> StoreResult<Order> {
         let order_id = OrderId::generate();
         with_tx!(self, tx, dialect => {
-            let lock = format!(
-                "SELECT wholesale_monthly, wholesale_quarterly, wholesale_semi_annual, wholesale_annual,
-                        wholesale_hourly, wholesale_setup_fee, max_quantity, is_enabled
-                 FROM reseller_products WHERE reseller_id = $1 AND product_id = $2{}",
-                dialect.for_update
-            );
+            // Per product: its row (with whether the product is active).
+            // A row with a `max_quantity` is read again with a lock, so
+            // concurrent orders for it queue, then the units held are
+            // counted in a statement of their own: on PostgreSQL a
+            // statement sees the database as of its start, so a count in the
+            // locking SELECT would miss the services of the order that held
+            // the lock before us. Uncapped rows need no lock at all, so
+            // orders for them do not queue behind each other.
+            let offer_sql = "SELECT rp.wholesale_monthly, rp.wholesale_quarterly, rp.wholesale_semi_annual,
+                    rp.wholesale_annual, rp.wholesale_hourly, rp.wholesale_setup_fee, rp.max_quantity,
+                    (rp.is_enabled AND p.is_active) AS is_enabled
+                 FROM reseller_products rp JOIN products p ON p.id = rp.product_id
+                 WHERE rp.reseller_id = $1 AND rp.product_id = $2";
+            let locking_sql = format!("{offer_sql}{}", dialect.for_update_of("rp"));
             let mut offers = Vec::new();
             for product_id in request.product_ids() {
-                let row: Option<OfferRow> = sqlx::query_as(sqlx::AssertSqlSafe(lock.clone()))
+                let mut row: Option<OfferRow> = sqlx::query_as(offer_sql)
                     .bind(reseller)
                     .bind(&product_id)
                     .fetch_optional(&mut *tx)
                     .await?;
+                let capped = row.as_ref().is_some_and(|r| r.max_quantity.is_some());
+                if capped && !dialect.for_update.is_empty() {
+                    row = sqlx::query_as(sqlx::AssertSqlSafe(locking_sql.clone()))
+                        .bind(reseller)
+                        .bind(&product_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                }
                 let Some(row) = row else { continue };
-                let active: Option<bool> = sqlx::query_scalar("SELECT is_active FROM products WHERE id = $1")
+                let units_held: i64 = if row.max_quantity.is_some() {
+                    sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM services
+                         WHERE reseller_id = $1 AND product_id = $2 AND status <> 'terminated'",
+                    )
+                    .bind(reseller)
                     .bind(&product_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let units_held: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM services
-                     WHERE reseller_id = $1 AND product_id = $2 AND status <> 'terminated'",
-                )
-                .bind(reseller)
-                .bind(&product_id)
-                .fetch_one(&mut *tx)
-                .await?;
+                    .fetch_one(&mut *tx)
+                    .await?
+                } else {
+                    0 // Not needed without a cap.
+                };
                 offers.push(Offer {
                     product_id,
-                    available: row.is_enabled && active == Some(true),
+                    available: row.is_enabled,
                     prices: TermPrices {
                         monthly: row.wholesale_monthly,
                         quarterly: row.wholesale_quarterly,
@@ -140,11 +161,14 @@ impl Store {
             let lines = price_order(request, &offers).map_err(StoreError::Refused)?;
             let total = order_total(&lines);
 
+            // Found or created in one statement (the no-op update makes
+            // RETURNING answer for an existing row too).
             let customer = &request.customer;
-            sqlx::query(
+            let customer_id: CustomerId = sqlx::query_scalar(
                 "INSERT INTO customers (id, reseller_id, external_id, name, email, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (reseller_id, external_id) DO NOTHING",
+                 ON CONFLICT (reseller_id, external_id) DO UPDATE SET external_id = excluded.external_id
+                 RETURNING id",
             )
             .bind(CustomerId::generate())
             .bind(reseller)
@@ -152,14 +176,8 @@ impl Store {
             .bind(customer.name.as_deref())
             .bind(customer.email.as_deref())
             .bind(now)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
-            let customer_id: CustomerId =
-                sqlx::query_scalar("SELECT id FROM customers WHERE reseller_id = $1 AND external_id = $2")
-                    .bind(reseller)
-                    .bind(&customer.external_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
 
             sqlx::query(
                 "INSERT INTO orders (id, reseller_id, customer_id, status, wholesale_total, currency, created_at)
@@ -190,30 +208,35 @@ impl Store {
                 .bind(line.line_total)
                 .execute(&mut *tx)
                 .await?;
-                let renewal = next_renewal(now, line.term);
-                for _ in 0..line.quantity {
-                    let service_id = ServiceId::generate();
-                    sqlx::query(
+                // All units of a line in one statement (chunks keep SQLite's
+                // parameter limit).
+                let units: Vec<ServiceId> = (0..line.quantity).map(|_| ServiceId::generate()).collect();
+                for chunk in units.chunks(200) {
+                    let values = (0..chunk.len())
+                        .map(|i| format!("(${}, $1, $2, $3, $4, $5, 'pending', $6, $7, $8, $7)", i + 9))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let sql = sqlx::AssertSqlSafe(format!(
                         "INSERT INTO services (id, reseller_id, order_id, customer_id, product_id, term, status,
-                            recurring_price, started_at, next_renewal_at, updated_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $8)",
-                    )
-                    .bind(&service_id)
-                    .bind(reseller)
-                    .bind(&order_id)
-                    .bind(&customer_id)
-                    .bind(&line.product_id)
-                    .bind(line.term.as_str())
-                    .bind(line.unit_price)
-                    .bind(now)
-                    .bind(renewal)
-                    .execute(&mut *tx)
-                    .await?;
-                    service_ids.push(service_id);
+                            recurring_price, started_at, next_renewal_at, updated_at) VALUES {values}"
+                    ));
+                    let mut insert = sqlx::query(sql)
+                        .bind(reseller)
+                        .bind(&order_id)
+                        .bind(&customer_id)
+                        .bind(&line.product_id)
+                        .bind(line.term.as_str())
+                        .bind(line.unit_price)
+                        .bind(now)
+                        .bind(next_renewal(now, line.term));
+                    for id in chunk {
+                        insert = insert.bind(id);
+                    }
+                    insert.execute(&mut *tx).await?;
                 }
+                service_ids.extend(units);
             }
-            tx.commit().await?;
-            Ok(Order {
+            let order = Order {
                 id: order_id,
                 status: ORDER_PLACED.to_owned(),
                 customer: OrderCustomer {
@@ -225,7 +248,21 @@ impl Store {
                 wholesale_total: total,
                 currency: currency.to_owned(),
                 created_at: now,
-            })
+            };
+            if let Some(key) = idempotency_key {
+                let body = serde_json::to_string(&order).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
+                sqlx::query(
+                    "UPDATE idempotency_keys SET state = 'done', response_status = 201, response_body = $3
+                     WHERE reseller_id = $1 AND idempotency_key = $2",
+                )
+                .bind(reseller)
+                .bind(key)
+                .bind(body)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(order)
         })
     }
 
@@ -288,24 +325,15 @@ impl Store {
     }
 
     pub async fn order(&self, reseller: &ResellerId, id: &OrderId) -> StoreResult<Order> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "{ORDER_SELECT} WHERE o.reseller_id = $1 AND o.id = $2"
-        ));
+        let sql = sqlx::AssertSqlSafe(format!("{ORDER_SELECT} WHERE o.reseller_id = $1 AND o.id = $2"));
         let row: Option<OrderRow> = with_pool!(self, pool => {
             sqlx::query_as(sql).bind(reseller).bind(id).fetch_optional(pool).await?
         });
-        self.complete_orders(vec![row.found()?])
-            .await?
-            .pop()
-            .found()
+        self.complete_orders(vec![row.found()?]).await?.pop().found()
     }
 
     /// Newest first.
-    pub async fn orders(
-        &self,
-        reseller: &ResellerId,
-        filter: &OrderFilter,
-    ) -> StoreResult<Vec<Order>> {
+    pub async fn orders(&self, reseller: &ResellerId, filter: &OrderFilter) -> StoreResult<Vec<Order>> {
         let sql = sqlx::AssertSqlSafe(format!(
             "{ORDER_SELECT}
              WHERE o.reseller_id = $1
@@ -338,11 +366,7 @@ impl Store {
     }
 
     /// Newest first.
-    pub async fn services(
-        &self,
-        reseller: &ResellerId,
-        filter: &ServiceFilter,
-    ) -> StoreResult<Vec<Service>> {
+    pub async fn services(&self, reseller: &ResellerId, filter: &ServiceFilter) -> StoreResult<Vec<Service>> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {SERVICE_COLUMNS} FROM services
              WHERE reseller_id = $1
@@ -379,11 +403,7 @@ impl Store {
     }
 
     /// Newest first.
-    pub async fn customers(
-        &self,
-        reseller: &ResellerId,
-        filter: &CustomerFilter,
-    ) -> StoreResult<Vec<Customer>> {
+    pub async fn customers(&self, reseller: &ResellerId, filter: &CustomerFilter) -> StoreResult<Vec<Customer>> {
         let search = filter
             .search
             .as_deref()

@@ -56,11 +56,7 @@ const ROW_COLUMNS: &str = "reseller_id, product_id, wholesale_monthly, wholesale
      discount_rate_override, is_enabled, max_quantity, created_at, updated_at";
 
 impl Store {
-    pub async fn price_row(
-        &self,
-        reseller: &ResellerId,
-        product: &ProductId,
-    ) -> StoreResult<Option<PriceRow>> {
+    pub async fn price_row(&self, reseller: &ResellerId, product: &ProductId) -> StoreResult<Option<PriceRow>> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {ROW_COLUMNS} FROM reseller_products WHERE reseller_id = $1 AND product_id = $2"
         ));
@@ -155,6 +151,7 @@ impl Store {
             .await?;
             insert_audit(audit).execute(&mut *tx).await?;
             tx.commit().await?;
+            self.bump_epoch();
         });
         Ok(true)
     }
@@ -200,10 +197,7 @@ impl Store {
     }
 
     /// Every product with the reseller's row for it, if any (the admin grid).
-    pub async fn price_grid(
-        &self,
-        reseller: &ResellerId,
-    ) -> StoreResult<Vec<(Product, Option<PriceRow>)>> {
+    pub async fn price_grid(&self, reseller: &ResellerId) -> StoreResult<Vec<(Product, Option<PriceRow>)>> {
         let products = self.list_products().await?;
         let mut rows = self.price_rows(reseller).await?;
         Ok(products

@@ -1,9 +1,6 @@
 //! Reseller profiles: applications, lifecycle transitions, settings.
 
-use super::{
-    OptionalExt, Store, StoreError, StoreResult, audit::insert_audit, escape_like, with_pool,
-    with_tx,
-};
+use super::{OptionalExt, Store, StoreError, StoreResult, audit::insert_audit, escape_like, with_pool, with_tx};
 use crate::{
     ids::{ResellerId, UserId},
     money::Percent,
@@ -41,11 +38,7 @@ pub enum TransitionOutcome {
 
 impl Store {
     /// Creates a pending profile; a user with a profile already is `Conflict`.
-    pub async fn insert_reseller(
-        &self,
-        new: &NewReseller<'_>,
-        audit: &NewAuditEntry<'_>,
-    ) -> StoreResult<()> {
+    pub async fn insert_reseller(&self, new: &NewReseller<'_>, audit: &NewAuditEntry<'_>) -> StoreResult<()> {
         with_tx!(self, tx => {
             sqlx::query(
                 "INSERT INTO reseller_profiles (id, user_id, company_name, website, message, status,
@@ -161,6 +154,7 @@ impl Store {
             }
             insert_audit(audit).execute(&mut *tx).await?;
             tx.commit().await?;
+            self.bump_epoch();
         });
         Ok(TransitionOutcome::Done)
     }
@@ -194,6 +188,7 @@ impl Store {
             }
             insert_audit(audit).execute(&mut *tx).await?;
             tx.commit().await?;
+            self.bump_epoch();
         });
         Ok(())
     }

@@ -23,10 +23,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/resellers/{id}/api-keys", get(list_keys).post(create_key))
         .route("/resellers/{id}/api-keys/{prefix}", delete(revoke_key))
-        .route(
-            "/resellers/{id}/webhook",
-            put(set_webhook).get(read_webhook),
-        )
+        .route("/resellers/{id}/webhook", put(set_webhook).get(read_webhook))
         .route("/resellers/{id}/webhook/rotate-secret", post(rotate_secret))
 }
 
@@ -100,14 +97,7 @@ async fn set_webhook(
 ) -> ApiResult<Json<WebhookEndpoint>> {
     let id: ResellerId = path_id(&id, "reseller")?;
     Ok(Json(
-        api_access::set_webhook_url(
-            &state.store,
-            &state.settings,
-            &operator.actor,
-            &id,
-            &body.url,
-        )
-        .await?,
+        api_access::set_webhook_url(&state.store, &state.settings, &operator.actor, &id, &body.url).await?,
     ))
 }
 

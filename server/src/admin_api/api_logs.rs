@@ -39,12 +39,6 @@ async fn list(
     let limit = clamp_limit(q.limit)?;
     let mut filter = parse_filter(q.reseller_id, q.status, q.code, q.from, q.to, q.cursor)?;
     filter.limit = limit + 1;
-    let rows = state
-        .store
-        .api_requests(&filter)
-        .await
-        .map_err(AppError::from)?;
-    Ok(Json(Page::from_overfetch(rows, limit, |r| {
-        r.id.to_string()
-    })))
+    let rows = state.store.api_requests(&filter).await.map_err(AppError::from)?;
+    Ok(Json(Page::from_overfetch(rows, limit, |r| r.id.to_string())))
 }

@@ -49,7 +49,5 @@ async fn list(
         })
         .await
         .map_err(AppError::from)?;
-    Ok(Json(Page::from_overfetch(entries, limit, |e| {
-        e.id.to_string()
-    })))
+    Ok(Json(Page::from_overfetch(entries, limit, |e| e.id.to_string())))
 }

@@ -24,10 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/resellers/{id}/products", get(list))
         .route("/resellers/{id}/products/{product_id}", get(read).put(put))
         .route("/resellers/{id}/products/{product_id}/derive", post(derive))
-        .route(
-            "/resellers/{id}/products/{product_id}/history",
-            get(history),
-        )
+        .route("/resellers/{id}/products/{product_id}/history", get(history))
 }
 
 /// A row on the wire: DESIGN.md's nine fields, amounts as strings.
@@ -114,8 +111,7 @@ async fn put(
         is_enabled: body.is_enabled,
         max_quantity: body.max_quantity.map(|q| q.to_string()),
     })?;
-    let row =
-        price_book::put_row(&state.store, &operator.actor, &reseller, &product, draft).await?;
+    let row = price_book::put_row(&state.store, &operator.actor, &reseller, &product, draft).await?;
     Ok(Json(row.into()))
 }
 
@@ -125,18 +121,10 @@ async fn read(
     Path((id, product_id)): Path<(String, String)>,
 ) -> ApiResult<Json<RowOut>> {
     let (reseller, product) = ids(&id, &product_id)?;
-    Ok(Json(
-        price_book::row(&state.store, &reseller, &product)
-            .await?
-            .into(),
-    ))
+    Ok(Json(price_book::row(&state.store, &reseller, &product).await?.into()))
 }
 
-async fn list(
-    State(state): State<AppState>,
-    _: Operator,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Page<RowOut>>> {
+async fn list(State(state): State<AppState>, _: Operator, Path(id): Path<String>) -> ApiResult<Json<Page<RowOut>>> {
     let reseller: ResellerId = path_id(&id, "reseller")?;
     let data = price_book::grid(&state.store, &reseller)
         .await?

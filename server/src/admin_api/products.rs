@@ -118,11 +118,7 @@ impl ProductIn {
 }
 
 async fn out(state: &AppState, product: Product) -> ApiResult<ProductOut> {
-    let provisioned = state
-        .store
-        .provisioned_product_ids()
-        .await
-        .map_err(AppError::from)?;
+    let provisioned = state.store.provisioned_product_ids().await.map_err(AppError::from)?;
     let has = provisioned.contains(&product.id);
     Ok(ProductOut::new(product, has))
 }
@@ -133,8 +129,7 @@ async fn create(
     ApiJson(body): ApiJson<ProductIn>,
 ) -> ApiResult<(StatusCode, Json<ProductOut>)> {
     let (draft, provisioning) = body.into_parts()?;
-    let product =
-        catalog::create_product(&state.store, &operator.actor, draft, provisioning).await?;
+    let product = catalog::create_product(&state.store, &operator.actor, draft, provisioning).await?;
     Ok((StatusCode::CREATED, Json(out(&state, product).await?)))
 }
 
@@ -146,16 +141,11 @@ async fn replace(
 ) -> ApiResult<Json<ProductOut>> {
     let id: ProductId = path_id(&id, "product")?;
     let (draft, provisioning) = body.into_parts()?;
-    let product =
-        catalog::update_product(&state.store, &operator.actor, &id, draft, provisioning).await?;
+    let product = catalog::update_product(&state.store, &operator.actor, &id, draft, provisioning).await?;
     Ok(Json(out(&state, product).await?))
 }
 
-async fn read(
-    State(state): State<AppState>,
-    _: Operator,
-    Path(id): Path<String>,
-) -> ApiResult<Json<ProductOut>> {
+async fn read(State(state): State<AppState>, _: Operator, Path(id): Path<String>) -> ApiResult<Json<ProductOut>> {
     let id: ProductId = path_id(&id, "product")?;
     let product = catalog::product(&state.store, &id).await?;
     Ok(Json(out(&state, product).await?))
@@ -163,15 +153,8 @@ async fn read(
 
 /// The whole catalogue (operators have tens of products, not thousands:
 /// one page).
-async fn list(
-    State(state): State<AppState>,
-    _: Operator,
-) -> ApiResult<Json<crate::json::Page<ProductOut>>> {
-    let provisioned = state
-        .store
-        .provisioned_product_ids()
-        .await
-        .map_err(AppError::from)?;
+async fn list(State(state): State<AppState>, _: Operator) -> ApiResult<Json<crate::json::Page<ProductOut>>> {
+    let provisioned = state.store.provisioned_product_ids().await.map_err(AppError::from)?;
     let data = catalog::list_products(&state.store)
         .await?
         .into_iter()

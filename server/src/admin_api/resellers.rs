@@ -9,10 +9,7 @@ use app::{
     error::AppError,
     ids::ResellerId,
     money::Percent,
-    resellers::{
-        LifecycleAction, Reseller, ResellerFilter, ResellerPatch, ResellerStatus,
-        service as resellers,
-    },
+    resellers::{LifecycleAction, Reseller, ResellerFilter, ResellerPatch, ResellerStatus, service as resellers},
     state::AppState,
 };
 use axum::{
@@ -116,16 +113,10 @@ async fn list(
         limit: limit + 1,
     };
     let items = resellers::list(&state.store, &filter).await?;
-    Ok(Json(Page::from_overfetch(items, limit, |r| {
-        r.id.to_string()
-    })))
+    Ok(Json(Page::from_overfetch(items, limit, |r| r.id.to_string())))
 }
 
-async fn read(
-    State(state): State<AppState>,
-    _: Operator,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Reseller>> {
+async fn read(State(state): State<AppState>, _: Operator, Path(id): Path<String>) -> ApiResult<Json<Reseller>> {
     let id: ResellerId = path_id(&id, "reseller")?;
     Ok(Json(resellers::get(&state.store, &id).await?))
 }
@@ -180,13 +171,6 @@ async fn lifecycle(
             "No such action: use approve, suspend, reactivate or terminate.",
         )
     })?;
-    let reseller = resellers::change_status(
-        &state.store,
-        &operator.actor,
-        &id,
-        action,
-        body.reason.as_deref(),
-    )
-    .await?;
+    let reseller = resellers::change_status(&state.store, &operator.actor, &id, action, body.reason.as_deref()).await?;
     Ok(Json(reseller))
 }

@@ -9,9 +9,7 @@
 //! handed over so far; graceful shutdown calls it after the last request.
 
 use super::request_id::RequestId;
-use app::{
-    api_log::NewApiRequest, error::ErrorCode, ids::ResellerId, store::Store, timestamp::Timestamp,
-};
+use app::{api_log::NewApiRequest, error::ErrorCode, ids::ResellerId, store::Store, timestamp::Timestamp};
 use axum::{
     extract::{ConnectInfo, Request, State},
     middleware::Next,
@@ -73,12 +71,11 @@ async fn write_batches(store: Store, mut rx: mpsc::Receiver<Message>) {
     let mut batch = Vec::with_capacity(BATCH);
     while let Some(first) = rx.recv().await {
         let mut acks = Vec::new();
-        let handle = |message: Message,
-                      batch: &mut Vec<NewApiRequest>,
-                      acks: &mut Vec<oneshot::Sender<()>>| match message {
-            Message::Record(r) => batch.push(r),
-            Message::Flush(ack) => acks.push(ack),
-        };
+        let handle =
+            |message: Message, batch: &mut Vec<NewApiRequest>, acks: &mut Vec<oneshot::Sender<()>>| match message {
+                Message::Record(r) => batch.push(r),
+                Message::Flush(ack) => acks.push(ack),
+            };
         handle(first, &mut batch, &mut acks);
         let deadline = tokio::time::Instant::now() + LINGER;
         while batch.len() < BATCH && acks.is_empty() {
@@ -182,10 +179,7 @@ pub async fn record(State(log): State<ApiLog>, mut request: Request, next: Next)
         method,
         path,
         status: i64::from(response.status().as_u16()),
-        error_code: response
-            .extensions()
-            .get::<ErrorCode>()
-            .map(|c| c.as_str().to_owned()),
+        error_code: response.extensions().get::<ErrorCode>().map(|c| c.as_str().to_owned()),
         duration_us: started.elapsed().as_micros().min(i64::MAX as u128) as i64,
         client_addr,
     })

@@ -53,12 +53,7 @@ pub async fn list(
         limit: limit + 1,
     };
     let items = orders::customers(&state.app.store, &partner.reseller.id, &filter).await?;
-    Ok(Json(super::page(
-        items,
-        limit,
-        |c| c.id.to_string(),
-        CustomerOut::from,
-    )))
+    Ok(Json(super::page(items, limit, |c| c.id.to_string(), CustomerOut::from)))
 }
 
 /// One of your customers.

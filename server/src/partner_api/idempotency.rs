@@ -75,17 +75,14 @@ fn json_response(status: u16, body: String, replayed: bool) -> Response {
     response
 }
 
-/// Runs `work` at most once per (reseller, key, body).
-pub async fn run<F, Fut>(
-    store: &Store,
-    reseller: &ResellerId,
-    key: &str,
-    body: &[u8],
-    work: F,
-) -> Response
+/// Runs `work` at most once per (reseller, key, body). On success `work`
+/// has saved its response under the key itself, in the transaction of its
+/// change (so a saved answer exists exactly when the change does), and
+/// returns it; refusals are saved here.
+pub async fn run<F, Fut>(store: &Store, reseller: &ResellerId, key: &str, body: &[u8], work: F) -> Response
 where
     F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<(StatusCode, serde_json::Value), AppError>>,
+    Fut: Future<Output = Result<(StatusCode, String), AppError>>,
 {
     let hash = sha256_hex(&String::from_utf8_lossy(body));
     let start = store
@@ -105,9 +102,7 @@ where
         )
         .into_response(),
         Ok(IdempotencyStart::Started) => match work().await {
-            Ok((status, json)) => {
-                finish(store, reseller, key, status.as_u16(), json.to_string()).await
-            }
+            Ok((status, body)) => json_response(status.as_u16(), body, false),
             Err(err) if matches!(err.code, ErrorCode::Internal | ErrorCode::Unavailable) => {
                 if let Err(e) = store.idempotency_abandon(reseller, key).await {
                     tracing::error!(%e, "could not release an idempotency key");
@@ -123,13 +118,7 @@ where
     }
 }
 
-async fn finish(
-    store: &Store,
-    reseller: &ResellerId,
-    key: &str,
-    status: u16,
-    body: String,
-) -> Response {
+async fn finish(store: &Store, reseller: &ResellerId, key: &str, status: u16, body: String) -> Response {
     if let Err(err) = store.idempotency_finish(reseller, key, status, &body).await {
         // The work is done and committed; answer it. A retry with this key
         // will wait out STALE_AFTER and then run again, so log loudly.

@@ -11,10 +11,10 @@ use axum::{Json, extract::State};
 #[utoipa::path(get, path = "/me", tag = "account",
     responses((status = 200, body = MeOut), (status = 401, body = ProblemOut), (status = 403, body = ProblemOut)))]
 pub async fn read(State(state): State<PartnerState>, partner: Partner) -> Json<MeOut> {
-    let r = partner.reseller;
+    let r = &partner.reseller;
     Json(MeOut {
         id: r.id.to_string(),
-        company_name: r.company_name,
+        company_name: r.company_name.clone(),
         status: r.status.as_str().to_owned(),
         api_enabled: r.api_enabled,
         rate_limit: r.rate_limit,
@@ -22,7 +22,7 @@ pub async fn read(State(state): State<PartnerState>, partner: Partner) -> Json<M
         default_discount_rate: r.default_discount_rate.to_string(),
         currency: state.app.settings.currency.code().to_owned(),
         key: KeyOut {
-            prefix: partner.key.prefix,
+            prefix: partner.key.prefix.clone(),
             scope: partner.key.scope.as_str().to_owned(),
         },
     })

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cache;
 mod customers;
 pub mod idempotency;
 mod me;
@@ -36,6 +37,7 @@ pub struct PartnerState {
     pub app: AppState,
     pub log: ApiLog,
     pub limiter: Arc<RateLimiter>,
+    pub cache: Arc<cache::PartnerCache>,
 }
 
 #[derive(OpenApi)]
@@ -100,39 +102,19 @@ pub fn router(state: PartnerState) -> Router {
     let spec = Arc::new(openapi_json());
     api.fallback(|| async { ApiError::new(ErrorCode::NotFound, "No such partner API endpoint.") })
         // Added first, so these run last (innermost), after the steps below.
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            signature::check,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            rate_limit::enforce,
-        ))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::authenticate,
-        ))
+        .layer(middleware::from_fn_with_state(state.clone(), signature::check))
+        .layer(middleware::from_fn_with_state(state.clone(), rate_limit::enforce))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .with_state(state.clone())
         // The document itself needs no key.
-        .route(
-            "/openapi.json",
-            get(move || async move { Json(spec.as_ref().clone()) }),
-        )
-        .layer(middleware::from_fn_with_state(
-            state.log.clone(),
-            audit::record,
-        ))
+        .route("/openapi.json", get(move || async move { Json(spec.as_ref().clone()) }))
+        .layer(middleware::from_fn_with_state(state.log.clone(), audit::record))
         .layer(middleware::from_fn(request_id::assign))
 }
 
 /// Builds a page from `limit + 1` items fetched (the extra one only says
 /// there is more), converting each with `map`.
-fn page<T, O>(
-    mut items: Vec<T>,
-    limit: u32,
-    cursor_of: impl Fn(&T) -> String,
-    map: impl Fn(T) -> O,
-) -> Page<O> {
+fn page<T, O>(mut items: Vec<T>, limit: u32, cursor_of: impl Fn(&T) -> String, map: impl Fn(T) -> O) -> Page<O> {
     let next_cursor = if items.len() > limit as usize {
         items.truncate(limit as usize);
         items.last().map(&cursor_of)

@@ -47,12 +47,7 @@ use utoipa::IntoParams;
         (status = 429, body = ProblemOut)
     )
 )]
-pub async fn place(
-    State(state): State<PartnerState>,
-    partner: Partner,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn place(State(state): State<PartnerState>, partner: Partner, headers: HeaderMap, body: Bytes) -> Response {
     let key = match idempotency::key_from(&headers) {
         Ok(key) => key,
         Err(err) => return err.into_response(),
@@ -67,26 +62,16 @@ pub async fn place(
         Ok(order) => order.into(),
         Err(err) => return err.into_response(),
     };
-    idempotency::run(
-        &state.app.store,
-        &partner.reseller.id,
-        &key,
-        &body,
-        || async {
-            let order = orders::place(
-                &state.app.store,
-                state.app.settings.currency.code(),
-                &partner.reseller,
-                request,
-            )
-            .await?;
-            Ok((
-                StatusCode::CREATED,
-                serde_json::to_value(OrderOut::from(order))
-                    .map_err(app::error::AppError::internal)?,
-            ))
-        },
-    )
+    let store = &state.app.store;
+    idempotency::run(store, &partner.reseller.id, &key, &body, || async {
+        let currency = state.app.settings.currency.code();
+        let order = orders::place(store, currency, &partner.reseller, request, Some(&key)).await?;
+        state.cache.forget_catalog(&partner.reseller.id);
+        // The same bytes the store saved for replays (`OrderOut`'s JSON:
+        // a unit test keeps the two identical).
+        let body = serde_json::to_string(&order).map_err(app::error::AppError::internal)?;
+        Ok((StatusCode::CREATED, body))
+    })
     .await
 }
 
@@ -127,12 +112,34 @@ pub async fn list(
         limit: limit + 1,
     };
     let items = orders::orders(&state.app.store, &partner.reseller.id, &filter).await?;
-    Ok(Json(super::page(
-        items,
-        limit,
-        |o| o.id.to_string(),
-        OrderOut::from,
-    )))
+    Ok(Json(super::page(items, limit, |o| o.id.to_string(), OrderOut::from)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OrderOut;
+    use app::orders::Order;
+
+    /// Replays send the stored JSON of `Order`; `OrderOut` (the documented
+    /// schema) must serialise to exactly the same document.
+    #[test]
+    fn the_documented_shape_is_the_stored_shape() {
+        let order: Order = serde_json::from_value(serde_json::json!({
+            "id": "ord_01jd8x2m3n4p5q6r7s8t9v0w1x",
+            "status": "placed",
+            "customer": { "id": "cus_01jd8x2m3n4p5q6r7s8t9v0w1x", "external_id": "c-42" },
+            "lines": [{ "product_id": "prd_01jd8x2m3n4p5q6r7s8t9v0w1x", "term": "semi_annual", "quantity": 3,
+                        "unit_price": "19.99", "setup_fee": "0.00", "line_total": "59.97" }],
+            "service_ids": ["svc_01jd8x2m3n4p5q6r7s8t9v0w1x"],
+            "wholesale_total": "59.97",
+            "currency": "EUR",
+            "created_at": "2026-11-26T14:05:06.123456Z"
+        }))
+        .unwrap();
+        let stored = serde_json::to_string(&order).unwrap();
+        let documented = serde_json::to_string(&OrderOut::from(order)).unwrap();
+        assert_eq!(stored, documented);
+    }
 }
 
 /// One of your orders. Another reseller's order id answers 404.
@@ -145,8 +152,6 @@ pub async fn read(
 ) -> ApiResult<Json<OrderOut>> {
     let id: OrderId = path_id(&id, "order")?;
     Ok(Json(
-        orders::order(&state.app.store, &partner.reseller.id, &id)
-            .await?
-            .into(),
+        orders::order(&state.app.store, &partner.reseller.id, &id).await?.into(),
     ))
 }

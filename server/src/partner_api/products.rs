@@ -6,20 +6,33 @@ use super::{
     schemas::{Page, ProblemOut, ProductOut},
 };
 use crate::problem::ApiResult;
+use app::error::AppError;
 use app::price_book::service as price_book;
-use axum::{Json, extract::State};
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::header,
+    response::{IntoResponse, Response},
+};
 
 /// Products you may order: every priced term and the setup fee.
 /// The whole book is one page (`next_cursor` is always null).
 #[utoipa::path(get, path = "/products", tag = "catalog",
     responses((status = 200, body = Page<ProductOut>), (status = 401, body = ProblemOut), (status = 403, body = ProblemOut)))]
-pub async fn list(
-    State(state): State<PartnerState>,
-    partner: Partner,
-) -> ApiResult<Json<Page<ProductOut>>> {
-    let items = price_book::catalog_for(&state.app.store, &partner.reseller).await?;
-    Ok(Json(Page {
-        data: items.into_iter().map(ProductOut::from).collect(),
-        next_cursor: None,
-    }))
+pub async fn list(State(state): State<PartnerState>, partner: Partner) -> ApiResult<Response> {
+    let epoch = state.app.store.epoch();
+    let body = match state.cache.catalog(&partner.reseller.id, epoch) {
+        Some(body) => body,
+        None => {
+            let items = price_book::catalog_for(&state.app.store, &partner.reseller).await?;
+            let page = Page {
+                data: items.into_iter().map(ProductOut::from).collect(),
+                next_cursor: None,
+            };
+            let body = Bytes::from(serde_json::to_vec(&page).map_err(AppError::internal)?);
+            state.cache.put_catalog(&partner.reseller.id, body.clone(), epoch);
+            body
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

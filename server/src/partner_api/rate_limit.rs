@@ -78,9 +78,7 @@ pub async fn enforce(State(state): State<PartnerState>, request: Request, next: 
         return next.run(request).await;
     };
     let limit = u64::try_from(partner.reseller.rate_limit).unwrap_or(1);
-    let decision = state
-        .limiter
-        .check(&partner.reseller.id, limit, Instant::now());
+    let decision = state.limiter.check(&partner.reseller.id, limit, Instant::now());
     let mut response = if decision.allowed {
         next.run(request).await
     } else {
@@ -138,10 +136,7 @@ mod tests {
         assert!(!refused.allowed);
         assert_eq!(refused.remaining, 0);
         assert_eq!(refused.reset_secs, 50);
-        assert!(
-            limiter.check(&id(2), 3, t0).allowed,
-            "another reseller is unaffected"
-        );
+        assert!(limiter.check(&id(2), 3, t0).allowed, "another reseller is unaffected");
         let next_window = limiter.check(&id(1), 3, t0 + Duration::from_secs(60));
         assert!(next_window.allowed);
         assert_eq!(next_window.remaining, 2);

@@ -16,10 +16,7 @@ pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
 pub struct RequestId(pub String);
 
 pub async fn assign(mut request: Request, next: Next) -> Response {
-    let id = RequestId(format!(
-        "req_{}",
-        ulid::Ulid::new().to_string().to_ascii_lowercase()
-    ));
+    let id = RequestId(format!("req_{}", ulid::Ulid::new().to_string().to_ascii_lowercase()));
     request.extensions_mut().insert(id.clone());
     let mut response = next.run(request).await;
     if let Ok(value) = HeaderValue::from_str(&id.0) {

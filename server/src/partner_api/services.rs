@@ -68,12 +68,7 @@ pub async fn list(
         limit: limit + 1,
     };
     let items = orders::services(&state.app.store, &partner.reseller.id, &filter).await?;
-    Ok(Json(super::page(
-        items,
-        limit,
-        |s| s.id.to_string(),
-        ServiceOut::from,
-    )))
+    Ok(Json(super::page(items, limit, |s| s.id.to_string(), ServiceOut::from)))
 }
 
 /// One of your services: status, term, price and renewal date.

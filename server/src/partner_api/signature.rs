@@ -50,18 +50,14 @@ pub fn verify(
             "Sign this request: send Flux-Timestamp and Flux-Signature headers.",
         ));
     };
-    let ts: i64 = timestamp.trim().parse().map_err(|_| {
-        ApiError::new(
-            ErrorCode::InvalidSignature,
-            "Flux-Timestamp must be unix seconds.",
-        )
-    })?;
+    let ts: i64 = timestamp
+        .trim()
+        .parse()
+        .map_err(|_| ApiError::new(ErrorCode::InvalidSignature, "Flux-Timestamp must be unix seconds."))?;
     if (now - ts).abs() > TOLERANCE_SECS {
         return Err(ApiError::new(
             ErrorCode::TimestampOutOfRange,
-            format!(
-                "Flux-Timestamp is more than {TOLERANCE_SECS} s away from the server's clock ({now})."
-            ),
+            format!("Flux-Timestamp is more than {TOLERANCE_SECS} s away from the server's clock ({now})."),
         ));
     }
     let signed = |candidate: &[u8]| {
@@ -87,10 +83,8 @@ pub fn verify(
 }
 
 pub async fn check(State(state): State<PartnerState>, request: Request, next: Next) -> Response {
-    let must_sign = !matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    ) || request.headers().contains_key(SIGNATURE_HEADER);
+    let must_sign = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || request.headers().contains_key(SIGNATURE_HEADER);
     if !must_sign {
         return next.run(request).await;
     }
@@ -113,15 +107,12 @@ async fn verified(state: &PartnerState, request: Request) -> Result<Request, Api
             "The request body is too large or unreadable.",
         )
     })?;
-    let secret = api_access::secret(&state.app.store, &state.app.settings, &partner.reseller.id)
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::InvalidSignature,
-                "Your account has no webhook secret yet: set a webhook URL in API Settings to get one, then sign with it.",
-            )
-        })?;
-    let key = api_access::secret_bytes(&secret)?;
+    let key = signing_key(state, &partner.reseller.id).await?.ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::InvalidSignature,
+            "Your account has no webhook secret yet: set a webhook URL in API Settings to get one, then sign with it.",
+        )
+    })?;
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     // The path as the partner sent it (nesting under /api/v1 strips it from `uri`).
     let original = parts
@@ -140,6 +131,20 @@ async fn verified(state: &PartnerState, request: Request) -> Result<Request, Api
         app::timestamp::Timestamp::now().unix_seconds(),
     )?;
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// The reseller's HMAC key (its `whsec_` secret's bytes), cached.
+async fn signing_key(state: &PartnerState, reseller: &app::ids::ResellerId) -> Result<Option<Vec<u8>>, ApiError> {
+    let epoch = state.app.store.epoch();
+    if let Some(key) = state.cache.signing_key(reseller, epoch) {
+        return Ok(key);
+    }
+    let key = match api_access::secret(&state.app.store, &state.app.settings, reseller).await? {
+        Some(secret) => Some(api_access::secret_bytes(&secret)?),
+        None => None,
+    };
+    state.cache.put_signing_key(reseller, key.clone(), epoch);
+    Ok(key)
 }
 
 #[cfg(test)]
@@ -175,15 +180,7 @@ mod tests {
         let code = |r: Result<(), ApiError>| r.unwrap_err().code();
         let ts = now.to_string();
         assert_eq!(
-            code(verify(
-                KEY,
-                None,
-                Some(&good),
-                "POST",
-                "/api/v1/orders",
-                b"{}",
-                now
-            )),
+            code(verify(KEY, None, Some(&good), "POST", "/api/v1/orders", b"{}", now)),
             ErrorCode::InvalidSignature
         );
         assert_eq!(
@@ -234,30 +231,10 @@ mod tests {
             )),
             ErrorCode::TimestampOutOfRange
         );
-        assert!(
-            verify(
-                KEY,
-                Some(&ts),
-                Some(&good),
-                "POST",
-                "/api/v1/orders",
-                b"{}",
-                now + 300
-            )
-            .is_ok()
-        );
+        assert!(verify(KEY, Some(&ts), Some(&good), "POST", "/api/v1/orders", b"{}", now + 300).is_ok());
         let two = format!("v1=deadbeef, {good}");
         assert!(
-            verify(
-                KEY,
-                Some(&ts),
-                Some(&two),
-                "POST",
-                "/api/v1/orders",
-                b"{}",
-                now
-            )
-            .is_ok(),
+            verify(KEY, Some(&ts), Some(&two), "POST", "/api/v1/orders", b"{}", now).is_ok(),
             "any one may match"
         );
     }
@@ -265,9 +242,7 @@ mod tests {
 
 #[cfg(test)]
 mod guide_tests {
-    use app::pages::portal::api_settings::{
-        EXAMPLE_BODY, EXAMPLE_SECRET, EXAMPLE_SIGNATURE, EXAMPLE_TIMESTAMP,
-    };
+    use app::pages::portal::api_settings::{EXAMPLE_BODY, EXAMPLE_SECRET, EXAMPLE_SIGNATURE, EXAMPLE_TIMESTAMP};
 
     /// The worked example on the portal's API Settings page is right.
     #[test]

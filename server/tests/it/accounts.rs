@@ -37,19 +37,13 @@ async fn operator_signs_in_and_out() {
     // The server function client follows this (Location + serverfnredirect).
     assert_eq!(response.headers()["location"], "/admin");
     assert!(response.headers().contains_key("serverfnredirect"));
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("flux_session="), "{cookie}");
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
     );
-    assert!(
-        !cookie.contains("Secure"),
-        "plain http must not set Secure: {cookie}"
-    );
+    assert!(!cookie.contains("Secure"), "plain http must not set Secure: {cookie}");
 
     let me = whoami(&app, &client).await;
     assert_eq!(me["email"], "ops@example.com");
@@ -69,11 +63,7 @@ async fn a_signed_out_session_token_no_longer_works() {
     let response = app
         .call::<SignIn>(
             &client,
-            &[
-                ("panel", "admin"),
-                ("email", "ops@example.com"),
-                ("password", PASSWORD),
-            ],
+            &[("panel", "admin"), ("email", "ops@example.com"), ("password", PASSWORD)],
         )
         .await;
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
@@ -101,11 +91,7 @@ async fn wrong_password_and_unknown_email_get_the_same_refusal() {
         let response = app
             .call::<SignIn>(
                 &client,
-                &[
-                    ("panel", "admin"),
-                    ("email", email),
-                    ("password", "wrong password!"),
-                ],
+                &[("panel", "admin"), ("email", email), ("password", "wrong password!")],
             )
             .await;
         assert!(response.headers().get("set-cookie").is_none());
@@ -170,17 +156,10 @@ async fn accounts_are_throttled_after_five_failures() {
     let response = app
         .call::<SignIn>(
             &client,
-            &[
-                ("panel", "admin"),
-                ("email", "ops@example.com"),
-                ("password", PASSWORD),
-            ],
+            &[("panel", "admin"), ("email", "ops@example.com"), ("password", PASSWORD)],
         )
         .await;
-    assert_eq!(
-        error_code(response).await,
-        (429, "too_many_attempts".to_owned())
-    );
+    assert_eq!(error_code(response).await, (429, "too_many_attempts".to_owned()));
     assert!(whoami(&app, &client).await.is_null());
 }
 
@@ -194,11 +173,7 @@ async fn addresses_are_throttled_across_accounts() {
         let response = app
             .call::<SignIn>(
                 &client,
-                &[
-                    ("panel", "portal"),
-                    ("email", &email),
-                    ("password", "guessing123"),
-                ],
+                &[("panel", "portal"), ("email", &email), ("password", "guessing123")],
             )
             .await;
         assert_eq!(error_code(response).await.1, "invalid_credentials");
@@ -213,10 +188,7 @@ async fn addresses_are_throttled_across_accounts() {
             ],
         )
         .await;
-    assert_eq!(
-        error_code(response).await,
-        (429, "too_many_attempts".to_owned())
-    );
+    assert_eq!(error_code(response).await, (429, "too_many_attempts".to_owned()));
 }
 
 #[tokio::test]
@@ -273,41 +245,25 @@ async fn registration_refuses_bad_input_and_changes_nothing() {
     type Form<'a> = &'a [(&'a str, &'a str)];
     let cases: &[(Form, u16, &str, &str)] = &[
         (
-            &[
-                ("name", "Ada"),
-                ("email", "not-an-email"),
-                ("password", PASSWORD),
-            ],
+            &[("name", "Ada"), ("email", "not-an-email"), ("password", PASSWORD)],
             422,
             "validation_failed",
             "email",
         ),
         (
-            &[
-                ("name", "Ada"),
-                ("email", "ada@example.com"),
-                ("password", "short"),
-            ],
+            &[("name", "Ada"), ("email", "ada@example.com"), ("password", "short")],
             422,
             "validation_failed",
             "password",
         ),
         (
-            &[
-                ("name", "  "),
-                ("email", "ada@example.com"),
-                ("password", PASSWORD),
-            ],
+            &[("name", "  "), ("email", "ada@example.com"), ("password", PASSWORD)],
             422,
             "validation_failed",
             "name",
         ),
         (
-            &[
-                ("name", "Ada"),
-                ("email", "Taken@Example.com"),
-                ("password", PASSWORD),
-            ],
+            &[("name", "Ada"), ("email", "Taken@Example.com"), ("password", PASSWORD)],
             409,
             "email_taken",
             "email",
@@ -321,17 +277,8 @@ async fn registration_refuses_bad_input_and_changes_nothing() {
         assert_eq!(body["code"], *code);
         assert_eq!(body["field"], *field);
     }
-    assert_eq!(
-        app.store.count_users_with_role(Role::Client).await.unwrap(),
-        1
-    );
-    assert!(
-        app.store
-            .user_by_email("ada@example.com")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert_eq!(app.store.count_users_with_role(Role::Client).await.unwrap(), 1);
+    assert!(app.store.user_by_email("ada@example.com").await.unwrap().is_none());
 }
 
 #[tokio::test]
@@ -342,10 +289,7 @@ async fn operator_functions_refuse_anonymous_callers_and_clients() {
 
     let anonymous = browser();
     let response = app.call::<AdminListProducts>(&anonymous, &[]).await;
-    assert_eq!(
-        error_code(response).await,
-        (401, "unauthenticated".to_owned())
-    );
+    assert_eq!(error_code(response).await, (401, "unauthenticated".to_owned()));
 
     let client = app.signed_in("portal", "client@example.com").await;
     let response = app.call::<AdminListProducts>(&client, &[]).await;
@@ -363,16 +307,9 @@ async fn cross_site_state_changes_are_refused() {
     let app = spawn_app().await;
     app.operator("ops@example.com").await;
     let client = browser();
-    let form = [
-        ("panel", "admin"),
-        ("email", "ops@example.com"),
-        ("password", PASSWORD),
-    ];
+    let form = [("panel", "admin"), ("email", "ops@example.com"), ("password", PASSWORD)];
 
-    for (header, value) in [
-        ("origin", "https://evil.example"),
-        ("sec-fetch-site", "cross-site"),
-    ] {
+    for (header, value) in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")] {
         let response = client
             .post(app.url(SignIn::PATH))
             .header(header, value)

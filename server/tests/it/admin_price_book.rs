@@ -26,16 +26,11 @@ async fn a_row_is_stored_exactly_and_amounts_are_strings() {
     assert_eq!(status, 200, "{row}");
     assert_eq!(row["wholesale_monthly"], "15.50");
     assert_eq!(row["wholesale_hourly"], "0.0125");
-    assert!(
-        row["wholesale_quarterly"].is_null(),
-        "omitted terms are null"
-    );
+    assert!(row["wholesale_quarterly"].is_null(), "omitted terms are null");
     assert_eq!(row["wholesale_setup_fee"], "0.00");
     assert_eq!(row["discount_rate_override"], "12.5");
     assert_eq!(row["max_quantity"], 10);
-    let (_, again) = admin
-        .get(&format!("/resellers/{reseller}/products/{product}"))
-        .await;
+    let (_, again) = admin.get(&format!("/resellers/{reseller}/products/{product}")).await;
     assert_eq!(again, row);
 }
 
@@ -46,25 +41,14 @@ async fn invalid_rows_are_refused_and_change_nothing() {
     let product = admin.product("vps-b", Some("10"), None).await;
     let reseller = admin.reseller("r@example.com", "active").await;
     let path = format!("/resellers/{reseller}/products/{product}");
-    let (status, _) = admin
-        .put(&path, json!({ "wholesale_monthly": "8.00" }))
-        .await;
+    let (status, _) = admin.put(&path, json!({ "wholesale_monthly": "8.00" })).await;
     assert_eq!(status, 200);
     let cases = [
         (json!({ "wholesale_monthly": "-1" }), "wholesale_monthly"),
-        (
-            json!({ "wholesale_monthly": "1.23456" }),
-            "wholesale_monthly",
-        ),
+        (json!({ "wholesale_monthly": "1.23456" }), "wholesale_monthly"),
         (json!({ "wholesale_hourly": "abc" }), "wholesale_hourly"),
-        (
-            json!({ "wholesale_setup_fee": "-0.01" }),
-            "wholesale_setup_fee",
-        ),
-        (
-            json!({ "wholesale_monthly": "8", "max_quantity": 0 }),
-            "max_quantity",
-        ),
+        (json!({ "wholesale_setup_fee": "-0.01" }), "wholesale_setup_fee"),
+        (json!({ "wholesale_monthly": "8", "max_quantity": 0 }), "max_quantity"),
     ];
     for (body, field) in cases {
         let (status, problem) = admin.put(&path, body.clone()).await;
@@ -156,17 +140,10 @@ async fn every_change_is_in_the_history_with_who_old_and_new() {
     let product = admin.product("vps-d", Some("10"), None).await;
     let reseller = admin.reseller("r@example.com", "active").await;
     let path = format!("/resellers/{reseller}/products/{product}");
+    admin.put(&path, json!({ "wholesale_monthly": "9.00" })).await;
+    admin.put(&path, json!({ "wholesale_monthly": "9.00" })).await; // no change
     admin
-        .put(&path, json!({ "wholesale_monthly": "9.00" }))
-        .await;
-    admin
-        .put(&path, json!({ "wholesale_monthly": "9.00" }))
-        .await; // no change
-    admin
-        .put(
-            &path,
-            json!({ "wholesale_monthly": "8.50", "is_enabled": false }),
-        )
+        .put(&path, json!({ "wholesale_monthly": "8.50", "is_enabled": false }))
         .await;
     let (status, history) = admin.get(&format!("{path}/history")).await;
     assert_eq!(status, 200);
@@ -178,9 +155,6 @@ async fn every_change_is_in_the_history_with_who_old_and_new() {
     assert_eq!(newest["new"]["prices"]["monthly"], "8.50");
     assert_eq!(newest["old"]["is_enabled"], true);
     assert_eq!(newest["new"]["is_enabled"], false);
-    assert!(
-        entries[1]["old"].is_null(),
-        "the first entry creates the row"
-    );
+    assert!(entries[1]["old"].is_null(), "the first entry creates the row");
     assert!(newest["at"].is_string());
 }

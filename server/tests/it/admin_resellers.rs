@@ -25,15 +25,10 @@ async fn every_pair_of_state_and_action() {
     let admin = app.admin().await;
     for from in STATES {
         for action in ACTIONS {
-            let id = admin
-                .reseller(&format!("{from}-{action}@example.com"), from)
-                .await;
+            let id = admin.reseller(&format!("{from}-{action}@example.com"), from).await;
             let (_, before) = admin.get(&format!("/audit-log?subject_id={id}")).await;
             let (status, body) = admin
-                .post(
-                    &format!("/resellers/{id}/{action}"),
-                    json!({ "reason": "because" }),
-                )
+                .post(&format!("/resellers/{id}/{action}"), json!({ "reason": "because" }))
                 .await;
             let (_, after) = admin.get(&format!("/audit-log?subject_id={id}")).await;
             let (_, now) = admin.get(&format!("/resellers/{id}")).await;
@@ -66,18 +61,11 @@ async fn approval_records_when_and_who_and_reasons_are_kept() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let id = admin.reseller("a@example.com", "pending").await;
-    let (_, r) = admin
-        .post(&format!("/resellers/{id}/approve"), json!({}))
-        .await;
+    let (_, r) = admin.post(&format!("/resellers/{id}/approve"), json!({})).await;
     assert!(r["approved_at"].is_string());
-    assert!(
-        r["approved_by"].as_str().unwrap().starts_with("atk_"),
-        "{r}"
-    );
+    assert!(r["approved_by"].as_str().unwrap().starts_with("atk_"), "{r}");
 
-    let (status, body) = admin
-        .post(&format!("/resellers/{id}/suspend"), json!({}))
-        .await;
+    let (status, body) = admin.post(&format!("/resellers/{id}/suspend"), json!({})).await;
     assert_eq!(status, 422, "suspension needs a reason: {body}");
     assert_eq!(body["field"], "reason");
     let (_, r) = admin
@@ -89,9 +77,7 @@ async fn approval_records_when_and_who_and_reasons_are_kept() {
     assert_eq!(r["status"], "suspended");
     assert_eq!(r["suspension_reason"], "Invoice overdue");
 
-    let (_, r) = admin
-        .post(&format!("/resellers/{id}/reactivate"), json!({}))
-        .await;
+    let (_, r) = admin.post(&format!("/resellers/{id}/reactivate"), json!({})).await;
     assert_eq!(r["status"], "active");
     assert!(r["suspension_reason"].is_null());
 
@@ -138,9 +124,7 @@ async fn concurrent_transitions_cannot_both_win() {
     ];
     for round in 0..12 {
         let (from, action) = cases[round % cases.len()];
-        let id = admin
-            .reseller(&format!("race{round}@example.com"), from)
-            .await;
+        let id = admin.reseller(&format!("race{round}@example.com"), from).await;
         let path = format!("/resellers/{id}/{action}");
         let (a, b) = tokio::join!(
             admin.post(&path, json!({ "reason": "race" })),
@@ -151,9 +135,7 @@ async fn concurrent_transitions_cannot_both_win() {
         let loser = if a.0 == 200 { &b.1 } else { &a.1 };
         assert_eq!(loser["code"], "invalid_transition", "{loser}");
         let (_, log) = admin
-            .get(&format!(
-                "/audit-log?subject_id={id}&action=reseller.{action}"
-            ))
+            .get(&format!("/audit-log?subject_id={id}&action=reseller.{action}"))
             .await;
         assert_eq!(
             log["data"].as_array().unwrap().len(),
@@ -173,33 +155,20 @@ async fn the_admin_api_needs_a_live_token() {
     let response = client.get(&url).send().await.unwrap();
     assert_eq!(response.status(), 401);
     assert_eq!(response.headers()["www-authenticate"], "Bearer");
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
 
     let forged = crate::helpers::tamper(&admin.token);
     let response = client.get(&url).bearer_auth(forged).send().await.unwrap();
     assert_eq!(response.status(), 401);
 
-    let response = client
-        .get(&url)
-        .bearer_auth(&admin.token)
-        .send()
-        .await
-        .unwrap();
+    let response = client.get(&url).bearer_auth(&admin.token).send().await.unwrap();
     assert_eq!(response.status(), 200);
 
     let prefix = &admin.token[.."flux_admin_".len() + 8];
     app::accounts::service::revoke_admin_token(&app.store, &app::audit::Actor::cli(), prefix)
         .await
         .unwrap();
-    let response = client
-        .get(&url)
-        .bearer_auth(&admin.token)
-        .send()
-        .await
-        .unwrap();
+    let response = client.get(&url).bearer_auth(&admin.token).send().await.unwrap();
     assert_eq!(response.status(), 401);
 
     // A browser session is not an admin token.
@@ -256,14 +225,14 @@ async fn an_invitation_creates_a_client_who_sets_a_password() {
     assert_eq!(body["code"], "already_applied");
     // Bad input is refused and creates nothing.
     let (status, body) = admin
-        .post(
-            "/resellers",
-            json!({ "email": "nope", "company_name": "X Corp" }),
-        )
+        .post("/resellers", json!({ "email": "nope", "company_name": "X Corp" }))
         .await;
     assert_eq!((status, body["field"].as_str()), (422, Some("email")));
     let (status, body) = admin
-        .post("/resellers", json!({ "email": "x@example.com", "company_name": "X Corp", "default_discount_rate": "101" }))
+        .post(
+            "/resellers",
+            json!({ "email": "x@example.com", "company_name": "X Corp", "default_discount_rate": "101" }),
+        )
         .await;
     assert_eq!(status, 422, "{body}");
     let (_, list) = admin.get("/resellers").await;
@@ -276,14 +245,8 @@ async fn lists_filter_by_status_and_page_completely() {
     let admin = app.admin().await;
     let mut active = Vec::new();
     for i in 0..5 {
-        active.push(
-            admin
-                .reseller(&format!("act{i}@example.com"), "active")
-                .await,
-        );
-        admin
-            .reseller(&format!("pend{i}@example.com"), "pending")
-            .await;
+        active.push(admin.reseller(&format!("act{i}@example.com"), "active").await);
+        admin.reseller(&format!("pend{i}@example.com"), "pending").await;
     }
     let mut seen = Vec::new();
     let mut cursor = String::new();
@@ -306,10 +269,7 @@ async fn lists_filter_by_status_and_page_completely() {
     let (_, found) = admin.get("/resellers?q=PEND3").await;
     assert_eq!(found["data"].as_array().unwrap().len(), 1);
     let (status, body) = admin.get("/resellers?status=sleeping").await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (422, Some("validation_failed"))
-    );
+    assert_eq!((status, body["code"].as_str()), (422, Some("validation_failed")));
     let (status, _) = admin.get("/resellers?limit=0").await;
     assert_eq!(status, 422);
 }
@@ -340,9 +300,7 @@ async fn settings_patch_validates_and_is_audited() {
     let (_, r) = admin.get(&format!("/resellers/{id}")).await;
     assert_eq!(r["rate_limit"], 50);
     let (_, log) = admin
-        .get(&format!(
-            "/audit-log?subject_id={id}&action=reseller.update"
-        ))
+        .get(&format!("/audit-log?subject_id={id}&action=reseller.update"))
         .await;
     assert_eq!(log["data"].as_array().unwrap().len(), 1);
 
@@ -350,8 +308,6 @@ async fn settings_patch_validates_and_is_audited() {
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
     let (status, _) = admin.get("/resellers/prd_01jd8x2m3n4p5q6r7s8t9v0w1x").await;
     assert_eq!(status, 404);
-    let (status, _) = admin
-        .post(&format!("/resellers/{id}/explode"), json!({}))
-        .await;
+    let (status, _) = admin.post(&format!("/resellers/{id}/explode"), json!({})).await;
     assert_eq!(status, 404);
 }

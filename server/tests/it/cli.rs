@@ -40,10 +40,7 @@ async fn operator_create_reads_the_password_from_stdin() {
         Some(&format!("{PASSWORD}\n")),
     );
     assert!(ok, "{stderr}");
-    assert!(
-        stdout.contains("operator root@example.com created"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("operator root@example.com created"), "{stdout}");
 
     // The new operator can sign in through the web.
     let url = db.url.clone();
@@ -74,13 +71,7 @@ async fn operator_create_refuses_a_weak_password_and_creates_nothing() {
     assert!(!ok);
     assert!(stderr.contains("at least 10 characters"), "{stderr}");
     let store = Store::connect(&db.url).await.unwrap();
-    assert!(
-        store
-            .user_by_email("a@example.com")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(store.user_by_email("a@example.com").await.unwrap().is_none());
     store.close().await;
 }
 
@@ -93,29 +84,15 @@ async fn admin_token_create_prints_the_token_alone_on_the_last_line() {
     assert!(token.starts_with("flux_admin_"), "{stdout}");
 
     let store = Store::connect(&db.url).await.unwrap();
-    let record = accounts::authenticate_admin_token(&store, &token)
-        .await
-        .unwrap();
+    let record = accounts::authenticate_admin_token(&store, &token).await.unwrap();
     assert_eq!(record.name, "ci");
     assert_ne!(record.token_hash, token, "only a hash is stored");
     let tampered = crate::helpers::tamper(&token);
-    assert!(
-        accounts::authenticate_admin_token(&store, &tampered)
-            .await
-            .is_err()
-    );
+    assert!(accounts::authenticate_admin_token(&store, &tampered).await.is_err());
 
-    let (ok, _, stderr) = fluxbilling(
-        &db,
-        &["admin-token", "revoke", "--prefix", &record.prefix],
-        None,
-    );
+    let (ok, _, stderr) = fluxbilling(&db, &["admin-token", "revoke", "--prefix", &record.prefix], None);
     assert!(ok, "{stderr}");
-    assert!(
-        accounts::authenticate_admin_token(&store, &token)
-            .await
-            .is_err()
-    );
+    assert!(accounts::authenticate_admin_token(&store, &token).await.is_err());
     store.close().await;
 }
 
@@ -140,10 +117,7 @@ async fn demo_seeds_accounts_and_products_and_can_run_again() {
     let mut states: Vec<&str> = resellers.iter().map(|r| r.status.as_str()).collect();
     states.sort();
     assert_eq!(states, ["active", "pending", "suspended", "terminated"]);
-    let active = resellers
-        .iter()
-        .find(|r| r.status.as_str() == "active")
-        .unwrap();
+    let active = resellers.iter().find(|r| r.status.as_str() == "active").unwrap();
     let catalog = store.reseller_catalog(&active.id).await.unwrap();
     assert_eq!(catalog.len(), 4, "one of five rows is disabled");
     assert!(catalog.iter().any(|i| i.max_quantity == Some(5)));
@@ -180,10 +154,7 @@ fn every_command_has_help() {
             .output()
             .unwrap();
         assert!(out.status.success(), "{args:?}");
-        assert!(
-            String::from_utf8_lossy(&out.stdout).contains("Usage:"),
-            "{args:?}"
-        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage:"), "{args:?}");
     }
     let out = Command::new(env!("CARGO_BIN_EXE_fluxbilling"))
         .args(["serve", "--help"])

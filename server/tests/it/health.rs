@@ -20,16 +20,10 @@ async fn healthz_reports_a_closed_database_as_503_without_details() {
     app.store.close().await;
     let response = reqwest::get(app.url("/healthz")).await.unwrap();
     assert_eq!(response.status(), 503);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
     let body = response.text().await.unwrap();
     assert!(body.contains("\"code\":\"unavailable\""), "{body}");
-    assert!(
-        !body.to_lowercase().contains("pool"),
-        "leaks internals: {body}"
-    );
+    assert!(!body.to_lowercase().contains("pool"), "leaks internals: {body}");
 }
 
 #[tokio::test]

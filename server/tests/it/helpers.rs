@@ -31,8 +31,7 @@ pub fn backend() -> Backend {
 }
 
 fn postgres_admin_url() -> String {
-    std::env::var("FLUX_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    std::env::var("FLUX_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
 /// A database that exists for one test.
@@ -67,11 +66,7 @@ impl TestDb {
                     .execute(&mut conn)
                     .await
                     .expect("create test database");
-                let base = admin
-                    .rsplit_once('/')
-                    .map(|(b, _)| b)
-                    .unwrap_or(&admin)
-                    .to_owned();
+                let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin).to_owned();
                 TestDb {
                     url: format!("{base}/{name}"),
                     sqlite_file: None,
@@ -149,9 +144,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config::for_database(&db.url);
     config.webhook_allow_private = true;
     configure(&mut config);
-    let app = Application::build(config)
-        .await
-        .expect("application builds");
+    let app = Application::build(config).await.expect("application builds");
     let address = format!("http://{}", app.address());
     let store = app.state().store.clone();
     let api_log = app.api_log().clone();
@@ -186,10 +179,7 @@ impl TestApp {
             let _ = tx.send(());
         }
         if let Some(server) = self.server.take() {
-            server
-                .await
-                .expect("server task")
-                .expect("server stopped cleanly");
+            server.await.expect("server task").expect("server stopped cleanly");
         }
     }
 
@@ -202,11 +192,7 @@ impl TestApp {
     }
 
     /// Calls server function `F` as the browser does (form-encoded POST).
-    pub async fn call<F: ServerFn>(
-        &self,
-        client: &reqwest::Client,
-        form: &[(&str, &str)],
-    ) -> reqwest::Response {
+    pub async fn call<F: ServerFn>(&self, client: &reqwest::Client, form: &[(&str, &str)]) -> reqwest::Response {
         client
             .post(self.url(F::PATH))
             .form(form)
@@ -388,12 +374,7 @@ impl Admin {
     }
 
     /// A key of `scope` (and a webhook secret) for an existing reseller.
-    pub async fn partner_for(
-        &self,
-        app: &TestApp,
-        reseller_id: &str,
-        scope: &str,
-    ) -> PartnerClient {
+    pub async fn partner_for(&self, app: &TestApp, reseller_id: &str, scope: &str) -> PartnerClient {
         let (status, webhook) = self
             .put(
                 &format!("/resellers/{reseller_id}/webhook"),
@@ -446,13 +427,7 @@ impl PartnerClient {
     pub fn signature(&self, timestamp: i64, method: &str, path: &str, body: &str) -> String {
         format!(
             "v1={}",
-            server::partner_api::signature::sign(
-                &self.secret,
-                timestamp,
-                method,
-                path,
-                body.as_bytes()
-            )
+            server::partner_api::signature::sign(&self.secret, timestamp, method, path, body.as_bytes())
         )
     }
 
@@ -475,15 +450,12 @@ impl PartnerClient {
         let body = body.unwrap_or("");
         if signed {
             let ts = time::OffsetDateTime::now_utc().unix_timestamp();
-            request = request.header("Flux-Timestamp", ts.to_string()).header(
-                "Flux-Signature",
-                self.signature(ts, method.as_str(), &full, body),
-            );
+            request = request
+                .header("Flux-Timestamp", ts.to_string())
+                .header("Flux-Signature", self.signature(ts, method.as_str(), &full, body));
         }
         if !body.is_empty() {
-            request = request
-                .header("content-type", "application/json")
-                .body(body.to_owned());
+            request = request.header("content-type", "application/json").body(body.to_owned());
         }
         for (name, value) in headers {
             request = request.header(*name, value);
@@ -493,11 +465,7 @@ impl PartnerClient {
         let headers = response.headers().clone();
         let text = response.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
-        PartnerResponse {
-            status,
-            headers,
-            body,
-        }
+        PartnerResponse { status, headers, body }
     }
 
     pub async fn get(&self, path: &str) -> PartnerResponse {
@@ -510,11 +478,7 @@ impl PartnerClient {
         self.order_with_key(body, &key).await
     }
 
-    pub async fn order_with_key(
-        &self,
-        body: &serde_json::Value,
-        idempotency_key: &str,
-    ) -> PartnerResponse {
+    pub async fn order_with_key(&self, body: &serde_json::Value, idempotency_key: &str) -> PartnerResponse {
         self.send(
             "POST",
             "/orders",
@@ -527,12 +491,7 @@ impl PartnerClient {
 }
 
 /// An order body for `product` on `term`.
-pub fn order_body(
-    external_id: &str,
-    product: &str,
-    term: &str,
-    quantity: u32,
-) -> serde_json::Value {
+pub fn order_body(external_id: &str, product: &str, term: &str, quantity: u32) -> serde_json::Value {
     serde_json::json!({
         "customer": { "external_id": external_id, "name": "End Customer", "email": "end@example.com" },
         "lines": [{ "product_id": product, "term": term, "quantity": quantity }]

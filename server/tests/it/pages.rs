@@ -15,12 +15,7 @@ const PORTAL_NAV: [&str; 7] = [
 
 async fn get(client: &reqwest::Client, url: String) -> (u16, String, Option<String>) {
     // Browsers ask for HTML; the server then answers redirects with a 302.
-    let response = client
-        .get(url)
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let response = client.get(url).header("accept", "text/html").send().await.unwrap();
     let status = response.status().as_u16();
     let location = response
         .headers()
@@ -60,10 +55,7 @@ async fn operators_get_the_admin_shell() {
     let (status, html, _) = get(&client, app.url("/admin")).await;
     assert_eq!(status, 200);
     for name in ADMIN_NAV {
-        assert!(
-            html.contains(&format!(">{name}</a>")),
-            "missing nav link {name}"
-        );
+        assert!(html.contains(&format!(">{name}</a>")), "missing nav link {name}");
     }
     assert!(html.contains("ops@example.com"));
     assert!(html.contains("Sign out</button>"));
@@ -79,19 +71,13 @@ async fn clients_get_the_portal_shell_and_are_refused_the_admin_panel() {
     let (status, html, _) = get(&client, app.url("/portal")).await;
     assert_eq!(status, 200);
     for name in PORTAL_NAV {
-        assert!(
-            html.contains(&format!(">{name}</a>")),
-            "missing nav link {name}"
-        );
+        assert!(html.contains(&format!(">{name}</a>")), "missing nav link {name}");
     }
 
     let (status, html, _) = get(&client, app.url("/admin/resellers")).await;
     assert_eq!(status, 403);
     assert!(html.contains("Not allowed"));
-    assert!(
-        !html.contains(">Audit log</a>"),
-        "no admin navigation for clients"
-    );
+    assert!(!html.contains(">Audit log</a>"), "no admin navigation for clients");
 }
 
 #[tokio::test]

@@ -29,9 +29,7 @@ async fn price(admin: &Admin, reseller: &str, product: &str, row: Value) {
 #[tokio::test]
 async fn an_order_is_charged_the_book_and_creates_services_and_a_customer() {
     let (_app, _admin, partner, product) = setup().await;
-    let r = partner
-        .order(&order_body("c-42", &product, "monthly", 3))
-        .await;
+    let r = partner.order(&order_body("c-42", &product, "monthly", 3)).await;
     assert_eq!(r.status, 201, "{}", r.body);
     let order = &r.body;
     assert!(order["id"].as_str().unwrap().starts_with("ord_"));
@@ -68,15 +66,10 @@ async fn an_order_is_charged_the_book_and_creates_services_and_a_customer() {
         &time::format_description::well_known::Rfc3339,
     )
     .unwrap();
-    assert!(
-        renewal - started >= time::Duration::days(28)
-            && renewal - started <= time::Duration::days(31)
-    );
+    assert!(renewal - started >= time::Duration::days(28) && renewal - started <= time::Duration::days(31));
 
     // The customer is reused by external_id.
-    let again = partner
-        .order(&order_body("c-42", &product, "hourly", 1))
-        .await;
+    let again = partner.order(&order_body("c-42", &product, "hourly", 1)).await;
     assert_eq!(again.status, 201);
     assert_eq!(again.body["customer"]["id"], order["customer"]["id"]);
     assert_eq!(again.body["wholesale_total"], "5.0125");
@@ -87,9 +80,7 @@ async fn an_order_is_charged_the_book_and_creates_services_and_a_customer() {
     assert_eq!(c.body["email"], "end@example.com");
 
     // Reads.
-    let o = partner
-        .get(&format!("/orders/{}", order["id"].as_str().unwrap()))
-        .await;
+    let o = partner.get(&format!("/orders/{}", order["id"].as_str().unwrap())).await;
     assert_eq!(o.status, 200);
     assert_eq!(o.body, *order, "GET returns what POST returned");
     let list = partner.get("/orders").await;
@@ -102,10 +93,7 @@ async fn an_order_is_charged_the_book_and_creates_services_and_a_customer() {
     let products = partner.get("/products").await;
     assert_eq!(products.status, 200);
     let p = &products.body["data"][0];
-    assert_eq!(
-        p["prices"],
-        json!({ "monthly": "19.99", "hourly": "0.0125" })
-    );
+    assert_eq!(p["prices"], json!({ "monthly": "19.99", "hourly": "0.0125" }));
     assert_eq!(p["setup_fee"], "5.00");
     assert_eq!(p["max_quantity"], 10);
     assert_eq!(p["units_held"], 4);
@@ -121,10 +109,7 @@ async fn each_refusal_code() {
     let body = order_body("c-1", &product, "monthly", 1);
 
     // Authentication and gates.
-    assert_eq!(
-        partner.with_key("").get("/me").await.code(),
-        "unauthenticated"
-    );
+    assert_eq!(partner.with_key("").get("/me").await.code(), "unauthenticated");
     let forged = crate::helpers::tamper(&partner.key);
     let r = partner.with_key(&forged).get("/me").await;
     assert_eq!((r.status, r.code()), (401, "unauthenticated"));
@@ -144,10 +129,7 @@ async fn each_refusal_code() {
             &[("Idempotency-Key", "k1".into())],
         )
         .await;
-    assert_eq!(
-        (unsigned.status, unsigned.code()),
-        (401, "invalid_signature")
-    );
+    assert_eq!((unsigned.status, unsigned.code()), (401, "invalid_signature"));
     let ts = time::OffsetDateTime::now_utc().unix_timestamp();
     let wrong = partner
         .send(
@@ -158,10 +140,7 @@ async fn each_refusal_code() {
             &[
                 ("Idempotency-Key", "k1".into()),
                 ("Flux-Timestamp", ts.to_string()),
-                (
-                    "Flux-Signature",
-                    partner.signature(ts, "POST", "/api/v1/orders", "{}"),
-                ),
+                ("Flux-Signature", partner.signature(ts, "POST", "/api/v1/orders", "{}")),
             ],
         )
         .await;
@@ -176,17 +155,11 @@ async fn each_refusal_code() {
             &[
                 ("Idempotency-Key", "k1".into()),
                 ("Flux-Timestamp", old.to_string()),
-                (
-                    "Flux-Signature",
-                    partner.signature(old, "POST", "/api/v1/orders", &raw),
-                ),
+                ("Flux-Signature", partner.signature(old, "POST", "/api/v1/orders", &raw)),
             ],
         )
         .await;
-    assert_eq!(
-        (stale.status, stale.code()),
-        (401, "timestamp_out_of_range")
-    );
+    assert_eq!((stale.status, stale.code()), (401, "timestamp_out_of_range"));
     // A signed GET is verified too.
     let bad_get = partner
         .send(
@@ -194,17 +167,11 @@ async fn each_refusal_code() {
             "/me",
             None,
             false,
-            &[
-                ("Flux-Timestamp", ts.to_string()),
-                ("Flux-Signature", "v1=00".into()),
-            ],
+            &[("Flux-Timestamp", ts.to_string()), ("Flux-Signature", "v1=00".into())],
         )
         .await;
     assert_eq!(bad_get.code(), "invalid_signature");
-    assert_eq!(
-        partner.send("GET", "/me", None, true, &[]).await.status,
-        200
-    );
+    assert_eq!(partner.send("GET", "/me", None, true, &[]).await.status, 200);
 
     // Idempotency key, body, pricing rules.
     let r = partner.send("POST", "/orders", Some(&raw), true, &[]).await;
@@ -215,18 +182,12 @@ async fn each_refusal_code() {
     assert_eq!((r.status, r.code()), (422, "validation_failed"));
     let r = partner.order(&json!({ "customer": { "external_id": "x" }, "lines": [{ "product_id": product, "term": "weekly", "quantity": 1 }] })).await;
     assert_eq!((r.status, r.code()), (422, "validation_failed"));
-    let r = partner
-        .order(&order_body("c-1", &product, "annual", 1))
-        .await;
+    let r = partner.order(&order_body("c-1", &product, "annual", 1)).await;
     assert_eq!((r.status, r.code()), (422, "term_not_priced"));
     let unpriced = admin.product("vps-unpriced", Some("5"), None).await;
-    let r = partner
-        .order(&order_body("c-1", &unpriced, "monthly", 1))
-        .await;
+    let r = partner.order(&order_body("c-1", &unpriced, "monthly", 1)).await;
     assert_eq!((r.status, r.code()), (422, "product_not_available"));
-    let r = partner
-        .order(&order_body("c-1", &product, "monthly", 11))
-        .await;
+    let r = partner.order(&order_body("c-1", &product, "monthly", 11)).await;
     assert_eq!((r.status, r.code()), (422, "quantity_limit_exceeded"));
     // Nothing was created by any refusal.
     assert_eq!(partner.get("/orders").await.body["data"], json!([]));
@@ -243,18 +204,12 @@ async fn each_refusal_code() {
         .patch(&format!("/resellers/{id}"), json!({ "api_enabled": true }))
         .await;
     admin
-        .post(
-            &format!("/resellers/{id}/suspend"),
-            json!({ "reason": "late" }),
-        )
+        .post(&format!("/resellers/{id}/suspend"), json!({ "reason": "late" }))
         .await;
     let r = partner.get("/products").await;
     assert_eq!((r.status, r.code()), (403, "reseller_suspended"));
     admin
-        .post(
-            &format!("/resellers/{id}/terminate"),
-            json!({ "reason": "gone" }),
-        )
+        .post(&format!("/resellers/{id}/terminate"), json!({ "reason": "gone" }))
         .await;
     let r = partner.get("/me").await;
     assert_eq!(
@@ -318,17 +273,8 @@ async fn idempotent_replay_mismatch_and_in_flight() {
     let other = partner
         .order_with_key(&order_body("c-7", &product, "monthly", 3), "order-7")
         .await;
-    assert_eq!(
-        (other.status, other.code()),
-        (422, "idempotency_key_reused")
-    );
-    assert_eq!(
-        partner.get("/orders").await.body["data"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!((other.status, other.code()), (422, "idempotency_key_reused"));
+    assert_eq!(partner.get("/orders").await.body["data"].as_array().unwrap().len(), 1);
 
     // A refusal is kept and replayed too.
     let over = order_body("c-7", &product, "monthly", 50);
@@ -362,10 +308,7 @@ async fn idempotent_replay_mismatch_and_in_flight() {
             &[("Idempotency-Key", "order-9".into())],
         )
         .await;
-    assert_eq!(
-        (busy.status, busy.code()),
-        (409, "idempotency_key_in_flight")
-    );
+    assert_eq!((busy.status, busy.code()), (409, "idempotency_key_in_flight"));
 
     // Expired keys are purged.
     let later = app::timestamp::Timestamp::now().plus(time::Duration::hours(25));
@@ -397,11 +340,7 @@ async fn forty_concurrent_orders_cannot_exceed_max_quantity() {
     }
     assert_eq!(placed, 10);
     let held = partner.get("/services?limit=200").await;
-    assert_eq!(
-        held.body["data"].as_array().unwrap().len(),
-        10,
-        "exactly 10 units"
-    );
+    assert_eq!(held.body["data"].as_array().unwrap().len(), 10, "exactly 10 units");
     let products = partner.get("/products").await;
     assert_eq!(products.body["data"][0]["units_held"], 10);
 }
@@ -413,10 +352,7 @@ async fn rate_limits_are_per_reseller_with_headers() {
     let a = admin.partner(&app, "a@example.com", "read").await;
     let b = admin.partner(&app, "b@example.com", "read").await;
     admin
-        .patch(
-            &format!("/resellers/{}", a.reseller_id),
-            json!({ "rate_limit": 5 }),
-        )
+        .patch(&format!("/resellers/{}", a.reseller_id), json!({ "rate_limit": 5 }))
         .await;
     for i in 0..5 {
         let r = a.get("/me").await;
@@ -424,10 +360,7 @@ async fn rate_limits_are_per_reseller_with_headers() {
         assert_eq!(r.headers["ratelimit-policy"], "\"reseller\";q=5;w=3600");
         let remaining = format!("\"reseller\";r={};", 4 - i);
         assert!(
-            r.headers["ratelimit"]
-                .to_str()
-                .unwrap()
-                .starts_with(&remaining),
+            r.headers["ratelimit"].to_str().unwrap().starts_with(&remaining),
             "{:?}",
             r.headers["ratelimit"]
         );
@@ -439,27 +372,15 @@ async fn rate_limits_are_per_reseller_with_headers() {
     assert!(r.headers.contains_key("ratelimit"));
     let other = b.get("/me").await;
     assert_eq!(other.status, 200, "another reseller is unaffected");
-    assert_eq!(
-        other.headers["ratelimit-policy"],
-        "\"reseller\";q=1000;w=3600"
-    );
+    assert_eq!(other.headers["ratelimit-policy"], "\"reseller\";q=1000;w=3600");
 }
 
 #[tokio::test]
 async fn another_resellers_ids_answer_not_found() {
     let (app, admin, a, product) = setup().await;
     let b = admin.partner(&app, "other@example.com", "orders").await;
-    price(
-        &admin,
-        &b.reseller_id,
-        &product,
-        json!({ "wholesale_monthly": "20" }),
-    )
-    .await;
-    let order = a
-        .order(&order_body("shared-ext", &product, "monthly", 1))
-        .await
-        .body;
+    price(&admin, &b.reseller_id, &product, json!({ "wholesale_monthly": "20" })).await;
+    let order = a.order(&order_body("shared-ext", &product, "monthly", 1)).await.body;
     let order_id = order["id"].as_str().unwrap();
     let service_id = order["service_ids"][0].as_str().unwrap();
     let customer_id = order["customer"]["id"].as_str().unwrap();
@@ -476,15 +397,10 @@ async fn another_resellers_ids_answer_not_found() {
         assert_eq!(b.get(path).await.body["data"], json!([]), "{path}");
     }
     // Same external id at another reseller: another customer.
-    let theirs = b
-        .order(&order_body("shared-ext", &product, "monthly", 1))
-        .await
-        .body;
+    let theirs = b.order(&order_body("shared-ext", &product, "monthly", 1)).await.body;
     assert_ne!(theirs["customer"]["id"], order["customer"]["id"]);
     assert_eq!(
-        b.get(&format!("/services?customer_id={customer_id}"))
-            .await
-            .body["data"],
+        b.get(&format!("/services?customer_id={customer_id}")).await.body["data"],
         json!([])
     );
 }
@@ -505,9 +421,7 @@ async fn pagination_returns_everything_once() {
         let mut seen = Vec::new();
         let mut cursor = String::new();
         loop {
-            let r = partner
-                .get(&format!("{path}?limit=3&cursor={cursor}"))
-                .await;
+            let r = partner.get(&format!("{path}?limit=3&cursor={cursor}")).await;
             assert_eq!(r.status, 200, "{}", r.body);
             let page = r.body["data"].as_array().unwrap();
             assert!(page.len() <= 3);
@@ -537,23 +451,14 @@ async fn every_request_is_logged_rejected_ones_included() {
     assert_eq!(entry["path"], "/api/v1/orders");
     assert_eq!(entry["status"], 401);
     assert_eq!(entry["method"], "GET");
-    assert_eq!(
-        entry["request_id"],
-        refused.headers["x-request-id"].to_str().unwrap()
-    );
+    assert_eq!(entry["request_id"], refused.headers["x-request-id"].to_str().unwrap());
     assert!(entry["reseller_id"].is_null());
     assert_eq!(entry["client_addr"], "127.0.0.1");
     let (_, mine) = admin
-        .get(&format!(
-            "/api-logs?reseller_id={}&status=200",
-            partner.reseller_id
-        ))
+        .get(&format!("/api-logs?reseller_id={}&status=200", partner.reseller_id))
         .await;
     let entry = &mine["data"][0];
-    assert_eq!(
-        entry["request_id"],
-        ok.headers["x-request-id"].to_str().unwrap()
-    );
+    assert_eq!(entry["request_id"], ok.headers["x-request-id"].to_str().unwrap());
     assert_eq!(entry["key_prefix"], &partner.key[.."flux_key_".len() + 8]);
     assert!(entry["duration_us"].as_i64().unwrap() > 0);
 }
@@ -566,9 +471,7 @@ async fn a_graceful_shutdown_loses_no_log_record() {
     }
     // No flush: stopping the server must write them.
     app.stop().await;
-    let store = app::store::Store::connect(app.database_url())
-        .await
-        .unwrap();
+    let store = app::store::Store::connect(app.database_url()).await.unwrap();
     let rows = store
         .api_requests(&app::api_log::ApiRequestFilter {
             limit: 1000,
@@ -635,10 +538,7 @@ async fn the_openapi_document_lists_every_route_and_error_code() {
         .map(|c| c.as_str().unwrap())
         .collect();
     for code in app::error::ErrorCode::ALL {
-        assert!(
-            codes.contains(&code.as_str()),
-            "{code} missing from the document"
-        );
+        assert!(codes.contains(&code.as_str()), "{code} missing from the document");
     }
     for code in [
         "invalid_signature",

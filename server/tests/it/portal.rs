@@ -5,12 +5,10 @@ use crate::helpers::{TestApp, browser, error_code, spawn_app};
 use app::{
     audit::server_fns::AdminAuditLog,
     catalog::server_fns::{AdminListProducts, AdminProduct, SaveProduct},
-    price_book::server_fns::{
-        AdminPriceBook, AdminPriceHistory, MyCatalog, PreviewDerive, SavePriceRow,
-    },
+    price_book::server_fns::{AdminPriceBook, AdminPriceHistory, MyCatalog, PreviewDerive, SavePriceRow},
     resellers::server_fns::{
-        AdminListResellers, AdminReseller, ApplyToProgram, InviteReseller, MyProgram,
-        ResellerAction, UpdateResellerSettings,
+        AdminListResellers, AdminReseller, ApplyToProgram, InviteReseller, MyProgram, ResellerAction,
+        UpdateResellerSettings,
     },
 };
 use serde_json::{Value, json};
@@ -78,11 +76,8 @@ async fn apply_approve_price_show_disable_hide() {
     )
     .await;
     let approved = json_of(
-        app.call::<ResellerAction>(
-            &operator,
-            &[("reseller_id", &reseller), ("action", "approve")],
-        )
-        .await,
+        app.call::<ResellerAction>(&operator, &[("reseller_id", &reseller), ("action", "approve")])
+            .await,
     )
     .await;
     assert_eq!(approved["status"], "active");
@@ -121,11 +116,7 @@ async fn apply_approve_price_show_disable_hide() {
     assert_eq!(items[0]["units_held"], 0);
 
     // Disable the row (the checkbox is absent): hidden, but the prices stay.
-    let disabled: Vec<_> = row
-        .iter()
-        .filter(|(k, _)| *k != "is_enabled")
-        .cloned()
-        .collect();
+    let disabled: Vec<_> = row.iter().filter(|(k, _)| *k != "is_enabled").cloned().collect();
     json_of(app.call::<SavePriceRow>(&operator, &disabled).await).await;
     assert_eq!(catalog(&app, &client).await["items"], json!([]));
     let book = json_of(
@@ -146,30 +137,16 @@ async fn apply_approve_price_show_disable_hide() {
     json_of(
         app.call::<ResellerAction>(
             &operator,
-            &[
-                ("reseller_id", &reseller),
-                ("action", "suspend"),
-                ("reason", "late"),
-            ],
+            &[("reseller_id", &reseller), ("action", "suspend"), ("reason", "late")],
         )
         .await,
     )
     .await;
-    assert_eq!(
-        catalog(&app, &client).await["items"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(catalog(&app, &client).await["items"].as_array().unwrap().len(), 1);
     json_of(
         app.call::<ResellerAction>(
             &operator,
-            &[
-                ("reseller_id", &reseller),
-                ("action", "terminate"),
-                ("reason", "gone"),
-            ],
+            &[("reseller_id", &reseller), ("action", "terminate"), ("reason", "gone")],
         )
         .await,
     )
@@ -192,9 +169,7 @@ async fn inactive_products_and_unpriced_rows_are_not_in_the_catalogue() {
     )
     .await;
     let reseller = applied["id"].as_str().unwrap().to_owned();
-    admin
-        .post(&format!("/resellers/{reseller}/approve"), json!({}))
-        .await;
+    admin.post(&format!("/resellers/{reseller}/approve"), json!({})).await;
     for p in [&a, &b] {
         admin
             .put(
@@ -251,28 +226,15 @@ async fn each_role_calls_only_its_own_functions() {
     }
     operator_only!(AdminListProducts, &[]);
     operator_only!(AdminProduct, &[("id", prd)]);
-    operator_only!(
-        SaveProduct,
-        &[("name", "X"), ("slug", "x-x"), ("kind", "vps")]
-    );
+    operator_only!(SaveProduct, &[("name", "X"), ("slug", "x-x"), ("kind", "vps")]);
     operator_only!(AdminListResellers, &[]);
     operator_only!(AdminReseller, &[("id", id)]);
-    operator_only!(
-        ResellerAction,
-        &[("reseller_id", id), ("action", "approve")]
-    );
+    operator_only!(ResellerAction, &[("reseller_id", id), ("action", "approve")]);
     operator_only!(
         UpdateResellerSettings,
-        &[
-            ("reseller_id", id),
-            ("rate_limit", "5"),
-            ("default_discount_rate", "0")
-        ]
+        &[("reseller_id", id), ("rate_limit", "5"), ("default_discount_rate", "0")]
     );
-    operator_only!(
-        InviteReseller,
-        &[("email", "x@example.com"), ("company_name", "X Co")]
-    );
+    operator_only!(InviteReseller, &[("email", "x@example.com"), ("company_name", "X Co")]);
     operator_only!(AdminPriceBook, &[("reseller_id", id)]);
     operator_only!(AdminPriceHistory, &[("reseller_id", id)]);
     operator_only!(SavePriceRow, &[("reseller_id", id), ("product_id", prd)]);
@@ -313,15 +275,9 @@ async fn each_reseller_sees_only_its_own_catalogue() {
     for (email, product) in [("a@example.com", &product_a), ("b@example.com", &product_b)] {
         app.client_account(email).await;
         let client = app.signed_in("portal", email).await;
-        let applied = json_of(
-            app.call::<ApplyToProgram>(&client, &[("company_name", email)])
-                .await,
-        )
-        .await;
+        let applied = json_of(app.call::<ApplyToProgram>(&client, &[("company_name", email)]).await).await;
         let reseller = applied["id"].as_str().unwrap().to_owned();
-        admin
-            .post(&format!("/resellers/{reseller}/approve"), json!({}))
-            .await;
+        admin.post(&format!("/resellers/{reseller}/approve"), json!({})).await;
         admin
             .put(
                 &format!("/resellers/{reseller}/products/{product}"),
@@ -369,9 +325,7 @@ async fn provisioning_settings_never_reach_resellers() {
     )
     .await;
     let reseller = applied["id"].as_str().unwrap().to_owned();
-    admin
-        .post(&format!("/resellers/{reseller}/approve"), json!({}))
-        .await;
+    admin.post(&format!("/resellers/{reseller}/approve"), json!({})).await;
     admin
         .put(
             &format!("/resellers/{reseller}/products/{product}"),
@@ -380,18 +334,12 @@ async fn provisioning_settings_never_reach_resellers() {
         .await;
 
     // Positive control: the operator's product page shows it.
-    let detail = json_of(
-        app.call::<AdminProduct>(&operator, &[("id", &product)])
-            .await,
-    )
-    .await;
+    let detail = json_of(app.call::<AdminProduct>(&operator, &[("id", &product)]).await).await;
     assert!(detail.to_string().contains(SECRET));
 
     let mut outputs = vec![
         catalog(&app, &client).await.to_string(),
-        json_of(app.call::<MyProgram>(&client, &[]).await)
-            .await
-            .to_string(),
+        json_of(app.call::<MyProgram>(&client, &[]).await).await.to_string(),
     ];
     for page in [
         "/portal",
@@ -402,14 +350,7 @@ async fn provisioning_settings_never_reach_resellers() {
         "/portal/customers",
         "/portal/api-settings",
     ] {
-        let html = client
-            .get(app.url(page))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = client.get(app.url(page)).send().await.unwrap().text().await.unwrap();
         outputs.push(html);
     }
     for path in ["/products".to_owned(), format!("/products/{product}")] {
@@ -418,10 +359,7 @@ async fn provisioning_settings_never_reach_resellers() {
     }
     for output in outputs {
         assert!(!output.contains(SECRET), "secret leaked: {output}");
-        assert!(
-            !output.contains("pve9.internal"),
-            "provisioning host leaked: {output}"
-        );
+        assert!(!output.contains("pve9.internal"), "provisioning host leaked: {output}");
     }
 }
 
@@ -461,10 +399,7 @@ async fn operators_create_and_edit_products_keeping_provisioning_unless_replaced
     ];
     json_of(app.call::<SaveProduct>(&operator, &form).await).await;
     let detail = json_of(app.call::<AdminProduct>(&operator, &[("id", &id)]).await).await;
-    assert_eq!(
-        detail["product"]["is_active"], false,
-        "unticked box: inactive"
-    );
+    assert_eq!(detail["product"]["is_active"], false, "unticked box: inactive");
     assert_eq!(detail["product"]["retail"]["monthly"], "22.00");
     assert_eq!(detail["provisioning"]["settings"]["token"], "abc");
 
@@ -482,9 +417,7 @@ async fn operators_create_and_edit_products_keeping_provisioning_unless_replaced
         ("provisioning_settings", "[1]"),
     ];
     assert_eq!(
-        error_code(app.call::<SaveProduct>(&operator, &bad_json).await)
-            .await
-            .1,
+        error_code(app.call::<SaveProduct>(&operator, &bad_json).await).await.1,
         "validation_failed"
     );
     let bad_amount = [

@@ -4,8 +4,7 @@
 use crate::helpers::{TestApp, browser, error_code, order_body, spawn_app, spawn_app_with};
 use app::{
     api_access::server_fns::{
-        GenerateApiKey, MyApiSettings, RevealWebhookSecret, RevokeApiKey, RotateWebhookSecret,
-        SaveWebhookUrl,
+        GenerateApiKey, MyApiSettings, RevealWebhookSecret, RevokeApiKey, RotateWebhookSecret, SaveWebhookUrl,
     },
     api_log::server_fns::AdminApiLogs,
     customers::server_fns::MyCustomers,
@@ -27,10 +26,7 @@ async fn ok(response: reqwest::Response) -> Value {
 async fn active_client(app: &TestApp, email: &str) -> (reqwest::Client, String) {
     app.client_account(email).await;
     let client = app.signed_in("portal", email).await;
-    let applied = ok(app
-        .call::<ApplyToProgram>(&client, &[("company_name", email)])
-        .await)
-    .await;
+    let applied = ok(app.call::<ApplyToProgram>(&client, &[("company_name", email)]).await).await;
     let id = applied["id"].as_str().unwrap().to_owned();
     app.admin()
         .await
@@ -61,10 +57,7 @@ async fn keys_and_webhook_from_api_settings_then_an_api_order_shows_on_every_pag
     assert!(key.starts_with("flux_key_"));
     let settings = ok(app.call::<MyApiSettings>(&client, &[]).await).await;
     assert_eq!(settings["keys"][0]["prefix"], issued["prefix"]);
-    assert!(
-        !settings.to_string().contains(&key),
-        "the key is never shown again"
-    );
+    assert!(!settings.to_string().contains(&key), "the key is never shown again");
     assert!(settings["endpoint"]["secret"].is_null());
 
     // Webhook URL: creates and reveals the secret; reveal shows it again.
@@ -79,9 +72,7 @@ async fn keys_and_webhook_from_api_settings_then_an_api_order_shows_on_every_pag
 
     // An order placed through the API, signed with that secret.
     let partner = admin_partner_with(&app, &reseller, &key, &secret);
-    let placed = partner
-        .order(&order_body("web-1", &product, "monthly", 2))
-        .await;
+    let placed = partner.order(&order_body("web-1", &product, "monthly", 2)).await;
     assert_eq!(placed.status, 201, "{}", placed.body);
     let order_id = placed.body["id"].as_str().unwrap().to_owned();
     app.api_log.flush().await;
@@ -90,17 +81,11 @@ async fn keys_and_webhook_from_api_settings_then_an_api_order_shows_on_every_pag
     assert_eq!(orders["items"][0]["id"], order_id.as_str());
     let detail = ok(app.call::<MyOrder>(&client, &[("id", &order_id)]).await).await;
     assert_eq!(detail["services"].as_array().unwrap().len(), 2);
-    let services = ok(app
-        .call::<MyServices>(&client, &[("status", "pending")])
-        .await)
-    .await;
+    let services = ok(app.call::<MyServices>(&client, &[("status", "pending")]).await).await;
     assert_eq!(services["items"].as_array().unwrap().len(), 2);
     let customers = ok(app.call::<MyCustomers>(&client, &[("search", "WEB")]).await).await;
     assert_eq!(customers["items"][0]["customer"]["external_id"], "web-1");
-    assert_eq!(
-        customers["items"][0]["services"].as_array().unwrap().len(),
-        2
-    );
+    assert_eq!(customers["items"][0]["services"].as_array().unwrap().len(), 2);
     let dash = ok(app.call::<MyDashboard>(&client, &[]).await).await;
     assert_eq!(dash["orders_this_month"], 1);
     assert_eq!(dash["spend_this_month"], "16.00");
@@ -118,39 +103,18 @@ async fn keys_and_webhook_from_api_settings_then_an_api_order_shows_on_every_pag
         ("/portal", "16.00 EUR"),
         ("/portal/api-settings", "/api/v1/orders"),
     ] {
-        let html = client
-            .get(app.url(page))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = client.get(app.url(page)).send().await.unwrap().text().await.unwrap();
         assert!(html.contains(needle), "{page} lacks {needle}");
     }
-    page_has(
-        &client,
-        &app,
-        &format!("/portal/orders/{order_id}"),
-        "Line total",
-    )
-    .await;
+    page_has(&client, &app, &format!("/portal/orders/{order_id}"), "Line total").await;
 
     // Revoke: the key stops working.
     let prefix = issued["prefix"].as_str().unwrap();
-    ok(app
-        .call::<RevokeApiKey>(&client, &[("prefix", prefix)])
-        .await)
-    .await;
+    ok(app.call::<RevokeApiKey>(&client, &[("prefix", prefix)]).await).await;
     assert_eq!(partner.get("/me").await.status, 401);
 }
 
-fn admin_partner_with(
-    app: &TestApp,
-    reseller: &str,
-    key: &str,
-    secret: &str,
-) -> crate::helpers::PartnerClient {
+fn admin_partner_with(app: &TestApp, reseller: &str, key: &str, secret: &str) -> crate::helpers::PartnerClient {
     use base64::Engine;
     crate::helpers::PartnerClient::new(
         app.url(""),
@@ -163,14 +127,7 @@ fn admin_partner_with(
 }
 
 async fn page_has(client: &reqwest::Client, app: &TestApp, page: &str, needle: &str) {
-    let html = client
-        .get(app.url(page))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = client.get(app.url(page)).send().await.unwrap().text().await.unwrap();
     assert!(html.contains(needle), "{page} lacks {needle}");
 }
 
@@ -188,11 +145,7 @@ async fn api_settings_refusals() {
         "https://user:pw@93.184.216.34/x",
     ] {
         let r = app.call::<SaveWebhookUrl>(&client, &[("url", url)]).await;
-        assert_eq!(
-            error_code(r).await,
-            (422, "webhook_url_rejected".into()),
-            "{url}"
-        );
+        assert_eq!(error_code(r).await, (422, "webhook_url_rejected".into()), "{url}");
     }
     let saved = ok(app
         .call::<SaveWebhookUrl>(&client, &[("url", "https://93.184.216.34/hooks")])
@@ -204,10 +157,7 @@ async fn api_settings_refusals() {
     // Rotation needs the confirmation box.
     let r = app.call::<RotateWebhookSecret>(&client, &[]).await;
     assert_eq!(error_code(r).await, (422, "validation_failed".into()));
-    let rotated = ok(app
-        .call::<RotateWebhookSecret>(&client, &[("confirm", "on")])
-        .await)
-    .await;
+    let rotated = ok(app.call::<RotateWebhookSecret>(&client, &[("confirm", "on")]).await).await;
     assert_ne!(rotated["secret"], old.as_str());
 
     let r = app
@@ -258,28 +208,16 @@ async fn portal_reads_are_scoped_to_the_caller() {
         )
         .await;
     let partner = admin.partner_for(&app, &a_id, "orders").await;
-    let order = partner
-        .order(&order_body("x", &product, "monthly", 1))
-        .await
-        .body;
+    let order = partner.order(&order_body("x", &product, "monthly", 1)).await.body;
     let order_id = order["id"].as_str().unwrap();
     ok(app.call::<MyOrder>(&a, &[("id", order_id)]).await).await;
     assert_eq!(
         error_code(app.call::<MyOrder>(&b, &[("id", order_id)]).await).await,
         (404, "not_found".into())
     );
-    assert_eq!(
-        ok(app.call::<MyOrders>(&b, &[]).await).await["items"],
-        json!([])
-    );
-    assert_eq!(
-        ok(app.call::<MyServices>(&b, &[]).await).await["items"],
-        json!([])
-    );
-    assert_eq!(
-        ok(app.call::<MyCustomers>(&b, &[]).await).await["items"],
-        json!([])
-    );
+    assert_eq!(ok(app.call::<MyOrders>(&b, &[]).await).await["items"], json!([]));
+    assert_eq!(ok(app.call::<MyServices>(&b, &[]).await).await["items"], json!([]));
+    assert_eq!(ok(app.call::<MyCustomers>(&b, &[]).await).await["items"], json!([]));
 }
 
 #[tokio::test]
@@ -302,25 +240,16 @@ async fn operators_browse_filter_and_export_the_api_log() {
     assert_eq!(refused.as_array().unwrap().len(), 1);
     assert_eq!(refused[0]["path"], "/api/v1/products");
     let mine = ok(app
-        .call::<AdminApiLogs>(
-            &operator,
-            &[("reseller_id", &partner.reseller_id), ("status", "200")],
-        )
+        .call::<AdminApiLogs>(&operator, &[("reseller_id", &partner.reseller_id), ("status", "200")])
         .await)
     .await;
     assert_eq!(mine.as_array().unwrap().len(), 1);
-    let future = ok(app
-        .call::<AdminApiLogs>(&operator, &[("from", "2999-01-01")])
-        .await)
-    .await;
+    let future = ok(app.call::<AdminApiLogs>(&operator, &[("from", "2999-01-01")]).await).await;
     assert_eq!(future, json!([]));
     assert_eq!(
-        error_code(
-            app.call::<AdminApiLogs>(&operator, &[("from", "yesterday")])
-                .await
-        )
-        .await
-        .1,
+        error_code(app.call::<AdminApiLogs>(&operator, &[("from", "yesterday")]).await)
+            .await
+            .1,
         "validation_failed"
     );
 
@@ -331,12 +260,7 @@ async fn operators_browse_filter_and_export_the_api_log() {
         .await
         .unwrap();
     assert_eq!(csv.status(), 200);
-    assert!(
-        csv.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/csv")
-    );
+    assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let text = csv.text().await.unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
@@ -363,9 +287,7 @@ async fn operators_browse_filter_and_export_the_api_log() {
         403
     );
     assert_eq!(
-        error_code(app.call::<AdminApiLogs>(&client, &[]).await)
-            .await
-            .1,
+        error_code(app.call::<AdminApiLogs>(&client, &[]).await).await.1,
         "forbidden"
     );
 

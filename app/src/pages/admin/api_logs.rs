@@ -31,9 +31,7 @@ pub fn ApiLogsPage() -> impl IntoView {
                 param("before"),
             )
         },
-        |(reseller, status, code, from, to, before)| {
-            admin_api_logs(reseller, status, code, from, to, before)
-        },
+        |(reseller, status, code, from, to, before)| admin_api_logs(reseller, status, code, from, to, before),
     );
     let filter_query = move || {
         FILTERS
@@ -134,9 +132,7 @@ fn urlencode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()

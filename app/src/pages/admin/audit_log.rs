@@ -13,9 +13,7 @@ pub fn AuditLogPage() -> impl IntoView {
     let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
     let entries = Resource::new(
         move || (param("action"), param("subject"), param("before")),
-        |(action, subject, before)| {
-            admin_audit_log(action, subject, before.and_then(|b| b.parse().ok()))
-        },
+        |(action, subject, before)| admin_audit_log(action, subject, before.and_then(|b| b.parse().ok())),
     );
     view! {
         <h1>"Audit log"</h1>

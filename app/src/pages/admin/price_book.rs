@@ -24,10 +24,7 @@ pub fn PriceBook(reseller_id: String) -> impl IntoView {
     };
     let history = {
         let id = reseller_id.clone();
-        Resource::new(
-            move || saved.get(),
-            move |_| admin_price_history(id.clone()),
-        )
+        Resource::new(move || saved.get(), move |_| admin_price_history(id.clone()))
     };
     let rid = StoredValue::new(reseller_id);
     view! {
@@ -132,12 +129,7 @@ pub fn PriceBook(reseller_id: String) -> impl IntoView {
 /// One editable row. The inputs sit in the table's cells and belong to the
 /// row's form (in the last cell) through their `form` attribute.
 #[component]
-fn GridRow(
-    reseller_id: String,
-    line: GridLine,
-    currency: String,
-    saved: RwSignal<usize>,
-) -> impl IntoView {
+fn GridRow(reseller_id: String, line: GridLine, currency: String, saved: RwSignal<usize>) -> impl IntoView {
     let save = ServerAction::<SavePriceRow>::new();
     let derive = ServerAction::<PreviewDerive>::new();
     let GridLine { product, row } = line;
@@ -148,11 +140,7 @@ fn GridRow(
         .map(|t| {
             (
                 t,
-                text(
-                    row.as_ref()
-                        .and_then(|r| r.prices.get(t))
-                        .map(|m| m.to_string()),
-                ),
+                text(row.as_ref().and_then(|r| r.prices.get(t)).map(|m| m.to_string())),
             )
         })
         .collect();
@@ -168,11 +156,7 @@ fn GridRow(
             .map(|p| p.to_string()),
     );
     let enabled = RwSignal::new(row.as_ref().map(|r| r.is_enabled).unwrap_or(true));
-    let max_quantity = text(
-        row.as_ref()
-            .and_then(|r| r.max_quantity)
-            .map(|q| q.to_string()),
-    );
+    let max_quantity = text(row.as_ref().and_then(|r| r.max_quantity).map(|q| q.to_string()));
 
     // Fill the terms with the derived prices; nothing is saved until "Save".
     let filled = terms.clone();

@@ -114,10 +114,7 @@ fn ProductForm(
     let settings_json = provisioning
         .as_ref()
         .map(|p| serde_json::to_string_pretty(&p.settings).unwrap_or_default());
-    let module = provisioning
-        .as_ref()
-        .map(|p| p.module.clone())
-        .unwrap_or_default();
+    let module = provisioning.as_ref().map(|p| p.module.clone()).unwrap_or_default();
     view! {
         <ActionForm action=action attr:class="stack">
             <input type="hidden" name="id" value=id/>
@@ -173,10 +170,7 @@ pub fn ProductPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let save = ServerAction::<SaveProduct>::new();
-    let detail = Resource::new(
-        move || (id(), save.version().get()),
-        |(id, _)| admin_product(id),
-    );
+    let detail = Resource::new(move || (id(), save.version().get()), |(id, _)| admin_product(id));
     view! {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {

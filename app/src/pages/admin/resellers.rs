@@ -16,14 +16,7 @@ pub fn ResellersPage() -> impl IntoView {
     let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
     let invite = ServerAction::<InviteReseller>::new();
     let page = Resource::new(
-        move || {
-            (
-                param("status"),
-                param("q"),
-                param("after"),
-                invite.version().get(),
-            )
-        },
+        move || (param("status"), param("q"), param("after"), invite.version().get()),
         |(status, q, after, _)| admin_list_resellers(status, q, after),
     );
     let selected = move || param("status").unwrap_or_default();

@@ -6,8 +6,8 @@ use crate::{
     api_access::{
         WebhookEndpoint,
         server_fns::{
-            ApiSettingsView, GenerateApiKey, RevealWebhookSecret, RevokeApiKey,
-            RotateWebhookSecret, SaveWebhookUrl, my_api_settings,
+            ApiSettingsView, GenerateApiKey, RevealWebhookSecret, RevokeApiKey, RotateWebhookSecret, SaveWebhookUrl,
+            my_api_settings,
         },
     },
     components::{ActionOutcome, Alert, EmptyState, Field, Loading, when},
@@ -20,8 +20,7 @@ use leptos::prelude::*;
 pub const EXAMPLE_SECRET: &str = "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 pub const EXAMPLE_TIMESTAMP: i64 = 1_767_225_600;
 pub const EXAMPLE_BODY: &str = r#"{"customer":{"external_id":"c-42"},"lines":[{"product_id":"prd_01jd8x2m3n4p5q6r7s8t9v0w1x","term":"monthly","quantity":1}]}"#;
-pub const EXAMPLE_SIGNATURE: &str =
-    "86683f4569944b03a8612721f806f6108bb5463dd9ac1fabb21493e979f18114";
+pub const EXAMPLE_SIGNATURE: &str = "86683f4569944b03a8612721f806f6108bb5463dd9ac1fabb21493e979f18114";
 
 #[component]
 pub fn ApiSettingsPage() -> impl IntoView {
@@ -175,10 +174,7 @@ fn NewKey(generate: ServerAction<GenerateApiKey>) -> impl IntoView {
 }
 
 #[component]
-fn KeyTable(
-    keys: Vec<crate::api_access::ApiKey>,
-    revoke: ServerAction<RevokeApiKey>,
-) -> impl IntoView {
+fn KeyTable(keys: Vec<crate::api_access::ApiKey>, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
     if keys.is_empty() {
         return view! { <EmptyState text="No API keys yet."/> }.into_any();
     }
@@ -235,9 +231,7 @@ fn KeyTable(
 
 /// A secret returned by an action (set-up or rotation).
 #[component]
-fn SecretShown(
-    #[prop(into)] value: Signal<Option<Result<WebhookEndpoint, AppError>>>,
-) -> impl IntoView {
+fn SecretShown(#[prop(into)] value: Signal<Option<Result<WebhookEndpoint, AppError>>>) -> impl IntoView {
     move || {
         match value.get() {
         Some(Ok(endpoint)) => endpoint.secret.map(|secret| {
@@ -256,7 +250,8 @@ fn SecretShown(
 fn Secret(endpoint: WebhookEndpoint, rotate: ServerAction<RotateWebhookSecret>) -> impl IntoView {
     let reveal = ServerAction::<RevealWebhookSecret>::new();
     if !endpoint.has_secret {
-        return view! { <p>"Set a webhook URL to get your whsec_ secret (it also signs your API requests)."</p> }.into_any();
+        return view! { <p>"Set a webhook URL to get your whsec_ secret (it also signs your API requests)."</p> }
+            .into_any();
     }
     view! {
         <p>"Your whsec_ secret signs your API requests and our webhooks."</p>

@@ -90,10 +90,7 @@ pub fn OrdersPage() -> impl IntoView {
 #[component]
 pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
-    let detail = Resource::new(
-        move || params.read().get("id").unwrap_or_default(),
-        my_order,
-    );
+    let detail = Resource::new(move || params.read().get("id").unwrap_or_default(), my_order);
     view! {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {

@@ -10,11 +10,7 @@ use leptos_router::{components::Form, hooks::use_query_map};
 
 /// A table of services (also on an order's and a customer's view).
 #[component]
-pub fn ServiceTable(
-    services: Vec<Service>,
-    names: Vec<(String, String)>,
-    currency: String,
-) -> impl IntoView {
+pub fn ServiceTable(services: Vec<Service>, names: Vec<(String, String)>, currency: String) -> impl IntoView {
     if services.is_empty() {
         return view! { <EmptyState text="No services."/> }.into_any();
     }

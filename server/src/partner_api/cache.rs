@@ -1,0 +1,146 @@
+//! Request-path caches of the partner API: who a key belongs to, the
+//! reseller's signing key and its catalogue. Without them every request
+//! would read three or four rows that almost never change.
+//!
+//! An entry is used only while the store's configuration epoch is the one it
+//! was read under (any change to resellers, keys, webhook secrets, the price
+//! book or products in this process bumps it, so changes apply at once
+//! here) and it is younger than its time to live (the bound for changes
+//! made by another instance: 5 s for keys and profiles, 2 s for
+//! catalogues). Orders a reseller places here drop its catalogue (units held).
+
+use super::auth::Partner;
+use app::ids::ResellerId;
+use axum::body::Bytes;
+use std::{
+    collections::HashMap,
+    hash::Hash,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+const PARTNER_TTL: Duration = Duration::from_secs(5);
+const CATALOG_TTL: Duration = Duration::from_secs(2);
+/// How often a key's `last_used_at` is written.
+const TOUCH_EVERY: Duration = Duration::from_secs(60);
+
+struct Entry<V> {
+    value: V,
+    epoch: u64,
+    loaded: Instant,
+}
+
+struct Map<K, V> {
+    ttl: Duration,
+    entries: Mutex<HashMap<K, Entry<V>>>,
+}
+
+impl<K: Eq + Hash + Clone, V: Clone> Map<K, V> {
+    fn new(ttl: Duration) -> Self {
+        Map {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, key: &K, epoch: u64) -> Option<V> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(key)
+            .filter(|e| e.epoch == epoch && e.loaded.elapsed() < self.ttl)
+            .map(|e| e.value.clone())
+    }
+
+    fn put(&self, key: K, value: V, epoch: u64) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        // Bounded: stale entries are dropped when the map grows.
+        if entries.len() > 10_000 {
+            let ttl = self.ttl;
+            entries.retain(|_, e| e.loaded.elapsed() < ttl);
+        }
+        entries.insert(
+            key,
+            Entry {
+                value,
+                epoch,
+                loaded: Instant::now(),
+            },
+        );
+    }
+
+    fn forget(&self, key: &K) {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+    }
+}
+
+pub struct PartnerCache {
+    partners: Map<String, Partner>,
+    signing_keys: Map<ResellerId, Option<Vec<u8>>>,
+    /// `GET /products` bodies, serialised.
+    catalogs: Map<ResellerId, Bytes>,
+    touched: Mutex<HashMap<String, Instant>>,
+}
+
+impl std::fmt::Debug for PartnerCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PartnerCache")
+    }
+}
+
+impl Default for PartnerCache {
+    fn default() -> Self {
+        PartnerCache {
+            partners: Map::new(PARTNER_TTL),
+            signing_keys: Map::new(PARTNER_TTL),
+            catalogs: Map::new(CATALOG_TTL),
+            touched: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl PartnerCache {
+    /// The key record and reseller for a key prefix (the caller still
+    /// compares the presented key with the record's hash).
+    pub fn partner(&self, prefix: &str, epoch: u64) -> Option<Partner> {
+        self.partners.get(&prefix.to_owned(), epoch)
+    }
+
+    pub fn put_partner(&self, prefix: &str, value: Partner, epoch: u64) {
+        self.partners.put(prefix.to_owned(), value, epoch);
+    }
+
+    pub fn signing_key(&self, reseller: &ResellerId, epoch: u64) -> Option<Option<Vec<u8>>> {
+        self.signing_keys.get(reseller, epoch)
+    }
+
+    pub fn put_signing_key(&self, reseller: &ResellerId, key: Option<Vec<u8>>, epoch: u64) {
+        self.signing_keys.put(reseller.clone(), key, epoch);
+    }
+
+    pub fn catalog(&self, reseller: &ResellerId, epoch: u64) -> Option<Bytes> {
+        self.catalogs.get(reseller, epoch)
+    }
+
+    pub fn put_catalog(&self, reseller: &ResellerId, items: Bytes, epoch: u64) {
+        self.catalogs.put(reseller.clone(), items, epoch);
+    }
+
+    /// After an order: units held changed.
+    pub fn forget_catalog(&self, reseller: &ResellerId) {
+        self.catalogs.forget(reseller);
+    }
+
+    /// Whether the key's `last_used_at` is due for a write (at most once a
+    /// minute per key and process).
+    pub fn due_for_touch(&self, prefix: &str) -> bool {
+        let mut touched = self.touched.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        match touched.get(prefix) {
+            Some(at) if now.duration_since(*at) < TOUCH_EVERY => false,
+            _ => {
+                touched.insert(prefix.to_owned(), now);
+                true
+            }
+        }
+    }
+}
