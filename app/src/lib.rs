@@ -21,6 +21,7 @@ pub mod price_book;
 pub mod resellers;
 pub mod services;
 pub mod timestamp;
+pub mod webhooks;
 
 #[cfg(feature = "ssr")]
 pub mod net;

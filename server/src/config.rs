@@ -66,6 +66,9 @@ pub enum Command {
     },
     /// Seed realistic demo data (an operator, products, clients) and print how to sign in.
     Demo,
+    /// Run only the webhook delivery worker and the renewal job (for a
+    /// deployment that serves HTTP elsewhere with `serve --no-worker`).
+    Worker(ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,6 +131,24 @@ pub struct ServeArgs {
     #[arg(long, env = "FLUX_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub webhook_allow_private: bool,
 
+    /// Seconds one webhook attempt may take before it counts as failed.
+    #[arg(long, env = "FLUX_WEBHOOK_TIMEOUT_SECS", default_value_t = 15)]
+    pub webhook_timeout_secs: u64,
+
+    /// Webhook attempts in flight at once per worker.
+    #[arg(long, env = "FLUX_WEBHOOK_CONCURRENCY", default_value_t = 64)]
+    pub webhook_concurrency: usize,
+
+    /// Worker heartbeat in seconds; a worker silent for 3 heartbeats is
+    /// presumed dead and its deliveries are queued again.
+    #[arg(long, env = "FLUX_WORKER_HEARTBEAT_SECS", default_value_t = 5)]
+    pub worker_heartbeat_secs: u64,
+
+    /// Serve without the webhook worker and renewals (run `fluxbilling
+    /// worker` beside it instead).
+    #[arg(long, env = "FLUX_NO_WORKER", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub no_worker: bool,
+
     /// The installation's currency (ISO 4217); every amount is in it.
     #[arg(long, env = "FLUX_CURRENCY", default_value = "EUR")]
     pub currency: String,
@@ -160,6 +181,10 @@ pub struct Config {
     pub secrets_key_file: PathBuf,
     /// Given directly (flag, environment or tests); else read from the file.
     pub secrets_key: Option<SecretsKey>,
+    pub webhook_timeout: Duration,
+    pub webhook_concurrency: usize,
+    pub worker_heartbeat: Duration,
+    pub run_worker: bool,
 }
 
 impl Config {
@@ -187,6 +212,10 @@ impl Config {
             currency,
             site_root: serve.site_root.clone(),
             secrets_key_file: serve.secrets_key_file.clone(),
+            webhook_timeout: Duration::from_secs(serve.webhook_timeout_secs.max(1)),
+            webhook_concurrency: serve.webhook_concurrency.max(1),
+            worker_heartbeat: Duration::from_secs(serve.worker_heartbeat_secs.max(1)),
+            run_worker: !serve.no_worker,
             secrets_key: match &serve.secrets_key {
                 Some(text) => Some(
                     SecretsKey::from_base64(text)

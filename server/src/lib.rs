@@ -14,3 +14,4 @@ pub mod partner_api;
 pub mod problem;
 pub mod startup;
 pub mod telemetry;
+pub mod webhooks;

@@ -3,7 +3,7 @@ use server::{
     commands,
     config::{Cli, Command, Config},
     demo,
-    startup::{Application, shutdown_signal},
+    startup::{self, Application, shutdown_signal},
     telemetry,
 };
 
@@ -25,5 +25,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Operator { command } => commands::operator(&database_url, command).await,
         Command::AdminToken { command } => commands::admin_token(&database_url, command).await,
         Command::Demo => demo::seed(&database_url).await,
+        Command::Worker(args) => {
+            let config = Config::from_args(&cli.global, &args)?;
+            startup::run_worker(config).await
+        }
     }
 }

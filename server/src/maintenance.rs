@@ -1,16 +1,29 @@
-//! Housekeeping while the server runs: expired idempotency keys (kept at
-//! least 24 h), expired sessions and old login attempts.
+//! Housekeeping while the server runs: renewals of due services (every
+//! minute, where the worker runs), expired idempotency keys (kept at least
+//! 24 h), expired sessions and old login attempts (hourly).
 
-use app::{store::Store, timestamp::Timestamp};
+use app::{services::service::renew_due, store::Store, timestamp::Timestamp};
 use std::time::Duration;
 
-const EVERY: Duration = Duration::from_secs(3600);
+const RENEW_EVERY: Duration = Duration::from_secs(60);
+const SWEEP_EVERY: u32 = 60;
 
-pub async fn run(store: Store) {
-    let mut tick = tokio::time::interval(EVERY);
+pub async fn run(store: Store, renewals: bool) {
+    let mut tick = tokio::time::interval(RENEW_EVERY);
+    let mut n: u32 = 0;
     loop {
         tick.tick().await;
-        sweep(&store).await;
+        if renewals {
+            match renew_due(&store, Timestamp::now()).await {
+                Ok(0) => {}
+                Ok(renewed) => tracing::info!(renewed, "services renewed"),
+                Err(err) => tracing::warn!(code = %err.code, "renewing services failed"),
+            }
+        }
+        if n % SWEEP_EVERY == 0 {
+            sweep(&store).await;
+        }
+        n = n.wrapping_add(1);
     }
 }
 

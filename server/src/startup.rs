@@ -5,6 +5,7 @@ use crate::{
     config::Config,
     http, maintenance,
     partner_api::{PartnerState, audit::ApiLog, rate_limit::RateLimiter},
+    webhooks,
 };
 use anyhow::Context;
 use app::{state::AppState, store::Store};
@@ -19,6 +20,8 @@ pub struct Application {
     router: axum::Router,
     api_log: ApiLog,
     api_log_writer: tokio::task::JoinHandle<()>,
+    /// The webhook worker, unless served separately (`--no-worker`).
+    worker: Option<(Arc<webhooks::job::Deliverer>, webhooks::job::WorkerSettings)>,
 }
 
 impl Application {
@@ -50,6 +53,11 @@ impl Application {
             .env(Env::PROD)
             .build();
         let router = http::router(state.clone(), partner, options);
+        let worker = if config.run_worker {
+            Some(webhooks::deliverer(&config, &state)?)
+        } else {
+            None
+        };
         Ok(Application {
             listener,
             address,
@@ -57,6 +65,7 @@ impl Application {
             router,
             api_log,
             api_log_writer,
+            worker,
         })
     }
 
@@ -75,13 +84,22 @@ impl Application {
     /// Serves until `shutdown` completes, then finishes in-flight requests,
     /// writes every API log record still buffered, and closes the database.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let housekeeping = tokio::spawn(maintenance::run(self.state.store.clone()));
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = self.worker.map(|(deliverer, settings)| {
+            tokio::spawn(webhooks::job::run(deliverer, settings, until_stopped(stopped.clone())))
+        });
+        let housekeeping = tokio::spawn(maintenance::run(self.state.store.clone(), worker.is_some()));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await
             .context("serving HTTP");
         housekeeping.abort();
+        let _ = stop.send(true);
+        if let Some(worker) = worker {
+            // In-flight attempts finish; what is left is queued for later.
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(20), worker).await;
+        }
         // Every request has finished: write what the API log still holds.
         self.api_log.flush().await;
         tracing::info!("API log flushed");
@@ -89,6 +107,31 @@ impl Application {
         self.state.store.close().await;
         served
     }
+}
+
+/// Completes once `stopped` turns true.
+pub async fn until_stopped(mut stopped: tokio::sync::watch::Receiver<bool>) {
+    while !*stopped.borrow() {
+        if stopped.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// `fluxbilling worker`: deliveries and renewals only, until a signal.
+pub async fn run_worker(config: Config) -> anyhow::Result<()> {
+    let store = Store::connect(&config.database_url)
+        .await
+        .context("connecting to the database")?;
+    store.migrate().await.context("applying migrations")?;
+    let state = AppState::new(store, config.app_settings(config.load_secrets_key()?));
+    let (deliverer, settings) = webhooks::deliverer(&config, &state)?;
+    let housekeeping = tokio::spawn(maintenance::run(state.store.clone(), true));
+    tracing::info!("webhook worker running");
+    let result = webhooks::job::run(deliverer, settings, shutdown_signal()).await;
+    housekeeping.abort();
+    state.store.close().await;
+    result
 }
 
 /// Completes on Ctrl-C or SIGTERM.

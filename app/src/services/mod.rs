@@ -2,11 +2,15 @@
 //! move them between pending, active, suspended and terminated.
 
 pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod service;
 
 use crate::{
+    error::{AppError, AppResult, ErrorCode},
     ids::{CustomerId, OrderId, ProductId, ServiceId},
     money::{BillingTerm, Money},
     timestamp::Timestamp,
+    webhooks::EventType,
 };
 use serde::{Deserialize, Serialize};
 
@@ -69,6 +73,79 @@ pub struct Service {
     pub next_renewal_at: Timestamp,
 }
 
+/// The provisioning outcomes an operator records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceAction {
+    Activate,
+    Suspend,
+    Unsuspend,
+    Terminate,
+}
+
+impl ServiceAction {
+    pub const ALL: [ServiceAction; 4] = [Self::Activate, Self::Suspend, Self::Unsuspend, Self::Terminate];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Activate => "activate",
+            Self::Suspend => "suspend",
+            Self::Unsuspend => "unsuspend",
+            Self::Terminate => "terminate",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Activate => "Activate",
+            Self::Suspend => "Suspend",
+            Self::Unsuspend => "Unsuspend",
+            Self::Terminate => "Terminate",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == raw.trim())
+    }
+
+    pub fn event(self) -> EventType {
+        match self {
+            Self::Activate => EventType::ServiceActivated,
+            Self::Suspend => EventType::ServiceSuspended,
+            Self::Unsuspend => EventType::ServiceUnsuspended,
+            Self::Terminate => EventType::ServiceTerminated,
+        }
+    }
+}
+
+/// pending -> active (activate); active -> suspended (suspend);
+/// suspended -> active (unsuspend); anything but terminated -> terminated.
+pub fn service_transition(from: ServiceStatus, action: ServiceAction) -> AppResult<ServiceStatus> {
+    use ServiceAction as A;
+    use ServiceStatus as S;
+    let to = match (from, action) {
+        (S::Pending, A::Activate) => S::Active,
+        (S::Active, A::Suspend) => S::Suspended,
+        (S::Suspended, A::Unsuspend) => S::Active,
+        (S::Pending | S::Active | S::Suspended, A::Terminate) => S::Terminated,
+        _ => {
+            return Err(AppError::new(
+                ErrorCode::InvalidTransition,
+                format!("A {} service cannot be {}d.", from.as_str(), action.as_str()),
+            ));
+        }
+    };
+    Ok(to)
+}
+
+/// The actions open to a service in `status`.
+pub fn possible_service_actions(status: ServiceStatus) -> Vec<ServiceAction> {
+    ServiceAction::ALL
+        .into_iter()
+        .filter(|a| service_transition(status, *a).is_ok())
+        .collect()
+}
+
 /// Filters for listing services.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceFilter {
@@ -78,4 +155,24 @@ pub struct ServiceFilter {
     /// Newest first: ids before this one.
     pub before: Option<ServiceId>,
     pub limit: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_transitions() {
+        use ServiceAction as A;
+        use ServiceStatus as S;
+        assert_eq!(service_transition(S::Pending, A::Activate).unwrap(), S::Active);
+        assert_eq!(service_transition(S::Active, A::Suspend).unwrap(), S::Suspended);
+        assert_eq!(service_transition(S::Suspended, A::Unsuspend).unwrap(), S::Active);
+        for s in [S::Pending, S::Active, S::Suspended] {
+            assert_eq!(service_transition(s, A::Terminate).unwrap(), S::Terminated);
+        }
+        assert!(service_transition(S::Pending, A::Suspend).is_err());
+        assert!(service_transition(S::Active, A::Activate).is_err());
+        assert!(possible_service_actions(S::Terminated).is_empty());
+    }
 }

@@ -21,7 +21,9 @@ mod idempotency;
 mod orders;
 mod price_book;
 mod resellers;
+mod services;
 pub mod types;
+mod webhooks;
 
 use sqlx::{
     PgPool, SqlitePool,
@@ -36,6 +38,7 @@ pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use idempotency::IdempotencyStart;
 pub use orders::{DashboardStats, OrderFilter};
 pub use resellers::{NewReseller, TransitionOutcome};
+pub use webhooks::{AfterAttempt, AttemptRecord, DeliveryWork};
 
 /// Errors the storage layer reports. `NotFound` and `Conflict` are expected
 /// outcomes the services turn into domain errors; `Database` is a fault.
@@ -91,6 +94,9 @@ pub(crate) struct Dialect {
     /// SQLite has no row locks: its write transactions start with
     /// `BEGIN IMMEDIATE`, which already serialises writers.
     pub for_update: &'static str,
+    /// Appended to a SELECT that takes rows other transactions have not
+    /// locked (work queues): `FOR UPDATE SKIP LOCKED` on PostgreSQL.
+    pub skip_locked: &'static str,
 }
 
 impl Dialect {
@@ -104,9 +110,13 @@ impl Dialect {
     }
 }
 
-pub(crate) const SQLITE: Dialect = Dialect { for_update: "" };
+pub(crate) const SQLITE: Dialect = Dialect {
+    for_update: "",
+    skip_locked: "",
+};
 pub(crate) const POSTGRES: Dialect = Dialect {
     for_update: " FOR UPDATE",
+    skip_locked: " FOR UPDATE SKIP LOCKED",
 };
 
 #[derive(Clone, Debug)]
@@ -252,16 +262,25 @@ impl Store {
     /// Applies the migrations of this database's folder. Versions applied by
     /// other components sharing the table (a job queue) are tolerated.
     pub async fn migrate(&self) -> StoreResult<()> {
+        // apalis keeps its migrations in the same `_sqlx_migrations` table:
+        // each migrator ignores the other's versions. (apalis-sqlite's own
+        // `setup()` also turns off synchronous writes: never called here.)
         match &self.db {
             Db::Sqlite(pool) => {
                 let mut migrator = sqlx::migrate!("../migrations/sqlite");
                 migrator.set_ignore_missing(true);
-                migrator.run(pool).await?
+                migrator.run(pool).await?;
+                let mut queue = apalis_sqlite::SqliteStorage::<()>::migrations();
+                queue.set_ignore_missing(true);
+                queue.run(pool).await?;
             }
             Db::Postgres(pool) => {
                 let mut migrator = sqlx::migrate!("../migrations/postgres");
                 migrator.set_ignore_missing(true);
-                migrator.run(pool).await?
+                migrator.run(pool).await?;
+                let mut queue = apalis_postgres::PostgresStorage::migrations();
+                queue.set_ignore_missing(true);
+                queue.run(pool).await?;
             }
         }
         Ok(())
@@ -285,6 +304,14 @@ impl Store {
         match &self.db {
             Db::Postgres(pool) => Some(pool),
             Db::Sqlite(_) => None,
+        }
+    }
+
+    /// The SQLite pool, for the job queue.
+    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.db {
+            Db::Sqlite(pool) => Some(pool),
+            Db::Postgres(_) => None,
         }
     }
 }

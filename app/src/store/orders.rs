@@ -1,7 +1,8 @@
 //! Orders, their lines and services, and end customers: always scoped to
 //! one reseller (another reseller's id finds nothing).
 
-use super::{OptionalExt, Store, StoreError, StoreResult, with_pool, with_tx};
+use super::{OptionalExt, Store, StoreError, StoreResult, webhooks::WebhookTx, with_pool, with_tx};
+use crate::webhooks::{EventType, NewEvent};
 use crate::{
     customers::{Customer, CustomerFilter},
     ids::{CustomerId, OrderId, ProductId, ResellerId, ServiceId},
@@ -193,6 +194,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             let mut service_ids = Vec::new();
+            let mut service_ids_per_line = Vec::new();
             for (line_no, line) in lines.iter().enumerate() {
                 sqlx::query(
                     "INSERT INTO order_lines (order_id, line_no, product_id, term, quantity, unit_price, setup_fee, line_total)
@@ -234,7 +236,8 @@ impl Store {
                     }
                     insert.execute(&mut *tx).await?;
                 }
-                service_ids.extend(units);
+                service_ids.extend(units.iter().cloned());
+                service_ids_per_line.push(units);
             }
             let order = Order {
                 id: order_id,
@@ -249,6 +252,31 @@ impl Store {
                 currency: currency.to_owned(),
                 created_at: now,
             };
+            // The events, with the change (and their delivery jobs).
+            let mut events = vec![NewEvent {
+                event_type: EventType::OrderCreated,
+                data: serde_json::to_value(&order).unwrap_or_default(),
+            }];
+            for (line, ids) in order.lines.iter().zip(service_ids_per_line.iter()) {
+                for service_id in ids {
+                    let service = Service {
+                        id: service_id.clone(),
+                        order_id: order.id.clone(),
+                        customer_id: order.customer.id.clone(),
+                        product_id: line.product_id.clone(),
+                        term: line.term,
+                        status: ServiceStatus::Pending,
+                        recurring_price: line.unit_price,
+                        started_at: now,
+                        next_renewal_at: next_renewal(now, line.term),
+                    };
+                    events.push(NewEvent {
+                        event_type: EventType::ServiceCreated,
+                        data: serde_json::to_value(&service).unwrap_or_default(),
+                    });
+                }
+            }
+            tx.record_events(reseller, &events, now).await?;
             if let Some(key) = idempotency_key {
                 let body = serde_json::to_string(&order).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
                 sqlx::query(

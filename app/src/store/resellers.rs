@@ -1,6 +1,10 @@
 //! Reseller profiles: applications, lifecycle transitions, settings.
 
-use super::{OptionalExt, Store, StoreError, StoreResult, audit::insert_audit, escape_like, with_pool, with_tx};
+use super::{
+    OptionalExt, Store, StoreError, StoreResult, audit::insert_audit, escape_like, webhooks::WebhookTx, with_pool,
+    with_tx,
+};
+use crate::webhooks::{EventType, NewEvent};
 use crate::{
     ids::{ResellerId, UserId},
     money::Percent,
@@ -152,6 +156,34 @@ impl Store {
             if changed == 0 {
                 return Ok(TransitionOutcome::StateChanged);
             }
+            // Deliveries follow the profile: released on reactivation,
+            // cancelled on termination (held ones are sent by workers as
+            // they find them; see the webhook job).
+            match action {
+                LifecycleAction::Reactivate => tx.release_held(id, audit.at).await?,
+                LifecycleAction::Terminate => {
+                    sqlx::query(
+                        "UPDATE webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL,
+                            last_error = 'reseller terminated', updated_at = $2, completed_at = $2
+                         WHERE reseller_id = $1 AND status IN ('pending', 'held')",
+                    )
+                    .bind(id)
+                    .bind(audit.at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                _ => {}
+            }
+            let event = NewEvent {
+                event_type: EventType::ResellerStatusChanged,
+                data: serde_json::json!({
+                    "reseller_id": id,
+                    "from": from.as_str(),
+                    "to": action.target().as_str(),
+                    "reason": audit.reason,
+                }),
+            };
+            tx.record_events(id, std::slice::from_ref(&event), audit.at).await?;
             insert_audit(audit).execute(&mut *tx).await?;
             tx.commit().await?;
             self.bump_epoch();

@@ -1,0 +1,289 @@
+//! Outbound webhooks (DESIGN.md "Outbound webhooks"): events written with
+//! the change that caused them, one delivery per event to the reseller's
+//! endpoint, each attempt recorded, retried on a schedule.
+
+pub mod server_fns;
+
+use crate::{
+    ids::{DeliveryId, EventId, ResellerId},
+    timestamp::Timestamp,
+};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// The apalis queue deliveries run on.
+pub const QUEUE: &str = "webhook-deliveries";
+
+/// What happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EventType {
+    #[serde(rename = "order.created")]
+    OrderCreated,
+    #[serde(rename = "service.created")]
+    ServiceCreated,
+    #[serde(rename = "service.activated")]
+    ServiceActivated,
+    #[serde(rename = "service.suspended")]
+    ServiceSuspended,
+    #[serde(rename = "service.unsuspended")]
+    ServiceUnsuspended,
+    #[serde(rename = "service.terminated")]
+    ServiceTerminated,
+    #[serde(rename = "service.renewed")]
+    ServiceRenewed,
+    #[serde(rename = "reseller.status_changed")]
+    ResellerStatusChanged,
+    /// Sent on request from API Settings, to check an endpoint.
+    #[serde(rename = "webhook.test")]
+    WebhookTest,
+}
+
+impl EventType {
+    pub const ALL: [EventType; 9] = [
+        Self::OrderCreated,
+        Self::ServiceCreated,
+        Self::ServiceActivated,
+        Self::ServiceSuspended,
+        Self::ServiceUnsuspended,
+        Self::ServiceTerminated,
+        Self::ServiceRenewed,
+        Self::ResellerStatusChanged,
+        Self::WebhookTest,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OrderCreated => "order.created",
+            Self::ServiceCreated => "service.created",
+            Self::ServiceActivated => "service.activated",
+            Self::ServiceSuspended => "service.suspended",
+            Self::ServiceUnsuspended => "service.unsuspended",
+            Self::ServiceTerminated => "service.terminated",
+            Self::ServiceRenewed => "service.renewed",
+            Self::ResellerStatusChanged => "reseller.status_changed",
+            Self::WebhookTest => "webhook.test",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.as_str() == raw.trim())
+    }
+}
+
+impl TryFrom<String> for EventType {
+    type Error = String;
+    fn try_from(raw: String) -> Result<Self, String> {
+        Self::parse(&raw).ok_or_else(|| format!("unknown event type `{raw}`"))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Queued, or waiting for its next attempt.
+    Pending,
+    /// The reseller is suspended: sent after reactivation.
+    Held,
+    Succeeded,
+    /// The retry schedule ran out.
+    Failed,
+    /// The reseller was terminated.
+    Cancelled,
+}
+
+impl DeliveryStatus {
+    pub const ALL: [DeliveryStatus; 5] = [
+        Self::Pending,
+        Self::Held,
+        Self::Succeeded,
+        Self::Failed,
+        Self::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Held => "held",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw.trim())
+    }
+}
+
+impl TryFrom<String> for DeliveryStatus {
+    type Error = String;
+    fn try_from(raw: String) -> Result<Self, String> {
+        Self::parse(&raw).ok_or_else(|| format!("unknown delivery status `{raw}`"))
+    }
+}
+
+/// An event about to be recorded: its type and `data`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewEvent {
+    pub event_type: EventType,
+    pub data: serde_json::Value,
+}
+
+/// The JSON body a receiver gets (and the event as stored).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventPayload {
+    #[serde(rename = "type")]
+    pub event_type: EventType,
+    /// When the change was committed.
+    pub timestamp: Timestamp,
+    pub data: serde_json::Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Delivery {
+    pub id: DeliveryId,
+    pub event_id: EventId,
+    pub reseller_id: ResellerId,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
+    pub event_type: EventType,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
+    pub status: DeliveryStatus,
+    pub attempts: i64,
+    pub next_attempt_at: Option<Timestamp>,
+    pub last_status_code: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub completed_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Attempt {
+    pub attempt_no: i64,
+    pub at: Timestamp,
+    pub url: String,
+    pub status_code: Option<i64>,
+    pub duration_ms: i64,
+    pub error: Option<String>,
+    /// The first KiB of the response body.
+    pub response_body: Option<String>,
+}
+
+/// A delivery with its attempts and the event it carries.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryDetail {
+    pub delivery: Delivery,
+    pub attempts: Vec<Attempt>,
+    pub payload: EventPayload,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryFilter {
+    pub reseller_id: Option<ResellerId>,
+    pub status: Option<DeliveryStatus>,
+    pub event_type: Option<EventType>,
+    /// Newest first: ids before this one.
+    pub before: Option<DeliveryId>,
+    pub limit: u32,
+}
+
+/// The apalis job: which delivery to attempt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryJob {
+    pub delivery_id: DeliveryId,
+}
+
+/// The largest response body kept per attempt.
+pub const RESPONSE_BODY_LIMIT: usize = 1024;
+
+/// The delay before attempt `attempts + 1`, after `attempts` failed ones:
+/// the schedule's entry with up to ±`jitter` (0..1) of it added, stretched
+/// to a server's `Retry-After` when that asks for longer (at most a day).
+/// `None`: the schedule ran out, the delivery has failed.
+pub fn retry_delay(
+    schedule: &[Duration],
+    attempts: usize,
+    jitter: f64,
+    retry_after: Option<Duration>,
+) -> Option<Duration> {
+    let base = *schedule.get(attempts.checked_sub(1)?)?;
+    let spread = base.as_secs_f64() * jitter.clamp(-1.0, 1.0) * 0.1;
+    let jittered = Duration::from_secs_f64((base.as_secs_f64() + spread).max(0.0));
+    let asked = retry_after
+        .map(|d| d.min(Duration::from_secs(86_400)))
+        .unwrap_or_default();
+    Some(jittered.max(asked))
+}
+
+/// Truncates a response body to its first KiB (on a char boundary).
+pub fn truncate_body(body: &str) -> String {
+    let mut end = body.len().min(RESPONSE_BODY_LIMIT);
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    body[..end].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schedule() -> Vec<Duration> {
+        [5, 300, 1800, 7200, 18000, 36000, 36000]
+            .map(Duration::from_secs)
+            .to_vec()
+    }
+
+    #[test]
+    fn the_schedule_in_order_then_none() {
+        let s = schedule();
+        assert_eq!(retry_delay(&s, 1, 0.0, None), Some(Duration::from_secs(5)));
+        assert_eq!(retry_delay(&s, 2, 0.0, None), Some(Duration::from_secs(300)));
+        assert_eq!(retry_delay(&s, 7, 0.0, None), Some(Duration::from_secs(36000)));
+        assert_eq!(retry_delay(&s, 8, 0.0, None), None, "seven retries, then failed");
+        assert_eq!(retry_delay(&s, 0, 0.0, None), None);
+    }
+
+    #[test]
+    fn jitter_stays_within_ten_percent() {
+        let s = schedule();
+        assert_eq!(retry_delay(&s, 2, 1.0, None), Some(Duration::from_secs(330)));
+        assert_eq!(retry_delay(&s, 2, -1.0, None), Some(Duration::from_secs(270)));
+        assert_eq!(retry_delay(&s, 2, 5.0, None), Some(Duration::from_secs(330)), "clamped");
+    }
+
+    #[test]
+    fn retry_after_can_only_stretch() {
+        let s = schedule();
+        assert_eq!(
+            retry_delay(&s, 1, 0.0, Some(Duration::from_secs(60))),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            retry_delay(&s, 2, 0.0, Some(Duration::from_secs(60))),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(
+            retry_delay(&s, 1, 0.0, Some(Duration::from_secs(10 * 86_400))),
+            Some(Duration::from_secs(86_400))
+        );
+    }
+
+    #[test]
+    fn event_types_round_trip() {
+        for t in EventType::ALL {
+            assert_eq!(EventType::parse(t.as_str()), Some(t));
+            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
+        }
+    }
+
+    #[test]
+    fn bodies_are_cut_at_a_kib() {
+        let long = "é".repeat(1000);
+        let cut = truncate_body(&long);
+        assert!(cut.len() <= RESPONSE_BODY_LIMIT);
+        assert!(cut.chars().all(|c| c == 'é'));
+    }
+}

@@ -1,0 +1,2 @@
+//! Webhook deliveries in the panels: the operator's Webhooks page, the
+//! reseller's own deliveries and test event.

@@ -1,0 +1,238 @@
+//! The delivery job: one attempt of one delivery, run by an apalis worker
+//! (PostgreSQL or SQLite queue, in the same database as the events).
+//!
+//! An attempt re-reads the delivery and its reseller, so what changed since
+//! the job was queued decides: suspended resellers' deliveries are held
+//! (released on reactivation), terminated ones' cancelled, a missing URL
+//! holds. Otherwise the event is signed (Standard Webhooks) and POSTed;
+//! the attempt is recorded with the delivery's next state, and a failure
+//! queues the next attempt per the retry schedule, in one transaction.
+//! A crash mid-attempt leaves the job locked by a dead worker: apalis
+//! re-queues it once the worker's heartbeats stop (at least once).
+
+use super::{client, signing};
+use apalis::prelude::{BoxDynError, Data, WorkerBuilder, WorkerBuilderExt};
+use app::{
+    api_access::service::secret_bytes,
+    ids::DeliveryId,
+    secrets::SecretsKey,
+    store::{AfterAttempt, AttemptRecord, Store, StoreError},
+    timestamp::Timestamp,
+    webhooks::{DeliveryJob, DeliveryStatus, QUEUE, retry_delay, truncate_body},
+};
+use std::{sync::Arc, time::Duration};
+
+/// What delivery attempts need.
+pub struct Deliverer {
+    pub store: Store,
+    pub secrets_key: SecretsKey,
+    pub http: reqwest::Client,
+    pub schedule: Vec<Duration>,
+    pub allow_private: bool,
+}
+
+/// Worker settings (from the configuration).
+#[derive(Clone, Debug)]
+pub struct WorkerSettings {
+    pub concurrency: usize,
+    pub heartbeat: Duration,
+    pub missed_heartbeats: usize,
+}
+
+/// How an attempt ended, before it is recorded.
+struct Outcome {
+    status_code: Option<u16>,
+    error: Option<String>,
+    body: Option<String>,
+    retry_after: Option<Duration>,
+    duration: Duration,
+}
+
+impl Deliverer {
+    /// One attempt of `delivery`. Errors are infrastructure failures (the
+    /// database): the queue retries the job.
+    pub async fn attempt(&self, delivery: &DeliveryId) -> Result<(), StoreError> {
+        let work = match self.store.delivery_work(delivery).await {
+            Ok(work) => work,
+            Err(StoreError::NotFound) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        if work.delivery.status != DeliveryStatus::Pending {
+            return Ok(()); // Succeeded, failed, held or cancelled meanwhile.
+        }
+        let now = Timestamp::now();
+        let parked = match work.reseller_status.as_str() {
+            "active" => None,
+            "terminated" => Some((DeliveryStatus::Cancelled, "reseller terminated")),
+            _ => Some((DeliveryStatus::Held, "reseller suspended: held until reactivation")),
+        };
+        if let Some((status, why)) = parked {
+            return self.store.park_delivery(delivery, status, why, now).await;
+        }
+        let (Some(url), Some(sealed)) = (work.url, work.sealed_secret) else {
+            return self
+                .store
+                .park_delivery(delivery, DeliveryStatus::Held, "no webhook URL set", now)
+                .await;
+        };
+        let key = self
+            .secrets_key
+            .open(&sealed)
+            .and_then(|s| secret_bytes(&s))
+            .map_err(|e| StoreError::Database(sqlx::Error::Protocol(e.message)))?;
+        let body =
+            serde_json::to_string(&work.payload).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
+        let message_id = work.delivery.event_id.to_string();
+        let outcome = self.send(&url, &key, &message_id, &body).await;
+
+        let attempts = usize::try_from(work.delivery.attempts).unwrap_or(0) + 1;
+        let succeeded = outcome.status_code.is_some_and(|c| (200..300).contains(&c));
+        let after = if succeeded {
+            AfterAttempt::Succeeded
+        } else {
+            let jitter = rand::random::<f64>() * 2.0 - 1.0;
+            match retry_delay(&self.schedule, attempts, jitter, outcome.retry_after) {
+                Some(delay) => {
+                    AfterAttempt::RetryAt(now.plus(time::Duration::try_from(delay).unwrap_or(time::Duration::ZERO)))
+                }
+                None => AfterAttempt::Failed,
+            }
+        };
+        let record = AttemptRecord {
+            at: now,
+            url,
+            status_code: outcome.status_code.map(i64::from),
+            duration_ms: outcome.duration.as_millis().min(i64::MAX as u128) as i64,
+            error: outcome.error,
+            response_body: outcome.body,
+        };
+        self.store.record_attempt(delivery, &record, after).await
+    }
+
+    async fn send(&self, url: &str, key: &[u8], message_id: &str, body: &str) -> Outcome {
+        let started = std::time::Instant::now();
+        let failed = |error: String| Outcome {
+            status_code: None,
+            error: Some(error),
+            body: None,
+            retry_after: None,
+            duration: started.elapsed(),
+        };
+        let target = match client::check_url(url, self.allow_private) {
+            Ok(target) => target,
+            Err(why) => return failed(format!("refused: {why}")),
+        };
+        let timestamp = Timestamp::now().unix_seconds();
+        let response = self
+            .http
+            .post(target)
+            .header("content-type", "application/json")
+            .header("webhook-id", message_id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signing::sign(key, message_id, timestamp, body))
+            .body(body.to_owned())
+            .send()
+            .await;
+        match response {
+            Err(e) => failed(describe(&e)),
+            Ok(response) => {
+                let status = response.status();
+                let retry_after = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs)
+                    .filter(|_| status.as_u16() == 429 || status.as_u16() == 503);
+                let text = response.text().await.unwrap_or_default();
+                Outcome {
+                    status_code: Some(status.as_u16()),
+                    error: (!status.is_success()).then(|| format!("HTTP {status}")),
+                    body: Some(truncate_body(&text)),
+                    retry_after,
+                    duration: started.elapsed(),
+                }
+            }
+        }
+    }
+}
+
+/// A transport error in words, without the URL's query (which could hold
+/// a token of the partner's).
+fn describe(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_request() {
+        "request failed"
+    } else {
+        "failed"
+    };
+    let mut detail = String::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        detail = s.to_string();
+        source = s.source();
+    }
+    if detail.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind}: {detail}")
+    }
+}
+
+async fn deliver(job: DeliveryJob, deliverer: Data<Arc<Deliverer>>) -> Result<(), BoxDynError> {
+    deliverer.attempt(&job.delivery_id).await.map_err(|e| {
+        tracing::warn!(delivery = %job.delivery_id, error = %e, "delivery attempt failed on our side; the queue retries it");
+        Box::new(e) as BoxDynError
+    })
+}
+
+/// Runs the delivery worker until `shutdown` completes. Worker names are
+/// unique per process: a restart right after a crash must not collide with
+/// the dead worker's registration.
+pub async fn run(
+    deliverer: Arc<Deliverer>,
+    settings: WorkerSettings,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let name = format!("webhooks-{}", ulid::Ulid::new().to_string().to_lowercase());
+    let store = deliverer.store.clone();
+    if let Some(pool) = store.postgres_pool() {
+        let config = apalis_postgres::Config::default()
+            .queue(QUEUE)
+            .heartbeat_interval(settings.heartbeat)
+            .missed_heartbeats(settings.missed_heartbeats);
+        let backend = apalis_postgres::PostgresStorage::<DeliveryJob>::new(pool)
+            .with_config(config)
+            .with_pubsub();
+        WorkerBuilder::new(name)
+            .backend(backend)
+            .concurrency(settings.concurrency)
+            .data(deliverer)
+            .build(deliver)
+            .run_until(async move {
+                shutdown.await;
+                Ok::<(), std::io::Error>(())
+            })
+            .await?;
+    } else if let Some(pool) = store.sqlite_pool() {
+        let config = apalis_sqlite::Config::default()
+            .queue(QUEUE)
+            .heartbeat_interval(settings.heartbeat)
+            .missed_heartbeats(settings.missed_heartbeats);
+        let backend = apalis_sqlite::SqliteStorage::<DeliveryJob>::new(pool).with_config(config);
+        WorkerBuilder::new(name)
+            .backend(backend)
+            .concurrency(settings.concurrency)
+            .data(deliverer)
+            .build(deliver)
+            .run_until(async move {
+                shutdown.await;
+                Ok::<(), std::io::Error>(())
+            })
+            .await?;
+    }
+    Ok(())
+}
