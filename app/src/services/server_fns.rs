@@ -66,3 +66,43 @@ pub async fn my_services(status: Option<String>, before: Option<String>) -> Resu
         .await,
     )
 }
+
+/// Operators: a reseller's services, for the actions on its page.
+#[server(prefix = "/api/fn")]
+pub async fn admin_reseller_services(reseller_id: String) -> Result<Vec<Service>, AppError> {
+    use super::ServiceFilter;
+    use crate::{
+        accounts::{Role, session},
+        orders::service as orders,
+    };
+    session::respond(
+        async {
+            let (state, _) = session::require(Role::Operator).await?;
+            let id = crate::ids::parse_id("reseller_id", &reseller_id)?;
+            let filter = ServiceFilter {
+                limit: 500,
+                ..ServiceFilter::default()
+            };
+            orders::services(&state.store, &id, &filter).await
+        }
+        .await,
+    )
+}
+
+/// Operators: record a provisioning outcome (activate, suspend, unsuspend,
+/// terminate); the reseller hears of it by webhook.
+#[server(prefix = "/api/fn")]
+pub async fn service_action(service_id: String, action: super::ServiceAction) -> Result<Service, AppError> {
+    use crate::{
+        accounts::{Role, session},
+        audit::Actor,
+    };
+    session::respond(
+        async {
+            let (state, operator) = session::require(Role::Operator).await?;
+            let id = crate::ids::parse_id("service_id", &service_id)?;
+            super::service::change_status(&state.store, &Actor::user(&operator), &id, action).await
+        }
+        .await,
+    )
+}

@@ -25,7 +25,10 @@ fn job(delivery: &DeliveryId, run_at: Option<Timestamp>) -> StoreResult<apalis_c
     .map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
     let mut builder = TaskBuilder::new(args).max_attempts(JOB_MAX_ATTEMPTS);
     if let Some(at) = run_at {
-        builder = builder.run_at_timestamp(at.unix_seconds().max(0) as u64);
+        // The queue counts whole seconds: round up, so a retry never runs
+        // before its delay.
+        let secs = (at.unix_micros().max(0) + 999_999) / 1_000_000;
+        builder = builder.run_at_timestamp(secs as u64);
     }
     Ok(builder.build())
 }

@@ -3,6 +3,8 @@
 //! endpoint, each attempt recorded, retried on a schedule.
 
 pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod service;
 
 use crate::{
     ids::{DeliveryId, EventId, ResellerId},

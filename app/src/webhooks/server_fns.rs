@@ -1,2 +1,127 @@
-//! Webhook deliveries in the panels: the operator's Webhooks page, the
-//! reseller's own deliveries and test event.
+//! Webhook deliveries in the panels: the operator's Webhooks page (every
+//! reseller's, with "Retry now"), and the reseller's own deliveries and
+//! test event on API Settings.
+
+use super::{Delivery, DeliveryDetail};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+pub const PAGE_SIZE: u32 = 50;
+
+/// Parses the list filters shared by both panels.
+#[cfg(feature = "ssr")]
+fn filter(
+    reseller_id: Option<String>,
+    status: Option<String>,
+    event_type: Option<String>,
+    before: Option<String>,
+) -> Result<super::DeliveryFilter, AppError> {
+    use super::{DeliveryStatus, EventType};
+    let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    Ok(super::DeliveryFilter {
+        reseller_id: clean(reseller_id)
+            .map(|r| crate::ids::parse_id("reseller_id", &r))
+            .transpose()?,
+        status: clean(status)
+            .map(|s| {
+                DeliveryStatus::parse(&s).ok_or_else(|| AppError::validation("status", "Unknown delivery status."))
+            })
+            .transpose()?,
+        event_type: clean(event_type)
+            .map(|s| EventType::parse(&s).ok_or_else(|| AppError::validation("event_type", "Unknown event type.")))
+            .transpose()?,
+        before: clean(before).map(|b| crate::ids::parse_id("before", &b)).transpose()?,
+        limit: PAGE_SIZE,
+    })
+}
+
+/// Operators: deliveries across resellers, newest first.
+#[server(prefix = "/api/fn")]
+pub async fn admin_deliveries(
+    reseller_id: Option<String>,
+    status: Option<String>,
+    event_type: Option<String>,
+    before: Option<String>,
+) -> Result<Vec<Delivery>, AppError> {
+    use crate::accounts::{Role, session};
+    session::respond(
+        async {
+            let (state, _) = session::require(Role::Operator).await?;
+            super::service::list(&state.store, &filter(reseller_id, status, event_type, before)?).await
+        }
+        .await,
+    )
+}
+
+/// Operators: one delivery with every attempt and the payload.
+#[server(prefix = "/api/fn")]
+pub async fn admin_delivery(id: String) -> Result<DeliveryDetail, AppError> {
+    use crate::accounts::{Role, session};
+    session::respond(
+        async {
+            let (state, _) = session::require(Role::Operator).await?;
+            let id = crate::ids::parse_id("id", &id)?;
+            super::service::detail(&state.store, &id, None).await
+        }
+        .await,
+    )
+}
+
+/// Operators: "Retry now".
+#[server(prefix = "/api/fn")]
+pub async fn retry_delivery(id: String) -> Result<DeliveryDetail, AppError> {
+    use crate::{
+        accounts::{Role, session},
+        audit::Actor,
+    };
+    session::respond(
+        async {
+            let (state, operator) = session::require(Role::Operator).await?;
+            let id = crate::ids::parse_id("id", &id)?;
+            super::service::retry_now(&state.store, &Actor::user(&operator), &id).await
+        }
+        .await,
+    )
+}
+
+/// Clients: their own deliveries, newest first.
+#[server(prefix = "/api/fn")]
+pub async fn my_deliveries(before: Option<String>) -> Result<Vec<Delivery>, AppError> {
+    use crate::accounts::session;
+    session::respond(
+        async {
+            let (state, _, reseller) = session::require_reseller().await?;
+            let mut filter = filter(None, None, None, before)?;
+            filter.reseller_id = Some(reseller.id);
+            super::service::list(&state.store, &filter).await
+        }
+        .await,
+    )
+}
+
+/// Clients: one of their deliveries (another reseller's: not found).
+#[server(prefix = "/api/fn")]
+pub async fn my_delivery(id: String) -> Result<DeliveryDetail, AppError> {
+    use crate::accounts::session;
+    session::respond(
+        async {
+            let (state, _, reseller) = session::require_reseller().await?;
+            let id = crate::ids::parse_id("id", &id)?;
+            super::service::detail(&state.store, &id, Some(&reseller.id)).await
+        }
+        .await,
+    )
+}
+
+/// Clients: send a `webhook.test` event to their endpoint.
+#[server(prefix = "/api/fn")]
+pub async fn send_test_event() -> Result<(), AppError> {
+    use crate::accounts::session;
+    session::respond(
+        async {
+            let (state, _, reseller) = session::require_reseller().await?;
+            super::service::send_test_event(&state.store, &reseller).await
+        }
+        .await,
+    )
+}

@@ -8,6 +8,8 @@ mod audit_log;
 mod price_book;
 mod products;
 mod resellers;
+mod services;
+mod webhook_deliveries;
 
 use crate::problem::ApiError;
 use app::{
@@ -26,6 +28,8 @@ pub fn router(state: AppState) -> Router {
         .merge(audit_log::router())
         .merge(api_access::router())
         .merge(api_logs::router())
+        .merge(services::router())
+        .merge(webhook_deliveries::router())
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "No such admin API endpoint.") })
         .with_state(state)
 }

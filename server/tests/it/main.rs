@@ -11,3 +11,4 @@ mod pages;
 mod partner_api;
 mod portal;
 mod portal_api;
+mod webhooks;

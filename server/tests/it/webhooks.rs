@@ -1,0 +1,538 @@
+//! Outbound webhooks end to end: a real receiver, signatures checked with
+//! a Standard Webhooks library, the retry schedule, manual retries, holding
+//! and cancelling, refusal of internal addresses, and a kill -9.
+
+use crate::helpers::{
+    Admin, PartnerClient, Received, Receiver, TestApp, TestDb, eventually, order_body, spawn_app_with,
+};
+use serde_json::{Value, json};
+use std::{collections::HashMap, time::Duration};
+
+/// An app with a fast retry schedule and worker heartbeat.
+async fn app(schedule: &[u64]) -> TestApp {
+    let schedule: Vec<Duration> = schedule.iter().map(|s| Duration::from_secs(*s)).collect();
+    spawn_app_with(move |c| {
+        c.webhook_retry_schedule = schedule;
+        c.worker_heartbeat = Duration::from_secs(1);
+        c.webhook_timeout = Duration::from_secs(5);
+    })
+    .await
+}
+
+/// An active reseller whose webhooks go to `receiver`, its secret, and a
+/// product priced for it (monthly 10.00, no cap).
+async fn partner(base: &str, admin: &Admin, receiver: &Receiver, email: &str) -> (PartnerClient, String, String) {
+    let reseller = admin.reseller(email, "active").await;
+    let (status, webhook) = admin
+        .put(
+            &format!("/resellers/{reseller}/webhook"),
+            json!({ "url": receiver.url }),
+        )
+        .await;
+    assert_eq!(status, 200, "{webhook}");
+    let secret = webhook["secret"].as_str().unwrap().to_owned();
+    let (_, key) = admin.post(&format!("/resellers/{reseller}/api-keys"), json!({})).await;
+    use base64::Engine;
+    let client = PartnerClient::new(
+        base.to_owned(),
+        key["key"].as_str().unwrap().to_owned(),
+        base64::engine::general_purpose::STANDARD
+            .decode(secret.trim_start_matches("whsec_"))
+            .unwrap(),
+        reseller.clone(),
+    );
+    let product = admin
+        .product(&format!("p-{}", email.split('@').next().unwrap()), Some("10.00"), None)
+        .await;
+    let (status, _) = admin
+        .put(
+            &format!("/resellers/{reseller}/products/{product}"),
+            json!({ "wholesale_monthly": "10.00" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    (client, secret, product)
+}
+
+/// Verifies a delivery's signature as any Standard Webhooks receiver would.
+fn verify(secret: &str, r: &Received) {
+    let webhook = standardwebhooks::Webhook::new(secret).expect("secret parses");
+    webhook
+        .verify(r.body.as_bytes(), &r.headers)
+        .unwrap_or_else(|e| panic!("signature does not verify: {e:?}"));
+}
+
+async fn deliveries(admin: &Admin, query: &str) -> Vec<Value> {
+    let (status, page) = admin.get(&format!("/webhook-deliveries?{query}")).await;
+    assert_eq!(status, 200, "{page}");
+    page["data"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn each_event_type_once_signed_with_its_payload() {
+    let app = app(&[1, 1]).await;
+    let admin = app.admin().await;
+    let mut receiver = Receiver::start().await;
+    let (partner, secret, product) = partner(&app.url(""), &admin, &receiver, "events@example.com").await;
+
+    let order = partner.order(&order_body("c-1", &product, "monthly", 2)).await;
+    assert_eq!(order.status, 201);
+    let services: Vec<String> = order.body["service_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect();
+    let (a, b) = (&services[0], &services[1]);
+    for (service, action) in [
+        (a, "activate"),
+        (a, "suspend"),
+        (a, "unsuspend"),
+        (a, "terminate"),
+        (b, "activate"),
+    ] {
+        let (status, body) = admin.post(&format!("/services/{service}/{action}"), json!({})).await;
+        assert_eq!(status, 200, "{action}: {body}");
+    }
+    let (status, body) = admin.post(&format!("/services/{a}/activate"), json!({})).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("invalid_transition")),
+        "terminated stays terminated"
+    );
+    // The renewal job: b's renewal date has come a month from now.
+    let month_later = app::timestamp::Timestamp::now().plus(time::Duration::days(32));
+    assert_eq!(
+        app::services::service::renew_due(&app.store, month_later)
+            .await
+            .unwrap(),
+        1
+    );
+    // Reseller status: suspend (held), then reactivate (both go out).
+    let id = &partner.reseller_id;
+    admin
+        .post(&format!("/resellers/{id}/suspend"), json!({ "reason": "test" }))
+        .await;
+    admin.post(&format!("/resellers/{id}/reactivate"), json!({})).await;
+
+    let got = receiver.collect(11, 30).await;
+    let mut by_type: HashMap<String, Vec<Value>> = HashMap::new();
+    for r in &got {
+        verify(&secret, r);
+        let body = r.json();
+        assert_eq!(
+            r.headers["webhook-id"].to_str().unwrap(),
+            r.headers["webhook-id"].to_str().unwrap()
+        );
+        by_type
+            .entry(body["type"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(body);
+    }
+    let counts: HashMap<&str, usize> = by_type.iter().map(|(k, v)| (k.as_str(), v.len())).collect();
+    assert_eq!(
+        counts,
+        HashMap::from([
+            ("order.created", 1),
+            ("service.created", 2),
+            ("service.activated", 2),
+            ("service.suspended", 1),
+            ("service.unsuspended", 1),
+            ("service.terminated", 1),
+            ("service.renewed", 1),
+            ("reseller.status_changed", 2),
+        ]),
+        "each event exactly once"
+    );
+    assert!(receiver.quiet_for(2).await, "and nothing more");
+    let created = &by_type["order.created"][0]["data"];
+    assert_eq!(created["id"], order.body["id"]);
+    assert_eq!(created["wholesale_total"], "20.00");
+    let terminated = &by_type["service.terminated"][0]["data"];
+    assert_eq!(
+        (terminated["id"].as_str(), terminated["status"].as_str()),
+        (Some(a.as_str()), Some("terminated"))
+    );
+    let renewed = &by_type["service.renewed"][0]["data"];
+    assert_eq!(renewed["id"], b.as_str());
+    assert!(renewed["next_renewal_at"].as_str() > renewed["period_start"].as_str());
+    let statuses: Vec<(&str, &str)> = by_type["reseller.status_changed"]
+        .iter()
+        .map(|e| (e["data"]["from"].as_str().unwrap(), e["data"]["to"].as_str().unwrap()))
+        .collect();
+    assert!(
+        statuses.contains(&("active", "suspended")) && statuses.contains(&("suspended", "active")),
+        "{statuses:?}"
+    );
+    // Every delivery succeeded at its first attempt.
+    let all = deliveries(&admin, &format!("reseller_id={id}&limit=50")).await;
+    assert_eq!(all.len(), 11);
+    assert!(
+        all.iter().all(|d| d["status"] == "succeeded" && d["attempts"] == 1),
+        "{all:?}"
+    );
+}
+
+#[tokio::test]
+async fn failures_follow_the_schedule_and_every_attempt_is_recorded() {
+    let app = app(&[1, 2]).await;
+    let admin = app.admin().await;
+    let mut receiver = Receiver::start().await;
+    let (partner, _, _) = partner(&app.url(""), &admin, &receiver, "retry@example.com").await;
+    receiver.respond_with(&[500, 503]);
+    admin.post("/resellers", json!({})).await; // noise: refused, no event
+    let (status, _) = admin
+        .post(&format!("/services/svc_01jd8x2m3n4p5q6r7s8t9v0w1x/activate"), json!({}))
+        .await;
+    assert_eq!(status, 404);
+    // One event: a test event from the portal's server function.
+    let reseller = app::ids::ResellerId::parse(&partner.reseller_id).unwrap();
+    let profile = app::resellers::service::get(&app.store, &reseller).await.unwrap();
+    app::webhooks::service::send_test_event(&app.store, &profile)
+        .await
+        .unwrap();
+
+    let attempts = receiver.collect(3, 20).await;
+    assert_eq!(attempts.len(), 3, "500, 503, then 200");
+    let first_gap = attempts[1].at - attempts[0].at;
+    let second_gap = attempts[2].at - attempts[1].at;
+    assert!(
+        first_gap >= Duration::from_millis(850),
+        "first retry after ~1 s, was {first_gap:?}"
+    );
+    assert!(
+        second_gap >= Duration::from_millis(1750),
+        "second retry after ~2 s, was {second_gap:?}"
+    );
+    let ids: Vec<&str> = attempts
+        .iter()
+        .map(|r| r.headers["webhook-id"].to_str().unwrap())
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] == w[1]),
+        "the same message id on every attempt"
+    );
+
+    let delivery = eventually(10, || async {
+        let d = deliveries(&admin, &format!("reseller_id={}", partner.reseller_id)).await;
+        d.into_iter().find(|d| d["status"] == "succeeded")
+    })
+    .await
+    .expect("succeeded");
+    let (_, detail) = admin
+        .get(&format!("/webhook-deliveries/{}", delivery["id"].as_str().unwrap()))
+        .await;
+    let recorded: Vec<(i64, i64)> = detail["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["attempt_no"].as_i64().unwrap(), a["status_code"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(recorded, [(1, 500), (2, 503), (3, 200)]);
+    assert_eq!(detail["attempts"][0]["response_body"], "receiver says 500");
+    assert!(detail["attempts"][0]["duration_ms"].as_i64().is_some());
+    assert_eq!(detail["delivery"]["attempts"], 3);
+    assert_eq!(detail["payload"]["type"], "webhook.test");
+}
+
+#[tokio::test]
+async fn the_schedule_runs_out_then_retry_now_delivers() {
+    let app = app(&[1]).await;
+    let admin = app.admin().await;
+    let mut receiver = Receiver::start().await;
+    let (partner, _, _) = partner(&app.url(""), &admin, &receiver, "manual@example.com").await;
+    receiver.respond_with(&[500, 500]);
+    let profile = app::resellers::service::get(&app.store, &app::ids::ResellerId::parse(&partner.reseller_id).unwrap())
+        .await
+        .unwrap();
+    app::webhooks::service::send_test_event(&app.store, &profile)
+        .await
+        .unwrap();
+    assert_eq!(receiver.collect(2, 15).await.len(), 2);
+    let failed = eventually(10, || async {
+        deliveries(&admin, "status=failed").await.into_iter().next()
+    })
+    .await
+    .expect("failed after the schedule");
+    assert_eq!(failed["attempts"], 2);
+    assert!(receiver.quiet_for(2).await, "no attempt after the last");
+
+    let id = failed["id"].as_str().unwrap();
+    let (status, body) = admin.post(&format!("/webhook-deliveries/{id}/retry"), json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(receiver.next(10).await.is_some());
+    let done = eventually(10, || async {
+        deliveries(&admin, "status=succeeded").await.into_iter().next()
+    })
+    .await
+    .expect("succeeded after retry now");
+    assert_eq!(done["attempts"], 3);
+    let (status, body) = admin.post(&format!("/webhook-deliveries/{id}/retry"), json!({})).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("invalid_transition")),
+        "a succeeded one is not retried"
+    );
+    let (_, log) = admin.get(&format!("/audit-log?subject_id={id}")).await;
+    assert_eq!(log["data"][0]["action"], "webhook_delivery.retry");
+}
+
+#[tokio::test]
+async fn held_while_suspended_and_cancelled_when_terminated() {
+    let app = app(&[1]).await;
+    let admin = app.admin().await;
+    let mut receiver = Receiver::start().await;
+    let (partner, _, product) = partner(&app.url(""), &admin, &receiver, "hold@example.com").await;
+    let order = partner.order(&order_body("c", &product, "monthly", 1)).await;
+    assert_eq!(
+        receiver.collect(2, 15).await.len(),
+        2,
+        "order.created and service.created"
+    );
+    let service = order.body["service_ids"][0].as_str().unwrap().to_owned();
+    let id = partner.reseller_id.clone();
+
+    // Suspended: new events are held.
+    admin
+        .post(&format!("/resellers/{id}/suspend"), json!({ "reason": "late" }))
+        .await;
+    admin.post(&format!("/services/{service}/activate"), json!({})).await;
+    assert!(receiver.quiet_for(3).await, "nothing goes out while suspended");
+    let held = deliveries(&admin, &format!("reseller_id={id}&status=held")).await;
+    assert_eq!(held.len(), 2, "status change to suspended and the activation: {held:?}");
+    // Reactivated: they go out, with the reactivation's own event.
+    admin.post(&format!("/resellers/{id}/reactivate"), json!({})).await;
+    let released = receiver.collect(3, 15).await;
+    let types: Vec<String> = released
+        .iter()
+        .map(|r| r.json()["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(released.len(), 3, "{types:?}");
+    assert!(types.contains(&"service.activated".to_owned()));
+
+    // Terminated: what is pending is cancelled, nothing new is made.
+    receiver.respond_with(&[500]);
+    admin.post(&format!("/services/{service}/suspend"), json!({})).await;
+    assert!(receiver.next(10).await.is_some(), "the first attempt fails");
+    admin
+        .post(&format!("/resellers/{id}/terminate"), json!({ "reason": "gone" }))
+        .await;
+    assert!(
+        receiver.quiet_for(3).await,
+        "its retry is cancelled, and no new event is delivered"
+    );
+    let cancelled = deliveries(&admin, &format!("reseller_id={id}&status=cancelled")).await;
+    assert_eq!(cancelled.len(), 1);
+    assert_eq!(cancelled[0]["event_type"], "service.suspended");
+    let all = deliveries(&admin, &format!("reseller_id={id}&limit=100")).await;
+    assert!(
+        all.iter()
+            .all(|d| d["event_type"] != "reseller.status_changed" || d["status"] != "pending")
+    );
+    // The events themselves are kept for the record.
+    let events = app
+        .store
+        .events(&app::ids::ResellerId::parse(&id).unwrap())
+        .await
+        .unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|(_, e)| e.event_type == app::webhooks::EventType::ResellerStatusChanged
+                && e.data["to"] == "terminated")
+    );
+}
+
+#[tokio::test]
+async fn without_a_url_events_are_kept_not_delivered() {
+    let app = app(&[1]).await;
+    let admin = app.admin().await;
+    let id = admin.reseller("nourl@example.com", "active").await;
+    admin
+        .post(&format!("/resellers/{id}/suspend"), json!({ "reason": "x" }))
+        .await;
+    let events = app
+        .store
+        .events(&app::ids::ResellerId::parse(&id).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2, "approve and suspend, recorded");
+    assert!(
+        deliveries(&admin, &format!("reseller_id={id}")).await.is_empty(),
+        "but not delivered"
+    );
+}
+
+#[tokio::test]
+async fn internal_addresses_are_refused_at_delivery_time() {
+    let app = spawn_app_with(|c| {
+        c.webhook_allow_private = false;
+        c.webhook_retry_schedule = vec![Duration::from_secs(60)];
+    })
+    .await;
+    let admin = app.admin().await;
+    let mut receiver = Receiver::start().await;
+    // Saved while public (an IP literal), then the record points inside,
+    // as if DNS had changed: the check at delivery time must catch it.
+    let id = admin.reseller("ssrf@example.com", "active").await;
+    let (status, _) = admin
+        .put(
+            &format!("/resellers/{id}/webhook"),
+            json!({ "url": "https://93.184.216.34/hooks" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = admin
+        .put(&format!("/resellers/{id}/webhook"), json!({ "url": receiver.url }))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("webhook_url_rejected")),
+        "refused when saved"
+    );
+    let reseller = app::ids::ResellerId::parse(&id).unwrap();
+    let sealed = app.store.webhook_secret_sealed(&reseller).await.unwrap().unwrap();
+    let port = receiver
+        .url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    for (n, url) in [
+        format!("https://localhost:{port}/hooks"),
+        format!("https://127.0.0.1:{port}/hooks"),
+        receiver.url.clone(),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let audit_actor = app::audit::Actor::cli();
+        let audit =
+            app::store::NewAuditEntry::new(&audit_actor, "test", "reseller", &id, app::timestamp::Timestamp::now());
+        app.store
+            .set_webhook(&reseller, Some(url), &sealed, &audit)
+            .await
+            .unwrap();
+        let profile = app::resellers::service::get(&app.store, &reseller).await.unwrap();
+        app::webhooks::service::send_test_event(&app.store, &profile)
+            .await
+            .unwrap();
+        let attempted = eventually(15, || async {
+            let d = deliveries(&admin, &format!("reseller_id={id}&limit=10")).await;
+            (d.iter().filter(|d| d["attempts"] == 1).count() == n + 1).then_some(d)
+        })
+        .await;
+        assert!(attempted.is_some(), "{url}: attempted");
+    }
+    assert!(
+        receiver.quiet_for(2).await,
+        "the receiver on loopback never got anything"
+    );
+    let all = deliveries(&admin, &format!("reseller_id={id}&limit=10")).await;
+    for d in &all {
+        assert!(d["last_status_code"].is_null(), "{d}");
+        let error = d["last_error"].as_str().unwrap();
+        assert!(
+            error.contains("public") || error.contains("https") || error.contains("refused"),
+            "{error}"
+        );
+    }
+}
+
+/// At least once: the server dies (SIGKILL) while deliveries are in
+/// flight; after a restart every event is delivered.
+#[tokio::test]
+async fn kill_9_mid_delivery_then_restart_delivers_everything() {
+    use std::process::{Command, Stdio};
+    let db = TestDb::new().await;
+    let mut receiver = Receiver::start().await;
+    let key = "q2hGi2G0CzMPn4GYSqk5mWDXeFC3sWkGk+8KmEbAxJg=";
+    let bin = env!("CARGO_BIN_EXE_fluxbilling");
+    let env = |c: &mut Command| {
+        c.env("DATABASE_URL", &db.url)
+            .env("FLUX_SECRETS_KEY", key)
+            .env("FLUX_WEBHOOK_ALLOW_PRIVATE", "true")
+            .env("FLUX_WORKER_HEARTBEAT_SECS", "1")
+            .env("FLUX_WEBHOOK_RETRY_SCHEDULE", "1,1,1,1,1")
+            .env("RUST_LOG", "warn");
+    };
+    let mut token_cmd = Command::new(bin);
+    env(&mut token_cmd);
+    let out = token_cmd
+        .args(["admin-token", "create", "--name", "kill"])
+        .output()
+        .unwrap();
+    let token = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_owned();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let start = || {
+        let mut c = Command::new(bin);
+        env(&mut c);
+        c.args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let base = format!("http://127.0.0.1:{port}");
+    let wait_up = || async {
+        eventually(30, || async {
+            reqwest::get(format!("{base}/healthz"))
+                .await
+                .ok()
+                .filter(|r| r.status().is_success())
+        })
+        .await
+        .expect("server up");
+    };
+
+    let mut server = start();
+    wait_up().await;
+    let admin = Admin::new(format!("{base}/api/admin/v1"), token);
+    let (partner, _, product) = partner(&base, &admin, &receiver, "kill9@example.com").await;
+
+    receiver.hang(true);
+    let order = partner.order(&order_body("c-k", &product, "monthly", 3)).await;
+    assert_eq!(order.status, 201);
+    // Four events (order + 3 services); wait until attempts are in flight.
+    let in_flight = receiver.collect(1, 15).await;
+    assert!(!in_flight.is_empty(), "a delivery reached the receiver");
+    server.kill().unwrap(); // SIGKILL: no graceful anything.
+    server.wait().unwrap();
+
+    receiver.hang(false);
+    let mut server = start();
+    wait_up().await;
+    let all_done = eventually(60, || async {
+        let d = deliveries(&admin, "limit=50").await;
+        (d.len() == 4 && d.iter().all(|d| d["status"] == "succeeded")).then_some(d)
+    })
+    .await;
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let done = all_done.expect("every delivery succeeded after the restart");
+    let mut seen = std::collections::HashSet::new();
+    while let Some(r) = receiver.next(1).await {
+        seen.insert(r.headers["webhook-id"].to_str().unwrap().to_owned());
+    }
+    for r in in_flight {
+        seen.insert(r.headers["webhook-id"].to_str().unwrap().to_owned());
+    }
+    for d in done {
+        assert!(
+            seen.contains(d["event_id"].as_str().unwrap()),
+            "event {} reached the receiver",
+            d["event_id"]
+        );
+    }
+}
