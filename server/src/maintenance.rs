@@ -20,7 +20,7 @@ pub async fn run(store: Store, renewals: bool) {
                 Err(err) => tracing::warn!(code = %err.code, "renewing services failed"),
             }
         }
-        if n % SWEEP_EVERY == 0 {
+        if n.is_multiple_of(SWEEP_EVERY) {
             sweep(&store).await;
         }
         n = n.wrapping_add(1);
