@@ -90,6 +90,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("products/:id") view=admin::ProductPage/>
                     <Route path=path!("api-logs") view=admin::ApiLogsPage/>
                     <Route path=path!("webhooks") view=admin::WebhooksPage/>
+                    <Route path=path!("webhooks/:id") view=admin::DeliveryPage/>
                     <Route path=path!("audit-log") view=admin::AuditLogPage/>
                 </ParentRoute>
                 <Route path=path!("/portal/login") view=auth::PortalLogin/>
@@ -103,6 +104,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("products") view=portal::ProductsPage/>
                     <Route path=path!("customers") view=portal::CustomersPage/>
                     <Route path=path!("api-settings") view=portal::ApiSettingsPage/>
+                    <Route path=path!("deliveries/:id") view=portal::MyDeliveryPage/>
                     <Route path=path!("program") view=portal::ProgramPage/>
                 </ParentRoute>
             </Routes>

@@ -304,13 +304,14 @@ impl Store {
         Ok(())
     }
 
-    /// "Retry now": a failed or waiting delivery of an active reseller goes
-    /// back on the queue at once. Returns false if it cannot be retried.
+    /// "Retry now": a delivery of an active reseller that is waiting, failed
+    /// or even succeeded (a receiver that lost it) is attempted again at
+    /// once. Held and cancelled ones are not. Returns false if refused.
     pub async fn retry_delivery_now(&self, id: &DeliveryId, now: Timestamp) -> StoreResult<bool> {
         with_tx!(self, tx => {
             let retried = sqlx::query(
                 "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $2, updated_at = $2, completed_at = NULL
-                 WHERE id = $1 AND status IN ('pending', 'failed')
+                 WHERE id = $1 AND status IN ('pending', 'failed', 'succeeded')
                    AND (SELECT status FROM reseller_profiles r WHERE r.id = webhook_deliveries.reseller_id) = 'active'",
             )
             .bind(id)

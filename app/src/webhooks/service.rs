@@ -22,15 +22,15 @@ pub async fn detail(store: &Store, id: &DeliveryId, reseller: Option<&ResellerId
     })
 }
 
-/// "Retry now": queues the delivery at once (failed, or waiting for its
-/// next attempt), if its reseller is active.
+/// "Retry now": queues the delivery at once (waiting, failed or succeeded),
+/// if its reseller is active.
 pub async fn retry_now(store: &Store, actor: &Actor, id: &DeliveryId) -> AppResult<DeliveryDetail> {
     let current = detail(store, id, None).await?;
     if !store.retry_delivery_now(id, Timestamp::now()).await? {
         return Err(AppError::new(
             ErrorCode::InvalidTransition,
             format!(
-                "A {} delivery cannot be retried now (only failed or waiting deliveries of active resellers can).",
+                "A {} delivery cannot be retried (held and cancelled ones cannot, nor any of a reseller that is not active).",
                 current.delivery.status.as_str()
             ),
         ));

@@ -182,7 +182,7 @@ async fn failures_follow_the_schedule_and_every_attempt_is_recorded() {
     receiver.respond_with(&[500, 503]);
     admin.post("/resellers", json!({})).await; // noise: refused, no event
     let (status, _) = admin
-        .post(&format!("/services/svc_01jd8x2m3n4p5q6r7s8t9v0w1x/activate"), json!({}))
+        .post("/services/svc_01jd8x2m3n4p5q6r7s8t9v0w1x/activate", json!({}))
         .await;
     assert_eq!(status, 404);
     // One event: a test event from the portal's server function.
@@ -267,12 +267,10 @@ async fn the_schedule_runs_out_then_retry_now_delivers() {
     .await
     .expect("succeeded after retry now");
     assert_eq!(done["attempts"], 3);
-    let (status, body) = admin.post(&format!("/webhook-deliveries/{id}/retry"), json!({})).await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (409, Some("invalid_transition")),
-        "a succeeded one is not retried"
-    );
+    // A succeeded one may be sent again (a receiver that lost it).
+    let (status, _) = admin.post(&format!("/webhook-deliveries/{id}/retry"), json!({})).await;
+    assert_eq!(status, 200);
+    assert!(receiver.next(10).await.is_some());
     let (_, log) = admin.get(&format!("/audit-log?subject_id={id}")).await;
     assert_eq!(log["data"][0]["action"], "webhook_delivery.retry");
 }
@@ -323,6 +321,17 @@ async fn held_while_suspended_and_cancelled_when_terminated() {
     );
     let cancelled = deliveries(&admin, &format!("reseller_id={id}&status=cancelled")).await;
     assert_eq!(cancelled.len(), 1);
+    let (status, body) = admin
+        .post(
+            &format!("/webhook-deliveries/{}/retry", cancelled[0]["id"].as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("invalid_transition")),
+        "a cancelled one is not retried"
+    );
     assert_eq!(cancelled[0]["event_type"], "service.suspended");
     let all = deliveries(&admin, &format!("reseller_id={id}&limit=100")).await;
     assert!(

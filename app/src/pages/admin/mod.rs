@@ -13,7 +13,7 @@ pub use audit_log::AuditLogPage;
 pub use products::{ProductPage, ProductsPage};
 pub use reseller::ResellerPage;
 pub use resellers::ResellersPage;
-pub use webhooks::WebhooksPage;
+pub use webhooks::{DeliveryPage, WebhooksPage};
 
 use crate::{
     accounts::Panel,

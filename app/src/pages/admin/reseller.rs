@@ -32,6 +32,7 @@ pub fn ResellerPage() -> impl IntoView {
             })}
         </Transition>
         {move || view! { <PriceBook reseller_id=id()/> }}
+        {move || view! { <ResellerServices reseller_id=id()/> }}
     }
 }
 
@@ -183,5 +184,81 @@ fn LifecycleForm(
                 })}
             <button type="submit" class=class disabled=move || action.pending().get()>{lifecycle.label()}</button>
         </ActionForm>
+    }
+}
+
+/// The reseller's services with the provisioning outcomes an operator
+/// records (each sends its webhook).
+#[component]
+pub fn ResellerServices(reseller_id: String) -> impl IntoView {
+    use crate::services::{
+        possible_service_actions,
+        server_fns::{ServiceAction as ServiceActionFn, admin_reseller_services},
+    };
+    let act = ServerAction::<ServiceActionFn>::new();
+    let services = Resource::new(
+        move || act.version().get(),
+        move |_| admin_reseller_services(reseller_id.clone()),
+    );
+    view! {
+        <h2>"Services"</h2>
+        <ActionOutcome value=act.value() ok_text="Service updated."/>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match services.await {
+                    Err(error) => view! { <Alert error/> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="empty">"No services yet."</p> }.into_any(),
+                    Ok(list) => {
+                        view! {
+                            <div class="table-wrap">
+                                <table>
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Service"</th>
+                                            <th scope="col">"Status"</th>
+                                            <th scope="col">"Term"</th>
+                                            <th scope="col">"Next renewal"</th>
+                                            <th scope="col">"Provisioning outcome"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list
+                                            .into_iter()
+                                            .map(|s| {
+                                                let id = s.id.to_string();
+                                                view! {
+                                                    <tr>
+                                                        <th scope="row"><code>{id.clone()}</code></th>
+                                                        <td>{s.status.label()}</td>
+                                                        <td>{s.term.label()}</td>
+                                                        <td>{s.next_renewal_at.short()}</td>
+                                                        <td>
+                                                            {possible_service_actions(s.status)
+                                                                .into_iter()
+                                                                .map(|a| {
+                                                                    let id = id.clone();
+                                                                    view! {
+                                                                        <ActionForm action=act attr:class="inline">
+                                                                            <input type="hidden" name="service_id" value=id/>
+                                                                            <input type="hidden" name="action" value=a.as_str()/>
+                                                                            <button type="submit" class="secondary">{a.label()}</button>
+                                                                        </ActionForm>
+                                                                    }
+                                                                })
+                                                                .collect_view()}
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
     }
 }

@@ -100,6 +100,8 @@ fn Settings(
         <SecretShown value=save_url.value()/>
         <Secret endpoint=view.endpoint.clone() rotate/>
 
+        <Deliveries/>
+
         <h2>"Rate limit"</h2>
         <p>{format!("{} requests per {} seconds. Every response carries RateLimit-Policy and RateLimit headers.", view.rate_limit, view.window_secs)}</p>
 
@@ -307,5 +309,51 @@ curl -X POST "$BASE_URL/api/v1/orders" \
         <h3>"Copy and run"</h3>
         <pre>{shell}</pre>
         <p>"The full reference: " <a href="/api/v1/openapi.json">"/api/v1/openapi.json"</a> "."</p>
+    }
+}
+
+/// The reseller's own webhook deliveries, and a test event.
+#[component]
+fn Deliveries() -> impl IntoView {
+    use crate::{
+        pages::admin::webhooks::DeliveryTable,
+        webhooks::server_fns::{SendTestEvent, my_deliveries},
+    };
+    let test = ServerAction::<SendTestEvent>::new();
+    let list = Resource::new(move || test.version().get(), |_| my_deliveries(None));
+    view! {
+        <h2>"Webhook deliveries"</h2>
+        <ActionForm action=test attr:class="inline">
+            <button type="submit" class="secondary" disabled=move || test.pending().get()>"Send test event"</button>
+        </ActionForm>
+        <ActionOutcome value=test.value() ok_text="Test event queued: it appears below once sent."/>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Err(error) => view! { <Alert error/> }.into_any(),
+                    Ok(rows) => view! { <DeliveryTable deliveries=rows detail_base="/portal/deliveries/" show_reseller=false/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// `/portal/deliveries/:id`: one of the reseller's deliveries.
+#[component]
+pub fn MyDeliveryPage() -> impl IntoView {
+    use crate::{pages::admin::webhooks::DeliveryView, webhooks::server_fns::my_delivery};
+    let params = leptos_router::hooks::use_params_map();
+    let detail = Resource::new(move || params.read().get("id").unwrap_or_default(), my_delivery);
+    view! {
+        <h1>"Webhook delivery"</h1>
+        <p><a href="/portal/api-settings">"API Settings"</a></p>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Err(error) => view! { <Alert error/> }.into_any(),
+                    Ok(d) => view! { <DeliveryView detail=d/> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }

@@ -8,7 +8,7 @@ pub mod products;
 pub mod program;
 pub mod services;
 
-pub use api_settings::ApiSettingsPage;
+pub use api_settings::{ApiSettingsPage, MyDeliveryPage};
 pub use customers::CustomersPage;
 pub use dashboard::DashboardPage;
 pub use orders::{OrderPage, OrdersPage};
