@@ -9,6 +9,12 @@
 //!   2. `GET /api/v1/products`,
 //!   3. signed, idempotent `POST /api/v1/orders`,
 //!   4. pgbench TPC-B on a database of its own,
+//!   5. webhook deliveries to a receiver in this process: the backlog the
+//!      orders left (the server runs with `FLUX_NO_WORKER`, so orders are
+//!      measured alone) drained by `fluxbilling worker`, in deliveries/s,
+//!   6. commit-to-2xx latency: orders paced at a steady rate with the worker
+//!      idle, each delivery timed from its event's `timestamp` (written in
+//!      the order's transaction) to its arrival at the receiver.
 //!
 //! It prints req/s, latency percentiles and the ratios the issue targets.
 
@@ -20,9 +26,10 @@ use serde_json::{Value, json};
 use std::{
     net::TcpListener,
     process::{Child, Command, Stdio},
-    sync::Arc,
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 #[derive(Parser)]
 #[command(name = "fluxbench", about = "FluxBilling partner API benchmarks")]
@@ -101,6 +108,15 @@ fn psql(admin: &str, sql: &str) -> anyhow::Result<()> {
         bail!("psql failed: {sql}");
     }
     Ok(())
+}
+
+/// The single value a query prints.
+fn psql_value(url: &str, sql: &str) -> anyhow::Result<String> {
+    let out = Command::new("psql").args([url, "-qAt", "-c", sql]).output()?;
+    if !out.status.success() {
+        bail!("psql failed: {sql}");
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 fn db_url(admin: &str, name: &str) -> String {
@@ -286,7 +302,11 @@ async fn measure(
         ("RUST_LOG", "warn"),
         ("FLUX_WEBHOOK_ALLOW_PRIVATE", "true"),
         ("FLUX_SECRETS_KEY", secrets_key.as_str()),
+        // `serve` runs without its worker so the orders are measured alone;
+        // `fluxbilling worker` is started for the webhook scenarios.
+        ("FLUX_NO_WORKER", "true"),
     ];
+    let (receiver_port, received) = receiver().await?;
     let token_out = Command::new(server_bin)
         .args(["admin-token", "create", "--name", "bench"])
         .envs(env)
@@ -347,7 +367,7 @@ async fn measure(
         .call(
             reqwest::Method::PUT,
             &format!("/resellers/{reseller_id}/webhook"),
-            json!({ "url": "http://127.0.0.1:9/hooks" }),
+            json!({ "url": format!("http://127.0.0.1:{receiver_port}/hooks") }),
         )
         .await?;
     let secret = webhook["secret"]
@@ -403,39 +423,35 @@ async fn measure(
     })
     .await;
 
-    let orders_url = Arc::new(format!("{base}/api/v1/orders"));
-    let product_id = Arc::new(product_id);
+    let partner = Partner {
+        url: Arc::new(format!("{base}/api/v1/orders")),
+        key: key.clone(),
+        secret: secret.clone(),
+        product: Arc::new(product_id),
+    };
     let mut orders = load(clients, duration, {
-        let (url, key, secret, product) = (orders_url.clone(), key.clone(), secret.clone(), product_id.clone());
+        let partner = partner.clone();
         move |c, n| {
-            let (url, key, secret, product) = (url.clone(), key.clone(), secret.clone(), product.clone());
-            async move {
-                let body = json!({
-                    "customer": { "external_id": format!("bench-{}", n % 1000) },
-                    "lines": [{ "product_id": product.as_str(), "term": "monthly", "quantity": 1 }]
-                })
-                .to_string();
-                let ts = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs() as i64)
-                    .unwrap_or_default();
-                c.post(url.as_str())
-                    .bearer_auth(key.as_str())
-                    .header("content-type", "application/json")
-                    .header("Flux-Timestamp", ts.to_string())
-                    .header(
-                        "Flux-Signature",
-                        format!("v1={}", sign(&secret, ts, "POST", "/api/v1/orders", &body)),
-                    )
-                    .header("Idempotency-Key", format!("bench-{n}-{ts}"))
-                    .body(body)
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status().as_u16() == 201)
-            }
+            let partner = partner.clone();
+            async move { partner.order(&c, n).await }
         }
     })
     .await;
+
+    let backlog: u64 = psql_value(
+        &database_url,
+        "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'",
+    )?
+    .parse()?;
+    let _worker = Guard(
+        Command::new(server_bin)
+            .arg("worker")
+            .envs(env)
+            .stdout(Stdio::null())
+            .spawn()?,
+    );
+    let drain = drain(&received, backlog).await;
+    let mut paced = paced_orders(&partner, &received, duration).await?;
 
     let tps = pgbench(pg_admin, pgbench_db, clients, duration)?;
 
@@ -452,12 +468,27 @@ async fn measure(
     let (products_rate, _) = report("GET /api/v1/products", &mut products);
     let (orders_rate, orders_p99) = report("POST /api/v1/orders (signed)", &mut orders);
     println!("{:<28} {tps:>10.0} tps", "pgbench TPC-B");
+    println!(
+        "{:<28} {:>10.0} deliveries/s   ({} of {backlog} delivered in {:.1} s)",
+        "webhook backlog drain",
+        drain.rate(),
+        drain.count,
+        drain.span().as_secs_f64()
+    );
+    let (delivery_p50, delivery_p99) = (paced.percentile(0.50), paced.percentile(0.99));
+    println!(
+        "{:<28} {:>10} deliveries     p50 {delivery_p50:>7.2} ms   p99 {delivery_p99:>7.2} ms",
+        "webhook commit-to-2xx",
+        paced.latencies_us.len()
+    );
     println!();
     let products_ratio = products_rate / bare_rate;
     let orders_ratio = orders_rate / tps;
     println!("products / bare endpoint     {products_ratio:.2}x   (target >= 0.40)");
     println!("orders / pgbench TPC-B       {orders_ratio:.2}x   (target >= 0.50)");
     println!("orders p99                   {orders_p99:.1} ms   (target < 50 ms at 16 clients)");
+    println!("webhook deliveries/s         {:.0}   (target >= 1000)", drain.rate());
+    println!("webhook commit-to-2xx p50    {delivery_p50:.1} ms   (target < 100 ms)");
     println!(
         "{}",
         json!({
@@ -465,8 +496,156 @@ async fn measure(
             "bare_rps": bare_rate.round(), "products_rps": products_rate.round(), "orders_rps": orders_rate.round(),
             "pgbench_tps": tps.round(), "products_ratio": (products_ratio * 100.0).round() / 100.0,
             "orders_ratio": (orders_ratio * 100.0).round() / 100.0, "orders_p99_ms": (orders_p99 * 10.0).round() / 10.0,
+            "webhook_backlog": backlog, "webhook_delivered": drain.count, "webhook_deliveries_per_s": drain.rate().round(),
+            "webhook_p50_ms": (delivery_p50 * 10.0).round() / 10.0, "webhook_p99_ms": (delivery_p99 * 10.0).round() / 10.0,
             "errors": { "bare": bare_stats.errors, "products": products.errors, "orders": orders.errors }
         })
     );
     Ok(())
+}
+
+/// A reseller's software placing signed, idempotent orders.
+#[derive(Clone)]
+struct Partner {
+    url: Arc<String>,
+    key: Arc<String>,
+    secret: Arc<Vec<u8>>,
+    product: Arc<String>,
+}
+
+impl Partner {
+    /// Places order `n` (one line, one service): true on 201.
+    async fn order(&self, c: &reqwest::Client, n: u64) -> bool {
+        let body = json!({
+            "customer": { "external_id": format!("bench-{}", n % 1000) },
+            "lines": [{ "product_id": self.product.as_str(), "term": "monthly", "quantity": 1 }]
+        })
+        .to_string();
+        let ts = OffsetDateTime::now_utc().unix_timestamp();
+        c.post(self.url.as_str())
+            .bearer_auth(self.key.as_str())
+            .header("content-type", "application/json")
+            .header("Flux-Timestamp", ts.to_string())
+            .header(
+                "Flux-Signature",
+                format!("v1={}", sign(&self.secret, ts, "POST", "/api/v1/orders", &body)),
+            )
+            .header("Idempotency-Key", format!("bench-{n}-{ts}"))
+            .body(body)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().as_u16() == 201)
+    }
+}
+
+/// What the webhook receiver saw since it was last reset.
+#[derive(Default)]
+struct Received {
+    count: u64,
+    first: Option<Instant>,
+    last: Option<Instant>,
+    /// Event `timestamp` to arrival, per delivery.
+    latencies_us: Vec<u64>,
+}
+
+impl Received {
+    /// Deliveries per second between the first and the last arrival.
+    fn rate(&self) -> f64 {
+        self.count.saturating_sub(1) as f64 / self.span().as_secs_f64()
+    }
+
+    fn span(&self) -> Duration {
+        match (self.first, self.last) {
+            (Some(first), Some(last)) => last - first,
+            _ => Duration::ZERO,
+        }
+    }
+}
+
+type Receiver = Arc<Mutex<Received>>;
+
+/// A webhook endpoint in this process, answering 204 to every delivery.
+async fn receiver() -> anyhow::Result<(u16, Receiver)> {
+    let received = Receiver::default();
+    let app = axum::Router::new()
+        .route("/hooks", axum::routing::post(receive))
+        .with_state(received.clone());
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let port = listener.local_addr()?.port();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok((port, received))
+}
+
+async fn receive(
+    axum::extract::State(received): axum::extract::State<Receiver>,
+    body: axum::body::Bytes,
+) -> axum::http::StatusCode {
+    let now = Instant::now();
+    let lag_us = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| {
+            v["timestamp"]
+                .as_str()
+                .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+        })
+        .map(|t| (OffsetDateTime::now_utc() - t).whole_microseconds().max(0) as u64);
+    let mut r = received.lock().expect("receiver lock");
+    r.count += 1;
+    r.first.get_or_insert(now);
+    r.last = Some(now);
+    r.latencies_us.extend(lag_us);
+    axum::http::StatusCode::NO_CONTENT
+}
+
+/// Waits until `expected` deliveries arrived (or none arrive for 30 s) and
+/// returns what the receiver saw; it starts afresh for the next scenario.
+async fn drain(received: &Receiver, expected: u64) -> Received {
+    let mut seen = 0;
+    let mut quiet_since = Instant::now();
+    loop {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let count = received.lock().expect("receiver lock").count;
+        if count >= expected || quiet_since.elapsed() > Duration::from_secs(30) {
+            break;
+        }
+        if count > seen {
+            seen = count;
+            quiet_since = Instant::now();
+        }
+    }
+    std::mem::take(&mut *received.lock().expect("receiver lock"))
+}
+
+/// Orders at a steady 100/s (4 clients, one each 40 ms) for `duration`,
+/// with the worker otherwise idle; returns each delivery's
+/// commit-to-arrival latency.
+async fn paced_orders(partner: &Partner, received: &Receiver, duration: Duration) -> anyhow::Result<Stats> {
+    let end = Instant::now() + duration;
+    let mut tasks = Vec::new();
+    for worker in 0..4u64 {
+        let partner = partner.clone();
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut tick = tokio::time::interval(Duration::from_millis(40));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let (mut placed, mut n) = (0u64, 0u64);
+            while Instant::now() < end {
+                tick.tick().await;
+                n += 1;
+                placed += u64::from(partner.order(&client, (1 << 40) | (worker << 32) | n).await);
+            }
+            placed
+        }));
+    }
+    let mut placed = 0;
+    for task in tasks {
+        placed += task.await?;
+    }
+    // Each order makes two deliveries: order.created and service.created.
+    let seen = drain(received, placed * 2).await;
+    Ok(Stats {
+        latencies_us: seen.latencies_us,
+        errors: 0,
+        elapsed: duration,
+    })
 }
