@@ -11,6 +11,8 @@ export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:?set LEPTOS_SITE_ROOT to the built s
 rm -rf .tmp && mkdir -p .tmp
 export DATABASE_URL="sqlite://$PWD/.tmp/e2e.db?mode=rwc"
 export FLUX_WEBHOOK_ALLOW_PRIVATE=true
+export FLUX_WEBHOOK_RETRY_SCHEDULE=1,1
+export FLUX_WORKER_HEARTBEAT_SECS=1
 export RUST_LOG="${RUST_LOG:-warn}"
 
 operator_email="e2e-operator@fluxbilling.example"
