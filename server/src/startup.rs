@@ -9,6 +9,7 @@ use crate::{
 };
 use anyhow::Context;
 use app::{state::AppState, store::Store};
+use axum::serve::ListenerExt;
 use leptos::config::{Env, LeptosOptions};
 use std::{future::Future, net::SocketAddr, sync::Arc};
 use tokio::net::TcpListener;
@@ -90,7 +91,15 @@ impl Application {
         });
         let housekeeping = tokio::spawn(maintenance::run(self.state.store.clone(), worker.is_some()));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service)
+        // Small responses are written as headers then body; without
+        // TCP_NODELAY, Nagle's algorithm and delayed ACKs hold the second
+        // write for up to 40 ms on keep-alive connections.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!(%err, "could not set TCP_NODELAY");
+            }
+        });
+        let served = axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
             .await
             .context("serving HTTP");

@@ -8,8 +8,8 @@ const COLUMNS: usize = 10;
 const ROWS_PER_STATEMENT: usize = 500;
 
 impl Store {
-    /// Writes a batch: PostgreSQL through `COPY` (far cheaper per row than
-    /// bound INSERT parameters, which matters at thousands of requests a
+    /// Writes a batch: PostgreSQL in INSERTs over arrays (one parameter
+    /// per column, not per cell, which matters at thousands of requests a
     /// second), SQLite in one transaction of multi-row INSERTs.
     pub async fn insert_api_requests(&self, batch: &[NewApiRequest]) -> StoreResult<()> {
         if batch.is_empty() {
@@ -19,15 +19,9 @@ impl Store {
         // accepted price for not flushing the disk for each batch.
         match &self.relaxed {
             Db::Postgres(pool) => {
-                use sqlx::postgres::PgPoolCopyExt;
-                let mut copy = pool
-                    .copy_in_raw(
-                        "COPY api_requests (request_id, at, reseller_id, key_prefix, method, path, status,
-                            error_code, duration_us, client_addr) FROM STDIN (FORMAT csv)",
-                    )
-                    .await?;
-                copy.send(copy_csv(batch).into_bytes()).await?;
-                copy.finish().await?;
+                for chunk in pg_chunks(batch) {
+                    insert_pg_chunk(pool, chunk).await?;
+                }
             }
             Db::Sqlite(pool) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -95,56 +89,111 @@ impl Store {
     }
 }
 
-/// The batch as CSV for `COPY ... (FORMAT csv)`: every text quoted (an
-/// unquoted empty field is NULL), timestamps in RFC 3339.
-fn copy_csv(batch: &[NewApiRequest]) -> String {
-    fn text(value: &str) -> String {
-        format!("\"{}\"", value.replace('"', "\"\""))
+/// Bytes of row data per PostgreSQL statement: under one TLS record
+/// (16 KiB). sqlx 0.9.0 leaves TCP_NODELAY off (sqlx#4335), so a statement
+/// sent as several records has its small last one held by Nagle until the
+/// server's delayed ACK, ~40 ms: the log then fell behind at ~10k
+/// requests/s and stalled them. Small statements go out in one write.
+const PG_STATEMENT_BYTES: usize = 12 * 1024;
+
+/// Splits a batch into runs of rows that stay under [`PG_STATEMENT_BYTES`].
+fn pg_chunks(batch: &[NewApiRequest]) -> impl Iterator<Item = &[NewApiRequest]> {
+    let mut rest = batch;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut bytes = 0;
+        let mut n = 0;
+        while n < rest.len() && (n == 0 || bytes + row_bytes(&rest[n]) <= PG_STATEMENT_BYTES) {
+            bytes += row_bytes(&rest[n]);
+            n += 1;
+        }
+        let (chunk, tail) = rest.split_at(n);
+        rest = tail;
+        Some(chunk)
+    })
+}
+
+/// About what a row costs on the wire: its text plus fixed-size fields and
+/// per-element array headers.
+fn row_bytes(r: &NewApiRequest) -> usize {
+    let text = r.request_id.len()
+        + r.reseller_id.as_ref().map_or(0, |id| id.as_str().len())
+        + r.key_prefix.as_ref().map_or(0, String::len)
+        + r.method.len()
+        + r.path.len()
+        + r.error_code.as_ref().map_or(0, String::len)
+        + r.client_addr.len();
+    text + 32 + 10 * 4 + 24
+}
+
+/// One INSERT over arrays (one parameter per column, not per cell).
+async fn insert_pg_chunk(pool: &sqlx::PgPool, chunk: &[NewApiRequest]) -> StoreResult<()> {
+    fn column<T>(chunk: &[NewApiRequest], f: impl Fn(&NewApiRequest) -> T) -> Vec<T> {
+        chunk.iter().map(f).collect()
     }
-    fn optional(value: Option<&str>) -> String {
-        value.map(text).unwrap_or_default()
-    }
-    let mut out = String::with_capacity(batch.len() * 160);
-    for r in batch {
-        let row = [
-            text(&r.request_id),
-            r.at.rfc3339(),
-            optional(r.reseller_id.as_ref().map(|id| id.as_str())),
-            optional(r.key_prefix.as_deref()),
-            text(&r.method),
-            text(&r.path),
-            r.status.to_string(),
-            optional(r.error_code.as_deref()),
-            r.duration_us.to_string(),
-            text(&r.client_addr),
-        ];
-        out.push_str(&row.join(","));
-        out.push('\n');
-    }
-    out
+    sqlx::query(
+        "INSERT INTO api_requests (request_id, at, reseller_id, key_prefix, method, path, status,
+            error_code, duration_us, client_addr)
+         SELECT * FROM UNNEST($1::text[], $2::text[]::timestamptz[], $3::text[], $4::text[],
+            $5::text[], $6::text[], $7::bigint[], $8::text[], $9::bigint[], $10::text[])",
+    )
+    .bind(column(chunk, |r| r.request_id.clone()))
+    .bind(column(chunk, |r| r.at.rfc3339()))
+    .bind(column(chunk, |r| {
+        r.reseller_id.as_ref().map(|id| id.as_str().to_owned())
+    }))
+    .bind(column(chunk, |r| r.key_prefix.clone()))
+    .bind(column(chunk, |r| r.method.clone()))
+    .bind(column(chunk, |r| r.path.clone()))
+    .bind(column(chunk, |r| r.status))
+    .bind(column(chunk, |r| r.error_code.clone()))
+    .bind(column(chunk, |r| r.duration_us))
+    .bind(column(chunk, |r| r.client_addr.clone()))
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn copy_rows_quote_text_and_leave_nulls_empty() {
-        let row = NewApiRequest {
-            request_id: "req_1".into(),
-            at: crate::timestamp::Timestamp::parse_rfc3339("2026-01-02T03:04:05Z").unwrap(),
+    fn row(path_len: usize) -> NewApiRequest {
+        NewApiRequest {
+            request_id: "req_01jd8x2m3n4p5q6r7s8t9v0w1x".into(),
+            at: crate::timestamp::Timestamp::now(),
             reseller_id: None,
-            key_prefix: None,
+            key_prefix: Some("flux_key_abcdef".into()),
             method: "GET".into(),
-            path: "/api/v1/x?a=\"b\",c".into(),
-            status: 401,
-            error_code: Some("unauthenticated".into()),
+            path: "x".repeat(path_len),
+            status: 200,
+            error_code: None,
             duration_us: 12,
             client_addr: "127.0.0.1".into(),
-        };
-        assert_eq!(
-            copy_csv(&[row]),
-            "\"req_1\",2026-01-02T03:04:05Z,,,\"GET\",\"/api/v1/x?a=\"\"b\"\",c\",401,\"unauthenticated\",12,\"127.0.0.1\"\n"
+        }
+    }
+
+    #[test]
+    fn chunks_keep_every_row_in_order_and_stay_small() {
+        let batch: Vec<_> = (0..500).map(|i| row(10 + i % 300)).collect();
+        let chunks: Vec<_> = pg_chunks(&batch).collect();
+        assert!(chunks.len() > 1);
+        assert_eq!(chunks.iter().map(|c| c.len()).sum::<usize>(), 500);
+        assert!(
+            chunks
+                .iter()
+                .all(|c| c.iter().map(row_bytes).sum::<usize>() <= PG_STATEMENT_BYTES)
         );
+        let flat: Vec<_> = chunks.concat().into_iter().map(|r| r.path.len()).collect();
+        assert_eq!(flat, batch.iter().map(|r| r.path.len()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_row_larger_than_the_limit_still_goes_alone() {
+        let batch = vec![row(20_000), row(5)];
+        let sizes: Vec<_> = pg_chunks(&batch).map(<[_]>::len).collect();
+        assert_eq!(sizes, vec![1, 1]);
     }
 }

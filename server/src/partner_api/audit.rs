@@ -22,7 +22,7 @@ use std::{
 };
 use tokio::sync::{mpsc, oneshot};
 
-/// Most records written by one statement batch.
+/// Most records taken from the channel for one write.
 const BATCH: usize = 500;
 /// Longest a record waits for company before it is written.
 const LINGER: Duration = Duration::from_millis(200);
