@@ -12,6 +12,7 @@
 
 use super::{client, signing};
 use apalis::prelude::{BoxDynError, Data, WorkerBuilder, WorkerBuilderExt};
+use apalis_core::backend::ext::poll_strategy::{PollWith, Strategy};
 use app::{
     api_access::service::secret_bytes,
     ids::DeliveryId,
@@ -21,6 +22,9 @@ use app::{
     webhooks::{DeliveryJob, DeliveryStatus, QUEUE, retry_delay, truncate_body},
 };
 use std::{sync::Arc, time::Duration};
+
+/// How often the PostgreSQL queue is asked for due jobs.
+const POLL_EVERY: Duration = Duration::from_millis(50);
 
 /// What delivery attempts need.
 pub struct Deliverer {
@@ -200,13 +204,22 @@ pub async fn run(
     let name = format!("webhooks-{}", ulid::Ulid::new().to_string().to_lowercase());
     let store = deliverer.store.clone();
     if let Some(pool) = store.postgres_pool() {
+        // Fetch as many jobs at once as may run at once (apalis' default
+        // batch of 10 left most of the concurrency idle on a backlog).
         let config = apalis_postgres::Config::default()
             .queue(QUEUE)
+            .batch_size(settings.concurrency.max(1))
             .heartbeat_interval(settings.heartbeat)
             .missed_heartbeats(settings.missed_heartbeats);
-        let backend = apalis_postgres::PostgresStorage::<DeliveryJob>::new(pool)
-            .with_config(config)
-            .with_pubsub();
+        // Polled every 50 ms for up to a batch of due jobs. apalis' LISTEN
+        // stream (`with_pubsub`) wakes a fetch per notification, which under
+        // a steady load of a few hundred events/s fell behind (deliveries
+        // seconds late); polling takes whatever is due in one query, and
+        // jobs queued with a later `run_at` (retries) are found the same way.
+        let backend = PollWith::new(
+            apalis_postgres::PostgresStorage::<DeliveryJob>::new(pool).with_config(config),
+            Strategy::new().interval(POLL_EVERY),
+        );
         WorkerBuilder::new(name)
             .backend(backend)
             .concurrency(settings.concurrency)
@@ -220,6 +233,7 @@ pub async fn run(
     } else if let Some(pool) = store.sqlite_pool() {
         let config = apalis_sqlite::Config::default()
             .queue(QUEUE)
+            .batch_size(settings.concurrency.max(1))
             .heartbeat_interval(settings.heartbeat)
             .missed_heartbeats(settings.missed_heartbeats);
         let backend = apalis_sqlite::SqliteStorage::<DeliveryJob>::new(pool).with_config(config);
