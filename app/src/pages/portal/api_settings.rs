@@ -28,6 +28,7 @@ pub fn ApiSettingsPage() -> impl IntoView {
     let revoke = ServerAction::<RevokeApiKey>::new();
     let save_url = ServerAction::<SaveWebhookUrl>::new();
     let rotate = ServerAction::<RotateWebhookSecret>::new();
+    let deliveries = DeliveriesState::new();
     let settings = Resource::new(
         move || {
             (
@@ -45,7 +46,7 @@ pub fn ApiSettingsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match settings.await {
                     Err(error) => view! { <Alert error/> }.into_any(),
-                    Ok(view) => view! { <Settings view generate revoke save_url rotate/> }.into_any(),
+                    Ok(view) => view! { <Settings view generate revoke save_url rotate deliveries/> }.into_any(),
                 }
             })}
         </Transition>
@@ -60,6 +61,7 @@ fn Settings(
     revoke: ServerAction<RevokeApiKey>,
     save_url: ServerAction<SaveWebhookUrl>,
     rotate: ServerAction<RotateWebhookSecret>,
+    deliveries: DeliveriesState,
 ) -> impl IntoView {
     let active = view.status == ResellerStatus::Active;
     let url = view.endpoint.url.clone().unwrap_or_default();
@@ -100,7 +102,7 @@ fn Settings(
         <SecretShown value=save_url.value()/>
         <Secret endpoint=view.endpoint.clone() rotate/>
 
-        <Deliveries/>
+        <Deliveries state=deliveries/>
 
         <h2>"Rate limit"</h2>
         <p>{format!("{} requests per {} seconds. Every response carries RateLimit-Policy and RateLimit headers.", view.rate_limit, view.window_secs)}</p>
@@ -312,15 +314,32 @@ curl -X POST "$BASE_URL/api/v1/orders" \
     }
 }
 
+/// The deliveries list and its test-event action. Created with the page,
+/// not inside the settings' `Suspend`: a resource first created after an
+/// await is not matched to its server-rendered data on hydration (the page
+/// panicked in tachys when the list was empty).
+#[derive(Clone, Copy)]
+struct DeliveriesState {
+    test: ServerAction<crate::webhooks::server_fns::SendTestEvent>,
+    list: Resource<Result<Vec<crate::webhooks::Delivery>, AppError>>,
+}
+
+impl DeliveriesState {
+    fn new() -> Self {
+        let test = ServerAction::<crate::webhooks::server_fns::SendTestEvent>::new();
+        let list = Resource::new(
+            move || test.version().get(),
+            |_| crate::webhooks::server_fns::my_deliveries(None),
+        );
+        DeliveriesState { test, list }
+    }
+}
+
 /// The reseller's own webhook deliveries, and a test event.
 #[component]
-fn Deliveries() -> impl IntoView {
-    use crate::{
-        pages::admin::webhooks::DeliveryTable,
-        webhooks::server_fns::{SendTestEvent, my_deliveries},
-    };
-    let test = ServerAction::<SendTestEvent>::new();
-    let list = Resource::new(move || test.version().get(), |_| my_deliveries(None));
+fn Deliveries(state: DeliveriesState) -> impl IntoView {
+    use crate::pages::admin::webhooks::DeliveryTable;
+    let DeliveriesState { test, list } = state;
     view! {
         <h2>"Webhook deliveries"</h2>
         <ActionForm action=test attr:class="inline">
