@@ -281,6 +281,13 @@ impl Store {
                 let mut queue = apalis_postgres::PostgresStorage::migrations();
                 queue.set_ignore_missing(true);
                 queue.run(pool).await?;
+                // The worker polls (server/src/webhooks/job.rs), so apalis'
+                // NOTIFY on each job insert is pure cost, and a transaction
+                // that has notified takes a global lock to commit: every
+                // order queueing deliveries would commit one at a time.
+                sqlx::query("DROP TRIGGER IF EXISTS notify_workers ON apalis.jobs")
+                    .execute(pool)
+                    .await?;
             }
         }
         Ok(())
