@@ -9,6 +9,7 @@ use crate::{
     timestamp::Timestamp,
     webhooks::{
         Attempt, Delivery, DeliveryDetail, DeliveryFilter, DeliveryJob, DeliveryStatus, EventPayload, NewEvent, QUEUE,
+        parking,
     },
 };
 use apalis_core::task::builder::TaskBuilder;
@@ -37,7 +38,13 @@ fn job(delivery: &DeliveryId, run_at: Option<Timestamp>) -> StoreResult<apalis_c
 /// are the same for both (the macro below); only the queue insert differs.
 pub(crate) trait WebhookTx {
     /// Queues a delivery job (at `run_at`, or now).
-    async fn enqueue_delivery(&mut self, delivery: &DeliveryId, run_at: Option<Timestamp>) -> StoreResult<()>;
+    async fn enqueue_delivery(&mut self, delivery: &DeliveryId, run_at: Option<Timestamp>) -> StoreResult<()> {
+        self.enqueue_deliveries(std::slice::from_ref(delivery), run_at).await
+    }
+
+    /// Queues a job for each delivery in one statement (an order's events
+    /// share one round trip).
+    async fn enqueue_deliveries(&mut self, deliveries: &[DeliveryId], run_at: Option<Timestamp>) -> StoreResult<()>;
 
     /// Records `events` for `reseller` and, depending on the reseller's
     /// state, a delivery for each: active with a URL, queued; suspended with
@@ -49,14 +56,17 @@ pub(crate) trait WebhookTx {
     async fn release_held(&mut self, reseller: &ResellerId, now: Timestamp) -> StoreResult<()>;
 }
 
-async fn push_sqlite(conn: &mut sqlx::SqliteConnection, task: apalis_core::task::Task<Vec<u8>>) -> StoreResult<()> {
-    apalis_sqlite::queries::push_tasks(conn, QUEUE, &[task])
+async fn push_sqlite(
+    conn: &mut sqlx::SqliteConnection,
+    tasks: Vec<apalis_core::task::Task<Vec<u8>>>,
+) -> StoreResult<()> {
+    apalis_sqlite::queries::push_tasks(conn, QUEUE, &tasks)
         .await
         .map_err(|e| StoreError::Database(sqlx::Error::Protocol(format!("queueing a delivery: {e}"))))
 }
 
-async fn push_postgres(conn: &mut sqlx::PgConnection, task: apalis_core::task::Task<Vec<u8>>) -> StoreResult<()> {
-    apalis_postgres::queries::push_tasks(conn, QUEUE, vec![task])
+async fn push_postgres(conn: &mut sqlx::PgConnection, tasks: Vec<apalis_core::task::Task<Vec<u8>>>) -> StoreResult<()> {
+    apalis_postgres::queries::push_tasks(conn, QUEUE, tasks)
         .await
         .map_err(|e| StoreError::Database(sqlx::Error::Protocol(format!("queueing a delivery: {e}"))))
 }
@@ -64,9 +74,19 @@ async fn push_postgres(conn: &mut sqlx::PgConnection, task: apalis_core::task::T
 macro_rules! impl_webhook_tx {
     ($db:ty, $push:path) => {
         impl WebhookTx for sqlx::Transaction<'_, $db> {
-            async fn enqueue_delivery(&mut self, delivery: &DeliveryId, run_at: Option<Timestamp>) -> StoreResult<()> {
-                let task = job(delivery, run_at)?;
-                $push(&mut **self, task).await
+            async fn enqueue_deliveries(
+                &mut self,
+                deliveries: &[DeliveryId],
+                run_at: Option<Timestamp>,
+            ) -> StoreResult<()> {
+                if deliveries.is_empty() {
+                    return Ok(());
+                }
+                let tasks = deliveries
+                    .iter()
+                    .map(|d| job(d, run_at))
+                    .collect::<StoreResult<Vec<_>>>()?;
+                $push(&mut **self, tasks).await
             }
 
             async fn record_events(
@@ -88,6 +108,7 @@ macro_rules! impl_webhook_tx {
                     ("suspended", true) => Some(DeliveryStatus::Held),
                     _ => None,
                 };
+                let mut queued = Vec::new();
                 for event in events {
                     let event_id = EventId::generate();
                     let payload = EventPayload {
@@ -124,10 +145,10 @@ macro_rules! impl_webhook_tx {
                     .execute(&mut **self)
                     .await?;
                     if delivery_status == DeliveryStatus::Pending {
-                        self.enqueue_delivery(&delivery_id, None).await?;
+                        queued.push(delivery_id);
                     }
                 }
-                Ok(())
+                self.enqueue_deliveries(&queued, None).await
             }
 
             async fn release_held(&mut self, reseller: &ResellerId, now: Timestamp) -> StoreResult<()> {
@@ -139,10 +160,7 @@ macro_rules! impl_webhook_tx {
                 .bind(now)
                 .fetch_all(&mut **self)
                 .await?;
-                for id in held {
-                    self.enqueue_delivery(&id, None).await?;
-                }
-                Ok(())
+                self.enqueue_deliveries(&held, None).await
             }
         }
     };
@@ -281,15 +299,30 @@ impl Store {
     }
 
     /// Parks a pending delivery (`held`: reseller suspended, no URL) or
-    /// closes it (`cancelled`: reseller terminated), with the reason.
-    pub async fn park_delivery(
-        &self,
-        id: &DeliveryId,
-        status: DeliveryStatus,
-        reason: &str,
-        now: Timestamp,
-    ) -> StoreResult<()> {
-        with_pool!(self, pool => {
+    /// closes it (`cancelled`: reseller terminated), with the reason, if the
+    /// reseller still calls for it. The reseller row is read under a lock:
+    /// a reactivation committing between the attempt's read and this write
+    /// would otherwise leave the delivery held after its release. Returns
+    /// false (nothing changed) when the reseller's state moved on.
+    pub async fn park_delivery(&self, id: &DeliveryId, status: DeliveryStatus, now: Timestamp) -> StoreResult<bool> {
+        Ok(with_tx!(self, tx, d => {
+            let reseller: Option<(String, bool)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT status, webhook_url IS NOT NULL AND webhook_secret_sealed IS NOT NULL FROM reseller_profiles
+                 WHERE id = (SELECT reseller_id FROM webhook_deliveries WHERE id = $1){}",
+                d.for_update
+            )))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((reseller_status, has_url)) = reseller else {
+                return Ok(false);
+            };
+            let Some((now_status, reason)) = parking(&reseller_status, has_url) else {
+                return Ok(false);
+            };
+            if now_status != status {
+                return Ok(false);
+            }
             sqlx::query(
                 "UPDATE webhook_deliveries SET status = $2, last_error = $3, next_attempt_at = NULL, updated_at = $4
                  WHERE id = $1 AND status = 'pending'",
@@ -298,10 +331,11 @@ impl Store {
             .bind(status.as_str())
             .bind(reason)
             .bind(now)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
-        });
-        Ok(())
+            tx.commit().await?;
+            true
+        }))
     }
 
     /// "Retry now": a delivery of an active reseller that is waiting, failed

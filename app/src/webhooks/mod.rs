@@ -13,6 +13,17 @@ use crate::{
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
+/// Whether a delivery may be attempted now, given its reseller's status and
+/// whether a URL is set: `None` to send, or the state to park it in and why.
+pub fn parking(reseller_status: &str, has_url: bool) -> Option<(DeliveryStatus, &'static str)> {
+    match (reseller_status, has_url) {
+        ("active", true) => None,
+        ("active", false) => Some((DeliveryStatus::Held, "no webhook URL set")),
+        ("terminated", _) => Some((DeliveryStatus::Cancelled, "reseller terminated")),
+        _ => Some((DeliveryStatus::Held, "reseller suspended: held until reactivation")),
+    }
+}
+
 /// The apalis queue deliveries run on.
 pub const QUEUE: &str = "webhook-deliveries";
 
@@ -271,6 +282,15 @@ mod tests {
             retry_delay(&s, 1, 0.0, Some(Duration::from_secs(10 * 86_400))),
             Some(Duration::from_secs(86_400))
         );
+    }
+
+    #[test]
+    fn only_an_active_reseller_with_a_url_is_sent_to() {
+        assert_eq!(parking("active", true), None);
+        assert_eq!(parking("active", false).map(|p| p.0), Some(DeliveryStatus::Held));
+        assert_eq!(parking("suspended", true).map(|p| p.0), Some(DeliveryStatus::Held));
+        assert_eq!(parking("terminated", true).map(|p| p.0), Some(DeliveryStatus::Cancelled));
+        assert_eq!(parking("pending", true).map(|p| p.0), Some(DeliveryStatus::Held));
     }
 
     #[test]

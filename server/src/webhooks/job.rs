@@ -19,7 +19,7 @@ use app::{
     secrets::SecretsKey,
     store::{AfterAttempt, AttemptRecord, Store, StoreError},
     timestamp::Timestamp,
-    webhooks::{DeliveryJob, DeliveryStatus, QUEUE, retry_delay, truncate_body},
+    webhooks::{DeliveryJob, DeliveryStatus, QUEUE, parking, retry_delay, truncate_body},
 };
 use std::{sync::Arc, time::Duration};
 
@@ -56,29 +56,29 @@ impl Deliverer {
     /// One attempt of `delivery`. Errors are infrastructure failures (the
     /// database): the queue retries the job.
     pub async fn attempt(&self, delivery: &DeliveryId) -> Result<(), StoreError> {
-        let work = match self.store.delivery_work(delivery).await {
-            Ok(work) => work,
-            Err(StoreError::NotFound) => return Ok(()),
-            Err(e) => return Err(e),
+        // Parking re-checks the reseller under a lock; if its state moved on
+        // since the read (a reactivation, a URL saved), read again.
+        let (work, url, sealed) = loop {
+            let work = match self.store.delivery_work(delivery).await {
+                Ok(work) => work,
+                Err(StoreError::NotFound) => return Ok(()),
+                Err(e) => return Err(e),
+            };
+            if work.delivery.status != DeliveryStatus::Pending {
+                return Ok(()); // Succeeded, failed, held or cancelled meanwhile.
+            }
+            let has_url = work.url.is_some() && work.sealed_secret.is_some();
+            if let Some((status, _)) = parking(&work.reseller_status, has_url) {
+                if self.store.park_delivery(delivery, status, Timestamp::now()).await? {
+                    return Ok(());
+                }
+                continue;
+            }
+            if let (Some(url), Some(sealed)) = (work.url.clone(), work.sealed_secret.clone()) {
+                break (work, url, sealed);
+            }
         };
-        if work.delivery.status != DeliveryStatus::Pending {
-            return Ok(()); // Succeeded, failed, held or cancelled meanwhile.
-        }
         let now = Timestamp::now();
-        let parked = match work.reseller_status.as_str() {
-            "active" => None,
-            "terminated" => Some((DeliveryStatus::Cancelled, "reseller terminated")),
-            _ => Some((DeliveryStatus::Held, "reseller suspended: held until reactivation")),
-        };
-        if let Some((status, why)) = parked {
-            return self.store.park_delivery(delivery, status, why, now).await;
-        }
-        let (Some(url), Some(sealed)) = (work.url, work.sealed_secret) else {
-            return self
-                .store
-                .park_delivery(delivery, DeliveryStatus::Held, "no webhook URL set", now)
-                .await;
-        };
         let key = self
             .secrets_key
             .open(&sealed)
