@@ -289,7 +289,10 @@ mod tests {
         assert_eq!(parking("active", true), None);
         assert_eq!(parking("active", false).map(|p| p.0), Some(DeliveryStatus::Held));
         assert_eq!(parking("suspended", true).map(|p| p.0), Some(DeliveryStatus::Held));
-        assert_eq!(parking("terminated", true).map(|p| p.0), Some(DeliveryStatus::Cancelled));
+        assert_eq!(
+            parking("terminated", true).map(|p| p.0),
+            Some(DeliveryStatus::Cancelled)
+        );
         assert_eq!(parking("pending", true).map(|p| p.0), Some(DeliveryStatus::Held));
     }
 
