@@ -117,13 +117,15 @@ async fn each_event_type_once_signed_with_its_payload() {
 
     let got = receiver.collect(11, 30).await;
     let mut by_type: HashMap<String, Vec<Value>> = HashMap::new();
+    let mut ids = std::collections::HashSet::new();
     for r in &got {
         verify(&secret, r);
         let body = r.json();
-        assert_eq!(
-            r.headers["webhook-id"].to_str().unwrap(),
-            r.headers["webhook-id"].to_str().unwrap()
-        );
+        // webhook-id is the event's id: one per event, so receivers can
+        // de-duplicate retries.
+        let id = r.headers["webhook-id"].to_str().unwrap();
+        assert!(id.starts_with("evt_"), "{id}");
+        assert!(ids.insert(id.to_owned()), "event {id} delivered twice");
         by_type
             .entry(body["type"].as_str().unwrap().to_owned())
             .or_default()
