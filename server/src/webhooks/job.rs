@@ -203,12 +203,28 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let name = format!("webhooks-{}", ulid::Ulid::new().to_string().to_lowercase());
     let store = deliverer.store.clone();
+    // The two backends are different types; the worker around them is the same.
+    macro_rules! work {
+        ($backend:expr) => {
+            WorkerBuilder::new(name)
+                .backend($backend)
+                .concurrency(settings.concurrency)
+                .data(deliverer)
+                .build(deliver)
+                .run_until(async move {
+                    shutdown.await;
+                    Ok::<(), std::io::Error>(())
+                })
+                .await?
+        };
+    }
+    // Fetch as many jobs at once as may run at once (apalis' default batch
+    // of 10 left most of the concurrency idle on a backlog).
+    let batch = settings.concurrency.max(1);
     if let Some(pool) = store.postgres_pool() {
-        // Fetch as many jobs at once as may run at once (apalis' default
-        // batch of 10 left most of the concurrency idle on a backlog).
         let config = apalis_postgres::Config::default()
             .queue(QUEUE)
-            .batch_size(settings.concurrency.max(1))
+            .batch_size(batch)
             .heartbeat_interval(settings.heartbeat)
             .missed_heartbeats(settings.missed_heartbeats);
         // Polled every 50 ms for up to a batch of due jobs. apalis' LISTEN
@@ -216,37 +232,17 @@ pub async fn run(
         // a steady load of a few hundred events/s fell behind (deliveries
         // seconds late); polling takes whatever is due in one query, and
         // jobs queued with a later `run_at` (retries) are found the same way.
-        let backend = PollWith::new(
+        work!(PollWith::new(
             apalis_postgres::PostgresStorage::<DeliveryJob>::new(pool).with_config(config),
             Strategy::new().interval(POLL_EVERY),
-        );
-        WorkerBuilder::new(name)
-            .backend(backend)
-            .concurrency(settings.concurrency)
-            .data(deliverer)
-            .build(deliver)
-            .run_until(async move {
-                shutdown.await;
-                Ok::<(), std::io::Error>(())
-            })
-            .await?;
+        ));
     } else if let Some(pool) = store.sqlite_pool() {
         let config = apalis_sqlite::Config::default()
             .queue(QUEUE)
-            .batch_size(settings.concurrency.max(1))
+            .batch_size(batch)
             .heartbeat_interval(settings.heartbeat)
             .missed_heartbeats(settings.missed_heartbeats);
-        let backend = apalis_sqlite::SqliteStorage::<DeliveryJob>::new(pool).with_config(config);
-        WorkerBuilder::new(name)
-            .backend(backend)
-            .concurrency(settings.concurrency)
-            .data(deliverer)
-            .build(deliver)
-            .run_until(async move {
-                shutdown.await;
-                Ok::<(), std::io::Error>(())
-            })
-            .await?;
+        work!(apalis_sqlite::SqliteStorage::<DeliveryJob>::new(pool).with_config(config));
     }
     Ok(())
 }

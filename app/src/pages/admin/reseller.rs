@@ -3,7 +3,7 @@
 
 use super::price_book::PriceBook;
 use crate::{
-    components::{ActionOutcome, Alert, Field, Loading, StatusBadge, when},
+    components::{ActionOutcome, Alert, EmptyState, Field, Loading, StatusBadge, when},
     resellers::{
         LifecycleAction, Reseller,
         server_fns::{ResellerAction, ResellerDetail, UpdateResellerSettings, admin_reseller},
@@ -191,10 +191,7 @@ fn LifecycleForm(
 /// records (each sends its webhook).
 #[component]
 pub fn ResellerServices(reseller_id: String) -> impl IntoView {
-    use crate::services::{
-        possible_service_actions,
-        server_fns::{ServiceAction as ServiceActionFn, admin_reseller_services},
-    };
+    use crate::services::server_fns::{ServiceAction as ServiceActionFn, admin_reseller_services};
     let act = ServerAction::<ServiceActionFn>::new();
     let services = Resource::new(
         move || act.version().get(),
@@ -207,58 +204,70 @@ pub fn ResellerServices(reseller_id: String) -> impl IntoView {
             {move || Suspend::new(async move {
                 match services.await {
                     Err(error) => view! { <Alert error/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="empty">"No services yet."</p> }.into_any(),
-                    Ok(list) => {
-                        view! {
-                            <div class="table-wrap">
-                                <table>
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Service"</th>
-                                            <th scope="col">"Status"</th>
-                                            <th scope="col">"Term"</th>
-                                            <th scope="col">"Next renewal"</th>
-                                            <th scope="col">"Provisioning outcome"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {list
-                                            .into_iter()
-                                            .map(|s| {
-                                                let id = s.id.to_string();
-                                                view! {
-                                                    <tr>
-                                                        <th scope="row"><code>{id.clone()}</code></th>
-                                                        <td>{s.status.label()}</td>
-                                                        <td>{s.term.label()}</td>
-                                                        <td>{s.next_renewal_at.short()}</td>
-                                                        <td>
-                                                            {possible_service_actions(s.status)
-                                                                .into_iter()
-                                                                .map(|a| {
-                                                                    let id = id.clone();
-                                                                    view! {
-                                                                        <ActionForm action=act attr:class="inline">
-                                                                            <input type="hidden" name="service_id" value=id/>
-                                                                            <input type="hidden" name="action" value=a.as_str()/>
-                                                                            <button type="submit" class="secondary">{a.label()}</button>
-                                                                        </ActionForm>
-                                                                    }
-                                                                })
-                                                                .collect_view()}
-                                                        </td>
-                                                    </tr>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }
-                            .into_any()
-                    }
+                    Ok(list) if list.is_empty() => view! { <EmptyState text="No services yet."/> }.into_any(),
+                    Ok(list) => view! { <ServiceTable list act/> }.into_any(),
                 }
             })}
         </Transition>
     }
+}
+
+#[component]
+fn ServiceTable(
+    list: Vec<crate::services::Service>,
+    act: ServerAction<crate::services::server_fns::ServiceAction>,
+) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">"Service"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Term"</th>
+                        <th scope="col">"Next renewal"</th>
+                        <th scope="col">"Provisioning outcome"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {list
+                        .into_iter()
+                        .map(|s| {
+                            view! {
+                                <tr>
+                                    <th scope="row"><code>{s.id.to_string()}</code></th>
+                                    <td>{s.status.label()}</td>
+                                    <td>{s.term.label()}</td>
+                                    <td>{s.next_renewal_at.short()}</td>
+                                    <td><ServiceActions service=s act/></td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// One button per outcome the service's status allows.
+#[component]
+fn ServiceActions(
+    service: crate::services::Service,
+    act: ServerAction<crate::services::server_fns::ServiceAction>,
+) -> impl IntoView {
+    let id = service.id.to_string();
+    crate::services::possible_service_actions(service.status)
+        .into_iter()
+        .map(|a| {
+            let id = id.clone();
+            view! {
+                <ActionForm action=act attr:class="inline">
+                    <input type="hidden" name="service_id" value=id/>
+                    <input type="hidden" name="action" value=a.as_str()/>
+                    <button type="submit" class="secondary">{a.label()}</button>
+                </ActionForm>
+            }
+        })
+        .collect_view()
 }

@@ -69,6 +69,29 @@ pub fn DeliveryTable(deliveries: Vec<Delivery>, detail_base: &'static str, show_
     .into_any()
 }
 
+/// A `<select>` of a filter form: "All" (empty) then `options`.
+#[component]
+fn FilterSelect<const N: usize>(
+    id: &'static str,
+    label: &'static str,
+    name: &'static str,
+    options: [&'static str; N],
+    selected: Signal<String>,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <select id=id name=name>
+                <option value="">"All"</option>
+                {options
+                    .into_iter()
+                    .map(|o| view! { <option value=o selected=move || selected.get() == o>{o}</option> })
+                    .collect_view()}
+            </select>
+        </div>
+    }
+}
+
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
     let query = use_query_map();
@@ -92,26 +115,8 @@ pub fn WebhooksPage() -> impl IntoView {
                 <label for="wh-reseller">"Reseller id"</label>
                 <input id="wh-reseller" name="reseller_id" value=move || param("reseller_id") placeholder="rsl_..."/>
             </div>
-            <div class="field">
-                <label for="wh-event">"Event type"</label>
-                <select id="wh-event" name="event_type">
-                    <option value="">"All"</option>
-                    {EventType::ALL
-                        .into_iter()
-                        .map(|e| view! { <option value=e.as_str() selected=move || selected("event_type") == e.as_str()>{e.as_str()}</option> })
-                        .collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="wh-status">"Status"</label>
-                <select id="wh-status" name="status">
-                    <option value="">"All"</option>
-                    {DeliveryStatus::ALL
-                        .into_iter()
-                        .map(|s| view! { <option value=s.as_str() selected=move || selected("status") == s.as_str()>{s.as_str()}</option> })
-                        .collect_view()}
-                </select>
-            </div>
+            <FilterSelect id="wh-event" label="Event type" name="event_type" options=EventType::ALL.map(EventType::as_str) selected=Signal::derive(move || selected("event_type"))/>
+            <FilterSelect id="wh-status" label="Status" name="status" options=DeliveryStatus::ALL.map(DeliveryStatus::as_str) selected=Signal::derive(move || selected("status"))/>
             <button type="submit" class="secondary">"Filter"</button>
         </Form>
         <Transition fallback=Loading>
