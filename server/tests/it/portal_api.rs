@@ -11,6 +11,7 @@ use app::{
     orders::server_fns::{MyDashboard, MyOrder, MyOrders},
     resellers::server_fns::ApplyToProgram,
     services::server_fns::MyServices,
+    webhooks::server_fns::{AdminDeliveries, MyDeliveries, MyDelivery, SendTestEvent},
 };
 use serde_json::{Value, json};
 
@@ -295,4 +296,34 @@ async fn operators_browse_filter_and_export_the_api_log() {
     let (status, page) = admin.get("/api-logs?status=401").await;
     assert_eq!(status, 200);
     assert_eq!(page["data"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_reseller_sees_only_its_own_webhook_deliveries() {
+    let app = spawn_app().await;
+    let (mine, _) = active_client(&app, "mine@example.com").await;
+    let (theirs, _) = active_client(&app, "theirs@example.com").await;
+    ok(app
+        .call::<SaveWebhookUrl>(&mine, &[("url", "https://93.184.216.34/hooks")])
+        .await)
+    .await;
+    ok(app.call::<SendTestEvent>(&mine, &[]).await).await;
+
+    let listed = ok(app.call::<MyDeliveries>(&mine, &[]).await).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["event_type"], "webhook.test");
+    let id = listed[0]["id"].as_str().unwrap();
+    let detail = ok(app.call::<MyDelivery>(&mine, &[("id", id)]).await).await;
+    assert_eq!(detail["delivery"]["id"], id);
+
+    // The other reseller: an empty list, and the id answers not found.
+    let listed = ok(app.call::<MyDeliveries>(&theirs, &[]).await).await;
+    assert_eq!(listed.as_array().unwrap().len(), 0);
+    let r = app.call::<MyDelivery>(&theirs, &[("id", id)]).await;
+    assert_eq!(error_code(r).await, (404, "not_found".into()));
+    // A client cannot use the operator's list; nobody anonymous can read either.
+    let r = app.call::<AdminDeliveries>(&mine, &[]).await;
+    assert_eq!(error_code(r).await.0, 403);
+    let r = app.call::<MyDeliveries>(&browser(), &[]).await;
+    assert_eq!(error_code(r).await.0, 401);
 }
