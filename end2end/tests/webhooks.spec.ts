@@ -70,7 +70,9 @@ test('an API order shows its order.created delivery to the operator and the rese
   await operator.getByLabel('Reseller id').fill(reseller);
   await operator.getByLabel('Event type').selectOption('order.created');
   await operator.getByRole('button', { name: 'Filter' }).click();
-  const row = operator.getByRole('row', { name: /order\.created/ });
+  await expect(operator).toHaveURL(new RegExp(`reseller_id=${reseller}`));
+  // Other specs share this server: name this reseller's row, never "the" row.
+  const row = operator.getByRole('row', { name: /order\.created/ }).filter({ hasText: reseller });
   await expect(row).toContainText('succeeded');
   await row.getByRole('link', { name: 'order.created' }).click();
   await expect(operator.getByRole('heading', { level: 1, name: 'Webhook delivery' })).toBeVisible();
