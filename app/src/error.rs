@@ -38,6 +38,8 @@ pub enum ErrorCode {
     ResellerSuspended,
     ApiDisabled,
     InvalidSignature,
+    /// A signature already used for another state-changing request.
+    SignatureReused,
     TimestampOutOfRange,
     TermNotPriced,
     ProductNotAvailable,
@@ -47,6 +49,14 @@ pub enum ErrorCode {
     IdempotencyKeyInFlight,
     RateLimited,
     WebhookUrlRejected,
+    /// The route exists, but not for this HTTP method.
+    MethodNotAllowed,
+    /// The request line is longer than the server reads.
+    UriTooLong,
+    /// The request's headers are larger than the server reads.
+    HeadersTooLarge,
+    /// The request took longer than the server's request timeout.
+    RequestTimeout,
     /// A dependency (the database) is down; try again later.
     Unavailable,
     /// Something broke on our side; the cause is in the server log.
@@ -74,6 +84,7 @@ impl ErrorCode {
         Self::ResellerSuspended,
         Self::ApiDisabled,
         Self::InvalidSignature,
+        Self::SignatureReused,
         Self::TimestampOutOfRange,
         Self::TermNotPriced,
         Self::ProductNotAvailable,
@@ -83,6 +94,10 @@ impl ErrorCode {
         Self::IdempotencyKeyInFlight,
         Self::RateLimited,
         Self::WebhookUrlRejected,
+        Self::MethodNotAllowed,
+        Self::UriTooLong,
+        Self::HeadersTooLarge,
+        Self::RequestTimeout,
         Self::Unavailable,
         Self::Internal,
         Self::Transport,
@@ -106,6 +121,7 @@ impl ErrorCode {
             Self::ResellerSuspended => "reseller_suspended",
             Self::ApiDisabled => "api_disabled",
             Self::InvalidSignature => "invalid_signature",
+            Self::SignatureReused => "signature_reused",
             Self::TimestampOutOfRange => "timestamp_out_of_range",
             Self::TermNotPriced => "term_not_priced",
             Self::ProductNotAvailable => "product_not_available",
@@ -115,6 +131,10 @@ impl ErrorCode {
             Self::IdempotencyKeyInFlight => "idempotency_key_in_flight",
             Self::RateLimited => "rate_limited",
             Self::WebhookUrlRejected => "webhook_url_rejected",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::UriTooLong => "uri_too_long",
+            Self::HeadersTooLarge => "headers_too_large",
+            Self::RequestTimeout => "request_timeout",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
             Self::Transport => "transport",
@@ -125,7 +145,7 @@ impl ErrorCode {
     /// for server functions and problem+json alike.
     pub fn http_status(self) -> u16 {
         match self {
-            Self::Unauthenticated | Self::InvalidSignature | Self::TimestampOutOfRange => 401,
+            Self::Unauthenticated | Self::InvalidSignature | Self::SignatureReused | Self::TimestampOutOfRange => 401,
             Self::InvalidCredentials => 401,
             Self::Forbidden
             | Self::InsufficientScope
@@ -147,6 +167,10 @@ impl ErrorCode {
             | Self::WebhookUrlRejected => 422,
             Self::IdempotencyKeyMissing => 400,
             Self::TooManyAttempts | Self::RateLimited => 429,
+            Self::MethodNotAllowed => 405,
+            Self::RequestTimeout => 408,
+            Self::UriTooLong => 414,
+            Self::HeadersTooLarge => 431,
             Self::Unavailable => 503,
             Self::Internal | Self::Transport => 500,
         }
@@ -171,6 +195,7 @@ impl ErrorCode {
             Self::ResellerSuspended => "Reseller suspended",
             Self::ApiDisabled => "API access disabled",
             Self::InvalidSignature => "Invalid signature",
+            Self::SignatureReused => "Signature already used",
             Self::TimestampOutOfRange => "Timestamp out of range",
             Self::TermNotPriced => "Billing term not priced",
             Self::ProductNotAvailable => "Product not available",
@@ -180,6 +205,10 @@ impl ErrorCode {
             Self::IdempotencyKeyInFlight => "Request with this idempotency key in flight",
             Self::RateLimited => "Rate limit exceeded",
             Self::WebhookUrlRejected => "Webhook URL refused",
+            Self::MethodNotAllowed => "Method not allowed",
+            Self::UriTooLong => "Request line too long",
+            Self::HeadersTooLarge => "Request headers too large",
+            Self::RequestTimeout => "Request timed out",
             Self::Unavailable => "Service unavailable",
             Self::Internal => "Internal error",
             Self::Transport => "Request failed",
@@ -193,6 +222,9 @@ impl std::fmt::Display for ErrorCode {
     }
 }
 
+/// The `field` of a server function call whose arguments did not decode.
+pub const ARGUMENTS: &str = "arguments";
+
 /// An error that is safe to send to the caller.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
@@ -202,6 +234,10 @@ pub struct AppError {
     /// The input field at fault, for validation errors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Seconds after which a retry may succeed (429, 503): sent as
+    /// `Retry-After` by the server functions and both APIs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -212,6 +248,7 @@ impl AppError {
             code,
             message: message.into(),
             field: None,
+            retry_after: None,
         }
     }
 
@@ -220,6 +257,7 @@ impl AppError {
             code: ErrorCode::ValidationFailed,
             message: message.into(),
             field: Some(field.to_owned()),
+            retry_after: None,
         }
     }
 
@@ -258,6 +296,70 @@ impl AppError {
         self.field = Some(field.to_owned());
         self
     }
+
+    /// The HTTP status of this error: its code's, except for arguments that
+    /// did not decode at all (a malformed request: 400, where a value that
+    /// decoded but breaks a rule is 422).
+    pub fn http_status(&self) -> u16 {
+        if self.code == ErrorCode::ValidationFailed && self.field.as_deref() == Some(ARGUMENTS) {
+            400
+        } else {
+            self.code.http_status()
+        }
+    }
+
+    /// A refusal that a retry after `seconds` may get past (at least 1).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds.max(1));
+        self
+    }
+
+    /// The server is busy (password hashing at capacity): 503, retry soon.
+    pub fn busy() -> Self {
+        Self::new(
+            ErrorCode::Unavailable,
+            "The server is busy right now; please try again in a moment.",
+        )
+        .retry_after(1)
+    }
+}
+
+/// An error as both REST APIs send it: `application/problem+json`
+/// (RFC 9457), with the stable `code` beside the standard members.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// A URI naming the kind of problem: `https://fluxbilling.dev/problems/<code>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine code: match on this, not on the texts.
+    pub code: String,
+    /// The request field at fault, for `validation_failed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl Problem {
+    pub fn from_error(err: &AppError) -> Self {
+        Problem {
+            kind: format!("https://fluxbilling.dev/problems/{}", err.code.as_str()),
+            title: err.code.title().to_owned(),
+            status: err.http_status(),
+            detail: err.message.clone(),
+            code: err.code.as_str().to_owned(),
+            field: err.field.clone(),
+        }
+    }
+}
+
+impl AppError {
+    /// The problem+json document of this error.
+    pub fn problem_json(&self) -> String {
+        serde_json::to_string(&Problem::from_error(self))
+            .unwrap_or_else(|_| format!(r#"{{"status":{},"code":"{}"}}"#, self.http_status(), self.code.as_str()))
+    }
 }
 
 impl FromServerFnError for AppError {
@@ -267,7 +369,7 @@ impl FromServerFnError for AppError {
         let message = match &value {
             // The arguments the browser sent did not decode: the caller's fault.
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
-                return Self::new(ErrorCode::ValidationFailed, value.to_string());
+                return Self::validation(ARGUMENTS, value.to_string());
             }
             ServerFnErrorErr::Request(_) => {
                 "Could not reach the server. Check your connection and try again.".to_owned()

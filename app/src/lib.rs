@@ -24,6 +24,8 @@ pub mod timestamp;
 pub mod webhooks;
 
 #[cfg(feature = "ssr")]
+pub mod idempotency;
+#[cfg(feature = "ssr")]
 pub mod net;
 #[cfg(feature = "ssr")]
 pub mod secrets;
@@ -31,6 +33,8 @@ pub mod secrets;
 pub mod state;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod throttle;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};

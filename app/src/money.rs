@@ -30,8 +30,8 @@ pub enum MoneyError {
 impl Money {
     pub const ZERO: Money = Money(Decimal::ZERO);
     /// Upper bound that keeps every amount inside NUMERIC(18,4) and SQLite's
-    /// integer ten-thousandths.
-    const MAX: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+    /// integer ten-thousandths (amounts are below it).
+    pub const MAX: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
 
     pub fn new(value: Decimal) -> Result<Self, MoneyError> {
         if value.is_sign_negative() && !value.is_zero() {
@@ -68,9 +68,17 @@ impl Money {
         self.0.is_zero()
     }
 
-    /// `self × quantity`, exact.
-    pub fn times(self, quantity: u32) -> Money {
-        Money(self.0 * Decimal::from(quantity))
+    /// `self × quantity`, exact; `None` when the product is beyond what
+    /// an amount may be (so it could not be stored and read back).
+    pub fn checked_times(self, quantity: u32) -> Option<Money> {
+        self.0
+            .checked_mul(Decimal::from(quantity))
+            .and_then(|v| Money::new(v).ok())
+    }
+
+    /// `self + other`, exact; `None` beyond the largest amount.
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        self.0.checked_add(other.0).and_then(|v| Money::new(v).ok())
     }
 
     /// Applies `percent_off` and rounds half away from zero to `scale`
@@ -408,7 +416,9 @@ mod tests {
     fn exact_sums() {
         let total: Money = [m("0.1"), m("0.2")].into_iter().sum();
         assert_eq!(total, m("0.3"));
-        assert_eq!(m("19.99").times(3), m("59.97"));
+        assert_eq!(m("19.99").checked_times(3), Some(m("59.97")));
+        assert_eq!(m("999999999").checked_times(2), None, "beyond what can be stored");
+        assert_eq!(m("999999999").checked_add(m("1")), None);
     }
 
     #[test]

@@ -40,8 +40,17 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || ip.is_multicast()
         || (first & 0xfe00) == 0xfc00 // unique local
         || (first & 0xffc0) == 0xfe80 // link-local
+        || (first & 0xffc0) == 0xfec0 // site-local (deprecated, still routed inside some networks)
+        || is_nat64(ip) // translated to IPv4 by a gateway: could reach any IPv4 address
         || first == 0x2001 && ip.segments()[1] == 0x0db8 // documentation
         || ip.to_ipv4().is_some_and(|v4| !is_public_v4(v4)) && first == 0) // IPv4-compatible
+}
+
+/// NAT64 prefixes: the well-known `64:ff9b::/96` and the local-use
+/// `64:ff9b:1::/48` (RFC 6052, RFC 8215).
+fn is_nat64(ip: Ipv6Addr) -> bool {
+    let s = ip.segments();
+    s[0] == 0x64 && s[1] == 0xff9b && (s[2] == 1 || s[2..6] == [0, 0, 0, 0])
 }
 
 #[cfg(test)]
@@ -72,6 +81,12 @@ mod tests {
             "2001:db8::1",
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::808:808",
+            "64:ff9b:1::a00:1",
+            "64:ff9b:1:abcd::1",
+            "fec0::1",
+            "feff::1",
         ] {
             let ip: IpAddr = text.parse().unwrap();
             assert!(!is_public(ip), "{text} must be refused");

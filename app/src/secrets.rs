@@ -78,31 +78,88 @@ pub fn matches_hash(presented: &str, stored_hash: &str) -> bool {
     constant_time_eq(sha256_hex(presented).as_bytes(), stored_hash.as_bytes())
 }
 
-/// Argon2id with the crate's defaults (19 MiB, 2 passes), run off the async
-/// threads: it takes tens of milliseconds by design.
-pub async fn hash_password(password: &Password) -> Result<String, AppError> {
-    let password = password.expose().to_owned();
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|hash| hash.to_string())
-    })
-    .await
-    .map_err(AppError::internal)?
-    .map_err(AppError::internal)
+/// Password hashing with bounded concurrency. Argon2id (the crate's
+/// defaults: 19 MiB, 2 passes) takes tens of milliseconds and its memory by
+/// design, so a burst of sign-ins or registrations must not start one hash
+/// per request: at most `concurrency` run at once (on the blocking pool),
+/// and a request that cannot get a turn within `wait` is refused as busy
+/// (503 with `Retry-After`) instead of queueing without bound.
+#[derive(Clone, Debug)]
+pub struct Passwords {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    concurrency: u32,
+    wait: std::time::Duration,
 }
 
-/// Verifies against a PHC string; a malformed stored hash verifies nothing.
-pub async fn verify_password(stored: String, candidate: &Password) -> Result<bool, AppError> {
-    let candidate = candidate.expose().to_owned();
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&stored)
-            .map(|parsed| Argon2::default().verify_password(candidate.as_bytes(), &parsed).is_ok())
-            .unwrap_or(false)
-    })
-    .await
-    .map_err(AppError::internal)
+impl Default for Passwords {
+    /// Twice the cores, waiting up to two seconds for a turn.
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Passwords::new(cores * 2, std::time::Duration::from_secs(2))
+    }
 }
+
+impl Passwords {
+    pub fn new(concurrency: usize, wait: std::time::Duration) -> Self {
+        let concurrency = concurrency.clamp(1, 1024);
+        Passwords {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency)),
+            concurrency: concurrency as u32,
+            wait,
+        }
+    }
+
+    async fn turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        match tokio::time::timeout(self.wait, self.permits.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(AppError::busy()),
+        }
+    }
+
+    /// Takes every turn until the guard is dropped (tests of the refusal).
+    pub async fn hold_all(&self) -> tokio::sync::OwnedSemaphorePermit {
+        self.permits
+            .clone()
+            .acquire_many_owned(self.concurrency)
+            .await
+            .expect("the semaphore is never closed")
+    }
+
+    /// A PHC string of `password`.
+    pub async fn hash(&self, password: &Password) -> Result<String, AppError> {
+        let turn = self.turn().await?;
+        let password = password.expose().to_owned();
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            Argon2::default()
+                .hash_password(password.as_bytes())
+                .map(|hash| hash.to_string())
+        })
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)
+    }
+
+    /// Verifies against a PHC string; a malformed stored hash (such as
+    /// [`NO_PASSWORD`]) verifies nothing.
+    pub async fn verify(&self, stored: String, candidate: &Password) -> Result<bool, AppError> {
+        let turn = self.turn().await?;
+        let candidate = candidate.expose().to_owned();
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            PasswordHash::new(&stored)
+                .map(|parsed| Argon2::default().verify_password(candidate.as_bytes(), &parsed).is_ok())
+                .unwrap_or(false)
+        })
+        .await
+        .map_err(AppError::internal)
+    }
+}
+
+/// The stored "hash" of an account that has no password yet (an invited
+/// client before accepting): not a PHC string, so nothing verifies
+/// against it, and no hashing is spent on making it.
+pub const NO_PASSWORD: &str = "!";
 
 #[cfg(test)]
 mod tests {
@@ -129,13 +186,27 @@ mod tests {
 
     #[tokio::test]
     async fn argon2id_round_trip() {
+        let passwords = Passwords::default();
         let pw = Password::parse_new("correct horse battery").unwrap();
-        let hash = hash_password(&pw).await.unwrap();
+        let hash = passwords.hash(&pw).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password(hash.clone(), &pw).await.unwrap());
+        assert!(passwords.verify(hash.clone(), &pw).await.unwrap());
         let wrong = Password::candidate("wrong horse battery").unwrap();
-        assert!(!verify_password(hash, &wrong).await.unwrap());
-        assert!(!verify_password("garbage".into(), &pw).await.unwrap());
+        assert!(!passwords.verify(hash, &wrong).await.unwrap());
+        assert!(!passwords.verify("garbage".into(), &pw).await.unwrap());
+        assert!(!passwords.verify(NO_PASSWORD.into(), &pw).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn hashing_waits_briefly_for_a_turn_then_is_busy() {
+        let passwords = Passwords::new(1, std::time::Duration::from_millis(20));
+        let pw = Password::parse_new("correct horse battery").unwrap();
+        let held = passwords.hold_all().await;
+        let refused = passwords.hash(&pw).await.unwrap_err();
+        assert_eq!(refused.code, crate::error::ErrorCode::Unavailable);
+        assert_eq!(refused.retry_after, Some(1));
+        drop(held);
+        assert!(passwords.hash(&pw).await.is_ok());
     }
 }
 

@@ -4,10 +4,11 @@
 use crate::{
     error::{AppError, AppResult},
     money::{Currency, Money},
-    secrets::SecretsKey,
+    secrets::{Passwords, SecretsKey},
     store::Store,
+    throttle::Throttle,
 };
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 /// Installation settings the domain needs (the server's `Config` holds the
 /// rest: addresses, log format).
@@ -25,7 +26,19 @@ pub struct Settings {
     pub webhook_allow_private: bool,
     /// Seals the secrets the server must use again (webhook secrets).
     pub secrets_key: SecretsKey,
+    /// Units (services) one order may create (`FLUX_MAX_UNITS_PER_ORDER`).
+    pub max_units_per_order: u32,
+    /// A session unused this long ends (`FLUX_SESSION_IDLE_MINUTES`).
+    pub session_idle: time::Duration,
+    /// Registrations per client address per hour (`FLUX_REGISTRATIONS_PER_HOUR`).
+    pub registrations_per_hour: u32,
+    /// Failed partner API authentications per client address per minute
+    /// (`FLUX_AUTH_FAILURES_PER_MINUTE`).
+    pub auth_failures_per_minute: u32,
 }
+
+/// "Send test event" per reseller per minute.
+pub const TEST_EVENTS_PER_MINUTE: u32 = 5;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -36,6 +49,31 @@ impl Default for Settings {
             rate_limit_window_secs: 60,
             webhook_allow_private: false,
             secrets_key: SecretsKey::random(),
+            max_units_per_order: crate::orders::DEFAULT_MAX_UNITS_PER_ORDER,
+            session_idle: time::Duration::hours(12),
+            registrations_per_hour: 20,
+            auth_failures_per_minute: 30,
+        }
+    }
+}
+
+/// What bounds abuse in this process: password hashing turns and the
+/// throttles that refuse before any database work.
+#[derive(Debug)]
+pub struct Guards {
+    pub passwords: Passwords,
+    pub registrations: Throttle,
+    pub failed_auth: Throttle,
+    pub test_events: Throttle,
+}
+
+impl Guards {
+    fn new(settings: &Settings) -> Self {
+        Guards {
+            passwords: Passwords::default(),
+            registrations: Throttle::new(settings.registrations_per_hour, Duration::from_secs(3600)),
+            failed_auth: Throttle::new(settings.auth_failures_per_minute, Duration::from_secs(60)),
+            test_events: Throttle::new(TEST_EVENTS_PER_MINUTE, Duration::from_secs(60)),
         }
     }
 }
@@ -44,14 +82,20 @@ impl Default for Settings {
 pub struct AppState {
     pub store: Store,
     pub settings: Arc<Settings>,
+    pub guards: Arc<Guards>,
 }
 
 impl AppState {
     pub fn new(store: Store, settings: Settings) -> Self {
         AppState {
             store,
+            guards: Arc::new(Guards::new(&settings)),
             settings: Arc::new(settings),
         }
+    }
+
+    pub fn passwords(&self) -> &Passwords {
+        &self.guards.passwords
     }
 
     /// `12.50 EUR`.

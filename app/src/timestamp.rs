@@ -9,6 +9,9 @@ use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 pub struct Timestamp(OffsetDateTime);
 
 impl Timestamp {
+    /// 1970-01-01T00:00:00Z.
+    pub const EPOCH: Timestamp = Timestamp(OffsetDateTime::UNIX_EPOCH);
+
     /// Now, truncated to microseconds so a value read back from either
     /// database equals the one written.
     #[cfg(feature = "ssr")]

@@ -25,7 +25,8 @@ pub async fn operator(database_url: &str, command: OperatorCommand) -> anyhow::R
             let store = connect(database_url).await?;
             let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or("operator").to_owned());
             let password = read_password()?;
-            let user = accounts::create_operator(&store, &name, &email, &password)
+            let passwords = app::secrets::Passwords::default();
+            let user = accounts::create_operator(&store, &passwords, &name, &email, &password)
                 .await
                 .map_err(|e| anyhow::anyhow!(e.message))?;
             println!("operator {} created ({})", user.email, user.id);

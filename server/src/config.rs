@@ -3,7 +3,7 @@
 
 use anyhow::{Context, bail};
 use app::{money::Currency, secrets::SecretsKey};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum, builder::BoolishValueParser};
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://fluxbilling.db?mode=rwc";
@@ -64,8 +64,10 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminTokenCommand,
     },
-    /// Seed realistic demo data (an operator, products, clients) and print how to sign in.
-    Demo,
+    /// Seed realistic demo data (an operator, products, clients) and print
+    /// how to sign in. Takes `serve`'s settings: the same secrets key and
+    /// order rules apply.
+    Demo(ServeArgs),
     /// Run only the webhook delivery worker and the renewal job (for a
     /// deployment that serves HTTP elsewhere with `serve --no-worker`).
     Worker(ServeArgs),
@@ -127,8 +129,8 @@ pub struct ServeArgs {
     pub webhook_retry_schedule: String,
 
     /// Allow webhook URLs that resolve to loopback, private or link-local
-    /// addresses (tests and local development only).
-    #[arg(long, env = "FLUX_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    /// addresses, and plain http:// ones (tests and local development only).
+    #[arg(long, env = "FLUX_WEBHOOK_ALLOW_PRIVATE", default_value = "false", value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub webhook_allow_private: bool,
 
     /// Seconds one webhook attempt may take before it counts as failed.
@@ -146,8 +148,53 @@ pub struct ServeArgs {
 
     /// Serve without the webhook worker and renewals (run `fluxbilling
     /// worker` beside it instead).
-    #[arg(long, env = "FLUX_NO_WORKER", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, env = "FLUX_NO_WORKER", default_value = "false", value_parser = BoolishValueParser::new(), action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub no_worker: bool,
+
+    /// Days the partner API log, webhook attempts and finished deliveries
+    /// are kept; the hourly sweep purges older ones.
+    #[arg(long, env = "FLUX_RETENTION_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub retention_days: u32,
+
+    /// Units (services) one order may create in all its lines.
+    #[arg(long, env = "FLUX_MAX_UNITS_PER_ORDER", default_value_t = app::orders::DEFAULT_MAX_UNITS_PER_ORDER, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_units_per_order: u32,
+
+    /// Minutes of inactivity after which a panel session ends (sessions
+    /// end after 14 days in any case).
+    #[arg(long, env = "FLUX_SESSION_IDLE_MINUTES", default_value_t = 720, value_parser = clap::value_parser!(u32).range(1..=20_160))]
+    pub session_idle_minutes: u32,
+
+    /// Registrations (new client accounts) per client address per hour.
+    #[arg(long, env = "FLUX_REGISTRATIONS_PER_HOUR", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub registrations_per_hour: u32,
+
+    /// Failed partner API authentications (no key, unknown or revoked key)
+    /// per client address per minute; beyond it, 429 without a look-up.
+    #[arg(long, env = "FLUX_AUTH_FAILURES_PER_MINUTE", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    pub auth_failures_per_minute: u32,
+
+    /// Seconds a client may take to send a request's headers (also how
+    /// long an HTTP/1 connection waits for the next request's first bytes).
+    #[arg(long, env = "FLUX_HTTP_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub http_header_timeout_secs: u64,
+
+    /// Seconds one request may take, body and answer included (408 after).
+    #[arg(long, env = "FLUX_HTTP_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub http_request_timeout_secs: u64,
+
+    /// Seconds a connection may stay open without any traffic.
+    #[arg(long, env = "FLUX_HTTP_IDLE_TIMEOUT_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub http_idle_timeout_secs: u64,
+
+    /// Open connections served at once; beyond it, new ones get 503.
+    #[arg(long, env = "FLUX_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
+
+    /// Seconds in-flight requests get to finish on SIGTERM before the
+    /// server closes their connections (the API log is flushed after).
+    #[arg(long, env = "FLUX_SHUTDOWN_GRACE_SECS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub shutdown_grace_secs: u64,
 
     /// The installation's currency (ISO 4217); every amount is in it.
     #[arg(long, env = "FLUX_CURRENCY", default_value = "EUR")]
@@ -185,6 +232,22 @@ pub struct Config {
     pub webhook_concurrency: usize,
     pub worker_heartbeat: Duration,
     pub run_worker: bool,
+    pub retention: Duration,
+    pub max_units_per_order: u32,
+    pub session_idle: Duration,
+    pub registrations_per_hour: u32,
+    pub auth_failures_per_minute: u32,
+    pub http: HttpLimits,
+}
+
+/// How the HTTP server protects itself from slow or greedy clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    pub header_timeout: Duration,
+    pub request_timeout: Duration,
+    pub idle_timeout: Duration,
+    pub max_connections: usize,
+    pub shutdown_grace: Duration,
 }
 
 impl Config {
@@ -216,6 +279,18 @@ impl Config {
             webhook_concurrency: serve.webhook_concurrency.max(1),
             worker_heartbeat: Duration::from_secs(serve.worker_heartbeat_secs.max(1)),
             run_worker: !serve.no_worker,
+            retention: Duration::from_secs(u64::from(serve.retention_days) * 86_400),
+            max_units_per_order: serve.max_units_per_order,
+            session_idle: Duration::from_secs(u64::from(serve.session_idle_minutes) * 60),
+            registrations_per_hour: serve.registrations_per_hour,
+            auth_failures_per_minute: serve.auth_failures_per_minute,
+            http: HttpLimits {
+                header_timeout: Duration::from_secs(serve.http_header_timeout_secs),
+                request_timeout: Duration::from_secs(serve.http_request_timeout_secs),
+                idle_timeout: Duration::from_secs(serve.http_idle_timeout_secs),
+                max_connections: serve.max_connections as usize,
+                shutdown_grace: Duration::from_secs(serve.shutdown_grace_secs),
+            },
             secrets_key: match &serve.secrets_key {
                 Some(text) => Some(
                     SecretsKey::from_base64(text)
@@ -241,13 +316,33 @@ impl Config {
         config
     }
 
-    /// The secrets key: given, or read (created on first run) from its file.
-    pub fn load_secrets_key(&self) -> anyhow::Result<SecretsKey> {
-        match &self.secrets_key {
-            Some(key) => Ok(key.clone()),
+    /// The secrets key: given, or read from its file, created on the first
+    /// run. Refuses to start when the database holds values sealed with a
+    /// key that is not the one found (or that is missing): a new key would
+    /// silently make every webhook secret and provisioning setting
+    /// unreadable.
+    pub async fn load_secrets_key(&self, store: &app::store::Store) -> anyhow::Result<SecretsKey> {
+        let sealed = store.any_sealed_secret().await.context("looking for sealed secrets")?;
+        let key = match &self.secrets_key {
+            Some(key) => key.clone(),
+            None if sealed.is_some() && !self.secrets_key_file.exists() => bail!(
+                "the database holds secrets sealed with a key, but the secrets key file {} is missing: \
+                 restore it (or pass the key as FLUX_SECRETS_KEY); a new key could not open them",
+                self.secrets_key_file.display()
+            ),
             None => SecretsKey::load_or_create(&self.secrets_key_file)
-                .with_context(|| format!("reading the secrets key {}", self.secrets_key_file.display())),
+                .with_context(|| format!("reading the secrets key {}", self.secrets_key_file.display()))?,
+        };
+        if let Some(sealed) = sealed
+            && key.open(&sealed).is_err()
+        {
+            bail!(
+                "the secrets key (FLUX_SECRETS_KEY or {}) does not open the secrets this database holds: \
+                 is it the key this database was used with?",
+                self.secrets_key_file.display()
+            );
         }
+        Ok(key)
     }
 
     pub fn secure_cookies(&self) -> bool {
@@ -262,6 +357,10 @@ impl Config {
             rate_limit_window_secs: self.rate_limit_window.as_secs(),
             webhook_allow_private: self.webhook_allow_private,
             secrets_key,
+            max_units_per_order: self.max_units_per_order,
+            session_idle: time::Duration::try_from(self.session_idle).unwrap_or(time::Duration::hours(12)),
+            registrations_per_hour: self.registrations_per_hour,
+            auth_failures_per_minute: self.auth_failures_per_minute,
         }
     }
 }
@@ -303,6 +402,38 @@ mod tests {
         assert!(!config.webhook_allow_private);
         assert_eq!(config.currency.code(), "EUR");
         assert!(!config.secure_cookies());
+    }
+
+    #[test]
+    fn boolean_flags_take_the_usual_spellings() {
+        for (raw, expected) in [
+            ("1", true),
+            ("yes", true),
+            ("on", true),
+            ("true", true),
+            ("0", false),
+            ("off", false),
+            ("no", false),
+        ] {
+            let cli = Cli::try_parse_from([
+                "fluxbilling",
+                "serve",
+                "--webhook-allow-private",
+                raw,
+                "--no-worker",
+                raw,
+            ])
+            .unwrap();
+            let Command::Serve(serve) = cli.command else {
+                unreachable!()
+            };
+            assert_eq!(
+                (serve.webhook_allow_private, serve.no_worker),
+                (expected, expected),
+                "{raw}"
+            );
+        }
+        assert!(Cli::try_parse_from(["fluxbilling", "serve", "--no-worker", "maybe"]).is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! again), existing products are left as they are. Passwords are random:
 //! a demo database must not open with a well-known password.
 
-use crate::commands::connect;
+use crate::{config::Config, startup::open_state};
 use app::{
     accounts::{User, service as accounts},
     audit::Actor,
@@ -13,7 +13,7 @@ use app::{
     money::Percent,
     price_book::service as price_book,
     resellers::{Application, LifecycleAction, ResellerPatch, ResellerStatus, service as resellers},
-    secrets,
+    secrets::{self, SecretsKey},
     store::Store,
 };
 
@@ -161,19 +161,22 @@ async fn ensure_account(
     email: &str,
     password: &str,
 ) -> anyhow::Result<User> {
+    let passwords = app::secrets::Passwords::default();
     if let Some(user) = store.user_by_email(email).await? {
-        accounts::set_password(store, &user.id, password).await.map_err(fail)?;
+        accounts::set_password(store, &passwords, &user.id, password)
+            .await
+            .map_err(fail)?;
         return Ok(user);
     }
     let created = if operator {
-        accounts::create_operator(store, name, email, password).await
+        accounts::create_operator(store, &passwords, name, email, password).await
     } else {
-        accounts::register_client(store, name, email, password).await
+        accounts::create_client(store, &passwords, name, email, password).await
     };
     created.map_err(fail)
 }
 
-async fn ensure_products(store: &Store, actor: &Actor) -> anyhow::Result<()> {
+async fn ensure_products(store: &Store, key: &SecretsKey, actor: &Actor) -> anyhow::Result<()> {
     let existing = store.list_products().await?;
     for p in PRODUCTS {
         if existing.iter().any(|e| e.slug == p.slug) {
@@ -201,7 +204,7 @@ async fn ensure_products(store: &Store, actor: &Actor) -> anyhow::Result<()> {
             module: module.into(),
             settings,
         };
-        catalog::create_product(store, actor, form.try_into().map_err(fail)?, Some(provisioning))
+        catalog::create_product(store, key, actor, form.try_into().map_err(fail)?, Some(provisioning))
             .await
             .map_err(fail)?;
     }
@@ -279,14 +282,15 @@ async fn ensure_reseller(store: &Store, operator: &Actor, user: &User, client: &
     Ok(())
 }
 
-pub async fn seed(database_url: &str) -> anyhow::Result<()> {
-    let store = connect(database_url).await?;
+pub async fn seed(config: &Config) -> anyhow::Result<()> {
+    let state = open_state(config).await?;
+    let store = state.store.clone();
     let actor = Actor::cli();
 
     let operator_password = demo_password();
     let operator = ensure_account(&store, true, "Olivia Operator", OPERATOR_EMAIL, &operator_password).await?;
     let operator = Actor::user(&operator);
-    ensure_products(&store, &actor).await?;
+    ensure_products(&store, &state.settings.secrets_key, &actor).await?;
     let mut clients = Vec::new();
     for c in CLIENTS {
         let password = demo_password();

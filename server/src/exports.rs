@@ -42,7 +42,7 @@ async fn api_logs_csv(
     Query(f): Query<Filter>,
 ) -> Result<Response, ApiError> {
     let token = token_from_headers(&headers).ok_or_else(AppError::unauthenticated)?;
-    let user = accounts::session_user(&state.store, &token)
+    let user = accounts::session_user(&state.store, &token, state.settings.session_idle)
         .await?
         .ok_or_else(AppError::unauthenticated)?;
     if user.role != Role::Operator {

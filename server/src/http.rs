@@ -1,7 +1,7 @@
 //! The HTTP surface: Leptos pages and server functions, `/healthz`, and (in
 //! their own modules) the partner and admin APIs, with the layers they share.
 
-use crate::{csrf, problem::ApiError};
+use crate::{config::HttpLimits, csrf, limits, problem::ApiError};
 
 use app::{
     App,
@@ -21,7 +21,12 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
 
-pub fn router(state: AppState, partner: crate::partner_api::PartnerState, options: LeptosOptions) -> Router {
+pub fn router(
+    state: AppState,
+    partner: crate::partner_api::PartnerState,
+    options: LeptosOptions,
+    http: HttpLimits,
+) -> Router {
     let routes = generate_route_list(App);
     let context = {
         let state = state.clone();
@@ -41,15 +46,19 @@ pub fn router(state: AppState, partner: crate::partner_api::PartnerState, option
     // REST APIs authenticate with bearer credentials (no cookies, so no
     // CSRF), and the partner API records every request in its own log, so
     // its hot path carries neither layer.
+    let timeout = middleware::from_fn_with_state(http.request_timeout, limits::timeout);
     let browser = pages
         .merge(health)
         .merge(crate::exports::router(state.clone()))
+        .layer(middleware::from_fn(limits::server_fn_status))
+        .layer(timeout.clone())
         .layer(middleware::from_fn(csrf::protect))
         .layer(TraceLayer::new_for_http());
 
     browser
-        .nest("/api/admin/v1", crate::admin_api::router(state))
-        .nest("/api/v1", crate::partner_api::router(partner))
+        .nest("/api/admin/v1", crate::admin_api::router(state).layer(timeout.clone()))
+        .nest("/api/v1", crate::partner_api::router(partner, http.request_timeout))
+        .layer(middleware::from_fn(limits::request_head))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))

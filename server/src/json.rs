@@ -50,6 +50,22 @@ pub fn parse_json<T: DeserializeOwned>(is_json: bool, bytes: &[u8]) -> Result<T,
         .map_err(|e| ApiError(AppError::validation("body", format!("Invalid JSON body: {e}."))))
 }
 
+/// Path parameters; a path that does not decode (bad percent-encoding,
+/// not UTF-8) names no resource: 404 problem+json, where axum's own `Path`
+/// answers plain text.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> axum::extract::FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| ApiPath(p.0))
+            .map_err(|_| ApiError::new(ErrorCode::NotFound, "No such resource: the path does not decode."))
+    }
+}
+
 /// An id from the URL path: a malformed one names no resource (404), with
 /// a message saying what was expected.
 pub fn path_id<T>(raw: &str, what: &str) -> Result<T, ApiError>

@@ -4,11 +4,13 @@
 pub mod admin_api;
 pub mod commands;
 pub mod config;
+pub mod connections;
 pub mod csrf;
 pub mod demo;
 pub mod exports;
 pub mod http;
 pub mod json;
+pub mod limits;
 pub mod maintenance;
 pub mod partner_api;
 pub mod problem;

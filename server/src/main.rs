@@ -24,7 +24,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => commands::migrate(&database_url).await,
         Command::Operator { command } => commands::operator(&database_url, command).await,
         Command::AdminToken { command } => commands::admin_token(&database_url, command).await,
-        Command::Demo => demo::seed(&database_url).await,
+        Command::Demo(args) => {
+            let config = Config::from_args(&cli.global, &args)?;
+            demo::seed(&config).await
+        }
         Command::Worker(args) => {
             let config = Config::from_args(&cli.global, &args)?;
             startup::run_worker(config).await

@@ -8,25 +8,10 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use serde::Serialize;
 
 pub const CONTENT_TYPE: &str = "application/problem+json";
 
-/// The body partners receive.
-#[derive(Debug, Serialize)]
-pub struct Problem {
-    /// A URI naming the kind of problem: `https://fluxbilling.dev/problems/<code>`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
-    pub status: u16,
-    pub detail: String,
-    /// Stable machine code: match on this, not on the texts.
-    pub code: String,
-    /// The request field at fault, for `validation_failed`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-}
+pub use app::error::Problem;
 
 /// An error leaving an API handler.
 #[derive(Debug)]
@@ -51,18 +36,13 @@ impl ApiError {
     }
 }
 
-impl Problem {
-    pub fn from_error(err: &AppError) -> Self {
-        let status = err.code.http_status();
-        Problem {
-            kind: format!("https://fluxbilling.dev/problems/{}", err.code.as_str()),
-            title: err.code.title().to_owned(),
-            status,
-            detail: err.message.clone(),
-            code: err.code.as_str().to_owned(),
-            field: err.field.clone(),
-        }
-    }
+/// The answer of both APIs to a route asked with a method it lacks (axum's
+/// own 405 has an empty body).
+pub async fn method_not_allowed(method: axum::http::Method) -> ApiError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        format!("This endpoint does not answer {method}."),
+    )
 }
 
 impl IntoResponse for ApiError {
@@ -73,6 +53,11 @@ impl IntoResponse for ApiError {
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+        if let Some(seconds) = self.0.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if self.0.code == ErrorCode::Unauthenticated {
             response
                 .headers_mut()

@@ -2,14 +2,13 @@
 //! (port 0, fresh database).
 
 use crate::{
-    config::Config,
-    http, maintenance,
+    config::{Config, HttpLimits},
+    connections, http, maintenance,
     partner_api::{PartnerState, audit::ApiLog, rate_limit::RateLimiter},
     webhooks,
 };
 use anyhow::Context;
 use app::{state::AppState, store::Store};
-use axum::serve::ListenerExt;
 use leptos::config::{Env, LeptosOptions};
 use std::{future::Future, net::SocketAddr, sync::Arc};
 use tokio::net::TcpListener;
@@ -23,17 +22,32 @@ pub struct Application {
     api_log_writer: tokio::task::JoinHandle<()>,
     /// The webhook worker, unless served separately (`--no-worker`).
     worker: Option<(Arc<webhooks::job::Deliverer>, webhooks::job::WorkerSettings)>,
+    limits: HttpLimits,
+    retention: std::time::Duration,
+}
+
+/// Connects, migrates, finds the secrets key and seals what an earlier
+/// version stored in plaintext: what `serve`, `worker` and `demo` share.
+pub async fn open_state(config: &Config) -> anyhow::Result<AppState> {
+    let store = Store::connect(&config.database_url)
+        .await
+        .context("connecting to the database")?;
+    store.migrate().await.context("applying migrations")?;
+    let key = config.load_secrets_key(&store).await?;
+    let sealed = app::catalog::service::seal_stored_provisioning(&store, &key)
+        .await
+        .map_err(|e| anyhow::anyhow!("sealing provisioning settings: {}", e.message))?;
+    if sealed > 0 {
+        tracing::info!(products = sealed, "provisioning settings sealed at rest");
+    }
+    Ok(AppState::new(store, config.app_settings(key)))
 }
 
 impl Application {
     /// Connects, migrates, binds. The listener is bound before this returns,
     /// so `address()` is reachable as soon as `run_until_stopped` runs.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let store = Store::connect(&config.database_url)
-            .await
-            .context("connecting to the database")?;
-        store.migrate().await.context("applying migrations")?;
-        let state = AppState::new(store, config.app_settings(config.load_secrets_key()?));
+        let state = open_state(&config).await?;
         let (api_log, api_log_writer) = ApiLog::start(state.store.clone());
         let partner = PartnerState {
             app: state.clone(),
@@ -53,7 +67,7 @@ impl Application {
             .site_addr(address)
             .env(Env::PROD)
             .build();
-        let router = http::router(state.clone(), partner, options);
+        let router = http::router(state.clone(), partner, options, config.http);
         let worker = if config.run_worker {
             Some(webhooks::deliverer(&config, &state)?)
         } else {
@@ -67,6 +81,8 @@ impl Application {
             api_log,
             api_log_writer,
             worker,
+            limits: config.http,
+            retention: config.retention,
         })
     }
 
@@ -89,18 +105,12 @@ impl Application {
         let worker = self.worker.map(|(deliverer, settings)| {
             tokio::spawn(webhooks::job::run(deliverer, settings, until_stopped(stopped.clone())))
         });
-        let housekeeping = tokio::spawn(maintenance::run(self.state.store.clone(), worker.is_some()));
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        // Small responses are written as headers then body; without
-        // TCP_NODELAY, Nagle's algorithm and delayed ACKs hold the second
-        // write for up to 40 ms on keep-alive connections.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(err) = tcp.set_nodelay(true) {
-                tracing::debug!(%err, "could not set TCP_NODELAY");
-            }
-        });
-        let served = axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown)
+        let housekeeping = tokio::spawn(maintenance::run(
+            self.state.store.clone(),
+            worker.is_some(),
+            self.retention,
+        ));
+        let served = connections::serve(self.listener, self.router, self.limits, shutdown)
             .await
             .context("serving HTTP");
         housekeeping.abort();
@@ -129,13 +139,9 @@ pub async fn until_stopped(mut stopped: tokio::sync::watch::Receiver<bool>) {
 
 /// `fluxbilling worker`: deliveries and renewals only, until a signal.
 pub async fn run_worker(config: Config) -> anyhow::Result<()> {
-    let store = Store::connect(&config.database_url)
-        .await
-        .context("connecting to the database")?;
-    store.migrate().await.context("applying migrations")?;
-    let state = AppState::new(store, config.app_settings(config.load_secrets_key()?));
+    let state = open_state(&config).await?;
     let (deliverer, settings) = webhooks::deliverer(&config, &state)?;
-    let housekeeping = tokio::spawn(maintenance::run(state.store.clone(), true));
+    let housekeeping = tokio::spawn(maintenance::run(state.store.clone(), true, config.retention));
     tracing::info!("webhook worker running");
     let result = webhooks::job::run(deliverer, settings, shutdown_signal()).await;
     housekeeping.abort();

@@ -20,7 +20,8 @@ pub async fn sign_in(panel: Panel, email: String, password: String) -> Result<()
         async {
             let state = crate::state::app_state()?;
             let address = session::client_address();
-            let (_user, token) = service::sign_in(&state.store, panel, &email, &password, &address).await?;
+            let (_user, token) =
+                service::sign_in(&state.store, state.passwords(), panel, &email, &password, &address).await?;
             session::set_response_header(
                 http::header::SET_COOKIE,
                 session::session_cookie(&token.0, state.settings.secure_cookies),
@@ -60,7 +61,8 @@ pub async fn register(name: String, email: String, password: String) -> Result<(
     session::respond(
         async {
             let state = crate::state::app_state()?;
-            let user = service::register_client(&state.store, &name, &email, &password).await?;
+            let address = session::client_address();
+            let user = service::register_client(&state, &name, &email, &password, &address).await?;
             let token = service::start_session(&state.store, &user).await?;
             session::set_response_header(
                 http::header::SET_COOKIE,
@@ -81,7 +83,8 @@ pub async fn accept_invitation(token: String, password: String) -> Result<(), Ap
     session::respond(
         async {
             let state = crate::state::app_state()?;
-            let (_user, session_token) = service::accept_invitation(&state.store, &token, &password).await?;
+            let (_user, session_token) =
+                service::accept_invitation(&state.store, state.passwords(), &token, &password).await?;
             session::set_response_header(
                 http::header::SET_COOKIE,
                 session::session_cookie(&session_token.0, state.settings.secure_cookies),

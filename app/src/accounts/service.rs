@@ -6,8 +6,10 @@ use crate::{
     audit::Actor,
     error::{AppError, AppResult, ErrorCode},
     ids::{AdminTokenId, UserId},
-    secrets,
+    secrets::{self, NO_PASSWORD, Passwords},
+    state::AppState,
     store::{AdminTokenRecord, NewAuditEntry, Store, StoreError},
+    throttle::Throttle,
     timestamp::Timestamp,
 };
 use time::Duration;
@@ -33,14 +35,16 @@ impl std::fmt::Debug for SessionToken {
     }
 }
 
-async fn create_user(
-    store: &Store,
-    role: Role,
-    name: PersonName,
-    email: Email,
-    password: &Password,
-) -> AppResult<User> {
-    let hash = secrets::hash_password(password).await?;
+fn email_taken() -> AppError {
+    AppError::new(
+        ErrorCode::EmailTaken,
+        "An account with this email already exists. Sign in instead.",
+    )
+    .with_field("email")
+}
+
+/// Inserts a user whose password hash is already made (or [`NO_PASSWORD`]).
+async fn insert_user(store: &Store, role: Role, name: PersonName, email: Email, hash: &str) -> AppResult<User> {
     let user = User {
         id: UserId::generate(),
         email: email.as_str().to_owned(),
@@ -48,33 +52,64 @@ async fn create_user(
         role,
         created_at: Timestamp::now(),
     };
-    store.insert_user(&user, &hash).await.map_err(|e| match e {
-        StoreError::Conflict(_) => AppError::new(
-            ErrorCode::EmailTaken,
-            "An account with this email already exists. Sign in instead.",
-        )
-        .with_field("email"),
+    store.insert_user(&user, hash).await.map_err(|e| match e {
+        StoreError::Conflict(_) => email_taken(),
         other => other.into(),
     })?;
     Ok(user)
 }
 
-/// A new client account (the portal's Register page).
-pub async fn register_client(store: &Store, name: &str, email: &str, password: &str) -> AppResult<User> {
+/// A user with a password. A taken email is refused before any hashing
+/// (the unique index still settles a race).
+async fn create_user(
+    store: &Store,
+    passwords: &Passwords,
+    role: Role,
+    name: PersonName,
+    email: Email,
+    password: &Password,
+) -> AppResult<User> {
+    if store.user_by_email(email.as_str()).await?.is_some() {
+        return Err(email_taken());
+    }
+    let hash = passwords.hash(password).await?;
+    insert_user(store, role, name, email, &hash).await
+}
+
+/// A new client account (the portal's Register page), at most
+/// `registrations` per client address and window.
+pub async fn register_client(
+    state: &AppState,
+    name: &str,
+    email: &str,
+    password: &str,
+    address: &str,
+) -> AppResult<User> {
     let name = PersonName::parse(name)?;
     let email = Email::parse(email)?;
     let password = Password::parse_new(password)?;
-    create_user(store, Role::Client, name, email, &password).await
+    throttled(&state.guards.registrations, address, "registrations")?;
+    create_user(&state.store, state.passwords(), Role::Client, name, email, &password).await
 }
 
-/// A client account created by an operator's invitation. Its password is
-/// random and unknown to anyone: the person sets one through the
-/// invitation link (`create_invitation`).
+/// Refuses when `throttle` has seen too many of `what` from `key`.
+fn throttled(throttle: &Throttle, key: &str, what: &str) -> AppResult<()> {
+    throttle.hit(key).map_err(|wait| {
+        AppError::new(
+            ErrorCode::RateLimited,
+            format!("Too many {what} from your address; try again in {wait} s."),
+        )
+        .retry_after(wait)
+    })
+}
+
+/// A client account created by an operator's invitation. It has no
+/// password until the person sets one through the invitation link
+/// (`create_invitation`); nothing signs in to it before.
 pub async fn create_invited_client(store: &Store, name: &str, email: &str) -> AppResult<User> {
     let name = PersonName::parse(name)?;
     let email = Email::parse(email)?;
-    let password = Password::parse_new(&secrets::random_token())?;
-    create_user(store, Role::Client, name, email, &password).await
+    insert_user(store, Role::Client, name, email, NO_PASSWORD).await
 }
 
 /// How long an invitation link stays valid.
@@ -93,7 +128,12 @@ pub async fn create_invitation(store: &Store, user: &User) -> AppResult<String> 
 
 /// Sets the invited client's password and signs them in. An unknown, used
 /// or expired token is refused without saying which.
-pub async fn accept_invitation(store: &Store, token: &str, password: &str) -> AppResult<(User, SessionToken)> {
+pub async fn accept_invitation(
+    store: &Store,
+    passwords: &Passwords,
+    token: &str,
+    password: &str,
+) -> AppResult<(User, SessionToken)> {
     let password = Password::parse_new(password)?;
     let user_id = store
         .take_invitation(&secrets::sha256_hex(token.trim()), Timestamp::now())
@@ -104,7 +144,7 @@ pub async fn accept_invitation(store: &Store, token: &str, password: &str) -> Ap
                 "This invitation link is not valid any more. Ask your operator for a new one.",
             )
         })?;
-    let hash = secrets::hash_password(&password).await?;
+    let hash = passwords.hash(&password).await?;
     store.set_password_hash(&user_id, &hash).await?;
     let user = store.user(&user_id).await?;
     let session = start_session(store, &user).await?;
@@ -112,28 +152,49 @@ pub async fn accept_invitation(store: &Store, token: &str, password: &str) -> Ap
 }
 
 /// A new operator (CLI and demo only: operators are never self-registered).
-pub async fn create_operator(store: &Store, name: &str, email: &str, password: &str) -> AppResult<User> {
+pub async fn create_operator(
+    store: &Store,
+    passwords: &Passwords,
+    name: &str,
+    email: &str,
+    password: &str,
+) -> AppResult<User> {
     let name = PersonName::parse(name)?;
     let email = Email::parse(email)?;
     let password = Password::parse_new(password)?;
-    create_user(store, Role::Operator, name, email, &password).await
+    create_user(store, passwords, Role::Operator, name, email, &password).await
 }
 
-/// Replaces a user's password (CLI, demo re-runs).
-pub async fn set_password(store: &Store, user: &UserId, password: &str) -> AppResult<()> {
+/// A client account with a password (tests and the demo; people use the
+/// Register page, which is throttled).
+pub async fn create_client(
+    store: &Store,
+    passwords: &Passwords,
+    name: &str,
+    email: &str,
+    password: &str,
+) -> AppResult<User> {
+    let name = PersonName::parse(name)?;
+    let email = Email::parse(email)?;
     let password = Password::parse_new(password)?;
-    let hash = secrets::hash_password(&password).await?;
+    create_user(store, passwords, Role::Client, name, email, &password).await
+}
+
+/// Replaces a user's password (CLI, demo re-runs) and ends their sessions.
+pub async fn set_password(store: &Store, passwords: &Passwords, user: &UserId, password: &str) -> AppResult<()> {
+    let password = Password::parse_new(password)?;
+    let hash = passwords.hash(&password).await?;
     Ok(store.set_password_hash(user, &hash).await?)
 }
 
 /// A PHC string of a throw-away password, verified against when the email is
 /// unknown so that "no such account" takes as long as "wrong password".
-async fn decoy_hash() -> AppResult<String> {
+async fn decoy_hash(passwords: &Passwords) -> AppResult<String> {
     static DECOY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     DECOY
         .get_or_try_init(|| async {
             let decoy = Password::parse_new(&secrets::random_token())?;
-            secrets::hash_password(&decoy).await
+            passwords.hash(&decoy).await
         })
         .await
         .cloned()
@@ -142,8 +203,13 @@ async fn decoy_hash() -> AppResult<String> {
 /// Signs a person into one panel. Refuses, in this order: throttled account
 /// or address; wrong email or password (one message for both, so accounts
 /// cannot be enumerated); an account of the other panel's role.
+///
+/// The attempt is counted before its password is judged (see
+/// `Store::reserve_login_attempt`), so concurrent guesses cannot slip past
+/// the limits while the first ones are still hashing.
 pub async fn sign_in(
     store: &Store,
+    passwords: &Passwords,
     panel: Panel,
     email: &str,
     password: &str,
@@ -156,30 +222,30 @@ pub async fn sign_in(
     let password = Password::candidate(password)?;
     let now = Timestamp::now();
 
-    let failures = store
-        .login_failures(email.as_str(), address, now.minus(THROTTLE_WINDOW))
+    let (attempt, failures) = store
+        .reserve_login_attempt(email.as_str(), address, now, now.minus(THROTTLE_WINDOW))
         .await?;
-    if failures.for_email >= MAX_FAILURES_PER_ACCOUNT || failures.from_address >= MAX_FAILURES_PER_ADDRESS {
+    if failures.for_email > MAX_FAILURES_PER_ACCOUNT || failures.from_address > MAX_FAILURES_PER_ADDRESS {
+        store.withdraw_login_attempt(attempt).await?;
         return Err(AppError::new(
             ErrorCode::TooManyAttempts,
             "Too many failed sign-ins. Wait 15 minutes and try again.",
-        ));
+        )
+        .retry_after(THROTTLE_WINDOW.whole_seconds().unsigned_abs()));
     }
 
-    let found = store.user_with_hash_by_email(email.as_str()).await?;
-    let (user, hash) = match found {
-        Some((user, hash)) => (Some(user), hash),
-        None => (None, decoy_hash().await?),
-    };
-    let verified = secrets::verify_password(hash, &password).await?;
-    let user = match user {
-        Some(user) if verified => user,
-        _ => {
-            store.record_login_attempt(email.as_str(), address, false, now).await?;
-            return Err(invalid());
+    let verified = match judge(store, passwords, &email, &password).await {
+        Ok(verified) => verified,
+        Err(err) => {
+            // Busy or broken on our side: the attempt was never judged.
+            store.withdraw_login_attempt(attempt).await?;
+            return Err(err);
         }
     };
-    store.record_login_attempt(email.as_str(), address, true, now).await?;
+    let Some(user) = verified else {
+        return Err(invalid());
+    };
+    store.login_attempt_succeeded(attempt).await?;
 
     if user.role != panel.role() {
         let other = match user.role {
@@ -192,6 +258,17 @@ pub async fn sign_in(
     Ok((user, token))
 }
 
+/// The user if `password` is theirs. Unknown emails cost the same
+/// verification as wrong passwords.
+async fn judge(store: &Store, passwords: &Passwords, email: &Email, password: &Password) -> AppResult<Option<User>> {
+    let (user, hash) = match store.user_with_hash_by_email(email.as_str()).await? {
+        Some((user, hash)) => (Some(user), hash),
+        None => (None, decoy_hash(passwords).await?),
+    };
+    let verified = passwords.verify(hash, password).await?;
+    Ok(user.filter(|_| verified))
+}
+
 pub async fn start_session(store: &Store, user: &User) -> AppResult<SessionToken> {
     let token = secrets::random_token();
     let now = Timestamp::now();
@@ -201,10 +278,12 @@ pub async fn start_session(store: &Store, user: &User) -> AppResult<SessionToken
     Ok(SessionToken(token))
 }
 
-/// The user behind a session token, if it is live.
-pub async fn session_user(store: &Store, token: &str) -> AppResult<Option<User>> {
+/// The user behind a session token, if it is live: not expired and not
+/// idle for longer than `idle`.
+pub async fn session_user(store: &Store, token: &str, idle: Duration) -> AppResult<Option<User>> {
+    let now = Timestamp::now();
     Ok(store
-        .session_user(&secrets::sha256_hex(token), Timestamp::now())
+        .session_user(&secrets::sha256_hex(token), now, now.minus(idle))
         .await?)
 }
 

@@ -57,7 +57,7 @@ pub fn current_token() -> AppResult<Option<String>> {
 pub async fn current_user() -> AppResult<Option<User>> {
     let state = app_state()?;
     match current_token()? {
-        Some(token) => service::session_user(&state.store, &token).await,
+        Some(token) => service::session_user(&state.store, &token, state.settings.session_idle).await,
         None => Ok(None),
     }
 }
@@ -122,7 +122,7 @@ pub fn respond<T>(result: AppResult<T>) -> AppResult<T> {
         if let (true, Some(options), Ok(status)) = (
             is_fn_call,
             leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
-            http::StatusCode::from_u16(err.code.http_status()),
+            http::StatusCode::from_u16(err.http_status()),
         ) {
             options.set_status(status);
         }

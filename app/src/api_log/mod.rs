@@ -51,15 +51,26 @@ pub struct ApiRequestFilter {
     pub limit: u32,
 }
 
-/// The log as CSV (RFC 4180), for the operator's export.
-pub fn to_csv(rows: &[ApiRequest]) -> String {
-    fn field(text: &str) -> String {
-        if text.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", text.replace('"', "\"\""))
-        } else {
-            text.to_owned()
-        }
+/// One CSV cell (RFC 4180). A cell a spreadsheet would run as a formula
+/// (starting with `=`, `+`, `-`, `@`, a tab or a carriage return: partners
+/// choose their paths and queries) is prefixed with `'`, so it opens as
+/// text (OWASP's CSV injection advice).
+pub fn csv_cell(text: &str) -> String {
+    let neutral = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    if neutral.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", neutral.replace('"', "\"\""))
+    } else {
+        neutral
     }
+}
+
+/// The log as CSV, for the operator's export.
+pub fn to_csv(rows: &[ApiRequest]) -> String {
+    let field = csv_cell;
     let mut out = String::from(
         "id,at,request_id,reseller_id,key_prefix,method,path,status,error_code,duration_ms,client_addr\r\n",
     );
@@ -106,5 +117,14 @@ mod tests {
         assert!(csv.ends_with(
             "7,2026-01-02T03:04:05Z,req_1,,flux_key_abc,GET,\"/api/v1/orders?a=1,2\",200,,1.500,127.0.0.1\r\n"
         ));
+    }
+
+    #[test]
+    fn formulas_open_as_text() {
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        for risky in ["+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_cell(risky).trim_start_matches('"').starts_with('\''), "{risky:?}");
+        }
+        assert_eq!(csv_cell("/api/v1/orders"), "/api/v1/orders");
     }
 }

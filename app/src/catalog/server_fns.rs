@@ -41,7 +41,7 @@ pub async fn admin_product(id: String) -> Result<ProductDetail, AppError> {
             let (state, _) = session::require(Role::Operator).await?;
             let id = crate::ids::parse_id("id", &id)?;
             let product = super::service::product(&state.store, &id).await?;
-            let provisioning = state.store.product_provisioning(&id).await?;
+            let provisioning = super::service::provisioning(&state.store, &state.settings.secrets_key, &id).await?;
             Ok(ProductDetail { product, provisioning })
         }
         .await,
@@ -93,9 +93,20 @@ pub async fn save_product(
             match id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 Some(raw) => {
                     let id = crate::ids::parse_id("id", raw)?;
-                    service::update_product(&state.store, &actor, &id, draft, provisioning).await
+                    service::update_product(
+                        &state.store,
+                        &state.settings.secrets_key,
+                        &actor,
+                        &id,
+                        draft,
+                        provisioning,
+                    )
+                    .await
                 }
-                None => service::create_product(&state.store, &actor, draft, provisioning).await,
+                None => {
+                    service::create_product(&state.store, &state.settings.secrets_key, &actor, draft, provisioning)
+                        .await
+                }
             }
         }
         .await,

@@ -4,10 +4,58 @@ use super::{Product, ProductDraft, Provisioning};
 use crate::{
     audit::Actor,
     error::{AppError, AppResult, ErrorCode},
-    ids::ProductId,
-    store::{NewAuditEntry, Store, StoreError},
+    ids::{ProductId, ResellerId},
+    secrets::SecretsKey,
+    store::{NewAuditEntry, SealedProvisioning, Store, StoreError, StoredProvisioning},
     timestamp::Timestamp,
 };
+
+/// Provisioning settings hold credentials (server passwords, API tokens):
+/// sealed with the secrets key before they are stored, like webhook
+/// secrets, so a database copy alone does not reveal them.
+fn seal(key: &SecretsKey, provisioning: &Provisioning) -> AppResult<SealedProvisioning> {
+    let json = serde_json::to_string(&provisioning.settings).map_err(AppError::internal)?;
+    Ok(SealedProvisioning {
+        module: provisioning.module.clone(),
+        sealed: key.seal(&json),
+    })
+}
+
+/// Operator-only: a product's provisioning settings, opened.
+pub async fn provisioning(store: &Store, key: &SecretsKey, id: &ProductId) -> AppResult<Option<Provisioning>> {
+    match store.product_provisioning(id).await? {
+        None => Ok(None),
+        Some(StoredProvisioning::Plain(plain)) => Ok(Some(plain)),
+        Some(StoredProvisioning::Sealed(sealed)) => {
+            let json = key.open(&sealed.sealed)?;
+            let settings = serde_json::from_str(&json).map_err(AppError::internal)?;
+            Ok(Some(Provisioning {
+                module: sealed.module,
+                settings,
+            }))
+        }
+    }
+}
+
+/// Seals settings stored in plaintext by an earlier version (start-up).
+pub async fn seal_stored_provisioning(store: &Store, key: &SecretsKey) -> AppResult<usize> {
+    let plain = store.unsealed_provisioning().await?;
+    for (id, provisioning) in &plain {
+        store.seal_provisioning(id, &seal(key, provisioning)?.sealed).await?;
+    }
+    Ok(plain.len())
+}
+
+/// The names of the products `reseller` may see (its offers and what it
+/// holds), for labelling its orders and services.
+pub async fn names_for(store: &Store, reseller: &ResellerId) -> AppResult<Vec<(String, String)>> {
+    Ok(store
+        .product_names_for(reseller)
+        .await?
+        .into_iter()
+        .map(|(id, name)| (id.to_string(), name))
+        .collect())
+}
 
 fn slug_taken(err: StoreError) -> AppError {
     match err {
@@ -21,6 +69,7 @@ fn slug_taken(err: StoreError) -> AppError {
 
 pub async fn create_product(
     store: &Store,
+    key: &SecretsKey,
     actor: &Actor,
     draft: ProductDraft,
     provisioning: Option<Provisioning>,
@@ -31,7 +80,12 @@ pub async fn create_product(
         ..NewAuditEntry::new(actor, "product.create", "product", id.as_str(), Timestamp::now())
     };
     store
-        .insert_product(&id, &draft, provisioning.as_ref(), &audit)
+        .insert_product(
+            &id,
+            &draft,
+            provisioning.map(|p| seal(key, &p)).transpose()?.as_ref(),
+            &audit,
+        )
         .await
         .map_err(slug_taken)?;
     Ok(store.product(&id).await?)
@@ -39,6 +93,7 @@ pub async fn create_product(
 
 pub async fn update_product(
     store: &Store,
+    key: &SecretsKey,
     actor: &Actor,
     id: &ProductId,
     draft: ProductDraft,
@@ -53,7 +108,12 @@ pub async fn update_product(
         ..NewAuditEntry::new(actor, "product.update", "product", id.as_str(), Timestamp::now())
     };
     store
-        .update_product(id, &draft, provisioning.as_ref(), &audit)
+        .update_product(
+            id,
+            &draft,
+            provisioning.map(|p| seal(key, &p)).transpose()?.as_ref(),
+            &audit,
+        )
         .await
         .map_err(slug_taken)?;
     Ok(store.product(id).await?)

@@ -66,13 +66,7 @@ pub async fn my_customers(search: Option<String>, before: Option<String>) -> Res
                 .await?;
                 items.push(CustomerWithServices { customer, services });
             }
-            let product_names = state
-                .store
-                .list_products()
-                .await?
-                .into_iter()
-                .map(|p| (p.id.to_string(), p.name))
-                .collect();
+            let product_names = crate::catalog::service::names_for(&state.store, &reseller.id).await?;
             Ok(CustomerPage {
                 items,
                 next_cursor,

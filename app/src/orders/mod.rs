@@ -11,7 +11,9 @@ use crate::{
     error::{AppError, AppResult, ErrorCode},
     ids::{CustomerId, OrderId, ProductId, ServiceId},
     money::{BillingTerm, Money, TermPrices},
+    services::Service,
     timestamp::Timestamp,
+    webhooks::{EventType, NewEvent},
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -20,7 +22,10 @@ use std::collections::BTreeMap;
 pub const ORDER_PLACED: &str = "placed";
 
 pub const MAX_LINES: usize = 50;
-pub const MAX_QUANTITY_PER_LINE: u32 = 1000;
+/// Default of `FLUX_MAX_UNITS_PER_ORDER`: units (services) one order may
+/// create in all its lines. Each unit is a service row, an event, a
+/// delivery and a queue job written in the order's transaction.
+pub const DEFAULT_MAX_UNITS_PER_ORDER: u32 = 100;
 
 /// The end customer an order is for, by the reseller's own id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,8 +55,9 @@ pub struct OrderRequest {
 }
 
 impl OrderRequest {
-    /// Checks shape and bounds; trims the customer's fields.
-    pub fn validate(mut self) -> AppResult<Self> {
+    /// Checks shape and bounds (at most `max_units` units in all lines);
+    /// trims the customer's fields.
+    pub fn validate(mut self, max_units: u32) -> AppResult<Self> {
         let ext = self.customer.external_id.trim().to_owned();
         if ext.is_empty() || ext.chars().count() > 128 || ext.chars().any(char::is_control) {
             return Err(AppError::validation(
@@ -81,13 +87,21 @@ impl OrderRequest {
                 format!("An order has 1 to {MAX_LINES} lines."),
             ));
         }
+        let mut units: u64 = 0;
         for (i, line) in self.lines.iter().enumerate() {
-            if line.quantity == 0 || line.quantity > MAX_QUANTITY_PER_LINE {
+            if line.quantity == 0 || line.quantity > max_units {
                 return Err(AppError::validation(
                     &format!("lines[{i}].quantity"),
-                    format!("quantity is 1 to {MAX_QUANTITY_PER_LINE}."),
+                    format!("quantity is 1 to {max_units}."),
                 ));
             }
+            units += u64::from(line.quantity);
+        }
+        if units > u64::from(max_units) {
+            return Err(AppError::validation(
+                "lines",
+                format!("An order holds at most {max_units} units in all its lines; this one has {units}."),
+            ));
         }
         Ok(self)
     }
@@ -126,10 +140,30 @@ pub struct OrderLine {
     pub line_total: Money,
 }
 
+/// An order's priced lines and their total.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PricedOrder {
+    pub lines: Vec<OrderLine>,
+    pub total: Money,
+}
+
+fn too_large(field: &str) -> AppError {
+    AppError::validation(
+        field,
+        format!(
+            "The amount is larger than the largest we record ({} in total per order).",
+            Money::MAX
+        ),
+    )
+}
+
 /// Prices every line from the book: the product must be offered
 /// (`product_not_available`), the term priced (`term_not_priced`), and the
 /// units held plus ordered within `max_quantity` (`quantity_limit_exceeded`).
-pub fn price_order(request: &OrderRequest, offers: &[Offer]) -> AppResult<Vec<OrderLine>> {
+/// Line totals and the order total must stay below the largest amount
+/// storage reads back (`validation_failed`), so nothing is written that
+/// could not be read.
+pub fn price_order(request: &OrderRequest, offers: &[Offer]) -> AppResult<PricedOrder> {
     let mut wanted: BTreeMap<&ProductId, i64> = BTreeMap::new();
     let mut lines = Vec::with_capacity(request.lines.len());
     for line in &request.lines {
@@ -150,13 +184,18 @@ pub fn price_order(request: &OrderRequest, offers: &[Offer]) -> AppResult<Vec<Or
         })?;
         let quantity = i64::from(line.quantity);
         *wanted.entry(&line.product_id).or_default() += quantity;
+        let field = format!("lines[{}].quantity", lines.len());
+        let line_total = unit_price
+            .checked_add(offer.setup_fee)
+            .and_then(|each| each.checked_times(line.quantity))
+            .ok_or_else(|| too_large(&field))?;
         lines.push(OrderLine {
             product_id: line.product_id.clone(),
             term: line.term,
             quantity,
             unit_price,
             setup_fee: offer.setup_fee,
-            line_total: (unit_price + offer.setup_fee).times(line.quantity),
+            line_total,
         });
     }
     for (product, quantity) in wanted {
@@ -173,11 +212,11 @@ pub fn price_order(request: &OrderRequest, offers: &[Offer]) -> AppResult<Vec<Or
             ));
         }
     }
-    Ok(lines)
-}
-
-pub fn order_total(lines: &[OrderLine]) -> Money {
-    lines.iter().map(|l| l.line_total).sum()
+    let total = lines
+        .iter()
+        .try_fold(Money::ZERO, |sum, l| sum.checked_add(l.line_total))
+        .ok_or_else(|| too_large("lines"))?;
+    Ok(PricedOrder { lines, total })
 }
 
 /// The next renewal after `start` on `term`: calendar months (the day is
@@ -195,6 +234,38 @@ pub fn next_renewal(start: Timestamp, term: BillingTerm) -> Timestamp {
             Timestamp::from_datetime(at.replace_date(date))
         }
     }
+}
+
+/// One pending service per unit ordered, each at its line's locked price.
+#[cfg(feature = "ssr")]
+pub fn new_services(order: &OrderId, customer: &CustomerId, lines: &[OrderLine], now: Timestamp) -> Vec<Service> {
+    lines
+        .iter()
+        .flat_map(|line| {
+            (0..line.quantity).map(move |_| Service {
+                id: ServiceId::generate(),
+                order_id: order.clone(),
+                customer_id: customer.clone(),
+                product_id: line.product_id.clone(),
+                term: line.term,
+                status: crate::services::ServiceStatus::Pending,
+                recurring_price: line.unit_price,
+                started_at: now,
+                next_renewal_at: next_renewal(now, line.term),
+            })
+        })
+        .collect()
+}
+
+/// What an order tells the reseller's webhook endpoint: `order.created`,
+/// then one `service.created` per service.
+pub fn order_events(order: &Order, services: &[Service]) -> AppResult<Vec<NewEvent>> {
+    let mut events = Vec::with_capacity(services.len() + 1);
+    events.push(NewEvent::of(EventType::OrderCreated, order)?);
+    for service in services {
+        events.push(NewEvent::of(EventType::ServiceCreated, service)?);
+    }
+    Ok(events)
 }
 
 /// The order's customer, as the order shows it.
@@ -279,16 +350,16 @@ mod tests {
 
     #[test]
     fn totals_are_exact() {
-        let lines = price_order(&request(vec![(1, BillingTerm::Monthly, 3)]), &[offer(1)]).unwrap();
-        assert_eq!(lines[0].unit_price, m("19.99"));
-        assert_eq!(lines[0].line_total, m("74.97")); // (19.99 + 5) * 3
+        let priced = price_order(&request(vec![(1, BillingTerm::Monthly, 3)]), &[offer(1)]).unwrap();
+        assert_eq!(priced.lines[0].unit_price, m("19.99"));
+        assert_eq!(priced.lines[0].line_total, m("74.97")); // (19.99 + 5) * 3
         let hourly = price_order(&request(vec![(1, BillingTerm::Hourly, 1)]), &[offer(1)]).unwrap();
-        assert_eq!(order_total(&hourly), m("5.0125"));
+        assert_eq!(hourly.total, m("5.0125"));
     }
 
     #[test]
     fn refusals() {
-        let codes = |r: AppResult<Vec<OrderLine>>| r.unwrap_err().code;
+        let codes = |r: AppResult<PricedOrder>| r.unwrap_err().code;
         assert_eq!(
             codes(price_order(&request(vec![(1, BillingTerm::Annual, 1)]), &[offer(1)])),
             ErrorCode::TermNotPriced
@@ -315,15 +386,50 @@ mod tests {
     }
 
     #[test]
+    fn amounts_beyond_storage_are_refused() {
+        let mut dear = offer(1);
+        dear.prices.monthly = Some(m("999999999"));
+        dear.max_quantity = None;
+        let one = price_order(
+            &request(vec![(1, BillingTerm::Monthly, 1)]),
+            std::slice::from_ref(&dear),
+        );
+        assert_eq!(one.unwrap_err().code, ErrorCode::ValidationFailed, "price + setup fee");
+        dear.setup_fee = Money::ZERO;
+        assert!(
+            price_order(
+                &request(vec![(1, BillingTerm::Monthly, 1)]),
+                std::slice::from_ref(&dear)
+            )
+            .is_ok()
+        );
+        let two = price_order(
+            &request(vec![(1, BillingTerm::Monthly, 1), (1, BillingTerm::Monthly, 1)]),
+            &[dear],
+        );
+        assert_eq!(two.unwrap_err().field.as_deref(), Some("lines"), "the order total");
+    }
+
+    #[test]
     fn validation() {
-        assert!(request(vec![]).validate().is_err());
-        assert!(request(vec![(1, BillingTerm::Monthly, 0)]).validate().is_err());
+        assert!(request(vec![]).validate(100).is_err());
+        assert!(request(vec![(1, BillingTerm::Monthly, 0)]).validate(100).is_err());
         let mut r = request(vec![(1, BillingTerm::Monthly, 1)]);
         r.customer.external_id = "  ".into();
-        assert_eq!(r.validate().unwrap_err().field.as_deref(), Some("customer.external_id"));
+        assert_eq!(
+            r.validate(100).unwrap_err().field.as_deref(),
+            Some("customer.external_id")
+        );
         let mut r = request(vec![(1, BillingTerm::Monthly, 1)]);
         r.customer.email = Some("nope".into());
-        assert!(r.validate().is_err());
+        assert!(r.validate(100).is_err());
+        assert!(
+            request(vec![(1, BillingTerm::Monthly, 60), (2, BillingTerm::Monthly, 40)])
+                .validate(100)
+                .is_ok()
+        );
+        let over = request(vec![(1, BillingTerm::Monthly, 60), (2, BillingTerm::Monthly, 41)]).validate(100);
+        assert_eq!(over.unwrap_err().field.as_deref(), Some("lines"), "101 units in all");
     }
 
     #[test]

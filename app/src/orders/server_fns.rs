@@ -83,13 +83,7 @@ pub async fn my_order(id: String) -> Result<OrderDetail, AppError> {
                 },
             )
             .await?;
-            let product_names = state
-                .store
-                .list_products()
-                .await?
-                .into_iter()
-                .map(|p| (p.id.to_string(), p.name))
-                .collect();
+            let product_names = crate::catalog::service::names_for(&state.store, &reseller.id).await?;
             Ok(OrderDetail {
                 order,
                 services,

@@ -1,14 +1,15 @@
 //! Order use cases, and the reseller-scoped reads of orders, services and
 //! customers (another reseller's ids are simply not found).
 
-use super::{Order, OrderRequest};
+use super::{ORDER_PLACED, Order, OrderCustomer, OrderRequest, new_services, order_events, price_order};
 use crate::{
     customers::{Customer, CustomerFilter},
-    error::{AppError, AppResult, ErrorCode},
+    error::{AppError, AppResult},
+    idempotency::{self, Answer, Claim},
     ids::{CustomerId, OrderId, ResellerId, ServiceId},
-    resellers::{Reseller, ResellerStatus},
     services::{Service, ServiceFilter},
-    store::{DashboardStats, OrderFilter, Store, StoreError},
+    state::Settings,
+    store::{DashboardStats, OrderFilter, Store, StoreError, StoreTx},
     timestamp::Timestamp,
 };
 
@@ -19,33 +20,77 @@ fn not_found(what: &'static str) -> impl Fn(StoreError) -> AppError {
     }
 }
 
-/// Places an order for an active reseller at its book's prices.
+/// Places an order for `reseller` at its book's prices (the demo's path;
+/// partners come through [`place_idempotent`]).
 pub async fn place(
     store: &Store,
-    currency: &str,
-    reseller: &Reseller,
+    settings: &Settings,
+    reseller: &ResellerId,
     request: OrderRequest,
-    idempotency_key: Option<&str>,
 ) -> AppResult<Order> {
-    match reseller.status {
-        ResellerStatus::Active => {}
-        ResellerStatus::Suspended => {
-            return Err(AppError::new(
-                ErrorCode::ResellerSuspended,
-                "Your account is suspended: orders are refused.",
-            ));
-        }
-        _ => {
-            return Err(AppError::new(
-                ErrorCode::ResellerNotActive,
-                "Your reseller account is not active.",
-            ));
-        }
-    }
-    let request = request.validate()?;
-    Ok(store
-        .place_order(&reseller.id, &request, currency, Timestamp::now(), idempotency_key)
-        .await?)
+    let request = request.validate(settings.max_units_per_order)?;
+    let mut tx = store.begin().await?;
+    let order = place_in(&mut tx, settings, reseller, &request).await?;
+    tx.commit().await?;
+    Ok(order)
+}
+
+/// `POST /orders`: places the order at most once per Idempotency-Key and
+/// returns the HTTP answer: 201 with the order (the same bytes on every
+/// replay, since they are the saved ones), or a refusal kept for replay.
+pub async fn place_idempotent(
+    store: &Store,
+    settings: &Settings,
+    reseller: &ResellerId,
+    request: OrderRequest,
+    claim: &Claim,
+) -> AppResult<Answer> {
+    idempotency::service::run(store, reseller, claim, async |tx| {
+        let request = request.validate(settings.max_units_per_order)?;
+        let order = place_in(tx, settings, reseller, &request).await?;
+        let body = serde_json::to_string(&order).map_err(AppError::internal)?;
+        Ok((201, body))
+    })
+    .await
+}
+
+/// The order's transaction, top to bottom. Every refusal comes before the
+/// first write.
+async fn place_in(
+    tx: &mut StoreTx,
+    settings: &Settings,
+    reseller: &ResellerId,
+    request: &OrderRequest,
+) -> AppResult<Order> {
+    let now = Timestamp::now();
+    // Checked again here: the partner API's view of the profile is cached.
+    tx.reseller_status(reseller)
+        .await
+        .map_err(not_found("reseller"))?
+        .may_order()?;
+    let offers = tx.lock_offers(reseller, &request.product_ids()).await?;
+    let priced = price_order(request, &offers)?;
+    let customer_id = tx.upsert_customer(reseller, &request.customer, now).await?;
+    let order_id = OrderId::generate();
+    let services = new_services(&order_id, &customer_id, &priced.lines, now);
+    let order = Order {
+        id: order_id,
+        status: ORDER_PLACED.to_owned(),
+        customer: OrderCustomer {
+            id: customer_id,
+            external_id: request.customer.external_id.clone(),
+        },
+        lines: priced.lines,
+        service_ids: services.iter().map(|s| s.id.clone()).collect(),
+        wholesale_total: priced.total,
+        currency: settings.currency.code().to_owned(),
+        created_at: now,
+    };
+    tx.insert_order(reseller, &order).await?;
+    tx.insert_services(reseller, &services).await?;
+    tx.record_events(reseller, &order_events(&order, &services)?, now)
+        .await?;
+    Ok(order)
 }
 
 pub async fn order(store: &Store, reseller: &ResellerId, id: &OrderId) -> AppResult<Order> {

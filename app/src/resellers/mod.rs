@@ -47,6 +47,27 @@ impl ResellerStatus {
         Self::ALL.into_iter().find(|s| s.as_str() == raw.trim())
     }
 
+    /// Whether a reseller in this status may order and use the partner
+    /// API: only active ones. Every entry point (the API's gate, the order
+    /// transaction) asks here, so the refusals read the same everywhere.
+    pub fn may_order(self) -> AppResult<()> {
+        match self {
+            Self::Active => Ok(()),
+            Self::Suspended => Err(AppError::new(
+                ErrorCode::ResellerSuspended,
+                "Your reseller account is suspended: requests and orders are refused until it is reactivated.",
+            )),
+            Self::Pending => Err(AppError::new(
+                ErrorCode::ResellerNotActive,
+                "Your reseller application has not been approved yet.",
+            )),
+            Self::Terminated => Err(AppError::new(
+                ErrorCode::ResellerNotActive,
+                "Your reseller account has been terminated.",
+            )),
+        }
+    }
+
     /// What the status means for the reseller, in the portal's words.
     pub fn meaning(self) -> &'static str {
         match self {

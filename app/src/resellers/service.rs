@@ -110,36 +110,33 @@ pub struct Invited {
     pub invitation_path: Option<String>,
 }
 
-/// An operator creates a client (or reuses an existing client without a
-/// profile) with a pending profile.
+/// An operator creates a client account with a pending profile, and the
+/// one-time link with which the person sets a password. An email that
+/// already has an account is refused: inviting it would attach a profile
+/// to whoever registered that email first (registration proves nothing
+/// about it), so that client applies from Program overview instead and the
+/// operator approves the application.
 pub async fn invite(store: &Store, actor: &Actor, invitation: Invitation) -> AppResult<Invited> {
     let application = Application::parse(&invitation.company_name, None, None)?;
     let rate_limit = super::parse_rate_limit(invitation.rate_limit.unwrap_or(DEFAULT_RATE_LIMIT))?;
     let email = crate::accounts::Email::parse(&invitation.email)?;
-    let mut invitation_path = None;
-    let user = match store.user_by_email(email.as_str()).await? {
-        Some(user) if user.role == Role::Operator => {
-            return Err(AppError::validation(
-                "email",
-                "This email belongs to an operator account.",
-            ));
+    if let Some(user) = store.user_by_email(email.as_str()).await? {
+        if store.reseller_for_user(&user.id).await?.is_some() {
+            return Err(already_applied());
         }
-        Some(user) => {
-            if store.reseller_for_user(&user.id).await?.is_some() {
-                return Err(already_applied());
-            }
-            user
-        }
-        None => {
-            let name = invitation
-                .contact_name
-                .clone()
-                .unwrap_or_else(|| application.company_name.clone());
-            let user = accounts::create_invited_client(store, &name, email.as_str()).await?;
-            invitation_path = Some(accounts::create_invitation(store, &user).await?);
-            user
-        }
-    };
+        return Err(AppError::new(
+            ErrorCode::EmailTaken,
+            "This email already has an account: ask the client to apply from Program overview \
+             in the portal, then approve the application.",
+        )
+        .with_field("email"));
+    }
+    let name = invitation
+        .contact_name
+        .clone()
+        .unwrap_or_else(|| application.company_name.clone());
+    let user = accounts::create_invited_client(store, &name, email.as_str()).await?;
+    let invitation_path = Some(accounts::create_invitation(store, &user).await?);
     let reseller = create_profile(
         store,
         actor,

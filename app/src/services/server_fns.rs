@@ -49,13 +49,7 @@ pub async fn my_services(status: Option<String>, before: Option<String>) -> Resu
             } else {
                 None
             };
-            let product_names = state
-                .store
-                .list_products()
-                .await?
-                .into_iter()
-                .map(|p| (p.id.to_string(), p.name))
-                .collect();
+            let product_names = crate::catalog::service::names_for(&state.store, &reseller.id).await?;
             Ok(ServicePage {
                 items,
                 next_cursor,

@@ -1,6 +1,6 @@
 //! Users, sessions, login attempts and admin tokens.
 
-use super::{OptionalExt, Store, StoreError, StoreResult, with_pool};
+use super::{OptionalExt, Store, StoreError, StoreResult, tx::on_tx, with_pool, with_tx};
 use crate::{
     accounts::{Role, User},
     ids::{AdminTokenId, UserId},
@@ -83,18 +83,26 @@ impl Store {
         }))
     }
 
+    /// Replaces the password hash and ends every session of the user, in
+    /// one transaction: a changed password locks out whoever knew the old
+    /// one.
     pub async fn set_password_hash(&self, id: &UserId, password_hash: &str) -> StoreResult<()> {
-        let done = with_pool!(self, pool => {
-            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        with_tx!(self, tx => {
+            let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
                 .bind(password_hash)
                 .bind(id)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?
-                .rows_affected()
+                .rows_affected();
+            if done == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
         });
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
         Ok(())
     }
 
@@ -118,8 +126,8 @@ impl Store {
     ) -> StoreResult<()> {
         with_pool!(self, pool => {
             sqlx::query(
-                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4)",
+                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at)
+                 VALUES ($1, $2, $3, $4, $3)",
             )
             .bind(token_hash)
             .bind(user)
@@ -131,19 +139,44 @@ impl Store {
         Ok(())
     }
 
-    /// The user behind a live session.
-    pub async fn session_user(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<User>> {
-        Ok(with_pool!(self, pool => {
+    /// The user behind a live session: not expired, and used since
+    /// `idle_since`. Use is recorded at most once a minute per session, so
+    /// page loads do not each write.
+    pub async fn session_user(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+        idle_since: Timestamp,
+    ) -> StoreResult<Option<User>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            user: User,
+            last_seen_at: Timestamp,
+        }
+        let row: Option<Row> = with_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT u.id, u.email, u.name, u.role, u.created_at
+                "SELECT u.id, u.email, u.name, u.role, u.created_at, s.last_seen_at
                  FROM sessions s JOIN users u ON u.id = s.user_id
-                 WHERE s.token_hash = $1 AND s.expires_at > $2",
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3",
             )
             .bind(token_hash)
             .bind(now)
+            .bind(idle_since)
             .fetch_optional(pool)
             .await?
-        }))
+        });
+        let Some(row) = row else { return Ok(None) };
+        if row.last_seen_at < now.minus(time::Duration::minutes(1)) {
+            with_pool!(self, pool => {
+                sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .bind(now)
+                    .execute(pool)
+                    .await?;
+            });
+        }
+        Ok(Some(row.user))
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
@@ -175,32 +208,34 @@ impl Store {
 
     // ---- login throttling -----------------------------------------------------
 
-    pub async fn record_login_attempt(
+    /// Records a sign-in attempt as failed before its password is judged,
+    /// then counts the failures of the account and the address (this one
+    /// included), in one transaction that holds a lock per account and per
+    /// address: concurrent attempts are counted one after the other, so no
+    /// more are judged than the limits allow however many race (SQLite's
+    /// write transactions run one at a time anyway). Returns the attempt's
+    /// id, to mark it succeeded or withdraw it.
+    pub async fn reserve_login_attempt(
         &self,
         email: &str,
         address: &str,
-        succeeded: bool,
-        at: Timestamp,
-    ) -> StoreResult<()> {
-        with_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO login_attempts (email, address, succeeded, at) VALUES ($1, $2, $3, $4)",
+        now: Timestamp,
+        since: Timestamp,
+    ) -> StoreResult<(i64, LoginFailures)> {
+        let mut tx = self.begin().await?;
+        // Always the account first, then the address: no two attempts wait
+        // on each other crosswise.
+        tx.lock(&format!("login\u{0}account\u{0}{email}")).await?;
+        tx.lock(&format!("login\u{0}address\u{0}{address}")).await?;
+        let (id, failures) = on_tx!(tx, t => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO login_attempts (email, address, succeeded, at) VALUES ($1, $2, FALSE, $3) RETURNING id",
             )
             .bind(email)
             .bind(address)
-            .bind(succeeded)
-            .bind(at)
-            .execute(pool)
+            .bind(now)
+            .fetch_one(&mut **t)
             .await?;
-        });
-        Ok(())
-    }
-
-    /// Failed attempts since `since`, per account and per address. A
-    /// successful sign-in clears the account's count (only failures after the
-    /// last success count).
-    pub async fn login_failures(&self, email: &str, address: &str, since: Timestamp) -> StoreResult<LoginFailures> {
-        with_pool!(self, pool => {
             let for_email: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM login_attempts
                  WHERE email = $1 AND NOT succeeded AND at >= $2
@@ -209,17 +244,42 @@ impl Store {
             )
             .bind(email)
             .bind(since)
-            .fetch_one(pool)
+            .fetch_one(&mut **t)
             .await?;
             let from_address: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM login_attempts WHERE address = $1 AND NOT succeeded AND at >= $2",
             )
             .bind(address)
             .bind(since)
-            .fetch_one(pool)
+            .fetch_one(&mut **t)
             .await?;
-            Ok(LoginFailures { for_email, from_address })
-        })
+            (id, LoginFailures { for_email, from_address })
+        });
+        tx.commit().await?;
+        Ok((id, failures))
+    }
+
+    /// The reserved attempt gave the right password.
+    pub async fn login_attempt_succeeded(&self, id: i64) -> StoreResult<()> {
+        with_pool!(self, pool => {
+            sqlx::query("UPDATE login_attempts SET succeeded = TRUE WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The reserved attempt was refused without being judged: it does not
+    /// count (refusals must not keep extending a lock-out).
+    pub async fn withdraw_login_attempt(&self, id: i64) -> StoreResult<()> {
+        with_pool!(self, pool => {
+            sqlx::query("DELETE FROM login_attempts WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
     }
 
     // ---- admin tokens ---------------------------------------------------------

@@ -3,7 +3,7 @@
 use super::{OptionalExt, Store, StoreError, StoreResult, audit::insert_audit, with_pool, with_tx};
 use crate::{
     catalog::{Product, ProductDraft, ProductKind, Provisioning},
-    ids::ProductId,
+    ids::{ProductId, ResellerId},
     money::{Money, TermPrices},
     store::NewAuditEntry,
     timestamp::Timestamp,
@@ -58,6 +58,45 @@ pub(crate) const PRODUCT_COLUMNS: &str = "id, name, slug, kind, description, is_
      retail_monthly, retail_quarterly, retail_semi_annual, retail_annual, retail_hourly, \
      retail_setup_fee, created_at, updated_at";
 
+/// Provisioning settings sealed with the secrets key, as they are written.
+#[derive(Clone, Debug)]
+pub struct SealedProvisioning {
+    pub module: String,
+    /// `SecretsKey::seal` of the settings' JSON.
+    pub sealed: String,
+}
+
+/// Provisioning settings as read: sealed, or plaintext from before sealing
+/// (sealed at the next start).
+#[derive(Clone, Debug)]
+pub enum StoredProvisioning {
+    Sealed(SealedProvisioning),
+    Plain(Provisioning),
+}
+
+#[derive(sqlx::FromRow)]
+struct ProvisioningRow {
+    product_id: ProductId,
+    module: String,
+    settings: Json<serde_json::Map<String, serde_json::Value>>,
+    sealed_settings: Option<String>,
+}
+
+impl From<ProvisioningRow> for StoredProvisioning {
+    fn from(r: ProvisioningRow) -> Self {
+        match r.sealed_settings {
+            Some(sealed) => StoredProvisioning::Sealed(SealedProvisioning {
+                module: r.module,
+                sealed,
+            }),
+            None => StoredProvisioning::Plain(Provisioning {
+                module: r.module,
+                settings: r.settings.0,
+            }),
+        }
+    }
+}
+
 impl Store {
     /// Inserts a product, its provisioning settings and the audit entry in
     /// one transaction. A taken slug is `Conflict`.
@@ -65,7 +104,7 @@ impl Store {
         &self,
         id: &ProductId,
         draft: &ProductDraft,
-        provisioning: Option<&Provisioning>,
+        provisioning: Option<&SealedProvisioning>,
         audit: &NewAuditEntry<'_>,
     ) -> StoreResult<()> {
         let now = audit.at;
@@ -94,12 +133,13 @@ impl Store {
             .map_err(StoreError::from_write)?;
             if let Some(p) = provisioning {
                 sqlx::query(
-                    "INSERT INTO product_provisioning (product_id, module, settings, updated_at)
-                     VALUES ($1, $2, $3, $4)",
+                    "INSERT INTO product_provisioning (product_id, module, settings, sealed_settings, updated_at)
+                     VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(id)
                 .bind(&p.module)
-                .bind(Json(&p.settings))
+                .bind(Json(serde_json::Map::new()))
+                .bind(&p.sealed)
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
@@ -117,7 +157,7 @@ impl Store {
         &self,
         id: &ProductId,
         draft: &ProductDraft,
-        provisioning: Option<&Provisioning>,
+        provisioning: Option<&SealedProvisioning>,
         audit: &NewAuditEntry<'_>,
     ) -> StoreResult<()> {
         let now = audit.at;
@@ -150,14 +190,16 @@ impl Store {
             }
             if let Some(p) = provisioning {
                 sqlx::query(
-                    "INSERT INTO product_provisioning (product_id, module, settings, updated_at)
-                     VALUES ($1, $2, $3, $4)
+                    "INSERT INTO product_provisioning (product_id, module, settings, sealed_settings, updated_at)
+                     VALUES ($1, $2, $3, $4, $5)
                      ON CONFLICT (product_id) DO UPDATE
-                     SET module = excluded.module, settings = excluded.settings, updated_at = excluded.updated_at",
+                     SET module = excluded.module, settings = excluded.settings,
+                         sealed_settings = excluded.sealed_settings, updated_at = excluded.updated_at",
                 )
                 .bind(id)
                 .bind(&p.module)
-                .bind(Json(&p.settings))
+                .bind(Json(serde_json::Map::new()))
+                .bind(&p.sealed)
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
@@ -186,22 +228,83 @@ impl Store {
         Ok(rows.into_iter().map(Product::from).collect())
     }
 
-    /// Operator-only: the provisioning settings of one product.
-    pub async fn product_provisioning(&self, id: &ProductId) -> StoreResult<Option<Provisioning>> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            module: String,
-            settings: Json<serde_json::Map<String, serde_json::Value>>,
-        }
-        let row: Option<Row> = with_pool!(self, pool => {
-            sqlx::query_as("SELECT module, settings FROM product_provisioning WHERE product_id = $1")
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
+    /// Operator-only: the provisioning settings of one product, as stored.
+    pub async fn product_provisioning(&self, id: &ProductId) -> StoreResult<Option<StoredProvisioning>> {
+        let sql =
+            "SELECT product_id, module, settings, sealed_settings FROM product_provisioning WHERE product_id = $1";
+        let row: Option<ProvisioningRow> = with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(id).fetch_optional(pool).await?
         });
-        Ok(row.map(|r| Provisioning {
-            module: r.module,
-            settings: r.settings.0,
+        Ok(row.map(StoredProvisioning::from))
+    }
+
+    /// Settings stored before they were sealed at rest (see `seal_provisioning`).
+    pub async fn unsealed_provisioning(&self) -> StoreResult<Vec<(ProductId, Provisioning)>> {
+        let sql = "SELECT product_id, module, settings, sealed_settings FROM product_provisioning
+                   WHERE sealed_settings IS NULL";
+        let rows: Vec<ProvisioningRow> = with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let id = r.product_id.clone();
+                (
+                    id,
+                    Provisioning {
+                        module: r.module,
+                        settings: r.settings.0,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// Replaces a product's plaintext settings by their sealed form.
+    pub async fn seal_provisioning(&self, id: &ProductId, sealed: &str) -> StoreResult<()> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE product_provisioning SET sealed_settings = $2, settings = $3
+                 WHERE product_id = $1 AND sealed_settings IS NULL",
+            )
+            .bind(id)
+            .bind(sealed)
+            .bind(Json(serde_json::Map::new()))
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// One value sealed with the secrets key (a webhook secret or
+    /// provisioning settings), if the database holds any: start-up checks
+    /// that the key it was given opens it.
+    pub async fn any_sealed_secret(&self) -> StoreResult<Option<String>> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT webhook_secret_sealed FROM reseller_profiles WHERE webhook_secret_sealed IS NOT NULL
+                 UNION ALL
+                 SELECT sealed_settings FROM product_provisioning WHERE sealed_settings IS NOT NULL
+                 LIMIT 1",
+            )
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// The names of the products a reseller may see: those its price book
+    /// offers (enabled rows of active products) and those it holds
+    /// services of. Never the rest of the catalogue.
+    pub async fn product_names_for(&self, reseller: &ResellerId) -> StoreResult<Vec<(ProductId, String)>> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT p.id, p.name FROM products p
+                 WHERE EXISTS (SELECT 1 FROM reseller_products rp
+                               WHERE rp.reseller_id = $1 AND rp.product_id = p.id AND rp.is_enabled AND p.is_active)
+                    OR EXISTS (SELECT 1 FROM services s WHERE s.reseller_id = $1 AND s.product_id = p.id)
+                 ORDER BY p.name, p.id",
+            )
+            .bind(reseller)
+            .fetch_all(pool)
+            .await?
         }))
     }
 }

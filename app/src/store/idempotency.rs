@@ -1,156 +1,213 @@
-//! Idempotency keys of order placements (one row per reseller and key).
-//!
-//! The key is claimed in its own short transaction, committed before the
-//! work starts, so that a second request with the same key while the first
-//! is still running sees "in flight" instead of waiting; the response is
-//! saved when the work is done and replayed afterwards.
+//! Idempotency keys (one row per reseller and key, written with the work
+//! it guards) and the claim that marks a key "in flight" while its
+//! transaction runs: on PostgreSQL a transaction-scoped advisory lock,
+//! released by the database when the transaction ends or its connection
+//! dies; on SQLite, where one process owns the file, a set in this process.
 
-use super::{Store, StoreResult, with_pool, with_tx};
-use crate::{ids::ResellerId, timestamp::Timestamp};
+use super::{Db, Store, StoreResult, StoreTx, tx::on_tx, with_pool};
+use crate::{idempotency::Claim, ids::ResellerId, timestamp::Timestamp};
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex},
+};
 
-/// What to do with a request carrying an idempotency key.
+/// A response saved under a key.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum IdempotencyStart {
-    /// The key is ours: do the work, then `finish` (or `abandon`) it.
-    Started,
-    /// Done before with the same body: answer this again.
-    Replay { status: u16, body: String },
-    /// Used before with another body.
-    Mismatch,
-    /// A request with this key is still running.
-    InFlight,
+pub struct SavedAnswer {
+    pub request_hash: String,
+    pub status: u16,
+    pub body: String,
+    pub expires_at: Timestamp,
 }
 
-#[derive(sqlx::FromRow)]
-struct Existing {
-    request_hash: String,
-    state: String,
-    response_status: Option<i64>,
-    response_body: Option<String>,
-    created_at: Timestamp,
-    expires_at: Timestamp,
+/// SQLite's claims: keys whose transaction is running in this process.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LocalClaims(Arc<Mutex<HashSet<String>>>);
+
+/// One key held in [`LocalClaims`]; dropping it releases the key.
+struct LocalClaim {
+    claims: LocalClaims,
+    name: String,
 }
 
-impl Store {
-    /// Claims `key` for a request whose body hashes to `request_hash`.
-    /// Expired keys are reused; a claim still "in flight" after
-    /// `stale_after` (a crashed server) may be taken over.
-    pub async fn idempotency_start(
-        &self,
-        reseller: &ResellerId,
-        key: &str,
-        request_hash: &str,
-        now: Timestamp,
-        ttl: time::Duration,
-        stale_after: time::Duration,
-    ) -> StoreResult<IdempotencyStart> {
-        let expires = now.plus(ttl);
-        // The common case, a new key, is one statement on the relaxed pool:
-        // if a crash loses the claim, it also lost the order it guarded
-        // (the order's own commit flushes the claim to disk before it).
-        let claimed = with_pool!(self.relaxed(), pool => {
-            sqlx::query(
-                "INSERT INTO idempotency_keys (reseller_id, idempotency_key, request_hash, state, created_at, expires_at)
-                 VALUES ($1, $2, $3, 'in_flight', $4, $5)
-                 ON CONFLICT (reseller_id, idempotency_key) DO NOTHING",
-            )
-            .bind(reseller)
-            .bind(key)
-            .bind(request_hash)
-            .bind(now)
-            .bind(expires)
-            .execute(pool)
-            .await?
-            .rows_affected()
-        });
-        if claimed == 1 {
-            return Ok(IdempotencyStart::Started);
+impl Drop for LocalClaim {
+    fn drop(&mut self) {
+        if let Ok(mut held) = self.claims.0.lock() {
+            held.remove(&self.name);
         }
-        with_tx!(self, tx => {
-            let outcome = {
-                let existing: Existing = sqlx::query_as(
-                    "SELECT request_hash, state, response_status, response_body, created_at, expires_at
-                     FROM idempotency_keys WHERE reseller_id = $1 AND idempotency_key = $2",
-                )
-                .bind(reseller)
-                .bind(key)
-                .fetch_one(&mut *tx)
-                .await?;
-                let expired = existing.expires_at <= now;
-                let stale = existing.state == "in_flight" && existing.created_at <= now.minus(stale_after);
-                if expired || (stale && existing.request_hash == request_hash) {
-                    sqlx::query(
-                        "UPDATE idempotency_keys SET request_hash = $3, state = 'in_flight', response_status = NULL,
-                            response_body = NULL, created_at = $4, expires_at = $5
-                         WHERE reseller_id = $1 AND idempotency_key = $2",
-                    )
-                    .bind(reseller)
-                    .bind(key)
-                    .bind(request_hash)
-                    .bind(now)
-                    .bind(expires)
-                    .execute(&mut *tx)
-                    .await?;
-                    IdempotencyStart::Started
-                } else if existing.request_hash != request_hash {
-                    IdempotencyStart::Mismatch
-                } else if existing.state == "in_flight" {
-                    IdempotencyStart::InFlight
-                } else {
-                    IdempotencyStart::Replay {
-                        status: existing.response_status.unwrap_or(200) as u16,
-                        body: existing.response_body.unwrap_or_default(),
-                    }
-                }
-            };
-            tx.commit().await?;
-            Ok(outcome)
+    }
+}
+
+impl LocalClaims {
+    fn try_hold(&self, name: String) -> Option<LocalClaim> {
+        let mut held = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        held.insert(name.clone()).then(|| LocalClaim {
+            claims: self.clone(),
+            name,
         })
     }
+}
 
-    /// Saves the response to replay.
-    pub async fn idempotency_finish(
-        &self,
-        reseller: &ResellerId,
-        key: &str,
-        status: u16,
-        body: &str,
-    ) -> StoreResult<()> {
-        with_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE idempotency_keys SET state = 'done', response_status = $3, response_body = $4
-                 WHERE reseller_id = $1 AND idempotency_key = $2",
-            )
-            .bind(reseller)
-            .bind(key)
-            .bind(i64::from(status))
-            .bind(body)
-            .execute(pool)
-            .await?;
-        });
-        Ok(())
+fn claim_name(reseller: &ResellerId, key: &str) -> String {
+    format!("{reseller}\u{0}{key}")
+}
+
+/// A claim held apart from any work (see [`Store::hold_idempotency_claim`]);
+/// dropping it releases the key.
+pub struct HeldClaim(#[allow(dead_code)] Box<dyn Send>);
+
+impl Store {
+    /// Opens a write transaction that holds the claim on `key`, or `None`
+    /// when another request holds it.
+    pub async fn begin_claimed(&self, reseller: &ResellerId, key: &str) -> StoreResult<Option<StoreTx>> {
+        match &self.db {
+            Db::Sqlite(_) => {
+                // Taken before BEGIN: SQLite's write lock would otherwise make
+                // the second request wait for the first instead of hearing
+                // that it is in flight.
+                let Some(claim) = self.claims.try_hold(claim_name(reseller, key)) else {
+                    return Ok(None);
+                };
+                let mut tx = self.begin().await?;
+                tx.held.push(Box::new(claim));
+                Ok(Some(tx))
+            }
+            Db::Postgres(_) => {
+                let mut tx = self.begin().await?;
+                let locked = tx
+                    .try_lock(&format!("idempotency\u{0}{}", claim_name(reseller, key)))
+                    .await?;
+                Ok(locked.then_some(tx))
+            }
+        }
     }
 
-    /// Releases a claim whose work failed on our side, so a retry runs.
-    pub async fn idempotency_abandon(&self, reseller: &ResellerId, key: &str) -> StoreResult<()> {
-        with_pool!(self, pool => {
-            sqlx::query("DELETE FROM idempotency_keys WHERE reseller_id = $1 AND idempotency_key = $2 AND state = 'in_flight'")
-                .bind(reseller)
-                .bind(key)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
+    /// Holds the claim on `key` as a request in flight would, without
+    /// blocking anyone else (on SQLite only the in-process claim, not the
+    /// write lock). For tests and tools that need a key "in flight".
+    pub async fn hold_idempotency_claim(&self, reseller: &ResellerId, key: &str) -> StoreResult<Option<HeldClaim>> {
+        match &self.db {
+            Db::Sqlite(_) => Ok(self
+                .claims
+                .try_hold(claim_name(reseller, key))
+                .map(|claim| HeldClaim(Box::new(claim)))),
+            Db::Postgres(_) => Ok(self
+                .begin_claimed(reseller, key)
+                .await?
+                .map(|tx| HeldClaim(Box::new(tx)))),
+        }
     }
 
-    /// Deletes expired keys; returns how many.
+    /// Deletes expired keys, a batch at a time; returns how many.
     pub async fn purge_idempotency_keys(&self, now: Timestamp) -> StoreResult<u64> {
-        Ok(with_pool!(self, pool => {
-            sqlx::query("DELETE FROM idempotency_keys WHERE expires_at <= $1")
+        let mut removed = 0;
+        loop {
+            let n = with_pool!(self, pool => {
+                sqlx::query(
+                    "DELETE FROM idempotency_keys WHERE (reseller_id, idempotency_key) IN (
+                        SELECT reseller_id, idempotency_key FROM idempotency_keys WHERE expires_at <= $1 LIMIT 1000)",
+                )
                 .bind(now)
                 .execute(pool)
                 .await?
                 .rows_affected()
+            });
+            removed += n;
+            if n < 1000 {
+                return Ok(removed);
+            }
+        }
+    }
+}
+
+impl StoreTx {
+    /// The answer saved under `key`, if any (expired or not).
+    pub async fn saved_answer(&mut self, reseller: &ResellerId, key: &str) -> StoreResult<Option<SavedAnswer>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            request_hash: String,
+            state: String,
+            response_status: Option<i64>,
+            response_body: Option<String>,
+            expires_at: Timestamp,
+        }
+        let row: Option<Row> = on_tx!(self, t => {
+            sqlx::query_as(
+                "SELECT request_hash, state, response_status, response_body, expires_at
+                 FROM idempotency_keys WHERE reseller_id = $1 AND idempotency_key = $2",
+            )
+            .bind(reseller)
+            .bind(key)
+            .fetch_optional(&mut **t)
+            .await?
+        });
+        Ok(row.map(|r| SavedAnswer {
+            // A row left "in flight" by a version that claimed keys in a
+            // transaction of their own answers nothing: it has expired.
+            expires_at: if r.state == "done" {
+                r.expires_at
+            } else {
+                Timestamp::EPOCH
+            },
+            request_hash: r.request_hash,
+            status: r.response_status.and_then(|s| u16::try_from(s).ok()).unwrap_or(500),
+            body: r.response_body.unwrap_or_default(),
         }))
+    }
+
+    pub async fn forget_idempotency_key(&mut self, reseller: &ResellerId, key: &str) -> StoreResult<()> {
+        on_tx!(self, t => {
+            sqlx::query("DELETE FROM idempotency_keys WHERE reseller_id = $1 AND idempotency_key = $2")
+                .bind(reseller)
+                .bind(key)
+                .execute(&mut **t)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Whether a request of `reseller` was already authorised by `signature`.
+    pub async fn signature_used(&mut self, reseller: &ResellerId, signature: &str) -> StoreResult<bool> {
+        Ok(on_tx!(self, t => {
+            sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM idempotency_keys WHERE reseller_id = $1 AND signature = $2)",
+            )
+            .bind(reseller)
+            .bind(signature)
+            .fetch_one(&mut **t)
+            .await?
+        }))
+    }
+
+    /// Saves the answer of a claimed request. A signature saved under
+    /// another key is `Conflict`.
+    pub async fn save_answer(
+        &mut self,
+        reseller: &ResellerId,
+        claim: &Claim,
+        status: u16,
+        body: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> StoreResult<()> {
+        on_tx!(self, t => {
+            sqlx::query(
+                "INSERT INTO idempotency_keys (reseller_id, idempotency_key, request_hash, signature, state,
+                    response_status, response_body, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, 'done', $5, $6, $7, $8)",
+            )
+            .bind(reseller)
+            .bind(claim.key.as_str())
+            .bind(&claim.request_hash)
+            .bind(claim.signature.as_deref())
+            .bind(i64::from(status))
+            .bind(body)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&mut **t)
+            .await
+            .map_err(super::StoreError::from_write)?;
+        });
+        Ok(())
     }
 }

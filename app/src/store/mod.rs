@@ -21,7 +21,9 @@ mod idempotency;
 mod orders;
 mod price_book;
 mod resellers;
+mod retention;
 mod services;
+pub mod tx;
 pub mod types;
 mod webhooks;
 
@@ -35,9 +37,12 @@ use std::{str::FromStr, time::Duration};
 pub use accounts::{AdminTokenRecord, LoginFailures};
 pub use api_access::ApiKeyRecord;
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
-pub use idempotency::IdempotencyStart;
+pub use catalog::{SealedProvisioning, StoredProvisioning};
+pub use idempotency::{HeldClaim, SavedAnswer};
 pub use orders::{DashboardStats, OrderFilter};
 pub use resellers::{NewReseller, TransitionOutcome};
+pub use retention::Purged;
+pub use tx::StoreTx;
 pub use webhooks::{AfterAttempt, AttemptRecord, DeliveryWork};
 
 /// Errors the storage layer reports. `NotFound` and `Conflict` are expected
@@ -55,10 +60,12 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL (use sqlite:// or postgres://)")]
     UnsupportedUrl,
-    /// A domain rule checked inside the transaction refused the write (an
-    /// order beyond `max_quantity`, an unpriced term): nothing was written.
-    #[error("refused: {0}")]
-    Refused(crate::error::AppError),
+    /// A value could not be encoded for storage (a JSON payload, a job).
+    #[error("encoding failed: {0}")]
+    Encode(String),
+    /// The job queue refused a job.
+    #[error("queueing failed: {0}")]
+    Queue(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -138,6 +145,9 @@ pub struct Store {
     /// (reseller status or settings, keys, webhook secret, price book,
     /// products), so request-path caches know when to reload.
     epoch: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Idempotency keys claimed by transactions running in this process
+    /// (used on SQLite; PostgreSQL holds advisory locks instead).
+    claims: idempotency::LocalClaims,
 }
 
 /// Runs a block with `$pool` bound to the store's pool (and optionally `$d`
@@ -231,6 +241,7 @@ impl Store {
             db,
             relaxed,
             epoch: Default::default(),
+            claims: Default::default(),
         })
     }
 
@@ -240,6 +251,7 @@ impl Store {
             db: self.relaxed.clone(),
             relaxed: self.relaxed.clone(),
             epoch: self.epoch.clone(),
+            claims: self.claims.clone(),
         }
     }
 
@@ -348,7 +360,6 @@ impl From<StoreError> for crate::error::AppError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::NotFound => crate::error::AppError::not_found("record"),
-            StoreError::Refused(refusal) => refusal,
             other => crate::error::AppError::internal(other),
         }
     }

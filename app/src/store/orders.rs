@@ -1,15 +1,12 @@
 //! Orders, their lines and services, and end customers: always scoped to
 //! one reseller (another reseller's id finds nothing).
 
-use super::{OptionalExt, Store, StoreError, StoreResult, webhooks::WebhookTx, with_pool, with_tx};
-use crate::webhooks::{EventType, NewEvent};
+use super::{OptionalExt, Store, StoreResult, StoreTx, tx::on_tx, with_pool};
 use crate::{
     customers::{Customer, CustomerFilter},
     ids::{CustomerId, OrderId, ProductId, ResellerId, ServiceId},
     money::{BillingTerm, Money, TermPrices},
-    orders::{
-        ORDER_PLACED, Offer, Order, OrderCustomer, OrderLine, OrderRequest, next_renewal, order_total, price_order,
-    },
+    orders::{CustomerRef, Offer, Order, OrderCustomer, OrderLine},
     services::{Service, ServiceFilter, ServiceStatus},
     timestamp::Timestamp,
 };
@@ -83,89 +80,71 @@ const ORDER_SELECT: &str = "SELECT o.id, o.customer_id, c.external_id, o.status,
 const SERVICE_COLUMNS: &str =
     "id, order_id, customer_id, product_id, term, status, recurring_price, started_at, next_renewal_at";
 
-impl Store {
-    /// Places an order in one transaction: locks the price book rows of the
-    /// products ordered (PostgreSQL; SQLite's write lock already serialises),
-    /// counts the units held, prices the lines (refusing with the domain's
-    /// error), finds or creates the customer, writes the order, its lines,
-    /// one service per unit and, when the request carried one, the
-    /// idempotency key's saved response. Concurrent orders cannot exceed
-    /// `max_quantity`; the response is replayable exactly when the order
-    /// exists.
-    pub async fn place_order(
-        &self,
-        reseller: &ResellerId,
-        request: &OrderRequest,
-        currency: &str,
-        now: Timestamp,
-        idempotency_key: Option<&str>,
-    ) -> StoreResult<Order> {
-        let order_id = OrderId::generate();
-        with_tx!(self, tx, dialect => {
-            // Per product: its row (with whether the product is active).
-            // A row with a `max_quantity` is read again with a lock, so
-            // concurrent orders for it queue, then the units held are
-            // counted in a statement of their own: on PostgreSQL a
-            // statement sees the database as of its start, so a count in the
-            // locking SELECT would miss the services of the order that held
-            // the lock before us. Uncapped rows need no lock at all, so
-            // orders for them do not queue behind each other.
-            let offer_sql = "SELECT rp.wholesale_monthly, rp.wholesale_quarterly, rp.wholesale_semi_annual,
-                    rp.wholesale_annual, rp.wholesale_hourly, rp.wholesale_setup_fee, rp.max_quantity,
-                    (rp.is_enabled AND p.is_active) AS is_enabled
-                 FROM reseller_products rp JOIN products p ON p.id = rp.product_id
-                 WHERE rp.reseller_id = $1 AND rp.product_id = $2";
-            let locking_sql = format!("{offer_sql}{}", dialect.for_update_of("rp"));
-            let mut offers = Vec::new();
-            for product_id in request.product_ids() {
+impl StoreTx {
+    /// The book's offer of each product, for pricing (products without a
+    /// row are simply missing). A row with a `max_quantity` is read again
+    /// with a lock, so concurrent orders for it queue, and then the units
+    /// held are counted in a statement of their own: on PostgreSQL a
+    /// statement sees the database as of its start, so a count in the
+    /// locking SELECT would miss the services of the order that held the
+    /// lock before us. Uncapped rows take no lock, so orders for them do not
+    /// queue behind each other. `products` must be sorted (locks are then
+    /// always taken in the same order).
+    pub async fn lock_offers(&mut self, reseller: &ResellerId, products: &[ProductId]) -> StoreResult<Vec<Offer>> {
+        let offer_sql = "SELECT rp.wholesale_monthly, rp.wholesale_quarterly, rp.wholesale_semi_annual,
+                rp.wholesale_annual, rp.wholesale_hourly, rp.wholesale_setup_fee, rp.max_quantity,
+                (rp.is_enabled AND p.is_active) AS is_enabled
+             FROM reseller_products rp JOIN products p ON p.id = rp.product_id
+             WHERE rp.reseller_id = $1 AND rp.product_id = $2";
+        let locking_sql = format!("{offer_sql}{}", self.dialect().for_update_of("rp"));
+        let mut offers = Vec::with_capacity(products.len());
+        for product_id in products {
+            let (row, units_held) = on_tx!(self, t, dialect => {
                 let mut row: Option<OfferRow> = sqlx::query_as(offer_sql)
                     .bind(reseller)
-                    .bind(&product_id)
-                    .fetch_optional(&mut *tx)
+                    .bind(product_id)
+                    .fetch_optional(&mut **t)
                     .await?;
                 let capped = row.as_ref().is_some_and(|r| r.max_quantity.is_some());
                 if capped && !dialect.for_update.is_empty() {
                     row = sqlx::query_as(sqlx::AssertSqlSafe(locking_sql.clone()))
                         .bind(reseller)
-                        .bind(&product_id)
-                        .fetch_optional(&mut *tx)
+                        .bind(product_id)
+                        .fetch_optional(&mut **t)
                         .await?;
                 }
-                let Some(row) = row else { continue };
-                let units_held: i64 = if row.max_quantity.is_some() {
+                let held: i64 = if row.as_ref().is_some_and(|r| r.max_quantity.is_some()) {
                     sqlx::query_scalar(
                         "SELECT COUNT(*) FROM services
                          WHERE reseller_id = $1 AND product_id = $2 AND status <> 'terminated'",
                     )
                     .bind(reseller)
-                    .bind(&product_id)
-                    .fetch_one(&mut *tx)
+                    .bind(product_id)
+                    .fetch_one(&mut **t)
                     .await?
                 } else {
                     0 // Not needed without a cap.
                 };
-                offers.push(Offer {
-                    product_id,
-                    available: row.is_enabled,
-                    prices: TermPrices {
-                        monthly: row.wholesale_monthly,
-                        quarterly: row.wholesale_quarterly,
-                        semi_annual: row.wholesale_semi_annual,
-                        annual: row.wholesale_annual,
-                        hourly: row.wholesale_hourly,
-                    },
-                    setup_fee: row.wholesale_setup_fee,
-                    max_quantity: row.max_quantity,
-                    units_held,
-                });
+                (row, held)
+            });
+            if let Some(row) = row {
+                offers.push(row.into_offer(product_id.clone(), units_held));
             }
-            let lines = price_order(request, &offers).map_err(StoreError::Refused)?;
-            let total = order_total(&lines);
+        }
+        Ok(offers)
+    }
 
-            // Found or created in one statement (the no-op update makes
-            // RETURNING answer for an existing row too).
-            let customer = &request.customer;
-            let customer_id: CustomerId = sqlx::query_scalar(
+    /// The reseller's customer with this external id, created if new; one
+    /// statement (the no-op update makes RETURNING answer for an existing
+    /// row too).
+    pub async fn upsert_customer(
+        &mut self,
+        reseller: &ResellerId,
+        customer: &CustomerRef,
+        now: Timestamp,
+    ) -> StoreResult<CustomerId> {
+        Ok(on_tx!(self, t => {
+            sqlx::query_scalar(
                 "INSERT INTO customers (id, reseller_id, external_id, name, email, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (reseller_id, external_id) DO UPDATE SET external_id = excluded.external_id
@@ -177,123 +156,94 @@ impl Store {
             .bind(customer.name.as_deref())
             .bind(customer.email.as_deref())
             .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
+            .fetch_one(&mut **t)
+            .await?
+        }))
+    }
 
+    /// The order row and its lines (one statement each).
+    pub async fn insert_order(&mut self, reseller: &ResellerId, order: &Order) -> StoreResult<()> {
+        on_tx!(self, t => {
             sqlx::query(
                 "INSERT INTO orders (id, reseller_id, customer_id, status, wholesale_total, currency, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
-            .bind(&order_id)
+            .bind(&order.id)
             .bind(reseller)
-            .bind(&customer_id)
-            .bind(ORDER_PLACED)
-            .bind(total)
-            .bind(currency)
-            .bind(now)
-            .execute(&mut *tx)
+            .bind(&order.customer.id)
+            .bind(&order.status)
+            .bind(order.wholesale_total)
+            .bind(&order.currency)
+            .bind(order.created_at)
+            .execute(&mut **t)
             .await?;
-            let mut service_ids = Vec::new();
-            let mut service_ids_per_line = Vec::new();
-            for (line_no, line) in lines.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO order_lines (order_id, line_no, product_id, term, quantity, unit_price, setup_fee, line_total)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(&order_id)
-                .bind(line_no as i64)
-                .bind(&line.product_id)
-                .bind(line.term.as_str())
-                .bind(line.quantity)
-                .bind(line.unit_price)
-                .bind(line.setup_fee)
-                .bind(line.line_total)
-                .execute(&mut *tx)
-                .await?;
-                // All units of a line in one statement (chunks keep SQLite's
-                // parameter limit).
-                let units: Vec<ServiceId> = (0..line.quantity).map(|_| ServiceId::generate()).collect();
-                for chunk in units.chunks(200) {
-                    let values = (0..chunk.len())
-                        .map(|i| format!("(${}, $1, $2, $3, $4, $5, 'pending', $6, $7, $8, $7)", i + 9))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    let sql = sqlx::AssertSqlSafe(format!(
-                        "INSERT INTO services (id, reseller_id, order_id, customer_id, product_id, term, status,
-                            recurring_price, started_at, next_renewal_at, updated_at) VALUES {values}"
-                    ));
-                    let mut insert = sqlx::query(sql)
-                        .bind(reseller)
-                        .bind(&order_id)
-                        .bind(&customer_id)
-                        .bind(&line.product_id)
-                        .bind(line.term.as_str())
-                        .bind(line.unit_price)
-                        .bind(now)
-                        .bind(next_renewal(now, line.term));
-                    for id in chunk {
-                        insert = insert.bind(id);
-                    }
-                    insert.execute(&mut *tx).await?;
-                }
-                service_ids.extend(units.iter().cloned());
-                service_ids_per_line.push(units);
-            }
-            let order = Order {
-                id: order_id,
-                status: ORDER_PLACED.to_owned(),
-                customer: OrderCustomer {
-                    id: customer_id,
-                    external_id: customer.external_id.clone(),
-                },
-                lines,
-                service_ids,
-                wholesale_total: total,
-                currency: currency.to_owned(),
-                created_at: now,
-            };
-            // The events, with the change (and their delivery jobs).
-            let mut events = vec![NewEvent {
-                event_type: EventType::OrderCreated,
-                data: serde_json::to_value(&order).unwrap_or_default(),
-            }];
-            for (line, ids) in order.lines.iter().zip(service_ids_per_line.iter()) {
-                for service_id in ids {
-                    let service = Service {
-                        id: service_id.clone(),
-                        order_id: order.id.clone(),
-                        customer_id: order.customer.id.clone(),
-                        product_id: line.product_id.clone(),
-                        term: line.term,
-                        status: ServiceStatus::Pending,
-                        recurring_price: line.unit_price,
-                        started_at: now,
-                        next_renewal_at: next_renewal(now, line.term),
-                    };
-                    events.push(NewEvent {
-                        event_type: EventType::ServiceCreated,
-                        data: serde_json::to_value(&service).unwrap_or_default(),
-                    });
-                }
-            }
-            tx.record_events(reseller, &events, now).await?;
-            if let Some(key) = idempotency_key {
-                let body = serde_json::to_string(&order).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
-                sqlx::query(
-                    "UPDATE idempotency_keys SET state = 'done', response_status = 201, response_body = $3
-                     WHERE reseller_id = $1 AND idempotency_key = $2",
-                )
-                .bind(reseller)
-                .bind(key)
-                .bind(body)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(order)
-        })
+            let mut lines = sqlx::QueryBuilder::new(
+                "INSERT INTO order_lines (order_id, line_no, product_id, term, quantity, unit_price, setup_fee, line_total) ",
+            );
+            lines.push_values(order.lines.iter().enumerate(), |mut row, (line_no, line)| {
+                row.push_bind(&order.id)
+                    .push_bind(line_no as i64)
+                    .push_bind(&line.product_id)
+                    .push_bind(line.term.as_str())
+                    .push_bind(line.quantity)
+                    .push_bind(line.unit_price)
+                    .push_bind(line.setup_fee)
+                    .push_bind(line.line_total);
+            });
+            lines.build().execute(&mut **t).await?;
+        });
+        Ok(())
     }
 
+    /// New services, in statements of up to 200 rows (SQLite's parameter
+    /// limit).
+    pub async fn insert_services(&mut self, reseller: &ResellerId, services: &[Service]) -> StoreResult<()> {
+        for chunk in services.chunks(200) {
+            on_tx!(self, t => {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO services (id, reseller_id, order_id, customer_id, product_id, term, status,
+                        recurring_price, started_at, next_renewal_at, updated_at) ",
+                );
+                insert.push_values(chunk, |mut row, s| {
+                    row.push_bind(&s.id)
+                        .push_bind(reseller)
+                        .push_bind(&s.order_id)
+                        .push_bind(&s.customer_id)
+                        .push_bind(&s.product_id)
+                        .push_bind(s.term.as_str())
+                        .push_bind(s.status.as_str())
+                        .push_bind(s.recurring_price)
+                        .push_bind(s.started_at)
+                        .push_bind(s.next_renewal_at)
+                        .push_bind(s.started_at);
+                });
+                insert.build().execute(&mut **t).await?;
+            });
+        }
+        Ok(())
+    }
+}
+
+impl OfferRow {
+    fn into_offer(self, product_id: ProductId, units_held: i64) -> Offer {
+        Offer {
+            product_id,
+            available: self.is_enabled,
+            prices: TermPrices {
+                monthly: self.wholesale_monthly,
+                quarterly: self.wholesale_quarterly,
+                semi_annual: self.wholesale_semi_annual,
+                annual: self.wholesale_annual,
+                hourly: self.wholesale_hourly,
+            },
+            setup_fee: self.wholesale_setup_fee,
+            max_quantity: self.max_quantity,
+            units_held,
+        }
+    }
+}
+
+impl Store {
     /// Adds lines and service ids to order rows (two queries for the page).
     async fn complete_orders(&self, rows: Vec<OrderRow>) -> StoreResult<Vec<Order>> {
         if rows.is_empty() {

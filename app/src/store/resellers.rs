@@ -40,6 +40,20 @@ pub enum TransitionOutcome {
     StateChanged,
 }
 
+impl super::StoreTx {
+    /// The profile's status as this transaction sees it (request-path
+    /// caches may be seconds behind another instance's change).
+    pub async fn reseller_status(&mut self, id: &ResellerId) -> StoreResult<ResellerStatus> {
+        let status: Option<String> = super::tx::on_tx!(self, t => {
+            sqlx::query_scalar("SELECT status FROM reseller_profiles WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut **t)
+                .await?
+        });
+        status.as_deref().and_then(ResellerStatus::parse).found()
+    }
+}
+
 impl Store {
     /// Creates a pending profile; a user with a profile already is `Conflict`.
     pub async fn insert_reseller(&self, new: &NewReseller<'_>, audit: &NewAuditEntry<'_>) -> StoreResult<()> {

@@ -23,7 +23,7 @@ fn job(delivery: &DeliveryId, run_at: Option<Timestamp>) -> StoreResult<apalis_c
     let args = serde_json::to_vec(&DeliveryJob {
         delivery_id: delivery.clone(),
     })
-    .map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
+    .map_err(|e| StoreError::Encode(e.to_string()))?;
     let mut builder = TaskBuilder::new(args).max_attempts(JOB_MAX_ATTEMPTS);
     if let Some(at) = run_at {
         // The queue counts whole seconds: round up, so a retry never runs
@@ -62,13 +62,13 @@ async fn push_sqlite(
 ) -> StoreResult<()> {
     apalis_sqlite::queries::push_tasks(conn, QUEUE, &tasks)
         .await
-        .map_err(|e| StoreError::Database(sqlx::Error::Protocol(format!("queueing a delivery: {e}"))))
+        .map_err(|e| StoreError::Queue(format!("queueing a delivery: {e}")))
 }
 
 async fn push_postgres(conn: &mut sqlx::PgConnection, tasks: Vec<apalis_core::task::Task<Vec<u8>>>) -> StoreResult<()> {
     apalis_postgres::queries::push_tasks(conn, QUEUE, tasks)
         .await
-        .map_err(|e| StoreError::Database(sqlx::Error::Protocol(format!("queueing a delivery: {e}"))))
+        .map_err(|e| StoreError::Queue(format!("queueing a delivery: {e}")))
 }
 
 macro_rules! impl_webhook_tx {
@@ -168,6 +168,18 @@ macro_rules! impl_webhook_tx {
 
 impl_webhook_tx!(sqlx::Sqlite, push_sqlite);
 impl_webhook_tx!(sqlx::Postgres, push_postgres);
+
+impl super::StoreTx {
+    /// See [`WebhookTx::record_events`].
+    pub async fn record_events(
+        &mut self,
+        reseller: &ResellerId,
+        events: &[NewEvent],
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        super::tx::on_tx!(self, t => t.record_events(reseller, events, now).await)
+    }
+}
 
 /// What a delivery attempt needs to know.
 #[derive(Clone, Debug)]

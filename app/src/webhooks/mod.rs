@@ -142,6 +142,16 @@ pub struct NewEvent {
     pub data: serde_json::Value,
 }
 
+impl NewEvent {
+    /// An event whose `data` is `value` in its wire shape.
+    pub fn of(event_type: EventType, value: &impl Serialize) -> crate::error::AppResult<Self> {
+        Ok(NewEvent {
+            event_type,
+            data: serde_json::to_value(value).map_err(crate::error::AppError::internal)?,
+        })
+    }
+}
+
 /// The JSON body a receiver gets (and the event as stored).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventPayload {

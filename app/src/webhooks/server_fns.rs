@@ -120,7 +120,7 @@ pub async fn send_test_event() -> Result<(), AppError> {
     session::respond(
         async {
             let (state, _, reseller) = session::require_reseller().await?;
-            super::service::send_test_event(&state.store, &reseller).await
+            super::service::send_test_event(&state, &reseller).await
         }
         .await,
     )

@@ -6,6 +6,7 @@ use crate::{
     error::{AppError, AppResult, ErrorCode},
     ids::{DeliveryId, ResellerId},
     resellers::{Reseller, ResellerStatus},
+    state::{AppState, TEST_EVENTS_PER_MINUTE},
     store::{NewAuditEntry, Store, StoreError},
     timestamp::Timestamp,
 };
@@ -46,14 +47,24 @@ pub async fn retry_now(store: &Store, actor: &Actor, id: &DeliveryId) -> AppResu
     detail(store, id, None).await
 }
 
-/// A `webhook.test` event to the reseller's endpoint.
-pub async fn send_test_event(store: &Store, reseller: &Reseller) -> AppResult<()> {
+/// A `webhook.test` event to the reseller's endpoint, at most
+/// `TEST_EVENTS_PER_MINUTE` per reseller (each is a request to the
+/// reseller's server, made by ours).
+pub async fn send_test_event(state: &AppState, reseller: &Reseller) -> AppResult<()> {
     if reseller.status != ResellerStatus::Active {
         return Err(AppError::new(
             ErrorCode::ResellerNotActive,
             "Only an active reseller can send test events.",
         ));
     }
+    state.guards.test_events.hit(reseller.id.as_str()).map_err(|wait| {
+        AppError::new(
+            ErrorCode::RateLimited,
+            format!("At most {TEST_EVENTS_PER_MINUTE} test events a minute; try again in {wait} s."),
+        )
+        .retry_after(wait)
+    })?;
+    let store = &state.store;
     let event = NewEvent {
         event_type: EventType::WebhookTest,
         data: serde_json::json!({ "reseller_id": reseller.id, "message": "This is a test event from FluxBilling." }),

@@ -2,7 +2,7 @@
 
 use super::Operator;
 use crate::{
-    json::{ApiJson, Page, path_id},
+    json::{ApiJson, ApiPath, Page, path_id},
     problem::ApiResult,
 };
 use app::{
@@ -13,7 +13,7 @@ use app::{
 };
 use axum::{
     Json, Router,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     routing::{delete, get, post, put},
 };
@@ -41,7 +41,7 @@ struct KeyIn {
 async fn create_key(
     State(state): State<AppState>,
     operator: Operator,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<KeyIn>,
 ) -> ApiResult<(StatusCode, Json<IssuedKey>)> {
     let id: ResellerId = path_id(&id, "reseller")?;
@@ -61,7 +61,7 @@ async fn create_key(
 async fn list_keys(
     State(state): State<AppState>,
     _: Operator,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Page<ApiKey>>> {
     let id: ResellerId = path_id(&id, "reseller")?;
     resellers::get(&state.store, &id).await?;
@@ -74,7 +74,7 @@ async fn list_keys(
 async fn revoke_key(
     State(state): State<AppState>,
     operator: Operator,
-    Path((id, prefix)): Path<(String, String)>,
+    ApiPath((id, prefix)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let id: ResellerId = path_id(&id, "reseller")?;
     api_access::revoke_key(&state.store, &operator.actor, &id, &prefix).await?;
@@ -92,7 +92,7 @@ struct WebhookIn {
 async fn set_webhook(
     State(state): State<AppState>,
     operator: Operator,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<WebhookIn>,
 ) -> ApiResult<Json<WebhookEndpoint>> {
     let id: ResellerId = path_id(&id, "reseller")?;
@@ -105,7 +105,7 @@ async fn set_webhook(
 async fn read_webhook(
     State(state): State<AppState>,
     _: Operator,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<WebhookEndpoint>> {
     let id: ResellerId = path_id(&id, "reseller")?;
     resellers::get(&state.store, &id).await?;
@@ -117,7 +117,7 @@ async fn read_webhook(
 async fn rotate_secret(
     State(state): State<AppState>,
     operator: Operator,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<WebhookEndpoint>> {
     let id: ResellerId = path_id(&id, "reseller")?;
     Ok(Json(

@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_logs::router())
         .merge(services::router())
         .merge(webhook_deliveries::router())
+        .method_not_allowed_fallback(crate::problem::method_not_allowed)
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "No such admin API endpoint.") })
         .with_state(state)
 }

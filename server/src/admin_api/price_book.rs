@@ -2,7 +2,7 @@
 
 use super::Operator;
 use crate::{
-    json::{ApiJson, Page, path_id},
+    json::{ApiJson, ApiPath, Page, path_id},
     problem::ApiResult,
 };
 use app::{
@@ -14,7 +14,7 @@ use app::{
 };
 use axum::{
     Json, Router,
-    extract::{Path, State},
+    extract::State,
     routing::{get, post},
 };
 use serde::{Deserialize, Serialize};
@@ -96,7 +96,7 @@ fn ids(id: &str, product_id: &str) -> ApiResult<(ResellerId, ProductId)> {
 async fn put(
     State(state): State<AppState>,
     operator: Operator,
-    Path((id, product_id)): Path<(String, String)>,
+    ApiPath((id, product_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<RowIn>,
 ) -> ApiResult<Json<RowOut>> {
     let (reseller, product) = ids(&id, &product_id)?;
@@ -118,13 +118,17 @@ async fn put(
 async fn read(
     State(state): State<AppState>,
     _: Operator,
-    Path((id, product_id)): Path<(String, String)>,
+    ApiPath((id, product_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<RowOut>> {
     let (reseller, product) = ids(&id, &product_id)?;
     Ok(Json(price_book::row(&state.store, &reseller, &product).await?.into()))
 }
 
-async fn list(State(state): State<AppState>, _: Operator, Path(id): Path<String>) -> ApiResult<Json<Page<RowOut>>> {
+async fn list(
+    State(state): State<AppState>,
+    _: Operator,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<Page<RowOut>>> {
     let reseller: ResellerId = path_id(&id, "reseller")?;
     let data = price_book::grid(&state.store, &reseller)
         .await?
@@ -141,7 +145,7 @@ async fn list(State(state): State<AppState>, _: Operator, Path(id): Path<String>
 async fn derive(
     State(state): State<AppState>,
     operator: Operator,
-    Path((id, product_id)): Path<(String, String)>,
+    ApiPath((id, product_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<RowOut>> {
     let (reseller, product) = ids(&id, &product_id)?;
     Ok(Json(
@@ -154,7 +158,7 @@ async fn derive(
 async fn history(
     State(state): State<AppState>,
     _: Operator,
-    Path((id, product_id)): Path<(String, String)>,
+    ApiPath((id, product_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<Page<PriceChange>>> {
     let (reseller, product) = ids(&id, &product_id)?;
     let data = price_book::history(&state.store, &reseller, Some(&product)).await?;

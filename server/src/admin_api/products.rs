@@ -3,7 +3,7 @@
 
 use super::Operator;
 use crate::{
-    json::{ApiJson, path_id},
+    json::{ApiJson, ApiPath, path_id},
     problem::ApiResult,
 };
 use app::{
@@ -14,12 +14,7 @@ use app::{
     state::AppState,
     timestamp::Timestamp,
 };
-use axum::{
-    Json, Router,
-    extract::{Path, State},
-    http::StatusCode,
-    routing::get,
-};
+use axum::{Json, Router, extract::State, http::StatusCode, routing::get};
 use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
@@ -129,23 +124,25 @@ async fn create(
     ApiJson(body): ApiJson<ProductIn>,
 ) -> ApiResult<(StatusCode, Json<ProductOut>)> {
     let (draft, provisioning) = body.into_parts()?;
-    let product = catalog::create_product(&state.store, &operator.actor, draft, provisioning).await?;
+    let key = &state.settings.secrets_key;
+    let product = catalog::create_product(&state.store, key, &operator.actor, draft, provisioning).await?;
     Ok((StatusCode::CREATED, Json(out(&state, product).await?)))
 }
 
 async fn replace(
     State(state): State<AppState>,
     operator: Operator,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<ProductIn>,
 ) -> ApiResult<Json<ProductOut>> {
     let id: ProductId = path_id(&id, "product")?;
     let (draft, provisioning) = body.into_parts()?;
-    let product = catalog::update_product(&state.store, &operator.actor, &id, draft, provisioning).await?;
+    let key = &state.settings.secrets_key;
+    let product = catalog::update_product(&state.store, key, &operator.actor, &id, draft, provisioning).await?;
     Ok(Json(out(&state, product).await?))
 }
 
-async fn read(State(state): State<AppState>, _: Operator, Path(id): Path<String>) -> ApiResult<Json<ProductOut>> {
+async fn read(State(state): State<AppState>, _: Operator, ApiPath(id): ApiPath<String>) -> ApiResult<Json<ProductOut>> {
     let id: ProductId = path_id(&id, "product")?;
     let product = catalog::product(&state.store, &id).await?;
     Ok(Json(out(&state, product).await?))

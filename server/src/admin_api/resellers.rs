@@ -2,7 +2,7 @@
 
 use super::Operator;
 use crate::{
-    json::{ApiJson, ApiQuery, Page, clamp_limit, path_id},
+    json::{ApiJson, ApiPath, ApiQuery, Page, clamp_limit, path_id},
     problem::{ApiError, ApiResult},
 };
 use app::{
@@ -14,7 +14,7 @@ use app::{
 };
 use axum::{
     Json, Router,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     routing::{get, post},
 };
@@ -116,7 +116,7 @@ async fn list(
     Ok(Json(Page::from_overfetch(items, limit, |r| r.id.to_string())))
 }
 
-async fn read(State(state): State<AppState>, _: Operator, Path(id): Path<String>) -> ApiResult<Json<Reseller>> {
+async fn read(State(state): State<AppState>, _: Operator, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Reseller>> {
     let id: ResellerId = path_id(&id, "reseller")?;
     Ok(Json(resellers::get(&state.store, &id).await?))
 }
@@ -124,7 +124,7 @@ async fn read(State(state): State<AppState>, _: Operator, Path(id): Path<String>
 async fn patch(
     State(state): State<AppState>,
     operator: Operator,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<PatchIn>,
 ) -> ApiResult<Json<Reseller>> {
     let id: ResellerId = path_id(&id, "reseller")?;
@@ -161,7 +161,7 @@ struct LifecycleIn {
 async fn lifecycle(
     State(state): State<AppState>,
     operator: Operator,
-    Path((id, action)): Path<(String, String)>,
+    ApiPath((id, action)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<LifecycleIn>,
 ) -> ApiResult<Json<Reseller>> {
     let id: ResellerId = path_id(&id, "reseller")?;

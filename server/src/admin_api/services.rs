@@ -3,7 +3,7 @@
 
 use super::Operator;
 use crate::{
-    json::path_id,
+    json::{ApiPath, path_id},
     problem::{ApiError, ApiResult},
 };
 use app::{
@@ -12,11 +12,7 @@ use app::{
     services::{Service, ServiceAction, service as services},
     state::AppState,
 };
-use axum::{
-    Json, Router,
-    extract::{Path, State},
-    routing::post,
-};
+use axum::{Json, Router, extract::State, routing::post};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/services/{id}/{action}", post(act))
@@ -25,7 +21,7 @@ pub fn router() -> Router<AppState> {
 async fn act(
     State(state): State<AppState>,
     operator: Operator,
-    Path((id, action)): Path<(String, String)>,
+    ApiPath((id, action)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<Service>> {
     let id: ServiceId = path_id(&id, "service")?;
     let action = ServiceAction::parse(&action).ok_or_else(|| {

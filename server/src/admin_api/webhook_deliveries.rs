@@ -2,7 +2,7 @@
 
 use super::Operator;
 use crate::{
-    json::{ApiQuery, Page, clamp_limit, path_id},
+    json::{ApiPath, ApiQuery, Page, clamp_limit, path_id},
     problem::{ApiError, ApiResult},
 };
 use app::{
@@ -13,7 +13,7 @@ use app::{
 };
 use axum::{
     Json, Router,
-    extract::{Path, State},
+    extract::State,
     routing::{get, post},
 };
 use serde::Deserialize;
@@ -64,7 +64,11 @@ async fn list(
     Ok(Json(Page::from_overfetch(rows, limit, |d| d.id.to_string())))
 }
 
-async fn read(State(state): State<AppState>, _: Operator, Path(id): Path<String>) -> ApiResult<Json<DeliveryDetail>> {
+async fn read(
+    State(state): State<AppState>,
+    _: Operator,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<DeliveryDetail>> {
     let id: DeliveryId = path_id(&id, "delivery")?;
     Ok(Json(webhooks::detail(&state.store, &id, None).await?))
 }
@@ -72,7 +76,7 @@ async fn read(State(state): State<AppState>, _: Operator, Path(id): Path<String>
 async fn retry(
     State(state): State<AppState>,
     operator: Operator,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<DeliveryDetail>> {
     let id: DeliveryId = path_id(&id, "delivery")?;
     Ok(Json(webhooks::retry_now(&state.store, &operator.actor, &id).await?))

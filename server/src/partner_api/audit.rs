@@ -118,6 +118,24 @@ async fn write_with_retries(store: &Store, batch: &mut Vec<NewApiRequest>) {
     batch.clear();
 }
 
+/// Most bytes of a request's path and query kept in the log: enough for
+/// any real request, while a hostile one cannot make each record tens of
+/// KiB.
+pub const MAX_LOGGED_PATH: usize = 2048;
+
+/// `path` cut to `MAX_LOGGED_PATH` bytes (on a character boundary), with
+/// `…` marking the cut.
+fn capped(path: &str) -> String {
+    if path.len() <= MAX_LOGGED_PATH {
+        return path.to_owned();
+    }
+    let mut end = MAX_LOGGED_PATH - '…'.len_utf8();
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &path[..end])
+}
+
 /// What inner steps learn about the caller, for the record.
 #[derive(Clone, Debug, Default)]
 pub struct AuditSlot(Arc<Mutex<Caller>>);
@@ -153,10 +171,7 @@ pub async fn record(State(log): State<ApiLog>, mut request: Request, next: Next)
         .get::<axum::extract::OriginalUri>()
         .map(|o| o.0.clone())
         .unwrap_or_else(|| request.uri().clone());
-    let path = uri
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| uri.path().to_owned());
+    let path = capped(uri.path_and_query().map_or_else(|| uri.path(), |p| p.as_str()));
     let request_id = request
         .extensions()
         .get::<RequestId>()
@@ -185,4 +200,17 @@ pub async fn record(State(log): State<ApiLog>, mut request: Request, next: Next)
     })
     .await;
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_paths_are_cut_on_a_character_boundary() {
+        assert_eq!(capped("/api/v1/orders?limit=5"), "/api/v1/orders?limit=5");
+        let long = format!("/api/v1/orders?q={}", "é".repeat(3000));
+        let cut = capped(&long);
+        assert!(cut.len() <= MAX_LOGGED_PATH && cut.ends_with('…'), "{}", cut.len());
+    }
 }

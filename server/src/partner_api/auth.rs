@@ -11,10 +11,10 @@ use app::{
     secrets,
     timestamp::Timestamp,
 };
-use std::sync::Arc;
+use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
-    extract::{FromRequestParts, Request, State},
+    extract::{ConnectInfo, FromRequestParts, Request, State},
     http::request::Parts,
     middleware::Next,
     response::{IntoResponse, Response},
@@ -65,23 +65,55 @@ pub async fn authenticate(State(state): State<PartnerState>, request: Request, n
     }
 }
 
+/// The client's address, as failed authentications are counted by it.
+fn client_address(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn too_many_failures(seconds: u64) -> ApiError {
+    ApiError(
+        AppError::new(
+            ErrorCode::RateLimited,
+            format!("Too many requests without a valid API key from your address; retry in {seconds} s."),
+        )
+        .retry_after(seconds),
+    )
+}
+
 async fn partner_for(
     state: &PartnerState,
     parts: &Parts,
     method: &str,
     slot: Option<&AuditSlot>,
 ) -> Result<Partner, ApiError> {
-    let refused = || {
-        ApiError::new(
+    let store = &state.app.store;
+    let presented = bearer(parts);
+    let prefix = presented.and_then(|key| secrets::prefix_of(API_KEY_KIND, key));
+    let epoch = store.epoch();
+    let cached = prefix.and_then(|prefix| state.cache.partner(prefix, epoch));
+    // An address that keeps failing is refused before any look-up; a key
+    // this instance knows is never held up by its neighbours' failures.
+    let address = client_address(parts);
+    let failures = &state.app.guards.failed_auth;
+    let known = cached.is_some() || prefix.is_some_and(|p| state.cache.recently_authenticated(p));
+    if !known && let Some(seconds) = failures.blocked(&address) {
+        return Err(too_many_failures(seconds));
+    }
+    let refused = || match failures.hit(&address) {
+        Ok(()) => ApiError::new(
             ErrorCode::Unauthenticated,
             "Send a valid API key: Authorization: Bearer flux_key_...",
-        )
+        ),
+        Err(seconds) => too_many_failures(seconds),
     };
-    let presented = bearer(parts).ok_or_else(refused)?;
-    let store = &state.app.store;
-    let prefix = secrets::prefix_of(API_KEY_KIND, presented).ok_or_else(refused)?;
-    let epoch = store.epoch();
-    let partner = match state.cache.partner(prefix, epoch) {
+    let (Some(presented), Some(prefix)) = (presented, prefix) else {
+        return Err(refused());
+    };
+    let partner = match cached {
         Some(cached) => cached,
         None => {
             let record = api_access::authenticate(store, presented).await?.ok_or_else(refused)?;
@@ -103,23 +135,11 @@ async fn partner_for(
     if let Some(slot) = slot {
         slot.set_caller(reseller.id.clone(), record.prefix.clone());
     }
-    match reseller.status {
-        // A terminated reseller's keys no longer authenticate anything.
-        ResellerStatus::Terminated => return Err(refused()),
-        ResellerStatus::Pending => {
-            return Err(ApiError::new(
-                ErrorCode::ResellerNotActive,
-                "Your reseller application has not been approved yet.",
-            ));
-        }
-        ResellerStatus::Suspended => {
-            return Err(ApiError::new(
-                ErrorCode::ResellerSuspended,
-                "Your reseller account is suspended; the API refuses requests until it is reactivated.",
-            ));
-        }
-        ResellerStatus::Active => {}
+    // A terminated reseller's keys no longer authenticate anything.
+    if reseller.status == ResellerStatus::Terminated {
+        return Err(refused());
     }
+    reseller.status.may_order()?;
     if !reseller.api_enabled {
         return Err(ApiError::new(
             ErrorCode::ApiDisabled,

@@ -130,6 +130,15 @@ impl PartnerCache {
         self.catalogs.forget(reseller);
     }
 
+    /// Whether a key with this prefix passed every check here in the last
+    /// ten minutes: such a key is not held up by its address's failures.
+    pub fn recently_authenticated(&self, prefix: &str) -> bool {
+        let touched = self.touched.lock().unwrap_or_else(|p| p.into_inner());
+        touched
+            .get(prefix)
+            .is_some_and(|at| at.elapsed() < Duration::from_secs(600))
+    }
+
     /// Whether the key's `last_used_at` is due for a write (at most once a
     /// minute per key and process).
     pub fn due_for_touch(&self, prefix: &str) -> bool {

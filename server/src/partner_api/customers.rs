@@ -6,7 +6,7 @@ use super::{
     schemas::{CustomerOut, Page, ProblemOut},
 };
 use crate::{
-    json::{ApiQuery, clamp_limit, path_id},
+    json::{ApiPath, ApiQuery, clamp_limit, path_id},
     problem::ApiResult,
 };
 use app::{
@@ -14,10 +14,7 @@ use app::{
     ids::{CustomerId, parse_id},
     orders::service as orders,
 };
-use axum::{
-    Json,
-    extract::{Path, State},
-};
+use axum::{Json, extract::State};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -62,7 +59,7 @@ pub async fn list(
 pub async fn read(
     State(state): State<PartnerState>,
     partner: Partner,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<CustomerOut>> {
     let id: CustomerId = path_id(&id, "customer")?;
     Ok(Json(

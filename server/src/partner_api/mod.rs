@@ -97,17 +97,24 @@ pub fn openapi_json() -> serde_json::Value {
     doc
 }
 
-pub fn router(state: PartnerState) -> Router {
+/// The partner API; a request taking longer than `request_timeout` is
+/// answered 408 (and logged so).
+pub fn router(state: PartnerState, request_timeout: std::time::Duration) -> Router {
     let (api, _) = routes();
     let spec = Arc::new(openapi_json());
-    api.fallback(|| async { ApiError::new(ErrorCode::NotFound, "No such partner API endpoint.") })
+    api.method_not_allowed_fallback(crate::problem::method_not_allowed)
+        .fallback(|| async { ApiError::new(ErrorCode::NotFound, "No such partner API endpoint.") })
         // Added first, so these run last (innermost), after the steps below.
+        // Unknown paths and methods are answered (404/405) after them: the
+        // API says nothing to a caller it does not know.
         .layer(middleware::from_fn_with_state(state.clone(), signature::check))
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit::enforce))
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .with_state(state.clone())
         // The document itself needs no key.
         .route("/openapi.json", get(move || async move { Json(spec.as_ref().clone()) }))
+        // Inside the log: a request that runs out of time is logged as 408.
+        .layer(middleware::from_fn_with_state(request_timeout, crate::limits::timeout))
         .layer(middleware::from_fn_with_state(state.log.clone(), audit::record))
         .layer(middleware::from_fn(request_id::assign))
 }

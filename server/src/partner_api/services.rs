@@ -6,7 +6,7 @@ use super::{
     schemas::{Page, ProblemOut, ServiceOut, ServiceState},
 };
 use crate::{
-    json::{ApiQuery, clamp_limit, path_id},
+    json::{ApiPath, ApiQuery, clamp_limit, path_id},
     problem::ApiResult,
 };
 use app::{
@@ -14,10 +14,7 @@ use app::{
     orders::service as orders,
     services::ServiceFilter,
 };
-use axum::{
-    Json,
-    extract::{Path, State},
-};
+use axum::{Json, extract::State};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -77,7 +74,7 @@ pub async fn list(
 pub async fn read(
     State(state): State<PartnerState>,
     partner: Partner,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ServiceOut>> {
     let id: ServiceId = path_id(&id, "service")?;
     Ok(Json(

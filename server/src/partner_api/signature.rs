@@ -34,7 +34,36 @@ pub fn sign(key: &[u8], timestamp: i64, method: &str, path_and_query: &str, body
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// Checks the headers against the request; `now` in unix seconds.
+/// The signature that authorised a request (lowercase hex), for handlers
+/// that must not accept it twice (`POST /orders`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedSignature(pub String);
+
+/// Whether `timestamp` (unix seconds, as sent) is within the tolerance of
+/// `now`. Anything that is not a plain integer, or is too far off to
+/// subtract, is out of range: no arithmetic here can overflow.
+fn timestamp_in_range(timestamp: &str, now: i64) -> Result<i64, ApiError> {
+    let out_of_range = || {
+        ApiError::new(
+            ErrorCode::TimestampOutOfRange,
+            format!(
+                "Flux-Timestamp must be the current unix time in seconds, within {TOLERANCE_SECS} s of the server's clock ({now})."
+            ),
+        )
+    };
+    let raw = timestamp.trim();
+    if raw.is_empty() || raw.len() > 20 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(out_of_range());
+    }
+    let ts: i64 = raw.parse().map_err(|_| out_of_range())?;
+    match now.checked_sub(ts).and_then(i64::checked_abs) {
+        Some(skew) if skew <= TOLERANCE_SECS => Ok(ts),
+        _ => Err(out_of_range()),
+    }
+}
+
+/// Checks the headers against the request; `now` in unix seconds. Returns
+/// the signature that matched.
 pub fn verify(
     key: &[u8],
     timestamp: Option<&str>,
@@ -43,23 +72,14 @@ pub fn verify(
     path_and_query: &str,
     body: &[u8],
     now: i64,
-) -> Result<(), ApiError> {
+) -> Result<VerifiedSignature, ApiError> {
     let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
         return Err(ApiError::new(
             ErrorCode::InvalidSignature,
             "Sign this request: send Flux-Timestamp and Flux-Signature headers.",
         ));
     };
-    let ts: i64 = timestamp
-        .trim()
-        .parse()
-        .map_err(|_| ApiError::new(ErrorCode::InvalidSignature, "Flux-Timestamp must be unix seconds."))?;
-    if (now - ts).abs() > TOLERANCE_SECS {
-        return Err(ApiError::new(
-            ErrorCode::TimestampOutOfRange,
-            format!("Flux-Timestamp is more than {TOLERANCE_SECS} s away from the server's clock ({now})."),
-        ));
-    }
+    let ts = timestamp_in_range(timestamp, now)?;
     let signed = |candidate: &[u8]| {
         let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
         mac.update(format!("{ts}.{method}.{path_and_query}.").as_bytes());
@@ -71,9 +91,9 @@ pub fn verify(
         .split([',', ' '])
         .filter_map(|part| part.trim().strip_prefix("v1="))
         .filter_map(|hex_sig| hex::decode(hex_sig).ok())
-        .any(|candidate| signed(&candidate));
-    if matched {
-        Ok(())
+        .find(|candidate| signed(candidate));
+    if let Some(candidate) = matched {
+        Ok(VerifiedSignature(hex::encode(candidate)))
     } else {
         Err(ApiError::new(
             ErrorCode::InvalidSignature,
@@ -121,7 +141,7 @@ async fn verified(state: &PartnerState, request: Request) -> Result<Request, Api
         .map(|o| o.0.clone())
         .unwrap_or_else(|| parts.uri.clone());
     let path_and_query = original.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    verify(
+    let verified = verify(
         &key,
         header(TIMESTAMP_HEADER),
         header(SIGNATURE_HEADER),
@@ -130,7 +150,9 @@ async fn verified(state: &PartnerState, request: Request) -> Result<Request, Api
         &bytes,
         app::timestamp::Timestamp::now().unix_seconds(),
     )?;
-    Ok(Request::from_parts(parts, Body::from(bytes)))
+    let mut request = Request::from_parts(parts, Body::from(bytes));
+    request.extensions_mut().insert(verified);
+    Ok(request)
 }
 
 /// The reseller's HMAC key (its `whsec_` secret's bytes), cached.
@@ -177,7 +199,7 @@ mod tests {
     fn refusals() {
         let now = 1_767_225_600;
         let good = format!("v1={}", sign(KEY, now, "POST", "/api/v1/orders", b"{}"));
-        let code = |r: Result<(), ApiError>| r.unwrap_err().code();
+        let code = |r: Result<VerifiedSignature, ApiError>| r.unwrap_err().code();
         let ts = now.to_string();
         assert_eq!(
             code(verify(KEY, None, Some(&good), "POST", "/api/v1/orders", b"{}", now)),
@@ -232,6 +254,42 @@ mod tests {
             ErrorCode::TimestampOutOfRange
         );
         assert!(verify(KEY, Some(&ts), Some(&good), "POST", "/api/v1/orders", b"{}", now + 300).is_ok());
+        for extreme in [
+            "-9223372036854775808",
+            "9223372036854775807",
+            "99999999999999999999999",
+            "-1",
+            "1e9",
+            " ",
+            "0x10",
+        ] {
+            assert_eq!(
+                code(verify(
+                    KEY,
+                    Some(extreme),
+                    Some(&good),
+                    "POST",
+                    "/api/v1/orders",
+                    b"{}",
+                    now
+                )),
+                ErrorCode::TimestampOutOfRange,
+                "{extreme}"
+            );
+        }
+        assert_eq!(
+            code(verify(
+                KEY,
+                Some("0"),
+                Some(&good),
+                "POST",
+                "/api/v1/orders",
+                b"{}",
+                i64::MIN
+            )),
+            ErrorCode::TimestampOutOfRange,
+            "a clock at the edge does not overflow either"
+        );
         let two = format!("v1=deadbeef, {good}");
         assert!(
             verify(KEY, Some(&ts), Some(&two), "POST", "/api/v1/orders", b"{}", now).is_ok(),

@@ -33,6 +33,9 @@ pub fn build(timeout: Duration, allow_private: bool) -> anyhow::Result<reqwest::
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("FluxBilling-Webhooks/", env!("CARGO_PKG_VERSION")))
+        // HTTP(S)_PROXY in the environment must not route deliveries (nor
+        // carry them past the address checks below).
+        .no_proxy()
         .pool_max_idle_per_host(32);
     if !allow_private {
         builder = builder.dns_resolver(Arc::new(PublicOnly));

@@ -19,7 +19,7 @@ use app::{
     secrets::SecretsKey,
     store::{AfterAttempt, AttemptRecord, Store, StoreError},
     timestamp::Timestamp,
-    webhooks::{DeliveryJob, DeliveryStatus, QUEUE, parking, retry_delay, truncate_body},
+    webhooks::{DeliveryJob, DeliveryStatus, QUEUE, RESPONSE_BODY_LIMIT, parking, retry_delay, truncate_body},
 };
 use std::{sync::Arc, time::Duration};
 
@@ -84,8 +84,7 @@ impl Deliverer {
             .open(&sealed)
             .and_then(|s| secret_bytes(&s))
             .map_err(|e| StoreError::Database(sqlx::Error::Protocol(e.message)))?;
-        let body =
-            serde_json::to_string(&work.payload).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))?;
+        let body = serde_json::to_string(&work.payload).map_err(|e| StoreError::Encode(e.to_string()))?;
         let message_id = work.delivery.event_id.to_string();
         let outcome = self.send(&url, &key, &message_id, &body).await;
 
@@ -148,7 +147,7 @@ impl Deliverer {
                     .and_then(|v| v.trim().parse::<u64>().ok())
                     .map(Duration::from_secs)
                     .filter(|_| status.as_u16() == 429 || status.as_u16() == 503);
-                let text = response.text().await.unwrap_or_default();
+                let text = first_bytes(response).await;
                 Outcome {
                     status_code: Some(status.as_u16()),
                     error: (!status.is_success()).then(|| format!("HTTP {status}")),
@@ -159,6 +158,23 @@ impl Deliverer {
             }
         }
     }
+}
+
+/// The response body's first KiB, read chunk by chunk: a receiver that
+/// answers with an endless body costs us one KiB, not memory or time.
+/// Dropping the response with its body unread closes the connection.
+async fn first_bytes(mut response: reqwest::Response) -> String {
+    let mut kept: Vec<u8> = Vec::with_capacity(RESPONSE_BODY_LIMIT);
+    while kept.len() < RESPONSE_BODY_LIMIT {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = RESPONSE_BODY_LIMIT - kept.len();
+                kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    truncate_body(&String::from_utf8_lossy(&kept))
 }
 
 /// A transport error in words, without the URL's query (which could hold

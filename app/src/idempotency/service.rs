@@ -1,0 +1,109 @@
+//! The idempotent request flow, inside the transaction of the work: claim
+//! the key (a lock the database drops with the transaction), answer a
+//! saved response again, refuse a reused key or signature, or run the work
+//! and save its answer in the same commit.
+
+use super::{Answer, Claim, TTL, in_flight, is_replayable, reused, signature_reused};
+use crate::{
+    error::{AppError, AppResult},
+    ids::ResellerId,
+    store::{Store, StoreError, StoreTx},
+    timestamp::Timestamp,
+};
+
+/// Where a claimed request stands once its transaction is open.
+enum Begun {
+    /// No answer yet: the work runs in this transaction.
+    Fresh(StoreTx),
+    /// Answered before with the same body: send that again.
+    Answered(Answer),
+}
+
+/// Opens the transaction that holds `claim`. Refuses, in this order: the
+/// key held by a request still running (`idempotency_key_in_flight`), the
+/// key used before with another body (`idempotency_key_reused`), and the
+/// signature already used with another key (`signature_reused`).
+async fn begin(store: &Store, reseller: &ResellerId, claim: &Claim, now: Timestamp) -> AppResult<Begun> {
+    let key = claim.key.as_str();
+    let mut tx = store.begin_claimed(reseller, key).await?.ok_or_else(in_flight)?;
+    if let Some(saved) = tx.saved_answer(reseller, key).await? {
+        if saved.expires_at > now {
+            if saved.request_hash != claim.request_hash {
+                return Err(reused());
+            }
+            return Ok(Begun::Answered(Answer {
+                status: saved.status,
+                body: saved.body,
+                replayed: true,
+            }));
+        }
+        tx.forget_idempotency_key(reseller, key).await?;
+    }
+    if let Some(signature) = &claim.signature
+        && tx.signature_used(reseller, signature).await?
+    {
+        return Err(signature_reused());
+    }
+    Ok(Begun::Fresh(tx))
+}
+
+/// Saves the answer under the claim and commits. A signature that another
+/// key's request saved meanwhile (a concurrent replay) trips the unique
+/// index: that request wins, this one changes nothing.
+async fn finish(mut tx: StoreTx, reseller: &ResellerId, claim: &Claim, status: u16, body: String) -> AppResult<Answer> {
+    let now = Timestamp::now();
+    tx.save_answer(reseller, claim, status, &body, now, now.plus(TTL))
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => signature_reused(),
+            other => other.into(),
+        })?;
+    tx.commit().await?;
+    Ok(Answer {
+        status,
+        body,
+        replayed: false,
+    })
+}
+
+/// Runs `work` at most once per (reseller, key, body). `work` writes its
+/// change in the transaction it is given and returns the answer (status,
+/// JSON body); the answer is saved in that transaction. A refusal (4xx) is
+/// saved and replayed like a success, in a transaction of its own so that
+/// nothing `work` wrote before refusing survives; a failure on our side
+/// (5xx) saves nothing, so a retry runs the work again.
+pub async fn run(
+    store: &Store,
+    reseller: &ResellerId,
+    claim: &Claim,
+    work: impl AsyncFnOnce(&mut StoreTx) -> AppResult<(u16, String)>,
+) -> AppResult<Answer> {
+    let mut tx = match begin(store, reseller, claim, Timestamp::now()).await? {
+        Begun::Fresh(tx) => tx,
+        Begun::Answered(answer) => return Ok(answer),
+    };
+    match work(&mut tx).await {
+        Ok((status, body)) => finish(tx, reseller, claim, status, body).await,
+        Err(refusal) if is_replayable(&refusal) => {
+            drop(tx);
+            keep_refusal(store, reseller, claim, refusal).await
+        }
+        Err(failure) => Err(failure),
+    }
+}
+
+/// Saves a refusal for replay. If another request took the key in the
+/// meantime, its answer is the one kept; this caller still hears why its
+/// own attempt was refused.
+async fn keep_refusal(store: &Store, reseller: &ResellerId, claim: &Claim, refusal: AppError) -> AppResult<Answer> {
+    let status = refusal.http_status();
+    let body = refusal.problem_json();
+    match begin(store, reseller, claim, Timestamp::now()).await {
+        Ok(Begun::Fresh(tx)) => finish(tx, reseller, claim, status, body).await,
+        Ok(Begun::Answered(_)) | Err(_) => Ok(Answer {
+            status,
+            body,
+            replayed: false,
+        }),
+    }
+}
