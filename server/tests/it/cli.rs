@@ -12,6 +12,7 @@ fn fluxbilling(db: &TestDb, args: &[&str], stdin: Option<&str>) -> (bool, String
     let mut child = Command::new(env!("CARGO_BIN_EXE_fluxbilling"))
         .args(args)
         .env("DATABASE_URL", &db.url)
+        .env("FLUX_SECRETS_KEY_FILE", db.key_file())
         .env("RUST_LOG", "warn")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -129,6 +130,7 @@ async fn demo_seeds_accounts_and_products_and_can_run_again() {
     let password = line.rsplit("password: ").next().unwrap().trim().to_owned();
     let signed_in = accounts::sign_in(
         &store,
+        &app::secrets::Passwords::default(),
         app::accounts::Panel::Admin,
         "operator@fluxbilling.example",
         &password,

@@ -77,8 +77,22 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// A secrets key file of this database's own (created on first use).
+    pub fn key_file(&self) -> PathBuf {
+        let name = self
+            .url
+            .rsplit(['/', '?'])
+            .find(|part| !part.is_empty() && !part.starts_with("mode="))
+            .unwrap_or("db")
+            .to_owned();
+        std::env::temp_dir().join(format!("{name}.key"))
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
+        let _ = std::fs::remove_file(self.key_file());
         if let Some(file) = self.sqlite_file.take() {
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
@@ -114,6 +128,7 @@ static TRACING: Once = Once::new();
 pub struct TestApp {
     pub address: String,
     pub store: Store,
+    pub state: app::state::AppState,
     pub api_log: server::partner_api::audit::ApiLog,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -147,6 +162,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let app = Application::build(config).await.expect("application builds");
     let address = format!("http://{}", app.address());
     let store = app.state().store.clone();
+    let state = app.state().clone();
     let api_log = app.api_log().clone();
     let (tx, rx) = oneshot::channel();
     let server = tokio::spawn(app.run_until_stopped(async {
@@ -155,6 +171,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     TestApp {
         address,
         store,
+        state,
         api_log,
         shutdown: Some(tx),
         server: Some(server),
@@ -202,13 +219,13 @@ impl TestApp {
     }
 
     pub async fn operator(&self, email: &str) -> User {
-        accounts::create_operator(&self.store, "Test Operator", email, PASSWORD)
+        accounts::create_operator(&self.store, self.state.passwords(), "Test Operator", email, PASSWORD)
             .await
             .expect("operator created")
     }
 
     pub async fn client_account(&self, email: &str) -> User {
-        accounts::register_client(&self.store, "Test Client", email, PASSWORD)
+        accounts::create_client(&self.store, self.state.passwords(), "Test Client", email, PASSWORD)
             .await
             .expect("client created")
     }
@@ -384,6 +401,11 @@ impl Admin {
 
     /// A key of `scope` (and a webhook secret) for an existing reseller.
     pub async fn partner_for(&self, app: &TestApp, reseller_id: &str, scope: &str) -> PartnerClient {
+        self.partner_at(&app.url(""), reseller_id, scope).await
+    }
+
+    /// The same, for a server at `base` (`http://host:port`).
+    pub async fn partner_at(&self, base: &str, reseller_id: &str, scope: &str) -> PartnerClient {
         let (status, webhook) = self
             .put(
                 &format!("/resellers/{reseller_id}/webhook"),
@@ -401,7 +423,7 @@ impl Admin {
         assert_eq!(status, 201, "{key}");
         use base64::Engine;
         PartnerClient {
-            base: app.url(""),
+            base: base.to_owned(),
             key: key["key"].as_str().unwrap().to_owned(),
             secret: base64::engine::general_purpose::STANDARD
                 .decode(secret.trim_start_matches("whsec_"))
@@ -610,6 +632,162 @@ impl Receiver {
     /// Nothing arrives within `secs` seconds.
     pub async fn quiet_for(&mut self, secs: u64) -> bool {
         self.next(secs).await.is_none()
+    }
+}
+
+impl TestApp {
+    /// A signed-in client whose application was approved: its browser and
+    /// reseller id.
+    pub async fn active_client(&self, email: &str) -> (reqwest::Client, String) {
+        self.client_account(email).await;
+        let client = self.signed_in("portal", email).await;
+        let response = self
+            .call::<app::resellers::server_fns::ApplyToProgram>(&client, &[("company_name", email)])
+            .await;
+        let status = response.status();
+        let applied: serde_json::Value = response.json().await.expect("JSON");
+        assert!(status.is_success(), "{status}: {applied}");
+        let id = applied["id"].as_str().unwrap().to_owned();
+        let (status, body) = self
+            .admin()
+            .await
+            .post(&format!("/resellers/{id}/approve"), serde_json::json!({}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        (client, id)
+    }
+}
+
+/// The `fluxbilling` binary serving in a process of its own (for kill -9
+/// and environment tests), on a free port, over `db`.
+pub struct ServerProcess {
+    pub base: String,
+    child: std::process::Child,
+    port: u16,
+    env: Vec<(String, String)>,
+}
+
+/// A fixed secrets key for server processes (restarts must open what the
+/// first run sealed).
+pub const PROCESS_SECRETS_KEY: &str = "q2hGi2G0CzMPn4GYSqk5mWDXeFC3sWkGk+8KmEbAxJg=";
+
+impl ServerProcess {
+    /// The environment every run of the binary gets, then `extra`.
+    fn command(db: &TestDb, extra: &[(String, String)]) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_fluxbilling"));
+        command
+            .env("DATABASE_URL", &db.url)
+            .env("FLUX_SECRETS_KEY", PROCESS_SECRETS_KEY)
+            .env("FLUX_WEBHOOK_ALLOW_PRIVATE", "true")
+            .env("FLUX_WORKER_HEARTBEAT_SECS", "1")
+            .env("FLUX_WEBHOOK_RETRY_SCHEDULE", "1,1,1,1,1")
+            .env("RUST_LOG", "warn");
+        for (k, v) in extra {
+            command.env(k, v);
+        }
+        command
+    }
+
+    /// An admin token for `db`, made by the binary.
+    pub fn admin_token(db: &TestDb) -> String {
+        let out = Self::command(db, &[])
+            .args(["admin-token", "create", "--name", "process"])
+            .output()
+            .expect("binary runs");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .last()
+            .expect("a token")
+            .trim()
+            .to_owned()
+    }
+
+    /// Starts `serve` and waits until it answers.
+    pub async fn start(db: &TestDb, extra: &[(&str, &str)]) -> ServerProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let env: Vec<(String, String)> = extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let child = Self::spawn(db, port, &env);
+        let server = ServerProcess {
+            base: format!("http://127.0.0.1:{port}"),
+            child,
+            port,
+            env,
+        };
+        server.wait_up().await;
+        server
+    }
+
+    fn spawn(db: &TestDb, port: u16, env: &[(String, String)]) -> std::process::Child {
+        Self::command(db, env)
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("server starts")
+    }
+
+    async fn wait_up(&self) {
+        let health = format!("{}/healthz", self.base);
+        eventually(30, || async {
+            reqwest::get(&health).await.ok().filter(|r| r.status().is_success())
+        })
+        .await
+        .expect("server up");
+    }
+
+    /// SIGKILL: no graceful anything.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts again on the same port and database, after a kill.
+    pub async fn restart(&mut self, db: &TestDb) {
+        self.kill();
+        self.child = Self::spawn(db, self.port, &self.env);
+        self.wait_up().await;
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Runs `sql` with one bound timestamp on the test's own database, as
+/// another instance (or the passage of time) would change it.
+pub async fn execute_at(store: &Store, sql: &str, at: app::timestamp::Timestamp) -> u64 {
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    if let Some(pool) = store.postgres_pool() {
+        sqlx::query(sql)
+            .bind(at)
+            .execute(pool)
+            .await
+            .expect("SQL runs")
+            .rows_affected()
+    } else {
+        let pool = store.sqlite_pool().expect("a SQLite or PostgreSQL store");
+        sqlx::query(sql)
+            .bind(at)
+            .execute(pool)
+            .await
+            .expect("SQL runs")
+            .rows_affected()
+    }
+}
+
+/// Counts the rows `sql` (a `SELECT COUNT(*) ...`) finds.
+pub async fn count(store: &Store, sql: &str) -> i64 {
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    if let Some(pool) = store.postgres_pool() {
+        sqlx::query_scalar(sql).fetch_one(pool).await.expect("SQL runs")
+    } else {
+        let pool = store.sqlite_pool().expect("a SQLite or PostgreSQL store");
+        sqlx::query_scalar(sql).fetch_one(pool).await.expect("SQL runs")
     }
 }
 

@@ -287,18 +287,12 @@ async fn idempotent_replay_mismatch_and_in_flight() {
     // A request still in flight with the key: a conflict.
     let reseller = app::ids::ResellerId::parse(&partner.reseller_id).unwrap();
     let raw = order_body("c-9", &product, "monthly", 1).to_string();
-    let hash = app::secrets::sha256_hex(&raw);
-    app.store
-        .idempotency_start(
-            &reseller,
-            "order-9",
-            &hash,
-            app::timestamp::Timestamp::now(),
-            time::Duration::hours(24),
-            time::Duration::minutes(2),
-        )
+    let held = app
+        .store
+        .hold_idempotency_claim(&reseller, "order-9")
         .await
-        .unwrap();
+        .unwrap()
+        .expect("the key is free");
     let busy = partner
         .send(
             "POST",
@@ -309,6 +303,19 @@ async fn idempotent_replay_mismatch_and_in_flight() {
         )
         .await;
     assert_eq!((busy.status, busy.code()), (409, "idempotency_key_in_flight"));
+    assert_eq!(busy.headers["retry-after"], "1");
+    // Once the holder is gone (its transaction ended), the key is free.
+    drop(held);
+    let placed = partner
+        .send(
+            "POST",
+            "/orders",
+            Some(&raw),
+            true,
+            &[("Idempotency-Key", "order-9".into())],
+        )
+        .await;
+    assert_eq!(placed.status, 201, "{}", placed.body);
 
     // Expired keys are purged.
     let later = app::timestamp::Timestamp::now().plus(time::Duration::hours(25));

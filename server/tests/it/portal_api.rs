@@ -22,18 +22,8 @@ async fn ok(response: reqwest::Response) -> Value {
     body
 }
 
-/// A signed-in client whose application was approved; returns its browser
-/// and reseller id.
 async fn active_client(app: &TestApp, email: &str) -> (reqwest::Client, String) {
-    app.client_account(email).await;
-    let client = app.signed_in("portal", email).await;
-    let applied = ok(app.call::<ApplyToProgram>(&client, &[("company_name", email)]).await).await;
-    let id = applied["id"].as_str().unwrap().to_owned();
-    app.admin()
-        .await
-        .post(&format!("/resellers/{id}/approve"), json!({}))
-        .await;
-    (client, id)
+    app.active_client(email).await
 }
 
 #[tokio::test]

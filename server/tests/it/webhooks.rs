@@ -3,13 +3,13 @@
 //! and cancelling, refusal of internal addresses, and a kill -9.
 
 use crate::helpers::{
-    Admin, PartnerClient, Received, Receiver, TestApp, TestDb, eventually, order_body, spawn_app_with,
+    Admin, PartnerClient, Received, Receiver, ServerProcess, TestApp, TestDb, eventually, order_body, spawn_app_with,
 };
 use serde_json::{Value, json};
 use std::{collections::HashMap, time::Duration};
 
 /// An app with a fast retry schedule and worker heartbeat.
-async fn app(schedule: &[u64]) -> TestApp {
+pub async fn app(schedule: &[u64]) -> TestApp {
     let schedule: Vec<Duration> = schedule.iter().map(|s| Duration::from_secs(*s)).collect();
     spawn_app_with(move |c| {
         c.webhook_retry_schedule = schedule;
@@ -21,7 +21,7 @@ async fn app(schedule: &[u64]) -> TestApp {
 
 /// An active reseller whose webhooks go to `receiver`, its secret, and a
 /// product priced for it (monthly 10.00, no cap).
-async fn partner(base: &str, admin: &Admin, receiver: &Receiver, email: &str) -> (PartnerClient, String, String) {
+pub async fn partner(base: &str, admin: &Admin, receiver: &Receiver, email: &str) -> (PartnerClient, String, String) {
     let reseller = admin.reseller(email, "active").await;
     let (status, webhook) = admin
         .put(
@@ -62,7 +62,7 @@ fn verify(secret: &str, r: &Received) {
         .unwrap_or_else(|e| panic!("signature does not verify: {e:?}"));
 }
 
-async fn deliveries(admin: &Admin, query: &str) -> Vec<Value> {
+pub async fn deliveries(admin: &Admin, query: &str) -> Vec<Value> {
     let (status, page) = admin.get(&format!("/webhook-deliveries?{query}")).await;
     assert_eq!(status, 200, "{page}");
     page["data"].as_array().unwrap().clone()
@@ -190,7 +190,7 @@ async fn failures_follow_the_schedule_and_every_attempt_is_recorded() {
     // One event: a test event from the portal's server function.
     let reseller = app::ids::ResellerId::parse(&partner.reseller_id).unwrap();
     let profile = app::resellers::service::get(&app.store, &reseller).await.unwrap();
-    app::webhooks::service::send_test_event(&app.store, &profile)
+    app::webhooks::service::send_test_event(&app.state, &profile)
         .await
         .unwrap();
 
@@ -247,7 +247,7 @@ async fn the_schedule_runs_out_then_retry_now_delivers() {
     let profile = app::resellers::service::get(&app.store, &app::ids::ResellerId::parse(&partner.reseller_id).unwrap())
         .await
         .unwrap();
-    app::webhooks::service::send_test_event(&app.store, &profile)
+    app::webhooks::service::send_test_event(&app.state, &profile)
         .await
         .unwrap();
     assert_eq!(receiver.collect(2, 15).await.len(), 2);
@@ -428,7 +428,7 @@ async fn internal_addresses_are_refused_at_delivery_time() {
             .await
             .unwrap();
         let profile = app::resellers::service::get(&app.store, &reseller).await.unwrap();
-        app::webhooks::service::send_test_event(&app.store, &profile)
+        app::webhooks::service::send_test_event(&app.state, &profile)
             .await
             .unwrap();
         let attempted = eventually(15, || async {
@@ -457,58 +457,11 @@ async fn internal_addresses_are_refused_at_delivery_time() {
 /// flight; after a restart every event is delivered.
 #[tokio::test]
 async fn kill_9_mid_delivery_then_restart_delivers_everything() {
-    use std::process::{Command, Stdio};
     let db = TestDb::new().await;
     let mut receiver = Receiver::start().await;
-    let key = "q2hGi2G0CzMPn4GYSqk5mWDXeFC3sWkGk+8KmEbAxJg=";
-    let bin = env!("CARGO_BIN_EXE_fluxbilling");
-    let env = |c: &mut Command| {
-        c.env("DATABASE_URL", &db.url)
-            .env("FLUX_SECRETS_KEY", key)
-            .env("FLUX_WEBHOOK_ALLOW_PRIVATE", "true")
-            .env("FLUX_WORKER_HEARTBEAT_SECS", "1")
-            .env("FLUX_WEBHOOK_RETRY_SCHEDULE", "1,1,1,1,1")
-            .env("RUST_LOG", "warn");
-    };
-    let mut token_cmd = Command::new(bin);
-    env(&mut token_cmd);
-    let out = token_cmd
-        .args(["admin-token", "create", "--name", "kill"])
-        .output()
-        .unwrap();
-    let token = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .last()
-        .unwrap()
-        .trim()
-        .to_owned();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let start = || {
-        let mut c = Command::new(bin);
-        env(&mut c);
-        c.args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap()
-    };
-    let base = format!("http://127.0.0.1:{port}");
-    let wait_up = || async {
-        eventually(30, || async {
-            reqwest::get(format!("{base}/healthz"))
-                .await
-                .ok()
-                .filter(|r| r.status().is_success())
-        })
-        .await
-        .expect("server up");
-    };
-
-    let mut server = start();
-    wait_up().await;
+    let token = ServerProcess::admin_token(&db);
+    let mut server = ServerProcess::start(&db, &[]).await;
+    let base = server.base.clone();
     let admin = Admin::new(format!("{base}/api/admin/v1"), token);
     let (partner, _, product) = partner(&base, &admin, &receiver, "kill9@example.com").await;
 
@@ -518,19 +471,15 @@ async fn kill_9_mid_delivery_then_restart_delivers_everything() {
     // Four events (order + 3 services); wait until attempts are in flight.
     let in_flight = receiver.collect(1, 15).await;
     assert!(!in_flight.is_empty(), "a delivery reached the receiver");
-    server.kill().unwrap(); // SIGKILL: no graceful anything.
-    server.wait().unwrap();
-
+    server.kill();
     receiver.hang(false);
-    let mut server = start();
-    wait_up().await;
+    server.restart(&db).await;
     let all_done = eventually(60, || async {
         let d = deliveries(&admin, "limit=50").await;
         (d.len() == 4 && d.iter().all(|d| d["status"] == "succeeded")).then_some(d)
     })
     .await;
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
     let done = all_done.expect("every delivery succeeded after the restart");
     let mut seen = std::collections::HashSet::new();
     while let Some(r) = receiver.next(1).await {

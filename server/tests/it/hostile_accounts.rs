@@ -1,0 +1,266 @@
+//! Hostile input against accounts (DESIGN.md "Hostile input and limits"):
+//! invitations that would hijack an account, racing and bursting password
+//! guesses, registration floods, sessions that outlive a password or sit
+//! idle. Through the server functions and the admin API.
+
+use crate::helpers::{PASSWORD, browser, error_code, execute_at, spawn_app, spawn_app_with};
+use app::{
+    accounts::server_fns::{Register, SignIn, Whoami},
+    resellers::server_fns::InviteReseller,
+    timestamp::Timestamp,
+};
+use std::sync::Arc;
+
+async fn whoami(app: &crate::helpers::TestApp, client: &reqwest::Client) -> serde_json::Value {
+    let response = app.call::<Whoami>(client, &[]).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+/// Item 1: an invitation for an email that already has an account would
+/// attach the profile to whoever registered it: refused, on both entry
+/// points, and nothing is created.
+#[tokio::test]
+async fn an_invitation_for_an_existing_account_is_refused() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.client_account("squatter@example.com").await;
+
+    let (status, body) = admin
+        .post(
+            "/resellers",
+            serde_json::json!({ "email": "Squatter@example.com", "company_name": "Victim Hosting" }),
+        )
+        .await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("email_taken")), "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("Program overview"), "{body}");
+
+    app.operator("ops@example.com").await;
+    let operator = app.signed_in("admin", "ops@example.com").await;
+    let response = app
+        .call::<InviteReseller>(
+            &operator,
+            &[("email", "squatter@example.com"), ("company_name", "Victim Hosting")],
+        )
+        .await;
+    assert_eq!(error_code(response).await, (409, "email_taken".to_owned()));
+
+    let (_, list) = admin.get("/resellers?q=Victim").await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 0, "no profile was created");
+    // A new email is still invited as before.
+    let (status, body) = admin
+        .post(
+            "/resellers",
+            serde_json::json!({ "email": "new@example.com", "company_name": "New Hosting" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+}
+
+/// Item 2: attempts are counted before their password is judged, so of 40
+/// concurrent wrong passwords at most five are judged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn forty_concurrent_wrong_passwords_judge_at_most_five() {
+    let app = Arc::new(spawn_app().await);
+    app.client_account("target@example.com").await;
+    let mut tasks = Vec::new();
+    for _ in 0..40 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            let client = browser();
+            let response = app
+                .call::<SignIn>(
+                    &client,
+                    &[
+                        ("panel", "portal"),
+                        ("email", "target@example.com"),
+                        ("password", "wrong password!"),
+                    ],
+                )
+                .await;
+            error_code(response).await
+        }));
+    }
+    let mut judged = 0;
+    let mut throttled = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            (401, code) if code == "invalid_credentials" => judged += 1,
+            (429, code) if code == "too_many_attempts" => throttled += 1,
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    assert_eq!(
+        judged, 5,
+        "attempts are counted one at a time: exactly the allowance is judged"
+    );
+    assert_eq!(judged + throttled, 40);
+    // What was judged is what counts: refused attempts left no trace.
+    let recorded = crate::helpers::count(
+        &app.store,
+        "SELECT COUNT(*) FROM login_attempts WHERE email = 'target@example.com' AND NOT succeeded",
+    )
+    .await;
+    assert_eq!(recorded, judged as i64);
+    // The account stays locked for the window, even with the right password.
+    let client = browser();
+    let response = app
+        .call::<SignIn>(
+            &client,
+            &[
+                ("panel", "portal"),
+                ("email", "target@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(error_code(response).await, (429, "too_many_attempts".to_owned()));
+}
+
+/// Item 3: hashing runs with bounded concurrency; a request that cannot get
+/// a turn is answered 503 with Retry-After (and is not counted as a failed
+/// sign-in). A taken email is refused before any hashing.
+#[tokio::test]
+async fn password_hashing_is_bounded_and_a_burst_is_told_to_retry() {
+    let app = spawn_app().await;
+    app.client_account("busy@example.com").await;
+    let held = app.state.passwords().hold_all().await;
+
+    let client = browser();
+    for _ in 0..6 {
+        let response = app
+            .call::<SignIn>(
+                &client,
+                &[
+                    ("panel", "portal"),
+                    ("email", "busy@example.com"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 503);
+        assert_eq!(response.headers()["retry-after"], "1");
+        assert_eq!(error_code(response).await.1, "unavailable");
+    }
+    let response = app
+        .call::<Register>(
+            &client,
+            &[
+                ("name", "New Person"),
+                ("email", "fresh@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(error_code(response).await, (503, "unavailable".to_owned()));
+    // Taken email: refused without waiting for a turn.
+    let response = app
+        .call::<Register>(
+            &client,
+            &[
+                ("name", "Copy Cat"),
+                ("email", "busy@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(error_code(response).await, (409, "email_taken".to_owned()));
+
+    drop(held);
+    let response = app
+        .call::<SignIn>(
+            &client,
+            &[
+                ("panel", "portal"),
+                ("email", "busy@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200, "the busy refusals did not lock the account");
+    assert_eq!(whoami(&app, &client).await["email"], "busy@example.com");
+}
+
+/// Item 3: registrations are limited per client address.
+#[tokio::test]
+async fn registration_is_throttled_per_address() {
+    let app = spawn_app_with(|c| c.registrations_per_hour = 3).await;
+    for i in 0..3 {
+        let client = browser();
+        let email = format!("person{i}@example.com");
+        let response = app
+            .call::<Register>(
+                &client,
+                &[("name", "A Person"), ("email", &email), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(response.status(), 200, "registration {i}");
+    }
+    let client = browser();
+    let response = app
+        .call::<Register>(
+            &client,
+            &[
+                ("name", "A Person"),
+                ("email", "person9@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(error_code(response).await.1, "rate_limited");
+    assert!(app.store.user_by_email("person9@example.com").await.unwrap().is_none());
+}
+
+/// Item 14: a new password ends the sessions opened with the old one.
+#[tokio::test]
+async fn a_password_change_ends_existing_sessions() {
+    let app = spawn_app().await;
+    let user = app.client_account("mover@example.com").await;
+    let client = app.signed_in("portal", "mover@example.com").await;
+    assert_eq!(whoami(&app, &client).await["email"], "mover@example.com");
+
+    app::accounts::service::set_password(&app.store, app.state.passwords(), &user.id, "a brand new password")
+        .await
+        .unwrap();
+    assert!(whoami(&app, &client).await.is_null(), "the old session is gone");
+}
+
+/// Item 14: a session unused for longer than the idle time ends.
+#[tokio::test]
+async fn an_idle_session_ends() {
+    let app = spawn_app().await;
+    app.client_account("idle@example.com").await;
+    let client = app.signed_in("portal", "idle@example.com").await;
+    assert_eq!(whoami(&app, &client).await["email"], "idle@example.com");
+
+    // Thirteen hours without a request (the default idle time is 12).
+    let then = Timestamp::now().minus(time::Duration::hours(13));
+    assert_eq!(
+        execute_at(&app.store, "UPDATE sessions SET last_seen_at = $1", then).await,
+        1
+    );
+    assert!(whoami(&app, &client).await.is_null());
+}
+
+/// A session in use stays alive: each use moves its idle clock.
+#[tokio::test]
+async fn a_session_in_use_is_kept_alive() {
+    let app = spawn_app().await;
+    app.client_account("busy@example.com").await;
+    let client = app.signed_in("portal", "busy@example.com").await;
+    let eleven_hours_ago = Timestamp::now().minus(time::Duration::hours(11));
+    execute_at(&app.store, "UPDATE sessions SET last_seen_at = $1", eleven_hours_ago).await;
+    assert_eq!(whoami(&app, &client).await["email"], "busy@example.com");
+    // The use above was recorded: two hours later it is still alive.
+    let nine_hours_ago = Timestamp::now().minus(time::Duration::hours(9));
+    let updated = execute_at(
+        &app.store,
+        "UPDATE sessions SET last_seen_at = $1 WHERE last_seen_at > $1",
+        nine_hours_ago,
+    )
+    .await;
+    assert_eq!(updated, 1, "the request moved last_seen_at to now");
+    assert_eq!(whoami(&app, &client).await["email"], "busy@example.com");
+}

@@ -1,0 +1,391 @@
+//! Hostile and careless partners (DESIGN.md "Hostile input and limits"):
+//! unauthenticated floods, replayed signatures, extreme timestamps, huge
+//! orders, amounts beyond storage, stale caches, bad paths and methods,
+//! through the partner and admin APIs.
+
+use crate::helpers::{Admin, PartnerClient, TestApp, count, order_body, spawn_app, spawn_app_with};
+use serde_json::{Value, json};
+
+async fn priced(admin: &Admin, partner: &PartnerClient, slug: &str, row: Value) -> String {
+    let product = admin.product(slug, Some("25.00"), None).await;
+    let (status, body) = admin
+        .put(&format!("/resellers/{}/products/{product}", partner.reseller_id), row)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    product
+}
+
+async fn setup_with(configure: impl FnOnce(&mut server::config::Config)) -> (TestApp, Admin, PartnerClient, String) {
+    let app = spawn_app_with(configure).await;
+    let admin = app.admin().await;
+    let partner = admin.partner(&app, "partner@example.com", "orders").await;
+    let product = priced(&admin, &partner, "vps-h", json!({ "wholesale_monthly": "10.00" })).await;
+    (app, admin, partner, product)
+}
+
+async fn orders_of(partner: &PartnerClient) -> usize {
+    let r = partner.get("/orders?limit=200").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body["data"].as_array().unwrap().len()
+}
+
+/// Item 4: failed authentication is limited per client address, without a
+/// look-up once the address is over; a key that works is not held up.
+#[tokio::test]
+async fn failed_authentication_is_limited_per_address() {
+    let (app, _admin, partner, _) = setup_with(|c| c.auth_failures_per_minute = 5).await;
+    // Valid requests do not count against the address.
+    for _ in 0..10 {
+        assert_eq!(partner.get("/me").await.status, 200);
+    }
+    let stranger = partner.with_key("flux_key_0000000000000000000000000000000000000000000");
+    for i in 0..5 {
+        let r = stranger.get("/me").await;
+        assert_eq!((r.status, r.code()), (401, "unauthenticated"), "failure {i}");
+    }
+    let r = stranger.get("/me").await;
+    assert_eq!((r.status, r.code()), (429, "rate_limited"));
+    assert!(r.headers.contains_key("retry-after"));
+    assert_eq!(r.headers["content-type"], "application/problem+json");
+    let anonymous = reqwest::get(app.url("/api/v1/products")).await.unwrap();
+    assert_eq!(anonymous.status(), 429, "no key at all, same address");
+    assert_eq!(partner.get("/me").await.status, 200, "the working key still works");
+}
+
+/// Item 4: the log keeps at most 2 KiB of a request's path and query.
+#[tokio::test]
+async fn the_log_caps_long_paths() {
+    let (app, admin, partner, _) = setup_with(|_| {}).await;
+    let long = format!("/orders?customer_id={}", "x".repeat(6000));
+    let r = partner.get(&long).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    app.api_log.flush().await;
+    let (status, logs) = admin
+        .get(&format!("/api-logs?reseller_id={}&limit=10", partner.reseller_id))
+        .await;
+    assert_eq!(status, 200, "{logs}");
+    let paths: Vec<&str> = logs["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    let logged = paths
+        .iter()
+        .find(|p| p.contains("customer_id="))
+        .expect("the request was logged");
+    assert!(logged.len() <= 2048, "{} bytes logged", logged.len());
+    assert!(logged.ends_with('…'));
+}
+
+/// Item 4: request lines and headers over the limits: 414 / 431.
+#[tokio::test]
+async fn oversized_request_lines_and_headers_are_refused() {
+    let (app, _admin, partner, _) = setup_with(|_| {}).await;
+    let client = reqwest::Client::new();
+    let r = client
+        .get(app.url(&format!("/api/v1/products?q={}", "a".repeat(9000))))
+        .bearer_auth(&partner.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 414);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "uri_too_long");
+    let r = client
+        .get(app.url("/api/v1/products"))
+        .bearer_auth(&partner.key)
+        .header("x-padding", "b".repeat(20_000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 431);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "headers_too_large");
+    // Far beyond: hyper refuses before the router sees anything.
+    let r = client
+        .get(app.url("/healthz"))
+        .header("x-padding", "c".repeat(100_000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 431);
+}
+
+/// Item 6: at most `FLUX_MAX_UNITS_PER_ORDER` units in an order.
+#[tokio::test]
+async fn orders_over_the_unit_cap_are_refused_and_write_nothing() {
+    let (app, _admin, partner, product) = setup_with(|_| {}).await;
+    let two_lines = json!({
+        "customer": { "external_id": "big" },
+        "lines": [
+            { "product_id": product, "term": "monthly", "quantity": 60 },
+            { "product_id": product, "term": "monthly", "quantity": 41 }
+        ]
+    });
+    let r = partner.order(&two_lines).await;
+    assert_eq!((r.status, r.code()), (422, "validation_failed"), "{}", r.body);
+    assert_eq!(r.body["field"], "lines");
+    let lines: Vec<Value> = (0..50)
+        .map(|_| json!({ "product_id": product, "term": "monthly", "quantity": 1000 }))
+        .collect();
+    let huge = partner
+        .order(&json!({ "customer": { "external_id": "big" }, "lines": lines }))
+        .await;
+    assert_eq!((huge.status, huge.code()), (422, "validation_failed"));
+    assert_eq!(orders_of(&partner).await, 0);
+    assert_eq!(count(&app.store, "SELECT COUNT(*) FROM services").await, 0);
+    // At the cap is fine.
+    let r = partner.order(&order_body("ok", &product, "monthly", 100)).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+
+    let small = spawn_app_with(|c| c.max_units_per_order = 3).await;
+    let admin = small.admin().await;
+    let partner = admin.partner(&small, "p@example.com", "orders").await;
+    let product = priced(&admin, &partner, "vps-s", json!({ "wholesale_monthly": "1.00" })).await;
+    let r = partner.order(&order_body("c", &product, "monthly", 4)).await;
+    assert_eq!((r.status, r.code()), (422, "validation_failed"), "the setting applies");
+}
+
+/// Item 7: a signature authorises one request. The same signed request
+/// with another Idempotency-Key is refused and changes nothing; an exact
+/// retry replays the first answer.
+#[tokio::test]
+async fn a_signature_cannot_be_replayed_with_another_key() {
+    let (_app, _admin, partner, product) = setup_with(|_| {}).await;
+    let body = order_body("c-1", &product, "monthly", 1).to_string();
+    let ts = time::OffsetDateTime::now_utc().unix_timestamp();
+    let signature = partner.signature(ts, "POST", "/api/v1/orders", &body);
+    let send = |key: &'static str| {
+        let (body, signature) = (body.clone(), signature.clone());
+        let partner = &partner;
+        async move {
+            partner
+                .send(
+                    "POST",
+                    "/orders",
+                    Some(&body),
+                    false,
+                    &[
+                        ("Idempotency-Key", key.into()),
+                        ("Flux-Timestamp", ts.to_string()),
+                        ("Flux-Signature", signature),
+                    ],
+                )
+                .await
+        }
+    };
+    let first = send("key-1").await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let replayed = send("key-2").await;
+    assert_eq!(
+        (replayed.status, replayed.code()),
+        (401, "signature_reused"),
+        "{}",
+        replayed.body
+    );
+    assert_eq!(orders_of(&partner).await, 1);
+    let retry = send("key-1").await;
+    assert_eq!(retry.status, 201);
+    assert_eq!(retry.headers["idempotent-replayed"], "true");
+    assert_eq!(retry.body, first.body);
+}
+
+/// Item 7, racing: ten copies of one signed request with ten keys at once
+/// place one order; the others are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_replays_of_one_signature_place_one_order() {
+    let (_app, _admin, partner, product) = setup_with(|_| {}).await;
+    let partner = std::sync::Arc::new(partner);
+    let body = order_body("c-r", &product, "monthly", 1).to_string();
+    let ts = time::OffsetDateTime::now_utc().unix_timestamp();
+    let signature = partner.signature(ts, "POST", "/api/v1/orders", &body);
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let (partner, body, signature) = (partner.clone(), body.clone(), signature.clone());
+        tasks.push(tokio::spawn(async move {
+            partner
+                .send(
+                    "POST",
+                    "/orders",
+                    Some(&body),
+                    false,
+                    &[
+                        ("Idempotency-Key", format!("race-{i}")),
+                        ("Flux-Timestamp", ts.to_string()),
+                        ("Flux-Signature", signature),
+                    ],
+                )
+                .await
+        }));
+    }
+    let mut placed = 0;
+    for task in tasks {
+        let r = task.await.unwrap();
+        match r.status {
+            201 => placed += 1,
+            _ => assert_eq!((r.status, r.code()), (401, "signature_reused"), "{}", r.body),
+        }
+    }
+    assert_eq!(placed, 1);
+    assert_eq!(orders_of(&partner).await, 1);
+}
+
+/// Item 8: timestamps that are not a plain unix time near now are refused
+/// as such, whatever their size; nothing overflows.
+#[tokio::test]
+async fn extreme_timestamps_are_refused_cleanly() {
+    let (_app, _admin, partner, product) = setup_with(|_| {}).await;
+    let body = order_body("c-t", &product, "monthly", 1).to_string();
+    for ts in [
+        "-9223372036854775808",
+        "9223372036854775807",
+        "170000000000000000000000000000",
+        "-1",
+        "1e9",
+        "abc",
+        "",
+    ] {
+        let signature = partner.signature(0, "POST", "/api/v1/orders", &body);
+        let r = partner
+            .send(
+                "POST",
+                "/orders",
+                Some(&body),
+                false,
+                &[
+                    ("Idempotency-Key", format!("ts-{ts}")),
+                    ("Flux-Timestamp", ts.to_owned()),
+                    ("Flux-Signature", signature),
+                ],
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.code()),
+            (401, "timestamp_out_of_range"),
+            "{ts:?}: {}",
+            r.body
+        );
+    }
+    assert_eq!(orders_of(&partner).await, 0);
+}
+
+/// Item 11: an order whose totals storage could not read back is refused
+/// when placed, so every read of orders keeps working (PostgreSQL used to
+/// answer 500 on reading such a total).
+#[tokio::test]
+async fn totals_beyond_storage_are_refused_when_written() {
+    let (_app, admin, partner, _) = setup_with(|_| {}).await;
+    let dear = priced(
+        &admin,
+        &partner,
+        "vps-dear",
+        json!({ "wholesale_monthly": "600000000.00", "wholesale_setup_fee": "0.00" }),
+    )
+    .await;
+    let r = partner.order(&order_body("rich", &dear, "monthly", 2)).await;
+    assert_eq!((r.status, r.code()), (422, "validation_failed"), "{}", r.body);
+    let one = partner.order(&order_body("rich", &dear, "monthly", 1)).await;
+    assert_eq!(one.status, 201, "one unit fits: {}", one.body);
+    let lines = json!({ "customer": { "external_id": "rich" }, "lines": [
+        { "product_id": dear, "term": "monthly", "quantity": 1 },
+        { "product_id": dear, "term": "monthly", "quantity": 1 }
+    ]});
+    let r = partner.order(&lines).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (422, "validation_failed"),
+        "the order total: {}",
+        r.body
+    );
+    assert_eq!(orders_of(&partner).await, 1, "and every order reads back");
+    let listed = partner
+        .get(&format!("/orders/{}", one.body["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(listed.status, 200);
+}
+
+/// Item 14: the order's transaction checks the reseller's status itself:
+/// the API's cached view may be seconds behind a change made elsewhere
+/// (another instance).
+#[tokio::test]
+async fn an_order_rechecks_the_resellers_status_in_its_transaction() {
+    let (app, _admin, partner, product) = setup_with(|_| {}).await;
+    assert_eq!(partner.get("/products").await.status, 200, "the profile is now cached");
+    let suspended = crate::helpers::execute_at(
+        &app.store,
+        "UPDATE reseller_profiles SET status = 'suspended', suspended_at = $1",
+        app::timestamp::Timestamp::now(),
+    )
+    .await;
+    assert_eq!(suspended, 1);
+    let r = partner.order(&order_body("c-s", &product, "monthly", 1)).await;
+    assert_eq!((r.status, r.code()), (403, "reseller_suspended"), "{}", r.body);
+    assert_eq!(count(&app.store, "SELECT COUNT(*) FROM orders").await, 0);
+}
+
+/// Item 12: paths that do not decode and methods a route lacks are
+/// problem+json on both APIs.
+#[tokio::test]
+async fn bad_paths_and_methods_are_problem_json() {
+    let (app, admin, partner, _) = setup_with(|_| {}).await;
+    let client = reqwest::Client::new();
+    let check = |r: reqwest::Response, status: u16, code: &'static str| async move {
+        assert_eq!(r.status(), status, "{}", r.url());
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["code"], code);
+    };
+    let r = client
+        .get(app.url("/api/v1/orders/%FF%FE"))
+        .bearer_auth(&partner.key)
+        .send()
+        .await
+        .unwrap();
+    check(r, 404, "not_found").await;
+    // A known caller (key and signature) is told the method is wrong.
+    let r = partner.send("DELETE", "/products", None, true, &[]).await;
+    assert_eq!((r.status, r.code()), (405, "method_not_allowed"), "{}", r.body);
+    assert_eq!(r.headers["content-type"], "application/problem+json");
+    let r = client
+        .delete(app.url("/api/admin/v1/products"))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap();
+    check(r, 405, "method_not_allowed").await;
+    let r = client
+        .get(app.url("/api/admin/v1/resellers/%C3%28"))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap();
+    check(r, 404, "not_found").await;
+}
+
+/// Item 12: server function arguments that do not decode are the caller's
+/// fault: 400 `validation_failed`, not 500.
+#[tokio::test]
+async fn server_function_argument_errors_are_400() {
+    use leptos::server_fn::ServerFn;
+    let app = spawn_app().await;
+    let client = crate::helpers::browser();
+    for form in [
+        vec![("panel", "nowhere"), ("email", "a@example.com"), ("password", "x")],
+        vec![("email", "a@example.com")],
+    ] {
+        let response = app.call::<app::accounts::server_fns::SignIn>(&client, &form).await;
+        assert_eq!(
+            crate::helpers::error_code(response).await,
+            (400, "validation_failed".to_owned())
+        );
+    }
+    let response = client
+        .post(app.url(app::accounts::server_fns::SignIn::PATH))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("%%%=%%%")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+}
