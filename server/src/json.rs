@@ -8,7 +8,7 @@ use axum::{
     extract::{FromRequest, Request},
     http::header,
 };
-use serde::{Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 /// Largest request body the APIs read.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -31,6 +31,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .map_err(|_| ApiError::new(ErrorCode::ValidationFailed, "The request body could not be read."))?;
         parse_json(is_json, &bytes).map(ApiJson)
     }
+}
+
+/// A JSON integer, also when written with a zero fraction (`2.0`): JSON
+/// Schema calls that an integer, and some JSON encoders write every number
+/// so. Anything else (a fraction, out of range) is refused.
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    use serde::de::Error;
+    let n = serde_json::Number::deserialize(d)?;
+    let whole = match (n.as_u64(), n.as_f64()) {
+        (Some(u), _) => Some(u),
+        (None, Some(f)) if f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&f) => Some(f as u64),
+        _ => None,
+    };
+    whole
+        .and_then(|u| u32::try_from(u).ok())
+        .ok_or_else(|| D::Error::custom(format!("expected a whole number, found {n}")))
 }
 
 /// Parses a JSON body already read (the partner API reads bytes first to
@@ -134,5 +150,31 @@ impl<T> std::ops::Deref for ApiQuery<T> {
     type Target = T;
     fn deref(&self) -> &T {
         &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[derive(serde::Deserialize)]
+    struct Q {
+        #[serde(deserialize_with = "super::whole_number")]
+        n: u32,
+    }
+
+    #[test]
+    fn whole_numbers_with_or_without_a_zero_fraction() {
+        let n = |json: &str| serde_json::from_str::<Q>(json).map(|q| q.n);
+        assert_eq!(n(r#"{"n": 3}"#).unwrap(), 3);
+        assert_eq!(n(r#"{"n": 3.0}"#).unwrap(), 3);
+        assert_eq!(n(r#"{"n": 3e0}"#).unwrap(), 3);
+        for bad in [
+            r#"{"n": 3.5}"#,
+            r#"{"n": -1}"#,
+            r#"{"n": 1e300}"#,
+            r#"{"n": 4294967296}"#,
+            r#"{"n": "3"}"#,
+        ] {
+            assert!(n(bad).is_err(), "{bad}");
+        }
     }
 }

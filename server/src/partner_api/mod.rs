@@ -94,7 +94,55 @@ pub fn openapi_json() -> serde_json::Value {
         "description": "Stable machine code of an error.",
         "enum": codes,
     });
+    document_refusals(&mut doc);
     doc
+}
+
+/// Refusals any operation may get from the steps before its handler: the
+/// key, the gates, the rate limit, the signature and the server's limits.
+const COMMON_REFUSALS: &[(&str, &str)] = &[
+    (
+        "401",
+        "Missing, unknown or revoked API key; bad, reused or stale signature",
+    ),
+    (
+        "403",
+        "Reseller not active or suspended, API access disabled, or key scope too narrow",
+    ),
+    ("408", "The request took longer than the server's request timeout"),
+    ("414", "Request line longer than 8 KiB"),
+    ("429", "Rate limit reached (see Retry-After and the RateLimit fields)"),
+    ("431", "Request headers larger than 16 KiB"),
+];
+
+/// Every error response is `application/problem+json` (utoipa would say
+/// `application/json`), and every operation lists the common refusals.
+fn document_refusals(doc: &mut serde_json::Value) {
+    let problem = serde_json::json!({
+        "application/problem+json": { "schema": { "$ref": "#/components/schemas/ProblemOut" } }
+    });
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(|item| item.as_object_mut())
+        .flat_map(|item| item.values_mut())
+    {
+        let Some(responses) = operation["responses"].as_object_mut() else {
+            continue;
+        };
+        for (status, response) in responses.iter_mut() {
+            if status.as_str() >= "400" {
+                response["content"] = problem.clone();
+            }
+        }
+        for (status, description) in COMMON_REFUSALS {
+            responses
+                .entry(*status)
+                .or_insert_with(|| serde_json::json!({ "description": description, "content": problem.clone() }));
+        }
+    }
 }
 
 /// The partner API; a request taking longer than `request_timeout` is

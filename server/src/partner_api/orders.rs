@@ -36,14 +36,16 @@ use utoipa::IntoParams;
     tag = "orders",
     request_body = OrderIn,
     params(
-        ("Idempotency-Key" = String, Header, description = "Unique per order attempt (1-255 chars); replays return the first response"),
+        ("Idempotency-Key" = String, Header, description = "Unique per order attempt (1-255 visible ASCII characters); replays return the first response", pattern = "^[!-~]{1,255}$"),
         ("Flux-Timestamp" = i64, Header, description = "Unix seconds"),
         ("Flux-Signature" = String, Header, description = "v1=<hex HMAC-SHA256>"),
     ),
     responses(
         (status = 201, description = "Order placed", body = OrderOut),
         (status = 400, description = "Idempotency-Key missing", body = ProblemOut),
-        (status = 401, body = ProblemOut), (status = 403, body = ProblemOut), (status = 409, body = ProblemOut),
+        (status = 401, description = "Also `signature_reused`: this signature already authorised a request with another Idempotency-Key", body = ProblemOut),
+        (status = 403, body = ProblemOut),
+        (status = 409, description = "A request with this Idempotency-Key is still being processed (Retry-After)", body = ProblemOut),
         (status = 422, description = "Invalid, unpriced, unavailable or over max_quantity", body = ProblemOut),
         (status = 429, body = ProblemOut)
     )

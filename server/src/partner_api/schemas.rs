@@ -41,6 +41,8 @@ impl From<Term> for BillingTerm {
 #[serde(deny_unknown_fields)]
 pub struct OrderIn {
     pub customer: CustomerIn,
+    /// 1 to 50 lines, at most 100 units in all (`FLUX_MAX_UNITS_PER_ORDER`).
+    #[schema(min_items = 1, max_items = 50)]
     pub lines: Vec<LineIn>,
 }
 
@@ -48,21 +50,30 @@ pub struct OrderIn {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerIn {
-    #[schema(example = "c-42")]
+    /// No control characters; surrounding spaces are trimmed.
+    #[schema(
+        example = "c-42",
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub external_id: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub name: Option<String>,
     #[serde(default)]
+    #[schema(format = Email, max_length = 254)]
     pub email: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LineIn {
-    #[schema(value_type = String, example = "prd_01jd8x2m3n4p5q6r7s8t9v0w1x")]
+    #[schema(value_type = String, example = "prd_01jd8x2m3n4p5q6r7s8t9v0w1x", pattern = "^prd_[0-9a-hjkmnp-tv-z]{26}$")]
     pub product_id: ProductId,
     pub term: Term,
-    #[schema(minimum = 1, maximum = 1000)]
+    #[schema(minimum = 1, maximum = 100)]
+    #[serde(deserialize_with = "crate::json::whole_number")]
     pub quantity: u32,
 }
 
