@@ -13,6 +13,8 @@ export DATABASE_URL="sqlite://$PWD/.tmp/e2e.db?mode=rwc"
 export FLUX_WEBHOOK_ALLOW_PRIVATE=true
 export FLUX_WEBHOOK_RETRY_SCHEDULE=1,1
 export FLUX_WORKER_HEARTBEAT_SECS=1
+# Every spec registers from 127.0.0.1: the per-address limit is for the public.
+export FLUX_REGISTRATIONS_PER_HOUR=1000
 export RUST_LOG="${RUST_LOG:-warn}"
 
 operator_email="e2e-operator@fluxbilling.example"

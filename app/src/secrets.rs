@@ -94,12 +94,17 @@ pub struct Passwords {
 impl Default for Passwords {
     /// Twice the cores, waiting up to two seconds for a turn.
     fn default() -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Passwords::new(cores * 2, std::time::Duration::from_secs(2))
+        Passwords::new(Self::default_concurrency(), std::time::Duration::from_secs(2))
     }
 }
 
 impl Passwords {
+    /// Twice the cores: hashing is CPU-bound, and a little queueing keeps
+    /// the cores busy without holding much memory.
+    pub fn default_concurrency() -> usize {
+        std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
+    }
+
     pub fn new(concurrency: usize, wait: std::time::Duration) -> Self {
         let concurrency = concurrency.clamp(1, 1024);
         Passwords {

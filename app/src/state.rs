@@ -35,6 +35,9 @@ pub struct Settings {
     /// Failed partner API authentications per client address per minute
     /// (`FLUX_AUTH_FAILURES_PER_MINUTE`).
     pub auth_failures_per_minute: u32,
+    /// How long a request waits for a password hashing turn before it is
+    /// told the server is busy.
+    pub password_hash_wait: Duration,
 }
 
 /// "Send test event" per reseller per minute.
@@ -53,6 +56,7 @@ impl Default for Settings {
             session_idle: time::Duration::hours(12),
             registrations_per_hour: 20,
             auth_failures_per_minute: 30,
+            password_hash_wait: Duration::from_secs(2),
         }
     }
 }
@@ -70,7 +74,7 @@ pub struct Guards {
 impl Guards {
     fn new(settings: &Settings) -> Self {
         Guards {
-            passwords: Passwords::default(),
+            passwords: Passwords::new(Passwords::default_concurrency(), settings.password_hash_wait),
             registrations: Throttle::new(settings.registrations_per_hour, Duration::from_secs(3600)),
             failed_auth: Throttle::new(settings.auth_failures_per_minute, Duration::from_secs(60)),
             test_events: Throttle::new(TEST_EVENTS_PER_MINUTE, Duration::from_secs(60)),

@@ -61,7 +61,8 @@ async fn an_invitation_for_an_existing_account_is_refused() {
 /// concurrent wrong passwords at most five are judged.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn forty_concurrent_wrong_passwords_judge_at_most_five() {
-    let app = Arc::new(spawn_app().await);
+    // Five hashes queue for four turns: on a busy machine they may wait.
+    let app = Arc::new(spawn_app_with(|c| c.password_hash_wait = std::time::Duration::from_secs(60)).await);
     app.client_account("target@example.com").await;
     let mut tasks = Vec::new();
     for _ in 0..40 {
@@ -122,7 +123,7 @@ async fn forty_concurrent_wrong_passwords_judge_at_most_five() {
 /// sign-in). A taken email is refused before any hashing.
 #[tokio::test]
 async fn password_hashing_is_bounded_and_a_burst_is_told_to_retry() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|c| c.password_hash_wait = std::time::Duration::from_millis(200)).await;
     app.client_account("busy@example.com").await;
     let held = app.state.passwords().hold_all().await;
 

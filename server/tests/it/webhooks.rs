@@ -166,13 +166,17 @@ async fn each_event_type_once_signed_with_its_payload() {
         statuses.contains(&("active", "suspended")) && statuses.contains(&("suspended", "active")),
         "{statuses:?}"
     );
-    // Every delivery succeeded at its first attempt.
-    let all = deliveries(&admin, &format!("reseller_id={id}&limit=50")).await;
+    // Every delivery succeeded at its first attempt (recorded just after
+    // the receiver answered: wait for the records, not for the arrivals).
+    let query = format!("reseller_id={id}&limit=50");
+    let all = eventually(15, || async {
+        let all = deliveries(&admin, &query).await;
+        all.iter().all(|d| d["status"] == "succeeded").then_some(all)
+    })
+    .await
+    .expect("every delivery recorded as succeeded");
     assert_eq!(all.len(), 11);
-    assert!(
-        all.iter().all(|d| d["status"] == "succeeded" && d["attempts"] == 1),
-        "{all:?}"
-    );
+    assert!(all.iter().all(|d| d["attempts"] == 1), "{all:?}");
 }
 
 #[tokio::test]
@@ -279,7 +283,9 @@ async fn the_schedule_runs_out_then_retry_now_delivers() {
 
 #[tokio::test]
 async fn held_while_suspended_and_cancelled_when_terminated() {
-    let app = app(&[1]).await;
+    // A failed attempt's retry waits 30 s: long after the termination below
+    // (with 1 s, a slow machine retried, and succeeded, before it).
+    let app = app(&[30]).await;
     let admin = app.admin().await;
     let mut receiver = Receiver::start().await;
     let (partner, _, product) = partner(&app.url(""), &admin, &receiver, "hold@example.com").await;
@@ -309,11 +315,25 @@ async fn held_while_suspended_and_cancelled_when_terminated() {
         .collect();
     assert_eq!(released.len(), 3, "{types:?}");
     assert!(types.contains(&"service.activated".to_owned()));
+    let pending = format!("reseller_id={id}&status=pending");
+    eventually(15, || async {
+        deliveries(&admin, &pending).await.is_empty().then_some(())
+    })
+    .await
+    .expect("the released deliveries are recorded as succeeded");
 
     // Terminated: what is pending is cancelled, nothing new is made.
     receiver.respond_with(&[500]);
     admin.post(&format!("/services/{service}/suspend"), json!({})).await;
     assert!(receiver.next(10).await.is_some(), "the first attempt fails");
+    eventually(15, || async {
+        deliveries(&admin, &pending)
+            .await
+            .into_iter()
+            .find(|d| d["attempts"] == 1)
+    })
+    .await
+    .expect("the failed attempt is recorded, its retry due later");
     admin
         .post(&format!("/resellers/{id}/terminate"), json!({ "reason": "gone" }))
         .await;
