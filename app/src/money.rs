@@ -147,6 +147,76 @@ impl<'de> Deserialize<'de> for Money {
     }
 }
 
+/// A signed exact amount, for what is summed or owed rather than priced:
+/// totals over many orders, balances, ledger entries. Unlike [`Money`] it
+/// may be negative and is not bounded by the largest price (a sum of many
+/// orders exceeds it), only by `rust_decimal`'s range; at most four
+/// decimals. Travels as a decimal string like `Money`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Amount(Decimal);
+
+impl Amount {
+    pub const ZERO: Amount = Amount(Decimal::ZERO);
+
+    pub fn new(value: Decimal) -> Result<Self, MoneyError> {
+        if value.normalize().scale() > MAX_SCALE {
+            return Err(MoneyError::TooPrecise);
+        }
+        Ok(Amount(value.normalize()))
+    }
+
+    /// Plain decimals only, as `Money::parse`, with an optional leading `-`.
+    pub fn parse(raw: &str) -> Result<Self, MoneyError> {
+        let raw = raw.trim();
+        let digits = raw.strip_prefix('-').unwrap_or(raw);
+        let plain = !digits.is_empty()
+            && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && digits.chars().filter(|&c| c == '.').count() <= 1;
+        if !plain {
+            return Err(MoneyError::NotANumber);
+        }
+        Self::new(Decimal::from_str(raw).map_err(|_| MoneyError::NotANumber)?)
+    }
+
+    pub fn value(self) -> Decimal {
+        self.0
+    }
+
+    pub fn from_ten_thousandths(units: i64) -> Amount {
+        Amount(Decimal::new(units, MAX_SCALE).normalize())
+    }
+}
+
+impl From<Money> for Amount {
+    fn from(m: Money) -> Self {
+        Amount(m.amount())
+    }
+}
+
+/// Always at least two decimals: `-12.50`, `0.0125`.
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut value = self.0.normalize();
+        if value.scale() < 2 {
+            value.rescale(2);
+        }
+        write!(f, "{value}")
+    }
+}
+
+impl Serialize for Amount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        Amount::parse(&raw).map_err(|e| serde::de::Error::custom(format!("amount {e}")))
+    }
+}
+
 /// A percentage between 0 and 100 with at most two decimals (discount rates).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Percent(Decimal);
@@ -419,6 +489,20 @@ mod tests {
         assert_eq!(m("19.99").checked_times(3), Some(m("59.97")));
         assert_eq!(m("999999999").checked_times(2), None, "beyond what can be stored");
         assert_eq!(m("999999999").checked_add(m("1")), None);
+    }
+
+    #[test]
+    fn amounts_are_signed_and_unbounded_by_prices() {
+        let a = Amount::parse("-12.5").unwrap();
+        assert_eq!(a.to_string(), "-12.50");
+        assert_eq!(Amount::parse("1200000000").unwrap().to_string(), "1200000000.00");
+        for bad in ["1e3", "--1", "1.23456", "", "-"] {
+            assert!(Amount::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Amount::from_ten_thousandths(-125), Amount::parse("-0.0125").unwrap());
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(json, "\"-12.50\"");
+        assert_eq!(serde_json::from_str::<Amount>(&json).unwrap(), a);
     }
 
     #[test]

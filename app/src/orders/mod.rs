@@ -296,7 +296,7 @@ pub struct DashboardView {
     pub status: crate::resellers::ResellerStatus,
     pub services_by_status: Vec<(crate::services::ServiceStatus, i64)>,
     pub orders_this_month: i64,
-    pub spend_this_month: Money,
+    pub spend_this_month: crate::money::Amount,
     pub api_requests_24h: i64,
     pub api_errors_24h: i64,
     pub recent_orders: Vec<Order>,

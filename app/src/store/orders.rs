@@ -61,7 +61,7 @@ pub struct OrderFilter {
 pub struct DashboardStats {
     pub services_by_status: Vec<(ServiceStatus, i64)>,
     pub orders_this_month: i64,
-    pub spend_this_month: Money,
+    pub spend_this_month: crate::money::Amount,
     pub api_requests_24h: i64,
     pub api_errors_24h: i64,
 }
@@ -421,7 +421,7 @@ impl Store {
             .bind(reseller)
             .fetch_all(pool)
             .await?;
-            let (orders_this_month, spend_this_month): (i64, Money) = sqlx::query_as(
+            let (orders_this_month, spend_this_month): (i64, crate::money::Amount) = sqlx::query_as(
                 "SELECT COUNT(*), COALESCE(SUM(wholesale_total), 0) FROM orders
                  WHERE reseller_id = $1 AND created_at >= $2",
             )

@@ -13,7 +13,7 @@
 //! SQLite's text dates with variable fractional seconds do not.
 
 use crate::{
-    money::{Money, Percent},
+    money::{Amount, Money, Percent},
     timestamp::Timestamp,
 };
 use rust_decimal::Decimal;
@@ -66,6 +66,48 @@ impl<'r> Decode<'r, Postgres> for Money {
     fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
         let amount = <Decimal as Decode<Postgres>>::decode(value)?;
         Ok(Money::new(amount)?)
+    }
+}
+
+// ---- Amount (sums; SQLite: ten-thousandths, PostgreSQL: NUMERIC) ----------
+
+impl Type<Sqlite> for Amount {
+    fn type_info() -> SqliteTypeInfo {
+        <i64 as Type<Sqlite>>::type_info()
+    }
+    fn compatible(ty: &SqliteTypeInfo) -> bool {
+        <i64 as Type<Sqlite>>::compatible(ty)
+    }
+}
+
+impl Encode<'_, Sqlite> for Amount {
+    fn encode_by_ref(&self, buf: &mut SqliteArgumentsBuffer) -> Result<IsNull, BoxDynError> {
+        let units = i64::try_from((self.value() * Decimal::from(10_000)).trunc())?;
+        <i64 as Encode<Sqlite>>::encode(units, buf)
+    }
+}
+
+impl<'r> Decode<'r, Sqlite> for Amount {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(Amount::from_ten_thousandths(<i64 as Decode<Sqlite>>::decode(value)?))
+    }
+}
+
+impl Type<Postgres> for Amount {
+    fn type_info() -> PgTypeInfo {
+        <Decimal as Type<Postgres>>::type_info()
+    }
+}
+
+impl Encode<'_, Postgres> for Amount {
+    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        <Decimal as Encode<Postgres>>::encode(self.value(), buf)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for Amount {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(Amount::new(<Decimal as Decode<Postgres>>::decode(value)?)?)
     }
 }
 

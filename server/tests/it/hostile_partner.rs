@@ -275,7 +275,10 @@ async fn extreme_timestamps_are_refused_cleanly() {
 /// answer 500 on reading such a total).
 #[tokio::test]
 async fn totals_beyond_storage_are_refused_when_written() {
-    let (_app, admin, partner, _) = setup_with(|_| {}).await;
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (client, reseller) = app.active_client("rich@example.com").await;
+    let partner = admin.partner_for(&app, &reseller, "orders").await;
     let dear = priced(
         &admin,
         &partner,
@@ -303,6 +306,13 @@ async fn totals_beyond_storage_are_refused_when_written() {
         .get(&format!("/orders/{}", one.body["id"].as_str().unwrap()))
         .await;
     assert_eq!(listed.status, 200);
+    // Sums of many orders exceed the largest order; they read back too.
+    let two = partner.order(&order_body("rich", &dear, "monthly", 1)).await;
+    assert_eq!(two.status, 201);
+    let response = app.call::<app::orders::server_fns::MyDashboard>(&client, &[]).await;
+    assert_eq!(response.status(), 200);
+    let dashboard: Value = response.json().await.unwrap();
+    assert_eq!(dashboard["spend_this_month"], "1200000000.00");
 }
 
 /// Item 14: the order's transaction checks the reseller's status itself:

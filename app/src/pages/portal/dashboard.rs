@@ -38,7 +38,7 @@ pub fn DashboardPage() -> impl IntoView {
                         </div>
                         <div class="card">
                             <div>"Wholesale spend this month"</div>
-                            <div class="figure" data-testid="spend-this-month">{amount(Some(d.spend_this_month), &code)}</div>
+                            <div class="figure" data-testid="spend-this-month">{format!("{} {code}", d.spend_this_month)}</div>
                         </div>
                         <div class="card">
                             <div>"API requests (24 h)"</div>
