@@ -22,16 +22,41 @@ enum Begun {
 /// Opens the transaction that holds `claim`. Refuses, in this order: the
 /// key held by a request still running (`idempotency_key_in_flight`), the
 /// key used before with another body (`idempotency_key_reused`), and the
-/// signature already used with another key (`signature_reused`).
+/// signature already used with another key (`signature_reused`). Whatever
+/// does not go on to the work releases the claim at once.
 async fn begin(store: &Store, reseller: &ResellerId, claim: &Claim, now: Timestamp) -> AppResult<Begun> {
+    let mut tx = store
+        .begin_claimed(reseller, claim.key.as_str())
+        .await?
+        .ok_or_else(in_flight)?;
+    match earlier_answer(&mut tx, reseller, claim, now).await {
+        Ok(None) => Ok(Begun::Fresh(tx)),
+        Ok(Some(answer)) => {
+            tx.rollback().await?;
+            Ok(Begun::Answered(answer))
+        }
+        Err(refusal) => {
+            let _ = tx.rollback().await;
+            Err(refusal)
+        }
+    }
+}
+
+/// What was answered before under this key, if it still stands; a refusal
+/// if the key or the signature cannot be used for this request.
+async fn earlier_answer(
+    tx: &mut StoreTx,
+    reseller: &ResellerId,
+    claim: &Claim,
+    now: Timestamp,
+) -> AppResult<Option<Answer>> {
     let key = claim.key.as_str();
-    let mut tx = store.begin_claimed(reseller, key).await?.ok_or_else(in_flight)?;
     if let Some(saved) = tx.saved_answer(reseller, key).await? {
         if saved.expires_at > now {
             if saved.request_hash != claim.request_hash {
                 return Err(reused());
             }
-            return Ok(Begun::Answered(Answer {
+            return Ok(Some(Answer {
                 status: saved.status,
                 body: saved.body,
                 replayed: true,
@@ -44,7 +69,7 @@ async fn begin(store: &Store, reseller: &ResellerId, claim: &Claim, now: Timesta
     {
         return Err(signature_reused());
     }
-    Ok(Begun::Fresh(tx))
+    Ok(None)
 }
 
 /// Saves the answer under the claim and commits. A signature that another
@@ -52,13 +77,14 @@ async fn begin(store: &Store, reseller: &ResellerId, claim: &Claim, now: Timesta
 /// index: that request wins, this one changes nothing.
 async fn finish(mut tx: StoreTx, reseller: &ResellerId, claim: &Claim, status: u16, body: String) -> AppResult<Answer> {
     let now = Timestamp::now();
-    tx.save_answer(reseller, claim, status, &body, now, now.plus(TTL))
+    let saved = tx
+        .save_answer(reseller, claim, status, &body, now, now.plus(TTL))
         .await
         .map_err(|e| match e {
             StoreError::Conflict(_) => signature_reused(),
             other => other.into(),
-        })?;
-    tx.commit().await?;
+        });
+    tx.finish(saved).await?;
     Ok(Answer {
         status,
         body,
@@ -85,10 +111,15 @@ pub async fn run(
     match work(&mut tx).await {
         Ok((status, body)) => finish(tx, reseller, claim, status, body).await,
         Err(refusal) if is_replayable(&refusal) => {
-            drop(tx);
+            // Released before the refusal is saved: the claim is taken again
+            // in the refusal's own transaction.
+            tx.rollback().await?;
             keep_refusal(store, reseller, claim, refusal).await
         }
-        Err(failure) => Err(failure),
+        Err(failure) => {
+            let _ = tx.rollback().await;
+            Err(failure)
+        }
     }
 }
 

@@ -30,9 +30,8 @@ pub async fn place(
 ) -> AppResult<Order> {
     let request = request.validate(settings.max_units_per_order)?;
     let mut tx = store.begin().await?;
-    let order = place_in(&mut tx, settings, reseller, &request).await?;
-    tx.commit().await?;
-    Ok(order)
+    let placed = place_in(&mut tx, settings, reseller, &request).await;
+    tx.finish(placed).await
 }
 
 /// `POST /orders`: places the order at most once per Idempotency-Key and

@@ -86,6 +86,32 @@ impl StoreTx {
         Ok(())
     }
 
+    /// Commits when `result` is a success, rolls back (at once) when it is
+    /// not; passes `result` on. Use cases end with this.
+    pub async fn finish<T, E: From<super::StoreError>>(self, result: Result<T, E>) -> Result<T, E> {
+        match result {
+            Ok(value) => {
+                self.commit().await?;
+                Ok(value)
+            }
+            Err(err) => {
+                let _ = self.rollback().await;
+                Err(err)
+            }
+        }
+    }
+
+    /// Rolls back now. Dropping the transaction also rolls back, but only
+    /// when its connection is next used: the locks it holds (an idempotency
+    /// claim) would outlive it until then.
+    pub async fn rollback(self) -> StoreResult<()> {
+        match self.inner {
+            TxInner::Sqlite(tx) => tx.rollback().await?,
+            TxInner::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
+
     pub(crate) fn dialect(&self) -> Dialect {
         match self.inner {
             TxInner::Sqlite(_) => SQLITE,

@@ -269,6 +269,12 @@ async fn idempotent_replay_mismatch_and_in_flight() {
     assert_eq!(replay.status, 201);
     assert_eq!(replay.headers["idempotent-replayed"], "true");
     assert_eq!(replay.body, first.body, "the first response again");
+    // A replay releases the key at once: retries in a row are all replays,
+    // never "in flight".
+    for _ in 0..5 {
+        let again = partner.order_with_key(&body, "order-7").await;
+        assert_eq!((again.status, again.headers.get("idempotent-replayed").is_some()), (201, true));
+    }
 
     let other = partner
         .order_with_key(&order_body("c-7", &product, "monthly", 3), "order-7")
