@@ -273,7 +273,10 @@ async fn idempotent_replay_mismatch_and_in_flight() {
     // never "in flight".
     for _ in 0..5 {
         let again = partner.order_with_key(&body, "order-7").await;
-        assert_eq!((again.status, again.headers.get("idempotent-replayed").is_some()), (201, true));
+        assert_eq!(
+            (again.status, again.headers.get("idempotent-replayed").is_some()),
+            (201, true)
+        );
     }
 
     let other = partner
