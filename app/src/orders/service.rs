@@ -11,6 +11,7 @@ use crate::{
     state::Settings,
     store::{DashboardStats, OrderFilter, Store, StoreError, StoreTx},
     timestamp::Timestamp,
+    webhooks::service as webhooks,
 };
 
 fn not_found(what: &'static str) -> impl Fn(StoreError) -> AppError {
@@ -87,8 +88,7 @@ async fn place_in(
     };
     tx.insert_order(reseller, &order).await?;
     tx.insert_services(reseller, &services).await?;
-    tx.record_events(reseller, &order_events(&order, &services)?, now)
-        .await?;
+    webhooks::record(tx, reseller, &order_events(&order, &services)?, now).await?;
     Ok(order)
 }
 

@@ -7,8 +7,9 @@ use crate::{
     error::{AppError, AppResult, ErrorCode},
     ids::ResellerId,
     money::Percent,
-    store::{AuditFilter, NewAuditEntry, NewReseller, Store, StoreError, TransitionOutcome},
+    store::{AuditFilter, NewAuditEntry, NewReseller, Store, StoreError},
     timestamp::Timestamp,
+    webhooks::{EventType, NewEvent, service as webhooks},
 };
 
 pub const DEFAULT_RATE_LIMIT: i64 = 1000;
@@ -176,31 +177,53 @@ pub async fn change_status(
         _ => reason.as_deref(),
     };
     let action_name = format!("reseller.{}", action.as_str());
+    let now = Timestamp::now();
     let audit = NewAuditEntry {
         from_status: Some(current.status.as_str()),
         to_status: Some(to.as_str()),
         reason: reason.as_deref(),
-        ..NewAuditEntry::new(actor, &action_name, "reseller", id.as_str(), Timestamp::now())
+        ..NewAuditEntry::new(actor, &action_name, "reseller", id.as_str(), now)
     };
-    match store
-        .transition_reseller(id, current.status, action, detail, &audit)
-        .await?
-    {
-        TransitionOutcome::Done => get(store, id).await,
-        TransitionOutcome::StateChanged => {
-            let now = get(store, id).await?;
-            transition(now.status, action)?;
-            // Allowed from the new state too (e.g. two suspends raced): still
-            // refuse, the caller acted on a state that no longer holds.
-            Err(AppError::new(
-                ErrorCode::InvalidTransition,
-                format!(
-                    "The reseller changed meanwhile and is now {}; reload and try again.",
-                    now.status
-                ),
-            ))
+    let mut tx = store.begin().await?;
+    let changed = async {
+        if !tx.transition_reseller(id, current.status, action, detail, now).await? {
+            return Ok(false);
         }
+        // Deliveries follow the profile: released on reactivation,
+        // cancelled on termination (the webhook gate holds the rest).
+        match action {
+            LifecycleAction::Reactivate => tx.release_held(id, now).await?,
+            LifecycleAction::Terminate => tx.cancel_open_deliveries(id, "reseller terminated", now).await?,
+            _ => {}
+        }
+        let event = NewEvent {
+            event_type: EventType::ResellerStatusChanged,
+            data: serde_json::json!({
+                "reseller_id": id,
+                "from": current.status.as_str(),
+                "to": to.as_str(),
+                "reason": reason,
+            }),
+        };
+        webhooks::record(&mut tx, id, &[event], now).await?;
+        tx.insert_audit(&audit).await?;
+        Ok::<_, AppError>(true)
     }
+    .await;
+    if tx.finish(changed).await? {
+        return get(store, id).await;
+    }
+    let now = get(store, id).await?;
+    transition(now.status, action)?;
+    // Allowed from the new state too (e.g. two suspends raced): still
+    // refuse, the caller acted on a state that no longer holds.
+    Err(AppError::new(
+        ErrorCode::InvalidTransition,
+        format!(
+            "The reseller changed meanwhile and is now {}; reload and try again.",
+            now.status
+        ),
+    ))
 }
 
 /// Changes API access, rate limit or default discount.

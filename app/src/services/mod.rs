@@ -120,6 +120,34 @@ impl ServiceAction {
 
 /// pending -> active (activate); active -> suspended (suspend);
 /// suspended -> active (unsuspend); anything but terminated -> terminated.
+/// A service advanced by one term: the renewal's new period starts where
+/// the last ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Renewal {
+    pub service: Service,
+    pub period_start: Timestamp,
+}
+
+impl Renewal {
+    pub fn of(service: &Service) -> Self {
+        let period_start = service.next_renewal_at;
+        let mut renewed = service.clone();
+        renewed.next_renewal_at = crate::orders::next_renewal(period_start, service.term);
+        Renewal {
+            service: renewed,
+            period_start,
+        }
+    }
+
+    /// `service.renewed`: the service, with the period's start.
+    pub fn event(&self) -> AppResult<crate::webhooks::NewEvent> {
+        let mut event = crate::webhooks::NewEvent::of(EventType::ServiceRenewed, &self.service)?;
+        event.data["period_start"] =
+            serde_json::to_value(self.period_start).map_err(crate::error::AppError::internal)?;
+        Ok(event)
+    }
+}
+
 pub fn service_transition(from: ServiceStatus, action: ServiceAction) -> AppResult<ServiceStatus> {
     use ServiceAction as A;
     use ServiceStatus as S;

@@ -75,6 +75,16 @@ where
     .bind(entry.details.as_ref().map(Json))
 }
 
+impl super::StoreTx {
+    /// Writes the entry in this transaction, so it commits with the change.
+    pub async fn insert_audit(&mut self, entry: &NewAuditEntry<'_>) -> StoreResult<()> {
+        super::tx::on_tx!(self, t => {
+            insert_audit(entry).execute(&mut **t).await?;
+        });
+        Ok(())
+    }
+}
+
 impl Store {
     /// Writes one entry on its own (for actions that change nothing else).
     pub async fn append_audit(&self, entry: &NewAuditEntry<'_>) -> StoreResult<()> {

@@ -40,10 +40,10 @@ pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use catalog::{SealedProvisioning, StoredProvisioning};
 pub use idempotency::{HeldClaim, SavedAnswer};
 pub use orders::{DashboardStats, OrderFilter};
-pub use resellers::{NewReseller, TransitionOutcome};
+pub use resellers::NewReseller;
 pub use retention::Purged;
 pub use tx::StoreTx;
-pub use webhooks::{AfterAttempt, AttemptRecord, DeliveryWork};
+pub use webhooks::{AfterAttempt, AttemptRecord, DeliveryWork, WebhookTarget};
 
 /// Errors the storage layer reports. `NotFound` and `Conflict` are expected
 /// outcomes the services turn into domain errors; `Database` is a fault.

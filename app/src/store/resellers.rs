@@ -1,10 +1,6 @@
 //! Reseller profiles: applications, lifecycle transitions, settings.
 
-use super::{
-    OptionalExt, Store, StoreError, StoreResult, audit::insert_audit, escape_like, webhooks::WebhookTx, with_pool,
-    with_tx,
-};
-use crate::webhooks::{EventType, NewEvent};
+use super::{OptionalExt, Store, StoreError, StoreResult, audit::insert_audit, escape_like, with_pool, with_tx};
 use crate::{
     ids::{ResellerId, UserId},
     money::Percent,
@@ -32,15 +28,54 @@ pub struct NewReseller<'a> {
     pub at: Timestamp,
 }
 
-/// The outcome of a compare-and-set transition.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TransitionOutcome {
-    Done,
-    /// The profile was no longer in the expected state (a concurrent change won).
-    StateChanged,
-}
-
 impl super::StoreTx {
+    /// Moves a profile from `from` to `action.target()` if, and only if, it
+    /// is still in `from` (compare-and-set: two concurrent transitions
+    /// cannot both win); `detail` is the approver or the reason. False when
+    /// it moved on meanwhile.
+    pub async fn transition_reseller(
+        &mut self,
+        id: &ResellerId,
+        from: ResellerStatus,
+        action: LifecycleAction,
+        detail: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        // $1 id, $2 expected status, $3 new status, $4 time, $5 approver or reason.
+        let sql = match (from, action) {
+            (ResellerStatus::Pending, LifecycleAction::Approve) => {
+                "UPDATE reseller_profiles SET status = $3, status_changed_at = $4, updated_at = $4,
+                    approved_at = $4, approved_by = $5
+                 WHERE id = $1 AND status = $2"
+            }
+            (_, LifecycleAction::Reactivate) | (_, LifecycleAction::Approve) => {
+                "UPDATE reseller_profiles SET status = $3, status_changed_at = $4, updated_at = $4,
+                    suspended_at = NULL, suspension_reason = NULL
+                 WHERE id = $1 AND status = $2"
+            }
+            (_, LifecycleAction::Suspend) => {
+                "UPDATE reseller_profiles SET status = $3, status_changed_at = $4, updated_at = $4,
+                    suspended_at = $4, suspension_reason = $5
+                 WHERE id = $1 AND status = $2"
+            }
+            (_, LifecycleAction::Terminate) => {
+                "UPDATE reseller_profiles SET status = $3, status_changed_at = $4, updated_at = $4,
+                    terminated_at = $4, termination_reason = $5
+                 WHERE id = $1 AND status = $2"
+            }
+        };
+        let binds_detail = sql.contains("$5");
+        let changed = super::tx::on_tx!(self, t => {
+            let mut query = sqlx::query(sql).bind(id).bind(from.as_str()).bind(action.target().as_str()).bind(now);
+            if binds_detail {
+                query = query.bind(detail);
+            }
+            query.execute(&mut **t).await?.rows_affected()
+        });
+        self.bumps_epoch |= changed > 0;
+        Ok(changed > 0)
+    }
+
     /// The profile's status as this transaction sees it (request-path
     /// caches may be seconds behind another instance's change).
     pub async fn reseller_status(&mut self, id: &ResellerId) -> StoreResult<ResellerStatus> {
@@ -120,89 +155,6 @@ impl Store {
                 .fetch_all(pool)
                 .await?
         }))
-    }
-
-    /// Moves a profile from `from` to `action.target()` if, and only if, it
-    /// is still in `from` (compare-and-set), recording the audit entry in
-    /// the same transaction. Two concurrent transitions cannot both win.
-    pub async fn transition_reseller(
-        &self,
-        id: &ResellerId,
-        from: ResellerStatus,
-        action: LifecycleAction,
-        detail: Option<&str>,
-        audit: &NewAuditEntry<'_>,
-    ) -> StoreResult<TransitionOutcome> {
-        // $1 id, $2 expected status, $3 new status, $4 time, $5 approver or reason.
-        let sql = match (from, action) {
-            (ResellerStatus::Pending, LifecycleAction::Approve) => {
-                "UPDATE reseller_profiles SET status = $3, status_changed_at = $4, updated_at = $4,
-                    approved_at = $4, approved_by = $5
-                 WHERE id = $1 AND status = $2"
-            }
-            (_, LifecycleAction::Reactivate) | (_, LifecycleAction::Approve) => {
-                "UPDATE reseller_profiles SET status = $3, status_changed_at = $4, updated_at = $4,
-                    suspended_at = NULL, suspension_reason = NULL
-                 WHERE id = $1 AND status = $2"
-            }
-            (_, LifecycleAction::Suspend) => {
-                "UPDATE reseller_profiles SET status = $3, status_changed_at = $4, updated_at = $4,
-                    suspended_at = $4, suspension_reason = $5
-                 WHERE id = $1 AND status = $2"
-            }
-            (_, LifecycleAction::Terminate) => {
-                "UPDATE reseller_profiles SET status = $3, status_changed_at = $4, updated_at = $4,
-                    terminated_at = $4, termination_reason = $5
-                 WHERE id = $1 AND status = $2"
-            }
-        };
-        let binds_detail = sql.contains("$5");
-        with_tx!(self, tx => {
-            let mut query = sqlx::query(sql)
-                .bind(id)
-                .bind(from.as_str())
-                .bind(action.target().as_str())
-                .bind(audit.at);
-            if binds_detail {
-                query = query.bind(detail);
-            }
-            let changed = query.execute(&mut *tx).await?.rows_affected();
-            if changed == 0 {
-                return Ok(TransitionOutcome::StateChanged);
-            }
-            // Deliveries follow the profile: released on reactivation,
-            // cancelled on termination (held ones are sent by workers as
-            // they find them; see the webhook job).
-            match action {
-                LifecycleAction::Reactivate => tx.release_held(id, audit.at).await?,
-                LifecycleAction::Terminate => {
-                    sqlx::query(
-                        "UPDATE webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL,
-                            last_error = 'reseller terminated', updated_at = $2, completed_at = $2
-                         WHERE reseller_id = $1 AND status IN ('pending', 'held')",
-                    )
-                    .bind(id)
-                    .bind(audit.at)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                _ => {}
-            }
-            let event = NewEvent {
-                event_type: EventType::ResellerStatusChanged,
-                data: serde_json::json!({
-                    "reseller_id": id,
-                    "from": from.as_str(),
-                    "to": action.target().as_str(),
-                    "reason": audit.reason,
-                }),
-            };
-            tx.record_events(id, std::slice::from_ref(&event), audit.at).await?;
-            insert_audit(audit).execute(&mut *tx).await?;
-            tx.commit().await?;
-            self.bump_epoch();
-        });
-        Ok(TransitionOutcome::Done)
     }
 
     /// Applies the present fields of `patch`.

@@ -1,19 +1,22 @@
 //! Service status changes and renewals (operator-side, any reseller).
 
-use super::{
-    OptionalExt, Store, StoreResult, TransitionOutcome, audit::insert_audit, webhooks::WebhookTx, with_pool, with_tx,
-};
+use super::{OptionalExt, Store, StoreResult, StoreTx, tx::on_tx, with_pool};
 use crate::{
     ids::{ResellerId, ServiceId},
-    orders::next_renewal,
     services::{Service, ServiceStatus},
-    store::NewAuditEntry,
     timestamp::Timestamp,
-    webhooks::{EventType, NewEvent},
 };
 
 const COLUMNS: &str =
     "id, order_id, customer_id, product_id, term, status, recurring_price, started_at, next_renewal_at";
+
+/// A service and whose it is.
+#[derive(sqlx::FromRow)]
+struct Owned {
+    #[sqlx(flatten)]
+    service: Service,
+    reseller_id: ResellerId,
+}
 
 impl Store {
     /// Any reseller's service (operators).
@@ -24,85 +27,61 @@ impl Store {
         })
         .found()
     }
+}
 
-    /// Moves a service from `from` to `to` if it is still in `from`, with
-    /// the event and the audit entry, in one transaction.
-    pub async fn transition_service(
-        &self,
+impl StoreTx {
+    /// Moves a service from `from` to `to` if it is still in `from`
+    /// (compare-and-set: two concurrent changes cannot both win). Returns
+    /// the service as changed and its reseller, or `None`.
+    pub async fn set_service_status(
+        &mut self,
         id: &ServiceId,
         from: ServiceStatus,
         to: ServiceStatus,
-        event: EventType,
-        audit: &NewAuditEntry<'_>,
-    ) -> StoreResult<TransitionOutcome> {
-        let select = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS}, reseller_id FROM services WHERE id = $1"));
-        with_tx!(self, tx => {
-            let changed = sqlx::query("UPDATE services SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2")
+        now: Timestamp,
+    ) -> StoreResult<Option<(Service, ResellerId)>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "UPDATE services SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2
+             RETURNING {COLUMNS}, reseller_id"
+        ));
+        let row: Option<Owned> = on_tx!(self, t => {
+            sqlx::query_as(sql)
                 .bind(id)
                 .bind(from.as_str())
                 .bind(to.as_str())
-                .bind(audit.at)
-                .execute(&mut *tx)
+                .bind(now)
+                .fetch_optional(&mut **t)
                 .await?
-                .rows_affected();
-            if changed == 0 {
-                return Ok(TransitionOutcome::StateChanged);
-            }
-            #[derive(sqlx::FromRow)]
-            struct Row {
-                #[sqlx(flatten)]
-                service: Service,
-                reseller_id: ResellerId,
-            }
-            let row: Row = sqlx::query_as(select).bind(id).fetch_one(&mut *tx).await?;
-            let data = serde_json::to_value(&row.service).unwrap_or_default();
-            tx.record_events(&row.reseller_id, &[NewEvent { event_type: event, data }], audit.at).await?;
-            insert_audit(audit).execute(&mut *tx).await?;
-            tx.commit().await?;
         });
-        Ok(TransitionOutcome::Done)
+        Ok(row.map(|r| (r.service, r.reseller_id)))
     }
 
-    /// Renews up to `limit` due active services by one term each, with a
-    /// `service.renewed` event per renewal; returns how many. On PostgreSQL
-    /// the rows are taken with SKIP LOCKED, so several workers can renew at
-    /// once without renewing anything twice.
-    pub async fn renew_due_services(&self, now: Timestamp, limit: i64) -> StoreResult<usize> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            #[sqlx(flatten)]
-            service: Service,
-            reseller_id: ResellerId,
-        }
-        with_tx!(self, tx, dialect => {
-            let sql = format!(
-                "SELECT {COLUMNS}, reseller_id FROM services
-                 WHERE status = 'active' AND next_renewal_at <= $1
-                 ORDER BY next_renewal_at LIMIT $2{}",
-                dialect.skip_locked
-            );
-            let due: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    /// Up to `limit` active services due for renewal at `now`, oldest due
+    /// first, locked for this transaction; on PostgreSQL rows another
+    /// transaction holds are skipped, so several workers never renew one
+    /// service twice.
+    pub async fn due_services(&mut self, now: Timestamp, limit: i64) -> StoreResult<Vec<(Service, ResellerId)>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS}, reseller_id FROM services
+             WHERE status = 'active' AND next_renewal_at <= $1
+             ORDER BY next_renewal_at LIMIT $2{}",
+            self.dialect().skip_locked
+        ));
+        let rows: Vec<Owned> = on_tx!(self, t => {
+            sqlx::query_as(sql).bind(now).bind(limit).fetch_all(&mut **t).await?
+        });
+        Ok(rows.into_iter().map(|r| (r.service, r.reseller_id)).collect())
+    }
+
+    pub async fn set_next_renewal(&mut self, id: &ServiceId, next: Timestamp, now: Timestamp) -> StoreResult<()> {
+        on_tx!(self, t => {
+            sqlx::query("UPDATE services SET next_renewal_at = $2, updated_at = $3 WHERE id = $1")
+                .bind(id)
+                .bind(next)
                 .bind(now)
-                .bind(limit)
-                .fetch_all(&mut *tx)
+                .execute(&mut **t)
                 .await?;
-            let renewed = due.len();
-            for Row { mut service, reseller_id } in due {
-                let period_start = service.next_renewal_at;
-                service.next_renewal_at = next_renewal(period_start, service.term);
-                sqlx::query("UPDATE services SET next_renewal_at = $2, updated_at = $3 WHERE id = $1")
-                    .bind(&service.id)
-                    .bind(service.next_renewal_at)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                let mut data = serde_json::to_value(&service).unwrap_or_default();
-                data["period_start"] = serde_json::to_value(period_start).unwrap_or_default();
-                tx.record_events(&reseller_id, &[NewEvent { event_type: EventType::ServiceRenewed, data }], now)
-                    .await?;
-            }
-            tx.commit().await?;
-            Ok(renewed)
-        })
+        });
+        Ok(())
     }
 }

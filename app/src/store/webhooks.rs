@@ -3,13 +3,17 @@
 //! transaction as the change: no event without its change, no change
 //! without its event, no delivery without its job).
 
-use super::{OptionalExt, Store, StoreError, StoreResult, with_pool, with_tx};
+use super::{
+    OptionalExt, Store, StoreError, StoreResult, StoreTx,
+    tx::{TxInner, on_tx},
+    with_pool,
+};
 use crate::{
     ids::{DeliveryId, EventId, ResellerId},
+    resellers::ResellerStatus,
     timestamp::Timestamp,
     webhooks::{
         Attempt, Delivery, DeliveryDetail, DeliveryFilter, DeliveryJob, DeliveryStatus, EventPayload, NewEvent, QUEUE,
-        parking,
     },
 };
 use apalis_core::task::builder::TaskBuilder;
@@ -34,28 +38,6 @@ fn job(delivery: &DeliveryId, run_at: Option<Timestamp>) -> StoreResult<apalis_c
     Ok(builder.build())
 }
 
-/// What a transaction of either database can do for webhooks. The bodies
-/// are the same for both (the macro below); only the queue insert differs.
-pub(crate) trait WebhookTx {
-    /// Queues a delivery job (at `run_at`, or now).
-    async fn enqueue_delivery(&mut self, delivery: &DeliveryId, run_at: Option<Timestamp>) -> StoreResult<()> {
-        self.enqueue_deliveries(std::slice::from_ref(delivery), run_at).await
-    }
-
-    /// Queues a job for each delivery in one statement (an order's events
-    /// share one round trip).
-    async fn enqueue_deliveries(&mut self, deliveries: &[DeliveryId], run_at: Option<Timestamp>) -> StoreResult<()>;
-
-    /// Records `events` for `reseller` and, depending on the reseller's
-    /// state, a delivery for each: active with a URL, queued; suspended with
-    /// a URL, held; otherwise (no URL, pending, terminated) none: the event
-    /// is kept, not delivered.
-    async fn record_events(&mut self, reseller: &ResellerId, events: &[NewEvent], now: Timestamp) -> StoreResult<()>;
-
-    /// Queues every held delivery of the reseller again (reactivation).
-    async fn release_held(&mut self, reseller: &ResellerId, now: Timestamp) -> StoreResult<()>;
-}
-
 async fn push_sqlite(
     conn: &mut sqlx::SqliteConnection,
     tasks: Vec<apalis_core::task::Task<Vec<u8>>>,
@@ -71,113 +53,292 @@ async fn push_postgres(conn: &mut sqlx::PgConnection, tasks: Vec<apalis_core::ta
         .map_err(|e| StoreError::Queue(format!("queueing a delivery: {e}")))
 }
 
-macro_rules! impl_webhook_tx {
-    ($db:ty, $push:path) => {
-        impl WebhookTx for sqlx::Transaction<'_, $db> {
-            async fn enqueue_deliveries(
-                &mut self,
-                deliveries: &[DeliveryId],
-                run_at: Option<Timestamp>,
-            ) -> StoreResult<()> {
-                if deliveries.is_empty() {
-                    return Ok(());
-                }
-                let tasks = deliveries
-                    .iter()
-                    .map(|d| job(d, run_at))
-                    .collect::<StoreResult<Vec<_>>>()?;
-                $push(&mut **self, tasks).await
-            }
-
-            async fn record_events(
-                &mut self,
-                reseller: &ResellerId,
-                events: &[NewEvent],
-                now: Timestamp,
-            ) -> StoreResult<()> {
-                if events.is_empty() {
-                    return Ok(());
-                }
-                let (status, url): (String, Option<String>) =
-                    sqlx::query_as("SELECT status, webhook_url FROM reseller_profiles WHERE id = $1")
-                        .bind(reseller)
-                        .fetch_one(&mut **self)
-                        .await?;
-                let delivery_status = match (status.as_str(), url.is_some()) {
-                    ("active", true) => Some(DeliveryStatus::Pending),
-                    ("suspended", true) => Some(DeliveryStatus::Held),
-                    _ => None,
-                };
-                let mut queued = Vec::new();
-                for event in events {
-                    let event_id = EventId::generate();
-                    let payload = EventPayload {
-                        event_type: event.event_type,
-                        timestamp: now,
-                        data: event.data.clone(),
-                    };
-                    sqlx::query(
-                        "INSERT INTO webhook_events (id, reseller_id, event_type, payload, created_at)
-                         VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(&event_id)
-                    .bind(reseller)
-                    .bind(event.event_type.as_str())
-                    .bind(Json(&payload))
-                    .bind(now)
-                    .execute(&mut **self)
-                    .await?;
-                    let Some(delivery_status) = delivery_status else {
-                        continue;
-                    };
-                    let delivery_id = DeliveryId::generate();
-                    sqlx::query(
-                        "INSERT INTO webhook_deliveries (id, event_id, reseller_id, event_type, status, attempts,
-                            next_attempt_at, created_at, updated_at)
-                         VALUES ($1, $2, $3, $4, $5, 0, $6, $6, $6)",
-                    )
-                    .bind(&delivery_id)
-                    .bind(&event_id)
-                    .bind(reseller)
-                    .bind(event.event_type.as_str())
-                    .bind(delivery_status.as_str())
-                    .bind(now)
-                    .execute(&mut **self)
-                    .await?;
-                    if delivery_status == DeliveryStatus::Pending {
-                        queued.push(delivery_id);
-                    }
-                }
-                self.enqueue_deliveries(&queued, None).await
-            }
-
-            async fn release_held(&mut self, reseller: &ResellerId, now: Timestamp) -> StoreResult<()> {
-                let held: Vec<DeliveryId> = sqlx::query_scalar(
-                    "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $2, updated_at = $2
-                     WHERE reseller_id = $1 AND status = 'held' RETURNING id",
-                )
-                .bind(reseller)
-                .bind(now)
-                .fetch_all(&mut **self)
-                .await?;
-                self.enqueue_deliveries(&held, None).await
-            }
-        }
-    };
+/// Where a reseller's webhooks go: its status and whether an endpoint (a
+/// URL with a secret) is set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WebhookTarget {
+    pub status: ResellerStatus,
+    pub has_url: bool,
 }
 
-impl_webhook_tx!(sqlx::Sqlite, push_sqlite);
-impl_webhook_tx!(sqlx::Postgres, push_postgres);
+#[derive(sqlx::FromRow)]
+struct TargetRow {
+    status: String,
+    has_url: bool,
+}
 
-impl super::StoreTx {
-    /// See [`WebhookTx::record_events`].
-    pub async fn record_events(
+impl TargetRow {
+    fn into_target(self) -> StoreResult<WebhookTarget> {
+        Ok(WebhookTarget {
+            status: ResellerStatus::parse(&self.status).ok_or(StoreError::NotFound)?,
+            has_url: self.has_url,
+        })
+    }
+}
+
+const TARGET: &str = "SELECT status, (webhook_url IS NOT NULL AND webhook_secret_sealed IS NOT NULL) AS has_url \
+     FROM reseller_profiles";
+
+impl StoreTx {
+    /// The reseller's webhook target as this transaction sees it.
+    pub async fn webhook_target(&mut self, reseller: &ResellerId) -> StoreResult<WebhookTarget> {
+        let sql = sqlx::AssertSqlSafe(format!("{TARGET} WHERE id = $1"));
+        let row: TargetRow = on_tx!(self, t => sqlx::query_as(sql).bind(reseller).fetch_one(&mut **t).await?);
+        row.into_target()
+    }
+
+    /// The target of a delivery's reseller, its row locked until commit
+    /// (so a reactivation cannot commit between this read and a write that
+    /// depends on it).
+    pub async fn lock_delivery_target(&mut self, delivery: &DeliveryId) -> StoreResult<Option<WebhookTarget>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{TARGET} WHERE id = (SELECT reseller_id FROM webhook_deliveries WHERE id = $1){}",
+            self.dialect().for_update
+        ));
+        let row: Option<TargetRow> =
+            on_tx!(self, t => sqlx::query_as(sql).bind(delivery).fetch_optional(&mut **t).await?);
+        row.map(TargetRow::into_target).transpose()
+    }
+
+    /// Records `events` for `reseller` (one statement), and when `delivery`
+    /// says so a delivery for each (one statement), queueing the pending
+    /// ones (one more). Which status, if any, is the caller's decision
+    /// (`webhooks::new_delivery`).
+    pub async fn insert_events(
         &mut self,
         reseller: &ResellerId,
         events: &[NewEvent],
+        delivery: Option<DeliveryStatus>,
         now: Timestamp,
     ) -> StoreResult<()> {
-        super::tx::on_tx!(self, t => t.record_events(reseller, events, now).await)
+        if events.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<(EventId, Json<EventPayload>, &'static str)> = events
+            .iter()
+            .map(|e| {
+                let payload = EventPayload {
+                    event_type: e.event_type,
+                    timestamp: now,
+                    data: e.data.clone(),
+                };
+                (EventId::generate(), Json(payload), e.event_type.as_str())
+            })
+            .collect();
+        // Chunks keep SQLite's 32,766-parameter limit.
+        for chunk in rows.chunks(1000) {
+            on_tx!(self, t => {
+                let mut insert =
+                    sqlx::QueryBuilder::new("INSERT INTO webhook_events (id, reseller_id, event_type, payload, created_at) ");
+                insert.push_values(chunk, |mut row, (id, payload, event_type)| {
+                    row.push_bind(id).push_bind(reseller).push_bind(*event_type).push_bind(payload).push_bind(now);
+                });
+                insert.build().execute(&mut **t).await?;
+            });
+        }
+        let Some(status) = delivery else {
+            return Ok(());
+        };
+        let deliveries: Vec<(DeliveryId, &EventId, &'static str)> = rows
+            .iter()
+            .map(|(id, _, event_type)| (DeliveryId::generate(), id, *event_type))
+            .collect();
+        for chunk in deliveries.chunks(1000) {
+            on_tx!(self, t => {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO webhook_deliveries (id, event_id, reseller_id, event_type, status, attempts,
+                        next_attempt_at, created_at, updated_at) ",
+                );
+                insert.push_values(chunk, |mut row, (id, event, event_type)| {
+                    row.push_bind(id)
+                        .push_bind(*event)
+                        .push_bind(reseller)
+                        .push_bind(*event_type)
+                        .push_bind(status.as_str())
+                        .push_bind(0_i64)
+                        .push_bind(now)
+                        .push_bind(now)
+                        .push_bind(now);
+                });
+                insert.build().execute(&mut **t).await?;
+            });
+        }
+        if status == DeliveryStatus::Pending {
+            let ids: Vec<DeliveryId> = deliveries.into_iter().map(|(id, _, _)| id).collect();
+            self.enqueue(&ids, None).await?;
+        }
+        Ok(())
+    }
+
+    /// Queues a job for each delivery (at `run_at`, or now), one statement.
+    pub async fn enqueue(&mut self, deliveries: &[DeliveryId], run_at: Option<Timestamp>) -> StoreResult<()> {
+        if deliveries.is_empty() {
+            return Ok(());
+        }
+        let tasks = deliveries
+            .iter()
+            .map(|d| job(d, run_at))
+            .collect::<StoreResult<Vec<_>>>()?;
+        match &mut self.inner {
+            TxInner::Sqlite(t) => push_sqlite(t, tasks).await,
+            TxInner::Postgres(t) => push_postgres(t, tasks).await,
+        }
+    }
+
+    /// Queues every held delivery of the reseller again (reactivation).
+    pub async fn release_held(&mut self, reseller: &ResellerId, now: Timestamp) -> StoreResult<()> {
+        let held: Vec<DeliveryId> = on_tx!(self, t => {
+            sqlx::query_scalar(
+                "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $2, updated_at = $2
+                 WHERE reseller_id = $1 AND status = 'held' RETURNING id",
+            )
+            .bind(reseller)
+            .bind(now)
+            .fetch_all(&mut **t)
+            .await?
+        });
+        self.enqueue(&held, None).await
+    }
+
+    /// Closes every delivery of the reseller that is still to be sent.
+    pub async fn cancel_open_deliveries(
+        &mut self,
+        reseller: &ResellerId,
+        why: &str,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        on_tx!(self, t => {
+            sqlx::query(
+                "UPDATE webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL,
+                    last_error = $3, updated_at = $2, completed_at = $2
+                 WHERE reseller_id = $1 AND status IN ('pending', 'held')",
+            )
+            .bind(reseller)
+            .bind(now)
+            .bind(why)
+            .execute(&mut **t)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Parks a pending delivery in `status` with the reason.
+    pub async fn park_delivery(
+        &mut self,
+        id: &DeliveryId,
+        status: DeliveryStatus,
+        why: &str,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        on_tx!(self, t => {
+            sqlx::query(
+                "UPDATE webhook_deliveries SET status = $2, last_error = $3, next_attempt_at = NULL, updated_at = $4
+                 WHERE id = $1 AND status = 'pending'",
+            )
+            .bind(id)
+            .bind(status.as_str())
+            .bind(why)
+            .bind(now)
+            .execute(&mut **t)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// A delivery's status and its reseller's, for "Retry now".
+    pub async fn delivery_states(&mut self, id: &DeliveryId) -> StoreResult<(DeliveryStatus, ResellerStatus)> {
+        let row: Option<(String, String)> = on_tx!(self, t => {
+            sqlx::query_as(
+                "SELECT d.status, r.status FROM webhook_deliveries d JOIN reseller_profiles r ON r.id = d.reseller_id
+                 WHERE d.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut **t)
+            .await?
+        });
+        let (delivery, reseller) = row.found()?;
+        Ok((
+            DeliveryStatus::parse(&delivery).ok_or(StoreError::NotFound)?,
+            ResellerStatus::parse(&reseller).ok_or(StoreError::NotFound)?,
+        ))
+    }
+
+    /// Makes a delivery pending again and queues it now, if it is still in
+    /// `from`; false when it moved on meanwhile.
+    pub async fn requeue_delivery(
+        &mut self,
+        id: &DeliveryId,
+        from: DeliveryStatus,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let changed = on_tx!(self, t => {
+            sqlx::query(
+                "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $3, updated_at = $3, completed_at = NULL
+                 WHERE id = $1 AND status = $2",
+            )
+            .bind(id)
+            .bind(from.as_str())
+            .bind(now)
+            .execute(&mut **t)
+            .await?
+            .rows_affected()
+        });
+        if changed == 1 {
+            self.enqueue(std::slice::from_ref(id), None).await?;
+        }
+        Ok(changed == 1)
+    }
+
+    /// Records an attempt and moves the delivery on (the next attempt's job
+    /// queued when it is to be retried). A delivery cancelled or held
+    /// meanwhile keeps its status; the attempt is recorded all the same.
+    pub async fn record_attempt(
+        &mut self,
+        id: &DeliveryId,
+        attempt: &AttemptRecord,
+        after: AfterAttempt,
+    ) -> StoreResult<()> {
+        let (status, next, completed) = match after {
+            AfterAttempt::Succeeded => (DeliveryStatus::Succeeded, None, Some(attempt.at)),
+            AfterAttempt::RetryAt(at) => (DeliveryStatus::Pending, Some(at), None),
+            AfterAttempt::Failed => (DeliveryStatus::Failed, None, Some(attempt.at)),
+        };
+        let moved: Option<i64> = on_tx!(self, t => {
+            sqlx::query_scalar(
+                "UPDATE webhook_deliveries SET attempts = attempts + 1, status = $2, next_attempt_at = $3,
+                    last_status_code = $4, last_error = $5, updated_at = $6, completed_at = $7
+                 WHERE id = $1 AND status = 'pending' RETURNING attempts",
+            )
+            .bind(id)
+            .bind(status.as_str())
+            .bind(next)
+            .bind(attempt.status_code)
+            .bind(attempt.error.as_deref())
+            .bind(attempt.at)
+            .bind(completed)
+            .fetch_optional(&mut **t)
+            .await?
+        });
+        on_tx!(self, t => {
+            sqlx::query(
+                "INSERT INTO webhook_attempts (delivery_id, attempt_no, at, url, status_code, duration_ms, error, response_body)
+                 VALUES ($1, COALESCE($2, (SELECT attempts + 1 FROM webhook_deliveries WHERE id = $1)), $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(id)
+            .bind(moved)
+            .bind(attempt.at)
+            .bind(&attempt.url)
+            .bind(attempt.status_code)
+            .bind(attempt.duration_ms)
+            .bind(attempt.error.as_deref())
+            .bind(attempt.response_body.as_deref())
+            .execute(&mut **t)
+            .await?;
+        });
+        if let (Some(_), Some(at)) = (moved, next) {
+            self.enqueue(std::slice::from_ref(id), Some(at)).await?;
+        }
+        Ok(())
     }
 }
 
@@ -186,7 +347,7 @@ impl super::StoreTx {
 pub struct DeliveryWork {
     pub delivery: Delivery,
     pub payload: EventPayload,
-    pub reseller_status: String,
+    pub reseller_status: ResellerStatus,
     pub url: Option<String>,
     pub sealed_secret: Option<String>,
 }
@@ -243,144 +404,10 @@ impl Store {
         Ok(DeliveryWork {
             delivery: row.delivery,
             payload: row.payload.0,
-            reseller_status: row.reseller_status,
+            reseller_status: ResellerStatus::parse(&row.reseller_status).ok_or(StoreError::NotFound)?,
             url: row.webhook_url,
             sealed_secret: row.webhook_secret_sealed,
         })
-    }
-
-    /// Records an attempt and moves the delivery on, in one transaction
-    /// (with the next attempt's job when it is to be retried).
-    pub async fn record_attempt(
-        &self,
-        id: &DeliveryId,
-        attempt: &AttemptRecord,
-        after: AfterAttempt,
-    ) -> StoreResult<()> {
-        let (status, next, completed) = match after {
-            AfterAttempt::Succeeded => (DeliveryStatus::Succeeded, None, Some(attempt.at)),
-            AfterAttempt::RetryAt(at) => (DeliveryStatus::Pending, Some(at), None),
-            AfterAttempt::Failed => (DeliveryStatus::Failed, None, Some(attempt.at)),
-        };
-        with_tx!(self, tx => {
-            let attempt_no: i64 = sqlx::query_scalar(
-                "UPDATE webhook_deliveries SET attempts = attempts + 1, status = $2, next_attempt_at = $3,
-                    last_status_code = $4, last_error = $5, updated_at = $6, completed_at = $7
-                 WHERE id = $1 AND status = 'pending' RETURNING attempts",
-            )
-            .bind(id)
-            .bind(status.as_str())
-            .bind(next)
-            .bind(attempt.status_code)
-            .bind(attempt.error.as_deref())
-            .bind(attempt.at)
-            .bind(completed)
-            .fetch_optional(&mut *tx)
-            .await?
-            // Cancelled or held meanwhile: the attempt is still recorded below.
-            .unwrap_or(-1);
-            let attempt_no = if attempt_no < 0 {
-                sqlx::query_scalar::<_, i64>("SELECT attempts FROM webhook_deliveries WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    + 1
-            } else {
-                attempt_no
-            };
-            sqlx::query(
-                "INSERT INTO webhook_attempts (delivery_id, attempt_no, at, url, status_code, duration_ms, error, response_body)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(id)
-            .bind(attempt_no)
-            .bind(attempt.at)
-            .bind(&attempt.url)
-            .bind(attempt.status_code)
-            .bind(attempt.duration_ms)
-            .bind(attempt.error.as_deref())
-            .bind(attempt.response_body.as_deref())
-            .execute(&mut *tx)
-            .await?;
-            if let (Some(at), DeliveryStatus::Pending) = (next, status) {
-                tx.enqueue_delivery(id, Some(at)).await?;
-            }
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
-    /// Parks a pending delivery (`held`: reseller suspended, no URL) or
-    /// closes it (`cancelled`: reseller terminated), with the reason, if the
-    /// reseller still calls for it. The reseller row is read under a lock:
-    /// a reactivation committing between the attempt's read and this write
-    /// would otherwise leave the delivery held after its release. Returns
-    /// false (nothing changed) when the reseller's state moved on.
-    pub async fn park_delivery(&self, id: &DeliveryId, status: DeliveryStatus, now: Timestamp) -> StoreResult<bool> {
-        Ok(with_tx!(self, tx, d => {
-            let reseller: Option<(String, bool)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT status, webhook_url IS NOT NULL AND webhook_secret_sealed IS NOT NULL FROM reseller_profiles
-                 WHERE id = (SELECT reseller_id FROM webhook_deliveries WHERE id = $1){}",
-                d.for_update
-            )))
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((reseller_status, has_url)) = reseller else {
-                return Ok(false);
-            };
-            let Some((now_status, reason)) = parking(&reseller_status, has_url) else {
-                return Ok(false);
-            };
-            if now_status != status {
-                return Ok(false);
-            }
-            sqlx::query(
-                "UPDATE webhook_deliveries SET status = $2, last_error = $3, next_attempt_at = NULL, updated_at = $4
-                 WHERE id = $1 AND status = 'pending'",
-            )
-            .bind(id)
-            .bind(status.as_str())
-            .bind(reason)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            true
-        }))
-    }
-
-    /// "Retry now": a delivery of an active reseller that is waiting, failed
-    /// or even succeeded (a receiver that lost it) is attempted again at
-    /// once. Held and cancelled ones are not. Returns false if refused.
-    pub async fn retry_delivery_now(&self, id: &DeliveryId, now: Timestamp) -> StoreResult<bool> {
-        with_tx!(self, tx => {
-            let retried = sqlx::query(
-                "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $2, updated_at = $2, completed_at = NULL
-                 WHERE id = $1 AND status IN ('pending', 'failed', 'succeeded')
-                   AND (SELECT status FROM reseller_profiles r WHERE r.id = webhook_deliveries.reseller_id) = 'active'",
-            )
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if retried == 0 {
-                return Ok(false);
-            }
-            tx.enqueue_delivery(id, None).await?;
-            tx.commit().await?;
-        });
-        Ok(true)
-    }
-
-    /// Records a `webhook.test` event for the reseller (delivered like any).
-    pub async fn record_test_event(&self, reseller: &ResellerId, event: NewEvent, now: Timestamp) -> StoreResult<()> {
-        with_tx!(self, tx => {
-            tx.record_events(reseller, std::slice::from_ref(&event), now).await?;
-            tx.commit().await?;
-        });
-        Ok(())
     }
 
     /// Newest first.

@@ -8,20 +8,68 @@ pub mod service;
 
 use crate::{
     ids::{DeliveryId, EventId, ResellerId},
+    resellers::ResellerStatus,
     timestamp::Timestamp,
 };
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-/// Whether a delivery may be attempted now, given its reseller's status and
-/// whether a URL is set: `None` to send, or the state to park it in and why.
-pub fn parking(reseller_status: &str, has_url: bool) -> Option<(DeliveryStatus, &'static str)> {
-    match (reseller_status, has_url) {
-        ("active", true) => None,
-        ("active", false) => Some((DeliveryStatus::Held, "no webhook URL set")),
-        ("terminated", _) => Some((DeliveryStatus::Cancelled, "reseller terminated")),
-        _ => Some((DeliveryStatus::Held, "reseller suspended: held until reactivation")),
+/// What a reseller's state means for its deliveries: the one rule for new
+/// events and for attempts alike (DESIGN.md "Outbound webhooks"). Only an
+/// active reseller with an endpoint is sent to; a suspended one's
+/// deliveries wait (held, released on reactivation), as do those of a
+/// reseller whose URL was cleared; a terminated reseller's are cancelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gate {
+    Send,
+    Hold(&'static str),
+    Cancel(&'static str),
+}
+
+pub fn gate(reseller: ResellerStatus, has_url: bool) -> Gate {
+    match (reseller, has_url) {
+        (ResellerStatus::Active, true) => Gate::Send,
+        (ResellerStatus::Terminated, _) => Gate::Cancel("reseller terminated"),
+        (ResellerStatus::Active, false) => Gate::Hold("no webhook URL set"),
+        (ResellerStatus::Suspended, _) => Gate::Hold("reseller suspended: held until reactivation"),
+        (ResellerStatus::Pending, _) => Gate::Hold("reseller not approved yet"),
     }
+}
+
+impl Gate {
+    /// The status a pending delivery is parked in, or `None` to send it.
+    pub fn parked_as(self) -> Option<(DeliveryStatus, &'static str)> {
+        match self {
+            Gate::Send => None,
+            Gate::Hold(why) => Some((DeliveryStatus::Held, why)),
+            Gate::Cancel(why) => Some((DeliveryStatus::Cancelled, why)),
+        }
+    }
+}
+
+/// The status a new event's delivery starts in, or `None` for no delivery:
+/// without a URL the event is recorded and nothing is queued, and a
+/// terminated reseller's events are never delivered.
+pub fn new_delivery(reseller: ResellerStatus, has_url: bool) -> Option<DeliveryStatus> {
+    if !has_url {
+        return None;
+    }
+    match gate(reseller, has_url) {
+        Gate::Send => Some(DeliveryStatus::Pending),
+        Gate::Hold(_) => Some(DeliveryStatus::Held),
+        Gate::Cancel(_) => None,
+    }
+}
+
+/// Whether "Retry now" may queue a delivery in `status` of a reseller in
+/// `reseller`: an active reseller's waiting, failed or succeeded one (a
+/// receiver that lost it); never a held or cancelled one.
+pub fn may_retry_now(status: DeliveryStatus, reseller: ResellerStatus) -> bool {
+    reseller == ResellerStatus::Active
+        && matches!(
+            status,
+            DeliveryStatus::Pending | DeliveryStatus::Failed | DeliveryStatus::Succeeded
+        )
 }
 
 /// The apalis queue deliveries run on.
@@ -296,14 +344,26 @@ mod tests {
 
     #[test]
     fn only_an_active_reseller_with_a_url_is_sent_to() {
-        assert_eq!(parking("active", true), None);
-        assert_eq!(parking("active", false).map(|p| p.0), Some(DeliveryStatus::Held));
-        assert_eq!(parking("suspended", true).map(|p| p.0), Some(DeliveryStatus::Held));
+        use ResellerStatus::*;
+        assert_eq!(gate(Active, true), Gate::Send);
+        assert_eq!(gate(Active, false).parked_as().map(|p| p.0), Some(DeliveryStatus::Held));
         assert_eq!(
-            parking("terminated", true).map(|p| p.0),
+            gate(Suspended, true).parked_as().map(|p| p.0),
+            Some(DeliveryStatus::Held)
+        );
+        assert_eq!(
+            gate(Terminated, true).parked_as().map(|p| p.0),
             Some(DeliveryStatus::Cancelled)
         );
-        assert_eq!(parking("pending", true).map(|p| p.0), Some(DeliveryStatus::Held));
+        assert_eq!(gate(Pending, true).parked_as().map(|p| p.0), Some(DeliveryStatus::Held));
+        // New events: the same rule, and no delivery without a URL.
+        assert_eq!(new_delivery(Active, true), Some(DeliveryStatus::Pending));
+        assert_eq!(new_delivery(Suspended, true), Some(DeliveryStatus::Held));
+        assert_eq!(new_delivery(Active, false), None);
+        assert_eq!(new_delivery(Terminated, true), None);
+        assert!(may_retry_now(DeliveryStatus::Succeeded, Active));
+        assert!(!may_retry_now(DeliveryStatus::Held, Active));
+        assert!(!may_retry_now(DeliveryStatus::Failed, Suspended));
     }
 
     #[test]

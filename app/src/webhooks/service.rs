@@ -1,13 +1,13 @@
 //! Webhook use cases for the panels and the admin API.
 
-use super::{Delivery, DeliveryDetail, DeliveryFilter, EventType, NewEvent};
+use super::{Delivery, DeliveryDetail, DeliveryFilter, EventType, Gate, NewEvent, gate, may_retry_now, new_delivery};
 use crate::{
     audit::Actor,
     error::{AppError, AppResult, ErrorCode},
     ids::{DeliveryId, ResellerId},
     resellers::{Reseller, ResellerStatus},
     state::{AppState, TEST_EVENTS_PER_MINUTE},
-    store::{NewAuditEntry, Store, StoreError},
+    store::{AfterAttempt, AttemptRecord, NewAuditEntry, Store, StoreError, StoreTx},
     timestamp::Timestamp,
 };
 
@@ -17,34 +17,76 @@ pub async fn list(store: &Store, filter: &DeliveryFilter) -> AppResult<Vec<Deliv
 
 /// One delivery; with `reseller`, only that reseller's (others: not found).
 pub async fn detail(store: &Store, id: &DeliveryId, reseller: Option<&ResellerId>) -> AppResult<DeliveryDetail> {
-    store.delivery_detail(id, reseller).await.map_err(|e| match e {
-        StoreError::NotFound => AppError::not_found("delivery"),
-        other => other.into(),
-    })
+    store.delivery_detail(id, reseller).await.map_err(not_found)
 }
 
-/// "Retry now": queues the delivery at once (waiting, failed or succeeded),
-/// if its reseller is active.
+/// Records `events` for `reseller` in the transaction of the change that
+/// caused them, with the deliveries its state calls for (`new_delivery`).
+/// Every event of the product goes through here.
+pub async fn record(tx: &mut StoreTx, reseller: &ResellerId, events: &[NewEvent], now: Timestamp) -> AppResult<()> {
+    let target = tx.webhook_target(reseller).await?;
+    let delivery = new_delivery(target.status, target.has_url);
+    Ok(tx.insert_events(reseller, events, delivery, now).await?)
+}
+
+/// "Retry now": queues the delivery at once, if `may_retry_now` allows it,
+/// with an audit entry.
 pub async fn retry_now(store: &Store, actor: &Actor, id: &DeliveryId) -> AppResult<DeliveryDetail> {
-    let current = detail(store, id, None).await?;
-    if !store.retry_delivery_now(id, Timestamp::now()).await? {
-        return Err(AppError::new(
-            ErrorCode::InvalidTransition,
-            format!(
-                "A {} delivery cannot be retried (held and cancelled ones cannot, nor any of a reseller that is not active).",
-                current.delivery.status.as_str()
-            ),
-        ));
+    let now = Timestamp::now();
+    let mut tx = store.begin().await?;
+    let retried = async {
+        let (status, reseller) = tx.delivery_states(id).await.map_err(not_found)?;
+        if !may_retry_now(status, reseller) || !tx.requeue_delivery(id, status, now).await? {
+            return Err(AppError::new(
+                ErrorCode::InvalidTransition,
+                format!(
+                    "A {} delivery cannot be retried (held and cancelled ones cannot, nor any of a reseller that is not active).",
+                    status.as_str()
+                ),
+            ));
+        }
+        let audit = NewAuditEntry::new(actor, "webhook_delivery.retry", "webhook_delivery", id.as_str(), now);
+        Ok(tx.insert_audit(&audit).await?)
     }
-    let audit = NewAuditEntry::new(
-        actor,
-        "webhook_delivery.retry",
-        "webhook_delivery",
-        id.as_str(),
-        Timestamp::now(),
-    );
-    store.append_audit(&audit).await?;
+    .await;
+    tx.finish(retried).await?;
     detail(store, id, None).await
+}
+
+/// After an attempt: records it and moves the delivery on (worker).
+pub async fn record_attempt(
+    store: &Store,
+    id: &DeliveryId,
+    attempt: &AttemptRecord,
+    after: AfterAttempt,
+) -> AppResult<()> {
+    let mut tx = store.begin().await?;
+    let recorded = tx.record_attempt(id, attempt, after).await;
+    Ok(tx.finish(recorded).await?)
+}
+
+/// Parks a pending delivery that its reseller's state does not let go out
+/// (`gate`), if the state still calls for `seen` (what the attempt saw):
+/// the reseller is re-read under a lock, since a reactivation committing
+/// between the attempt's read and this write would leave the delivery
+/// held after its release. False when the state moved on: read again.
+pub async fn park(store: &Store, id: &DeliveryId, seen: Gate) -> AppResult<bool> {
+    let Some((status, why)) = seen.parked_as() else {
+        return Ok(false);
+    };
+    let mut tx = store.begin().await?;
+    let parked = async {
+        let Some(target) = tx.lock_delivery_target(id).await? else {
+            return Ok(false);
+        };
+        if gate(target.status, target.has_url) != seen {
+            return Ok(false);
+        }
+        tx.park_delivery(id, status, why, Timestamp::now()).await?;
+        Ok::<_, AppError>(true)
+    }
+    .await;
+    tx.finish(parked).await
 }
 
 /// A `webhook.test` event to the reseller's endpoint, at most
@@ -64,10 +106,18 @@ pub async fn send_test_event(state: &AppState, reseller: &Reseller) -> AppResult
         )
         .retry_after(wait)
     })?;
-    let store = &state.store;
     let event = NewEvent {
         event_type: EventType::WebhookTest,
         data: serde_json::json!({ "reseller_id": reseller.id, "message": "This is a test event from FluxBilling." }),
     };
-    Ok(store.record_test_event(&reseller.id, event, Timestamp::now()).await?)
+    let mut tx = state.store.begin().await?;
+    let recorded = record(&mut tx, &reseller.id, &[event], Timestamp::now()).await;
+    tx.finish(recorded).await
+}
+
+fn not_found(err: StoreError) -> AppError {
+    match err {
+        StoreError::NotFound => AppError::not_found("delivery"),
+        other => other.into(),
+    }
 }

@@ -15,11 +15,15 @@ use apalis::prelude::{BoxDynError, Data, WorkerBuilder, WorkerBuilderExt};
 use apalis_core::backend::ext::poll_strategy::{PollWith, Strategy};
 use app::{
     api_access::service::secret_bytes,
+    error::{AppError, AppResult},
     ids::DeliveryId,
     secrets::SecretsKey,
     store::{AfterAttempt, AttemptRecord, Store, StoreError},
     timestamp::Timestamp,
-    webhooks::{DeliveryJob, DeliveryStatus, QUEUE, RESPONSE_BODY_LIMIT, parking, retry_delay, truncate_body},
+    webhooks::{
+        DeliveryJob, DeliveryStatus, Gate, QUEUE, RESPONSE_BODY_LIMIT, gate, retry_delay, service as webhooks,
+        truncate_body,
+    },
 };
 use std::{sync::Arc, time::Duration};
 
@@ -55,21 +59,21 @@ struct Outcome {
 impl Deliverer {
     /// One attempt of `delivery`. Errors are infrastructure failures (the
     /// database): the queue retries the job.
-    pub async fn attempt(&self, delivery: &DeliveryId) -> Result<(), StoreError> {
+    pub async fn attempt(&self, delivery: &DeliveryId) -> AppResult<()> {
         // Parking re-checks the reseller under a lock; if its state moved on
         // since the read (a reactivation, a URL saved), read again.
         let (work, url, sealed) = loop {
             let work = match self.store.delivery_work(delivery).await {
                 Ok(work) => work,
                 Err(StoreError::NotFound) => return Ok(()),
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             };
             if work.delivery.status != DeliveryStatus::Pending {
                 return Ok(()); // Succeeded, failed, held or cancelled meanwhile.
             }
-            let has_url = work.url.is_some() && work.sealed_secret.is_some();
-            if let Some((status, _)) = parking(&work.reseller_status, has_url) {
-                if self.store.park_delivery(delivery, status, Timestamp::now()).await? {
+            let seen = gate(work.reseller_status, work.url.is_some() && work.sealed_secret.is_some());
+            if seen != Gate::Send {
+                if webhooks::park(&self.store, delivery, seen).await? {
                     return Ok(());
                 }
                 continue;
@@ -79,12 +83,8 @@ impl Deliverer {
             }
         };
         let now = Timestamp::now();
-        let key = self
-            .secrets_key
-            .open(&sealed)
-            .and_then(|s| secret_bytes(&s))
-            .map_err(|e| StoreError::Database(sqlx::Error::Protocol(e.message)))?;
-        let body = serde_json::to_string(&work.payload).map_err(|e| StoreError::Encode(e.to_string()))?;
+        let key = self.secrets_key.open(&sealed).and_then(|s| secret_bytes(&s))?;
+        let body = serde_json::to_string(&work.payload).map_err(AppError::internal)?;
         let message_id = work.delivery.event_id.to_string();
         let outcome = self.send(&url, &key, &message_id, &body).await;
 
@@ -109,7 +109,7 @@ impl Deliverer {
             error: outcome.error,
             response_body: outcome.body,
         };
-        self.store.record_attempt(delivery, &record, after).await
+        webhooks::record_attempt(&self.store, delivery, &record, after).await
     }
 
     async fn send(&self, url: &str, key: &[u8], message_id: &str, body: &str) -> Outcome {
