@@ -5,6 +5,37 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+/// A webhook URL as the server will call it: https (http only where private
+/// targets are allowed, i.e. development), a host, no credentials, at most
+/// 2,000 characters, and no IP literal outside public space. Checked when a
+/// URL is saved and again before every attempt; host names are resolved
+/// separately (on save, and by the delivery client's resolver).
+pub fn webhook_url(raw: &str, allow_private: bool) -> Result<url::Url, &'static str> {
+    let raw = raw.trim();
+    if raw.len() > 2000 {
+        return Err("The URL is too long.");
+    }
+    let url = url::Url::parse(raw).map_err(|_| "Enter a full URL such as https://example.com/webhooks.")?;
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_private => {}
+        _ => return Err("Webhook URLs must use https."),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("Webhook URLs must not carry credentials.");
+    }
+    let literal = match url.host() {
+        None => return Err("The URL has no host."),
+        Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+        Some(url::Host::Domain(_)) => None,
+    };
+    if !allow_private && literal.is_some_and(|ip| !is_public(ip)) {
+        return Err("The URL points to a private, loopback or link-local address.");
+    }
+    Ok(url)
+}
+
 /// Loopback, private, link-local, shared (CGNAT), multicast, documentation,
 /// benchmarking, reserved and unspecified addresses are not public.
 pub fn is_public(ip: IpAddr) -> bool {
@@ -56,6 +87,24 @@ fn is_nat64(ip: Ipv6Addr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn webhook_urls() {
+        assert!(webhook_url("https://93.184.216.34/hook", false).is_ok());
+        assert!(webhook_url("https://hooks.example.com/x?y=1", false).is_ok());
+        assert!(webhook_url("http://93.184.216.34/hook", false).is_err(), "https only");
+        assert!(webhook_url("https://127.0.0.1/hook", false).is_err());
+        assert!(webhook_url("https://[::1]/hook", false).is_err());
+        assert!(webhook_url("https://10.1.1.1/hook", false).is_err());
+        assert!(webhook_url("https://user:pw@example.com/", false).is_err());
+        assert!(webhook_url(&format!("https://example.com/{}", "a".repeat(2000)), false).is_err());
+        assert!(
+            webhook_url("http://127.0.0.1:8080/hook", true).is_ok(),
+            "allowed in development"
+        );
+        assert!(webhook_url("ftp://example.com", true).is_err());
+        assert!(webhook_url("not a url", true).is_err());
+    }
 
     #[test]
     fn refused_addresses() {

@@ -74,6 +74,25 @@ pub struct ApiKey {
     pub revoked_at: Option<Timestamp>,
 }
 
+/// A key with its hash, for authentication only (never sent anywhere).
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ApiKeyRecord {
+    #[sqlx(flatten)]
+    pub key: ApiKey,
+    pub key_hash: String,
+}
+
+#[cfg(feature = "ssr")]
+impl ApiKeyRecord {
+    /// Whether `presented` is this key and the key is live: the hashes are
+    /// compared in constant time. The one check, wherever a key is read
+    /// from (the database or a request-path cache).
+    pub fn accepts(&self, presented: &str) -> bool {
+        self.key.revoked_at.is_none() && crate::secrets::matches_hash(presented, &self.key_hash)
+    }
+}
+
 /// A new key, with its secret: shown once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuedKey {

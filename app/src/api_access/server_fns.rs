@@ -61,12 +61,7 @@ async fn active_reseller() -> Result<
     AppError,
 > {
     let (state, client, reseller) = crate::accounts::session::require_reseller().await?;
-    if reseller.status != ResellerStatus::Active {
-        return Err(AppError::new(
-            crate::error::ErrorCode::ResellerNotActive,
-            "Only an active reseller can change its API set-up.",
-        ));
-    }
+    super::service::may_change_own_setup(&reseller)?;
     Ok((state, client, reseller))
 }
 

@@ -10,7 +10,7 @@ use crate::{
     resellers::{Reseller, ResellerStatus, service as resellers},
     secrets,
     state::Settings,
-    store::{ApiKeyRecord, NewAuditEntry, Store, StoreError},
+    store::{NewAuditEntry, Store, StoreError},
     timestamp::Timestamp,
 };
 use base64::Engine;
@@ -85,43 +85,38 @@ pub async fn revoke_key(store: &Store, actor: &Actor, reseller: &ResellerId, pre
         })
 }
 
+/// A reseller changes its own keys and webhook only while active (an
+/// operator may change any reseller's, through the admin API).
+pub fn may_change_own_setup(reseller: &Reseller) -> AppResult<()> {
+    if reseller.status != ResellerStatus::Active {
+        return Err(AppError::new(
+            ErrorCode::ResellerNotActive,
+            "Only an active reseller can change its API set-up.",
+        ));
+    }
+    Ok(())
+}
+
 /// The live key a presented credential names, with its hash checked in
 /// constant time. `None` for malformed, unknown or revoked keys.
-pub async fn authenticate(store: &Store, presented: &str) -> AppResult<Option<ApiKeyRecord>> {
+pub async fn authenticate(store: &Store, presented: &str) -> AppResult<Option<super::ApiKeyRecord>> {
     let Some(prefix) = secrets::prefix_of(API_KEY_KIND, presented) else {
         return Ok(None);
     };
-    let Some(record) = store.api_key_by_prefix(prefix).await? else {
-        return Ok(None);
-    };
-    if record.key.revoked_at.is_some() || !secrets::matches_hash(presented, &record.key_hash) {
-        return Ok(None);
-    }
-    Ok(Some(record))
+    Ok(store
+        .api_key_by_prefix(prefix)
+        .await?
+        .filter(|record| record.accepts(presented)))
 }
 
-/// A webhook URL that may be saved: https (http only where private targets
-/// are allowed, i.e. development), a host, no credentials, and resolving to
-/// public addresses unless private ones are allowed.
+/// A webhook URL that may be saved: `net::webhook_url`'s rules, and a host
+/// that resolves to public addresses only, unless private ones are allowed.
 pub async fn validate_webhook_url(raw: &str, allow_private: bool) -> AppResult<String> {
     let refuse = |why: &str| AppError::new(ErrorCode::WebhookUrlRejected, why.to_owned()).with_field("url");
-    let url =
-        url::Url::parse(raw.trim()).map_err(|_| refuse("Enter a full URL such as https://example.com/webhooks."))?;
-    match url.scheme() {
-        "https" => {}
-        "http" if allow_private => {}
-        _ => return Err(refuse("Webhook URLs must use https.")),
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(refuse("Webhook URLs must not carry credentials."));
-    }
-    let host = url.host_str().ok_or_else(|| refuse("The URL has no host."))?;
-    if raw.len() > 2000 {
-        return Err(refuse("The URL is too long."));
-    }
-    if !allow_private {
+    let url = net::webhook_url(raw, allow_private).map_err(refuse)?;
+    if !allow_private && let Some(url::Host::Domain(host)) = url.host() {
         let port = url.port_or_known_default().unwrap_or(443);
-        let addresses: Vec<_> = tokio::net::lookup_host((host.trim_matches(['[', ']']), port))
+        let addresses: Vec<_> = tokio::net::lookup_host((host, port))
             .await
             .map_err(|_| refuse("The URL's host does not resolve."))?
             .collect();

@@ -8,13 +8,7 @@ use crate::{
     timestamp::Timestamp,
 };
 
-/// A key with its hash, for authentication only.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct ApiKeyRecord {
-    #[sqlx(flatten)]
-    pub key: ApiKey,
-    pub key_hash: String,
-}
+pub use crate::api_access::ApiKeyRecord;
 
 const KEY_COLUMNS: &str = "id, reseller_id, name, prefix, scope, created_at, last_used_at, revoked_at";
 

@@ -5,7 +5,7 @@
 use super::{PartnerState, audit::AuditSlot};
 use crate::{admin_api::bearer, problem::ApiError};
 use app::{
-    api_access::{API_KEY_KIND, ApiKey, service as api_access},
+    api_access::{API_KEY_KIND, ApiKey, ApiKeyRecord, service as api_access},
     error::{AppError, ErrorCode},
     resellers::{Reseller, ResellerStatus, service as resellers},
     secrets,
@@ -28,8 +28,13 @@ pub struct Partner(Arc<Authenticated>);
 #[derive(Debug)]
 pub struct Authenticated {
     pub reseller: Reseller,
-    pub key: ApiKey,
-    key_hash: String,
+    record: ApiKeyRecord,
+}
+
+impl Authenticated {
+    pub fn key(&self) -> &ApiKey {
+        &self.record.key
+    }
 }
 
 impl std::ops::Deref for Partner {
@@ -118,20 +123,16 @@ async fn partner_for(
         None => {
             let record = api_access::authenticate(store, presented).await?.ok_or_else(refused)?;
             let reseller = resellers::get(store, &record.key.reseller_id).await?;
-            let partner = Partner(Arc::new(Authenticated {
-                reseller,
-                key: record.key,
-                key_hash: record.key_hash,
-            }));
+            let partner = Partner(Arc::new(Authenticated { reseller, record }));
             state.cache.put_partner(prefix, partner.clone(), epoch);
             partner
         }
     };
     // Cached or not, the presented key must hash to the stored hash.
-    if partner.key.revoked_at.is_some() || !secrets::matches_hash(presented, &partner.key_hash) {
+    if !partner.record.accepts(presented) {
         return Err(refused());
     }
-    let (reseller, record) = (&partner.reseller, &partner.key);
+    let (reseller, record) = (&partner.reseller, partner.key());
     if let Some(slot) = slot {
         slot.set_caller(reseller.id.clone(), record.prefix.clone());
     }

@@ -22,8 +22,8 @@ pub async fn read(State(state): State<PartnerState>, partner: Partner) -> Json<M
         default_discount_rate: r.default_discount_rate.to_string(),
         currency: state.app.settings.currency.code().to_owned(),
         key: KeyOut {
-            prefix: partner.key.prefix.clone(),
-            scope: partner.key.scope.as_str().to_owned(),
+            prefix: partner.key().prefix.clone(),
+            scope: partner.key().scope.as_str().to_owned(),
         },
     })
 }
