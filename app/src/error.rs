@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 /// Stable machine codes. The UI matches on these, problem+json carries them
 /// as `code`, and partners build on them: never rename one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// No (valid) session, token or API key.
@@ -327,6 +328,7 @@ impl AppError {
 /// An error as both REST APIs send it: `application/problem+json`
 /// (RFC 9457), with the stable `code` beside the standard members.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Problem {
     /// A URI naming the kind of problem: `https://fluxbilling.dev/problems/<code>`.
     #[serde(rename = "type")]
@@ -335,6 +337,7 @@ pub struct Problem {
     pub status: u16,
     pub detail: String,
     /// Stable machine code: match on this, not on the texts.
+    #[cfg_attr(feature = "ssr", schema(value_type = ErrorCode))]
     pub code: String,
     /// The request field at fault, for `validation_failed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

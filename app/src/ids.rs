@@ -101,6 +101,16 @@ macro_rules! prefixed_id {
                 id.0
             }
         }
+
+        #[cfg(feature = "ssr")]
+        crate::openapi::value_schema!(
+            $name,
+            crate::openapi::string(
+                concat!("An id: `", $prefix, "_` and 26 characters (a lowercase ULID)."),
+                Some(concat!("^", $prefix, "_[0-9a-hjkmnp-tv-z]{26}$")),
+                concat!($prefix, "_01jd8x2m3n4p5q6r7s8t9v0w1x")
+            )
+        );
     };
 }
 

@@ -14,6 +14,7 @@ pub mod components;
 pub mod customers;
 pub mod error;
 pub mod ids;
+pub mod lists;
 pub mod money;
 pub mod orders;
 pub mod pages;
@@ -27,6 +28,8 @@ pub mod webhooks;
 pub mod idempotency;
 #[cfg(feature = "ssr")]
 pub mod net;
+#[cfg(feature = "ssr")]
+mod openapi;
 #[cfg(feature = "ssr")]
 pub mod secrets;
 #[cfg(feature = "ssr")]

@@ -217,6 +217,25 @@ impl<'de> Deserialize<'de> for Amount {
     }
 }
 
+#[cfg(feature = "ssr")]
+crate::openapi::value_schema!(
+    Money,
+    crate::openapi::string(
+        "An amount: a decimal string with up to 4 decimals, never a JSON number.",
+        Some(r"^\d+(\.\d{1,4})?$"),
+        "19.99"
+    )
+);
+#[cfg(feature = "ssr")]
+crate::openapi::value_schema!(
+    Amount,
+    crate::openapi::string(
+        "A signed amount: a decimal string with up to 4 decimals.",
+        Some(r"^-?\d+(\.\d{1,4})?$"),
+        "-12.50"
+    )
+);
+
 /// A percentage between 0 and 100 with at most two decimals (discount rates).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Percent(Decimal);
@@ -273,6 +292,7 @@ impl<'de> Deserialize<'de> for Percent {
 
 /// The five billing terms a product can be sold on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BillingTerm {
     Monthly,
@@ -351,6 +371,7 @@ impl fmt::Display for BillingTerm {
 /// Prices for every term; `None` means "not sold on this term" and is left
 /// out of JSON (`{"monthly": "10.00"}` lists only the priced terms).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TermPrices {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monthly: Option<Money>,

@@ -8,6 +8,9 @@ use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(OffsetDateTime);
 
+#[cfg(feature = "ssr")]
+crate::openapi::value_schema!(Timestamp, crate::openapi::date_time("A point in time, UTC (RFC 3339)."));
+
 impl Timestamp {
     /// 1970-01-01T00:00:00Z.
     pub const EPOCH: Timestamp = Timestamp(OffsetDateTime::UNIX_EPOCH);

@@ -3,8 +3,9 @@
 
 use app::{
     accounts::{Role, service as accounts, session::token_from_headers},
-    api_log::{server_fns::parse_filter, to_csv},
+    api_log::{ApiRequestFilter, to_csv},
     error::AppError,
+    lists::PageRequest,
     state::AppState,
 };
 use axum::{
@@ -48,10 +49,18 @@ async fn api_logs_csv(
     if user.role != Role::Operator {
         return Err(AppError::forbidden().into());
     }
-    let mut filter = parse_filter(f.reseller_id, f.status, f.code, f.from, f.to, None)?;
-    filter.limit = MAX_ROWS;
+    let mut filter = ApiRequestFilter::parse(
+        f.reseller_id.as_deref(),
+        f.status.as_deref(),
+        f.code.as_deref(),
+        f.from.as_deref(),
+        f.to.as_deref(),
+        None,
+        None,
+    )?;
+    filter.page = PageRequest::first(MAX_ROWS);
     let rows = state.store.api_requests(&filter).await.map_err(AppError::from)?;
-    let mut response = to_csv(&rows).into_response();
+    let mut response = to_csv(&rows.data).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

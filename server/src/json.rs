@@ -8,7 +8,7 @@ use axum::{
     extract::{FromRequest, Request},
     http::header,
 };
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::de::DeserializeOwned;
 
 /// Largest request body the APIs read.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -31,22 +31,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .map_err(|_| ApiError::new(ErrorCode::ValidationFailed, "The request body could not be read."))?;
         parse_json(is_json, &bytes).map(ApiJson)
     }
-}
-
-/// A JSON integer, also when written with a zero fraction (`2.0`): JSON
-/// Schema calls that an integer, and some JSON encoders write every number
-/// so. Anything else (a fraction, out of range) is refused.
-pub fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    use serde::de::Error;
-    let n = serde_json::Number::deserialize(d)?;
-    let whole = match (n.as_u64(), n.as_f64()) {
-        (Some(u), _) => Some(u),
-        (None, Some(f)) if f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&f) => Some(f as u64),
-        _ => None,
-    };
-    whole
-        .and_then(|u| u32::try_from(u).ok())
-        .ok_or_else(|| D::Error::custom(format!("expected a whole number, found {n}")))
 }
 
 /// Parses a JSON body already read (the partner API reads bytes first to
@@ -92,45 +76,6 @@ where
         .map_err(|e: app::ids::IdError| ApiError::new(ErrorCode::NotFound, format!("No such {what}: {e}.")))
 }
 
-/// A page of a list: `{"data": [...], "next_cursor": "..." | null}`.
-#[derive(Debug, Serialize)]
-pub struct Page<T> {
-    pub data: Vec<T>,
-    pub next_cursor: Option<String>,
-}
-
-pub const DEFAULT_LIMIT: u32 = 50;
-pub const MAX_LIMIT: u32 = 200;
-
-/// `limit` within 1..=200 (default 50).
-pub fn clamp_limit(limit: Option<u32>) -> Result<u32, ApiError> {
-    match limit {
-        None => Ok(DEFAULT_LIMIT),
-        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        Some(_) => Err(ApiError(AppError::validation(
-            "limit",
-            format!("limit must be between 1 and {MAX_LIMIT}."),
-        ))),
-    }
-}
-
-impl<T> Page<T> {
-    /// Builds a page from up to `limit + 1` items fetched: the extra one only
-    /// says there is more; the cursor is the last returned item's key.
-    pub fn from_overfetch(mut items: Vec<T>, limit: u32, cursor_of: impl Fn(&T) -> String) -> Self {
-        let next_cursor = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(cursor_of)
-        } else {
-            None
-        };
-        Page {
-            data: items,
-            next_cursor,
-        }
-    }
-}
-
 /// Query parameters; unknown or mistyped ones are 422 `validation_failed`
 /// (axum's own `Query` would answer a plain-text 400).
 pub struct ApiQuery<T>(pub T);
@@ -150,31 +95,5 @@ impl<T> std::ops::Deref for ApiQuery<T> {
     type Target = T;
     fn deref(&self) -> &T {
         &self.0
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[derive(serde::Deserialize)]
-    struct Q {
-        #[serde(deserialize_with = "super::whole_number")]
-        n: u32,
-    }
-
-    #[test]
-    fn whole_numbers_with_or_without_a_zero_fraction() {
-        let n = |json: &str| serde_json::from_str::<Q>(json).map(|q| q.n);
-        assert_eq!(n(r#"{"n": 3}"#).unwrap(), 3);
-        assert_eq!(n(r#"{"n": 3.0}"#).unwrap(), 3);
-        assert_eq!(n(r#"{"n": 3e0}"#).unwrap(), 3);
-        for bad in [
-            r#"{"n": 3.5}"#,
-            r#"{"n": -1}"#,
-            r#"{"n": 1e300}"#,
-            r#"{"n": 4294967296}"#,
-            r#"{"n": "3"}"#,
-        ] {
-            assert!(n(bad).is_err(), "{bad}");
-        }
     }
 }

@@ -31,10 +31,11 @@ pub async fn my_api_settings() -> Result<ApiSettingsView, AppError> {
                 .store
                 .api_requests(&ApiRequestFilter {
                     reseller_id: Some(reseller.id.clone()),
-                    limit: 20,
+                    page: crate::lists::PageRequest::first(20),
                     ..ApiRequestFilter::default()
                 })
-                .await?;
+                .await?
+                .data;
             Ok(ApiSettingsView {
                 reseller_id: reseller.id.to_string(),
                 status: reseller.status,

@@ -4,7 +4,12 @@
 
 pub mod server_fns;
 
-use crate::{ids::ResellerId, timestamp::Timestamp};
+use crate::{
+    error::AppResult,
+    ids::ResellerId,
+    lists::{PageRequest, blank_to_none, optional},
+    timestamp::Timestamp,
+};
 use serde::{Deserialize, Serialize};
 
 /// One logged request.
@@ -39,16 +44,44 @@ pub struct NewApiRequest {
     pub client_addr: String,
 }
 
-/// Filters for browsing; newest first, `before` an entry id.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Which requests to list, newest first (the cursor is a log position).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ApiRequestFilter {
     pub reseller_id: Option<ResellerId>,
     pub status: Option<i64>,
     pub error_code: Option<String>,
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
-    pub before: Option<i64>,
-    pub limit: u32,
+    pub page: PageRequest<i64>,
+}
+
+impl ApiRequestFilter {
+    /// From a query or form (the admin panel, its CSV export and the admin
+    /// API): every value optional, blank means absent; times are RFC 3339
+    /// or a date (midnight UTC), `to` exclusive.
+    pub fn parse(
+        reseller_id: Option<&str>,
+        status: Option<&str>,
+        code: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> AppResult<Self> {
+        let time =
+            |raw: &str| Timestamp::parse_rfc3339(raw).or_else(|| Timestamp::parse_rfc3339(&format!("{raw}T00:00:00Z")));
+        let status = optional("status", status, |s| {
+            s.parse::<i64>().ok().filter(|n| (100..=599).contains(n))
+        })?;
+        Ok(ApiRequestFilter {
+            reseller_id: optional("reseller_id", reseller_id, |r| r.parse().ok())?,
+            status,
+            error_code: blank_to_none(code).map(str::to_owned),
+            from: optional("from", from, time)?,
+            to: optional("to", to, time)?,
+            page: PageRequest::parse(limit, cursor)?,
+        })
+    }
 }
 
 /// One CSV cell (RFC 4180). A cell a spreadsheet would run as a formula

@@ -121,3 +121,32 @@ pub struct AuditEntry {
     #[cfg_attr(feature = "ssr", sqlx(json(nullable)))]
     pub details: Option<serde_json::Value>,
 }
+
+/// Which operator audit entries to list, newest first (the cursor is an
+/// entry id).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub subject_type: Option<String>,
+    pub subject_id: Option<String>,
+    pub action: Option<String>,
+    pub page: crate::lists::PageRequest<i64>,
+}
+
+impl AuditFilter {
+    /// From a query or form: every value optional, blank means absent.
+    pub fn parse(
+        action: Option<&str>,
+        subject_type: Option<&str>,
+        subject_id: Option<&str>,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> crate::error::AppResult<Self> {
+        use crate::lists::blank_to_none;
+        Ok(AuditFilter {
+            action: blank_to_none(action).map(str::to_owned),
+            subject_type: blank_to_none(subject_type).map(str::to_owned),
+            subject_id: blank_to_none(subject_id).map(str::to_owned),
+            page: crate::lists::PageRequest::parse(limit, cursor)?,
+        })
+    }
+}

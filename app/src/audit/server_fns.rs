@@ -1,10 +1,10 @@
 //! The admin panel's audit log.
 
 use super::AuditEntry;
-use crate::error::AppError;
+use crate::{error::AppError, lists::Page};
 use leptos::prelude::*;
 
-pub const PAGE_SIZE: i64 = 100;
+pub const PAGE_SIZE: u32 = 100;
 
 /// Operators: entries newest first, optionally one action or one subject,
 /// older than `before` (an entry id) for paging.
@@ -12,26 +12,20 @@ pub const PAGE_SIZE: i64 = 100;
 pub async fn admin_audit_log(
     action: Option<String>,
     subject_id: Option<String>,
-    before: Option<i64>,
-) -> Result<Vec<AuditEntry>, AppError> {
-    use crate::{
-        accounts::{Role, session},
-        store::AuditFilter,
-    };
+    before: Option<String>,
+) -> Result<Page<AuditEntry>, AppError> {
+    use crate::accounts::{Role, session};
     session::respond(
         async {
             let (state, _) = session::require(Role::Operator).await?;
-            let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-            Ok(state
-                .store
-                .list_audit(&AuditFilter {
-                    action: clean(action),
-                    subject_id: clean(subject_id),
-                    before,
-                    limit: PAGE_SIZE,
-                    ..AuditFilter::default()
-                })
-                .await?)
+            let filter = super::AuditFilter::parse(
+                action.as_deref(),
+                None,
+                subject_id.as_deref(),
+                before.as_deref(),
+                Some(PAGE_SIZE),
+            )?;
+            Ok(state.store.list_audit(&filter).await?)
         }
         .await,
     )

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Customer {
     pub id: CustomerId,
     pub external_id: String,
@@ -16,13 +17,30 @@ pub struct Customer {
     pub created_at: Timestamp,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Which of a reseller's end customers to list, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CustomerFilter {
     /// Exact match (the API's `external_id` filter).
     pub external_id: Option<String>,
-    /// Substring of the external id, case-insensitive (the portal's search).
+    /// Part of the external id or the name, case-insensitive (the portal's
+    /// search).
     pub search: Option<String>,
-    /// Newest first: ids before this one.
-    pub before: Option<CustomerId>,
-    pub limit: u32,
+    pub page: crate::lists::PageRequest<CustomerId>,
+}
+
+impl CustomerFilter {
+    /// From a query or form: every value optional, blank means absent.
+    pub fn parse(
+        external_id: Option<&str>,
+        search: Option<&str>,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> crate::error::AppResult<Self> {
+        use crate::lists::blank_to_none;
+        Ok(CustomerFilter {
+            external_id: blank_to_none(external_id).map(str::to_owned),
+            search: blank_to_none(search).map(str::to_owned),
+            page: crate::lists::PageRequest::parse(limit, cursor)?,
+        })
+    }
 }

@@ -10,6 +10,7 @@ use crate::{
     accounts::Email,
     error::{AppError, AppResult, ErrorCode},
     ids::{CustomerId, OrderId, ProductId, ServiceId},
+    lists::{PageRequest, optional},
     money::{BillingTerm, Money, TermPrices},
     services::Service,
     timestamp::Timestamp,
@@ -27,30 +28,65 @@ pub const MAX_LINES: usize = 50;
 /// delivery and a queue job written in the order's transaction.
 pub const DEFAULT_MAX_UNITS_PER_ORDER: u32 = 100;
 
-/// The end customer an order is for, by the reseller's own id.
+/// The end customer, by your own id (created on first use, reused after).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CustomerRef {
+    /// No control characters; surrounding spaces are trimmed.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            example = "c-42",
+            min_length = 1,
+            max_length = 128,
+            pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+        )
+    )]
     pub external_id: String,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 200))]
     pub name: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(format = Email, max_length = 254))]
     pub email: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OrderLineRequest {
     pub product_id: ProductId,
     pub term: BillingTerm,
+    #[serde(deserialize_with = "whole_number")]
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, maximum = 100))]
     pub quantity: u32,
+}
+
+/// A JSON integer, also when written with a zero fraction (`2.0`): JSON
+/// Schema calls that an integer, and some JSON encoders write every number
+/// so. Anything else (a fraction, out of range) is refused.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    use serde::de::Error;
+    let n = serde_json::Number::deserialize(d)?;
+    let whole = match (n.as_u64(), n.as_f64()) {
+        (Some(u), _) => Some(u),
+        (None, Some(f)) if f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&f) => Some(f as u64),
+        _ => None,
+    };
+    whole
+        .and_then(|u| u32::try_from(u).ok())
+        .ok_or_else(|| D::Error::custom(format!("expected a whole number, found {n}")))
 }
 
 /// `POST /orders` body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OrderRequest {
     pub customer: CustomerRef,
+    /// 1 to 50 lines, at most 100 units in all (`FLUX_MAX_UNITS_PER_ORDER`).
+    #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 50))]
     pub lines: Vec<OrderLineRequest>,
 }
 
@@ -129,8 +165,9 @@ pub struct Offer {
     pub units_held: i64,
 }
 
-/// A priced line, as stored and returned.
+/// A priced line: prices are locked at order time.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OrderLine {
     pub product_id: ProductId,
     pub term: BillingTerm,
@@ -268,22 +305,44 @@ pub fn order_events(order: &Order, services: &[Service]) -> AppResult<Vec<NewEve
     Ok(events)
 }
 
+/// Which of a reseller's orders to list, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OrderFilter {
+    pub customer_id: Option<CustomerId>,
+    pub page: PageRequest<OrderId>,
+}
+
+impl OrderFilter {
+    /// From a query or form: every value optional, blank means absent.
+    pub fn parse(customer_id: Option<&str>, cursor: Option<&str>, limit: Option<u32>) -> AppResult<Self> {
+        Ok(OrderFilter {
+            customer_id: optional("customer_id", customer_id, |c| c.parse().ok())?,
+            page: PageRequest::parse(limit, cursor)?,
+        })
+    }
+}
+
 /// The order's customer, as the order shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OrderCustomer {
     pub id: CustomerId,
     pub external_id: String,
 }
 
-/// An order with its lines and the services it created.
+/// An order, with the services it created and its wholesale total.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Order {
     pub id: OrderId,
+    #[cfg_attr(feature = "ssr", schema(example = "placed"))]
     pub status: String,
     pub customer: OrderCustomer,
     pub lines: Vec<OrderLine>,
     pub service_ids: Vec<ServiceId>,
+    /// Sum over lines of (unit price + setup fee) x quantity.
     pub wholesale_total: Money,
+    #[cfg_attr(feature = "ssr", schema(example = "EUR"))]
     pub currency: String,
     pub created_at: Timestamp,
 }
@@ -383,6 +442,21 @@ mod tests {
             ErrorCode::QuantityLimitExceeded
         );
         assert!(price_order(&request(vec![(1, BillingTerm::Monthly, 3)]), &[offer(1)]).is_ok());
+    }
+
+    #[test]
+    fn quantities_are_whole_numbers_with_or_without_a_zero_fraction() {
+        let q = |n: &str| {
+            let line =
+                format!(r#"{{"product_id": "prd_01jd8x2m3n4p5q6r7s8t9v0w01", "term": "monthly", "quantity": {n}}}"#);
+            serde_json::from_str::<OrderLineRequest>(&line).map(|l| l.quantity)
+        };
+        assert_eq!(q("3").unwrap(), 3);
+        assert_eq!(q("3.0").unwrap(), 3);
+        assert_eq!(q("3e0").unwrap(), 3);
+        for bad in ["3.5", "-1", "1e300", "4294967296", "\"3\""] {
+            assert!(q(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The portal's Dashboard and Orders pages (the reseller's own data only).
 
 use super::{DashboardView, Order};
-use crate::{error::AppError, services::Service};
+use crate::{error::AppError, lists::Page, services::Service};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -9,42 +9,21 @@ pub const PAGE_SIZE: u32 = 25;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OrderPage {
-    pub items: Vec<Order>,
-    pub next_cursor: Option<String>,
+    pub page: Page<Order>,
     pub currency: String,
 }
 
 /// Clients: their orders, newest first, optionally for one customer.
 #[server(prefix = "/api/fn")]
 pub async fn my_orders(customer_id: Option<String>, before: Option<String>) -> Result<OrderPage, AppError> {
-    use crate::{
-        accounts::session,
-        ids::{OrderId, parse_id},
-        store::OrderFilter,
-    };
+    use super::OrderFilter;
+    use crate::accounts::session;
     session::respond(
         async {
             let (state, _, reseller) = session::require_reseller().await?;
-            let filter = OrderFilter {
-                customer_id: customer_id
-                    .filter(|c| !c.is_empty())
-                    .map(|c| parse_id("customer_id", &c))
-                    .transpose()?,
-                before: before
-                    .filter(|b| !b.is_empty())
-                    .map(|b| parse_id::<OrderId>("before", &b))
-                    .transpose()?,
-                since: None,
-                limit: PAGE_SIZE + 1,
-            };
-            let mut items = super::service::orders(&state.store, &reseller.id, &filter).await?;
-            let next_cursor = (items.len() > PAGE_SIZE as usize).then(|| {
-                items.truncate(PAGE_SIZE as usize);
-                items.last().map(|o| o.id.to_string())
-            });
+            let filter = OrderFilter::parse(customer_id.as_deref(), before.as_deref(), Some(PAGE_SIZE))?;
             Ok(OrderPage {
-                items,
-                next_cursor: next_cursor.flatten(),
+                page: super::service::orders(&state.store, &reseller.id, &filter).await?,
                 currency: state.settings.currency.code().to_owned(),
             })
         }
@@ -78,11 +57,12 @@ pub async fn my_order(id: String) -> Result<OrderDetail, AppError> {
                 &reseller.id,
                 &ServiceFilter {
                     order_id: Some(order.id.clone()),
-                    limit: 1000,
+                    page: crate::lists::PageRequest::first(crate::orders::DEFAULT_MAX_UNITS_PER_ORDER.max(1000)),
                     ..ServiceFilter::default()
                 },
             )
-            .await?;
+            .await?
+            .data;
             let product_names = crate::catalog::service::names_for(&state.store, &reseller.id).await?;
             Ok(OrderDetail {
                 order,
@@ -97,7 +77,8 @@ pub async fn my_order(id: String) -> Result<OrderDetail, AppError> {
 /// Clients: the dashboard's figures and the latest orders.
 #[server(prefix = "/api/fn")]
 pub async fn my_dashboard() -> Result<DashboardView, AppError> {
-    use crate::{accounts::session, store::OrderFilter};
+    use super::OrderFilter;
+    use crate::{accounts::session, lists::PageRequest};
     session::respond(
         async {
             let (state, _, reseller) = session::require_reseller().await?;
@@ -106,11 +87,12 @@ pub async fn my_dashboard() -> Result<DashboardView, AppError> {
                 &state.store,
                 &reseller.id,
                 &OrderFilter {
-                    limit: 5,
+                    page: PageRequest::first(5),
                     ..OrderFilter::default()
                 },
             )
-            .await?;
+            .await?
+            .data;
             Ok(DashboardView {
                 company_name: reseller.company_name,
                 status: reseller.status,

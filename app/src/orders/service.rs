@@ -1,15 +1,16 @@
 //! Order use cases, and the reseller-scoped reads of orders, services and
 //! customers (another reseller's ids are simply not found).
 
-use super::{ORDER_PLACED, Order, OrderCustomer, OrderRequest, new_services, order_events, price_order};
+use super::{ORDER_PLACED, Order, OrderCustomer, OrderFilter, OrderRequest, new_services, order_events, price_order};
 use crate::{
     customers::{Customer, CustomerFilter},
     error::{AppError, AppResult},
     idempotency::{self, Answer, Claim},
     ids::{CustomerId, OrderId, ResellerId, ServiceId},
+    lists::Page,
     services::{Service, ServiceFilter},
     state::Settings,
-    store::{DashboardStats, OrderFilter, Store, StoreError, StoreTx},
+    store::{DashboardStats, Store, StoreError, StoreTx},
     timestamp::Timestamp,
     webhooks::service as webhooks,
 };
@@ -96,7 +97,7 @@ pub async fn order(store: &Store, reseller: &ResellerId, id: &OrderId) -> AppRes
     store.order(reseller, id).await.map_err(not_found("order"))
 }
 
-pub async fn orders(store: &Store, reseller: &ResellerId, filter: &OrderFilter) -> AppResult<Vec<Order>> {
+pub async fn orders(store: &Store, reseller: &ResellerId, filter: &OrderFilter) -> AppResult<Page<Order>> {
     Ok(store.orders(reseller, filter).await?)
 }
 
@@ -104,7 +105,7 @@ pub async fn service(store: &Store, reseller: &ResellerId, id: &ServiceId) -> Ap
     store.service(reseller, id).await.map_err(not_found("service"))
 }
 
-pub async fn services(store: &Store, reseller: &ResellerId, filter: &ServiceFilter) -> AppResult<Vec<Service>> {
+pub async fn services(store: &Store, reseller: &ResellerId, filter: &ServiceFilter) -> AppResult<Page<Service>> {
     Ok(store.services(reseller, filter).await?)
 }
 
@@ -112,7 +113,7 @@ pub async fn customer(store: &Store, reseller: &ResellerId, id: &CustomerId) -> 
     store.customer(reseller, id).await.map_err(not_found("customer"))
 }
 
-pub async fn customers(store: &Store, reseller: &ResellerId, filter: &CustomerFilter) -> AppResult<Vec<Customer>> {
+pub async fn customers(store: &Store, reseller: &ResellerId, filter: &CustomerFilter) -> AppResult<Page<Customer>> {
     Ok(store.customers(reseller, filter).await?)
 }
 

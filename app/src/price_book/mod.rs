@@ -150,6 +150,7 @@ pub struct GridLine {
 
 /// A product as its reseller sees it: only what the book sells.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CatalogItem {
     pub id: ProductId,
     pub name: String,
@@ -159,6 +160,7 @@ pub struct CatalogItem {
     /// Only the priced terms.
     pub prices: TermPrices,
     pub setup_fee: Money,
+    /// Units you may hold at once; null: no limit.
     pub max_quantity: Option<i64>,
     /// Non-terminated services of this product the reseller holds.
     pub units_held: i64,

@@ -319,15 +319,30 @@ pub struct ResellerPatch {
     pub default_discount_rate: Option<Percent>,
 }
 
-/// Filters for the operator's list.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Which profiles the operator lists, oldest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ResellerFilter {
     pub status: Option<ResellerStatus>,
     /// Matches company name or email, case-insensitively.
     pub search: Option<String>,
-    /// Ids after this one (cursor pagination).
-    pub after: Option<ResellerId>,
-    pub limit: u32,
+    pub page: crate::lists::PageRequest<ResellerId>,
+}
+
+impl ResellerFilter {
+    /// From a query or form: every value optional, blank means absent.
+    pub fn parse(
+        status: Option<&str>,
+        search: Option<&str>,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> AppResult<Self> {
+        use crate::lists::{PageRequest, blank_to_none, optional};
+        Ok(ResellerFilter {
+            status: optional("status", status, ResellerStatus::parse)?,
+            search: blank_to_none(search).map(str::to_owned),
+            page: PageRequest::parse(limit, cursor)?,
+        })
+    }
 }
 
 #[cfg(test)]

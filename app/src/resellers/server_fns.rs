@@ -29,35 +29,18 @@ pub async fn admin_list_resellers(
     search: Option<String>,
     after: Option<String>,
 ) -> Result<ResellerPage, AppError> {
-    use super::{ResellerFilter, ResellerStatus, service};
+    use super::{ResellerFilter, service};
     use crate::accounts::{Role, session};
     session::respond(
         async {
             let (state, _) = session::require(Role::Operator).await?;
-            let status = match status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                Some(raw) => {
-                    Some(ResellerStatus::parse(raw).ok_or_else(|| AppError::validation("status", "Unknown status."))?)
-                }
-                None => None,
-            };
-            let after = match after.as_deref().filter(|s| !s.is_empty()) {
-                Some(raw) => Some(crate::ids::parse_id("after", raw)?),
-                None => None,
-            };
-            let filter = ResellerFilter {
-                status,
-                search,
-                after,
-                limit: PAGE_SIZE + 1,
-            };
-            let mut items = service::list(&state.store, &filter).await?;
-            let next_cursor = if items.len() > PAGE_SIZE as usize {
-                items.truncate(PAGE_SIZE as usize);
-                items.last().map(|r| r.id.to_string())
-            } else {
-                None
-            };
-            Ok(ResellerPage { items, next_cursor })
+            let filter =
+                ResellerFilter::parse(status.as_deref(), search.as_deref(), after.as_deref(), Some(PAGE_SIZE))?;
+            let page = service::list(&state.store, &filter).await?;
+            Ok(ResellerPage {
+                items: page.data,
+                next_cursor: page.next_cursor,
+            })
         }
         .await,
     )

@@ -36,7 +36,7 @@ pub async fn for_user(store: &Store, user: &User) -> AppResult<Option<Reseller>>
     Ok(store.reseller_for_user(&user.id).await?)
 }
 
-pub async fn list(store: &Store, filter: &ResellerFilter) -> AppResult<Vec<Reseller>> {
+pub async fn list(store: &Store, filter: &ResellerFilter) -> AppResult<crate::lists::Page<Reseller>> {
     Ok(store.list_resellers(filter).await?)
 }
 
@@ -258,8 +258,9 @@ pub async fn history(store: &Store, id: &ResellerId) -> AppResult<Vec<AuditEntry
         .list_audit(&AuditFilter {
             subject_type: Some("reseller".into()),
             subject_id: Some(id.to_string()),
-            limit: 200,
+            page: crate::lists::PageRequest::first(200),
             ..AuditFilter::default()
         })
-        .await?)
+        .await?
+        .data)
 }

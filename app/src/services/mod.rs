@@ -8,6 +8,7 @@ pub mod service;
 use crate::{
     error::{AppError, AppResult, ErrorCode},
     ids::{CustomerId, OrderId, ProductId, ServiceId},
+    lists::{PageRequest, optional},
     money::{BillingTerm, Money},
     timestamp::Timestamp,
     webhooks::EventType,
@@ -15,6 +16,7 @@ use crate::{
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceStatus {
     Pending,
@@ -59,6 +61,7 @@ impl TryFrom<String> for ServiceStatus {
 /// A service on the wire (DESIGN.md "Wire shapes").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Service {
     pub id: ServiceId,
     pub order_id: OrderId,
@@ -174,15 +177,31 @@ pub fn possible_service_actions(status: ServiceStatus) -> Vec<ServiceAction> {
         .collect()
 }
 
-/// Filters for listing services.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Which of a reseller's services to list, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ServiceFilter {
     pub status: Option<ServiceStatus>,
     pub customer_id: Option<CustomerId>,
     pub order_id: Option<OrderId>,
-    /// Newest first: ids before this one.
-    pub before: Option<ServiceId>,
-    pub limit: u32,
+    pub page: PageRequest<ServiceId>,
+}
+
+impl ServiceFilter {
+    /// From a query or form: every value optional, blank means absent.
+    pub fn parse(
+        status: Option<&str>,
+        customer_id: Option<&str>,
+        order_id: Option<&str>,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> AppResult<Self> {
+        Ok(ServiceFilter {
+            status: optional("status", status, ServiceStatus::parse)?,
+            customer_id: optional("customer_id", customer_id, |c| c.parse().ok())?,
+            order_id: optional("order_id", order_id, |o| o.parse().ok())?,
+            page: PageRequest::parse(limit, cursor)?,
+        })
+    }
 }
 
 #[cfg(test)]

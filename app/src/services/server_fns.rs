@@ -1,7 +1,7 @@
 //! The portal's Services page.
 
 use super::Service;
-use crate::error::AppError;
+use crate::{error::AppError, lists::Page};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -9,8 +9,7 @@ pub const PAGE_SIZE: u32 = 50;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ServicePage {
-    pub items: Vec<Service>,
-    pub next_cursor: Option<String>,
+    pub page: Page<Service>,
     pub currency: String,
     pub product_names: Vec<(String, String)>,
 }
@@ -18,43 +17,16 @@ pub struct ServicePage {
 /// Clients: their services, newest first, optionally by status.
 #[server(prefix = "/api/fn")]
 pub async fn my_services(status: Option<String>, before: Option<String>) -> Result<ServicePage, AppError> {
-    use super::{ServiceFilter, ServiceStatus};
-    use crate::{
-        accounts::session,
-        ids::{ServiceId, parse_id},
-        orders::service as orders,
-    };
+    use super::ServiceFilter;
+    use crate::{accounts::session, orders::service as orders};
     session::respond(
         async {
             let (state, _, reseller) = session::require_reseller().await?;
-            let status = match status.as_deref().filter(|s| !s.is_empty()) {
-                Some(raw) => {
-                    Some(ServiceStatus::parse(raw).ok_or_else(|| AppError::validation("status", "Unknown status."))?)
-                }
-                None => None,
-            };
-            let filter = ServiceFilter {
-                status,
-                before: before
-                    .filter(|b| !b.is_empty())
-                    .map(|b| parse_id::<ServiceId>("before", &b))
-                    .transpose()?,
-                limit: PAGE_SIZE + 1,
-                ..ServiceFilter::default()
-            };
-            let mut items = orders::services(&state.store, &reseller.id, &filter).await?;
-            let next_cursor = if items.len() > PAGE_SIZE as usize {
-                items.truncate(PAGE_SIZE as usize);
-                items.last().map(|s| s.id.to_string())
-            } else {
-                None
-            };
-            let product_names = crate::catalog::service::names_for(&state.store, &reseller.id).await?;
+            let filter = ServiceFilter::parse(status.as_deref(), None, None, before.as_deref(), Some(PAGE_SIZE))?;
             Ok(ServicePage {
-                items,
-                next_cursor,
+                page: orders::services(&state.store, &reseller.id, &filter).await?,
                 currency: state.settings.currency.code().to_owned(),
-                product_names,
+                product_names: crate::catalog::service::names_for(&state.store, &reseller.id).await?,
             })
         }
         .await,
@@ -74,10 +46,10 @@ pub async fn admin_reseller_services(reseller_id: String) -> Result<Vec<Service>
             let (state, _) = session::require(Role::Operator).await?;
             let id = crate::ids::parse_id("reseller_id", &reseller_id)?;
             let filter = ServiceFilter {
-                limit: 500,
+                page: crate::lists::PageRequest::first(500),
                 ..ServiceFilter::default()
             };
-            orders::services(&state.store, &id, &filter).await
+            Ok(orders::services(&state.store, &id, &filter).await?.data)
         }
         .await,
     )

@@ -1,7 +1,10 @@
 //! The partner API request log.
 
 use super::{Db, Store, StoreResult, with_pool};
-use crate::api_log::{ApiRequest, ApiRequestFilter, NewApiRequest};
+use crate::{
+    api_log::{ApiRequest, ApiRequestFilter, NewApiRequest},
+    lists::Page,
+};
 
 /// Columns per row; SQLite allows 32766 parameters per statement.
 const COLUMNS: usize = 10;
@@ -62,8 +65,8 @@ impl Store {
     }
 
     /// Newest first.
-    pub async fn api_requests(&self, filter: &ApiRequestFilter) -> StoreResult<Vec<ApiRequest>> {
-        Ok(with_pool!(self, pool => {
+    pub async fn api_requests(&self, filter: &ApiRequestFilter) -> StoreResult<Page<ApiRequest>> {
+        let rows: Vec<ApiRequest> = with_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT id, request_id, at, reseller_id, key_prefix, method, path, status, error_code,
                         duration_us, client_addr
@@ -81,11 +84,12 @@ impl Store {
             .bind(filter.error_code.as_deref())
             .bind(filter.from)
             .bind(filter.to)
-            .bind(filter.before)
-            .bind(i64::from(filter.limit))
+            .bind(filter.page.after)
+            .bind(filter.page.fetch())
             .fetch_all(pool)
             .await?
-        }))
+        });
+        Ok(Page::from_overfetch(rows, filter.page.limit, |r| r.id.to_string()))
     }
 }
 

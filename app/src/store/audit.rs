@@ -1,7 +1,7 @@
 //! The operator audit log.
 
 use super::{Store, StoreResult, with_pool};
-use crate::{audit::Actor, timestamp::Timestamp};
+use crate::{audit::Actor, lists::Page, timestamp::Timestamp};
 use sqlx::{Database, Encode, Type, query::Query, types::Json};
 
 pub use crate::audit::AuditEntry;
@@ -36,15 +36,7 @@ impl<'a> NewAuditEntry<'a> {
     }
 }
 
-/// Filters for browsing the log; `before` pages backwards by id.
-#[derive(Clone, Debug, Default)]
-pub struct AuditFilter {
-    pub subject_type: Option<String>,
-    pub subject_id: Option<String>,
-    pub action: Option<String>,
-    pub before: Option<i64>,
-    pub limit: i64,
-}
+pub use crate::audit::AuditFilter;
 
 /// The INSERT for one entry, for either database: callers execute it on
 /// their own transaction so the entry commits with the change.
@@ -95,8 +87,8 @@ impl Store {
     }
 
     /// Newest first.
-    pub async fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditEntry>> {
-        Ok(with_pool!(self, pool => {
+    pub async fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Page<AuditEntry>> {
+        let rows: Vec<AuditEntry> = with_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT id, at, actor_kind, actor_id, actor_name, action, subject_type, subject_id,
                         from_status, to_status, reason, details
@@ -111,10 +103,11 @@ impl Store {
             .bind(filter.subject_type.as_deref())
             .bind(filter.subject_id.as_deref())
             .bind(filter.action.as_deref())
-            .bind(filter.before)
-            .bind(filter.limit)
+            .bind(filter.page.after)
+            .bind(filter.page.fetch())
             .fetch_all(pool)
             .await?
-        }))
+        });
+        Ok(Page::from_overfetch(rows, filter.page.limit, |e| e.id.to_string()))
     }
 }

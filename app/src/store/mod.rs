@@ -39,7 +39,7 @@ pub use api_access::ApiKeyRecord;
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use catalog::{SealedProvisioning, StoredProvisioning};
 pub use idempotency::{HeldClaim, SavedAnswer};
-pub use orders::{DashboardStats, OrderFilter};
+pub use orders::DashboardStats;
 pub use resellers::NewReseller;
 pub use retention::Purged;
 pub use tx::StoreTx;

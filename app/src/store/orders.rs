@@ -5,8 +5,9 @@ use super::{OptionalExt, Store, StoreResult, StoreTx, tx::on_tx, with_pool};
 use crate::{
     customers::{Customer, CustomerFilter},
     ids::{CustomerId, OrderId, ProductId, ResellerId, ServiceId},
+    lists::Page,
     money::{BillingTerm, Money, TermPrices},
-    orders::{CustomerRef, Offer, Order, OrderCustomer, OrderLine},
+    orders::{CustomerRef, Offer, Order, OrderCustomer, OrderFilter, OrderLine},
     services::{Service, ServiceFilter, ServiceStatus},
     timestamp::Timestamp,
 };
@@ -45,15 +46,6 @@ struct LineRow {
     unit_price: Money,
     setup_fee: Money,
     line_total: Money,
-}
-
-/// Filters for listing orders, newest first.
-#[derive(Clone, Debug, Default)]
-pub struct OrderFilter {
-    pub customer_id: Option<CustomerId>,
-    pub before: Option<OrderId>,
-    pub since: Option<Timestamp>,
-    pub limit: u32,
 }
 
 /// The figures on the portal's dashboard.
@@ -311,26 +303,28 @@ impl Store {
     }
 
     /// Newest first.
-    pub async fn orders(&self, reseller: &ResellerId, filter: &OrderFilter) -> StoreResult<Vec<Order>> {
+    pub async fn orders(&self, reseller: &ResellerId, filter: &OrderFilter) -> StoreResult<Page<Order>> {
         let sql = sqlx::AssertSqlSafe(format!(
             "{ORDER_SELECT}
              WHERE o.reseller_id = $1
                AND ($2 IS NULL OR o.customer_id = $2)
                AND ($3 IS NULL OR o.id < $3)
-               AND ($4 IS NULL OR o.created_at >= $4)
-             ORDER BY o.id DESC LIMIT $5"
+             ORDER BY o.id DESC LIMIT $4"
         ));
         let rows: Vec<OrderRow> = with_pool!(self, pool => {
             sqlx::query_as(sql)
                 .bind(reseller)
                 .bind(filter.customer_id.as_ref())
-                .bind(filter.before.as_ref())
-                .bind(filter.since)
-                .bind(i64::from(filter.limit))
+                .bind(filter.page.after.as_ref())
+                .bind(filter.page.fetch())
                 .fetch_all(pool)
                 .await?
         });
-        self.complete_orders(rows).await
+        let page = Page::from_overfetch(rows, filter.page.limit, |r| r.id.to_string());
+        Ok(Page {
+            data: self.complete_orders(page.data).await?,
+            next_cursor: page.next_cursor,
+        })
     }
 
     pub async fn service(&self, reseller: &ResellerId, id: &ServiceId) -> StoreResult<Service> {
@@ -344,7 +338,7 @@ impl Store {
     }
 
     /// Newest first.
-    pub async fn services(&self, reseller: &ResellerId, filter: &ServiceFilter) -> StoreResult<Vec<Service>> {
+    pub async fn services(&self, reseller: &ResellerId, filter: &ServiceFilter) -> StoreResult<Page<Service>> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {SERVICE_COLUMNS} FROM services
              WHERE reseller_id = $1
@@ -354,17 +348,18 @@ impl Store {
                AND ($5 IS NULL OR id < $5)
              ORDER BY id DESC LIMIT $6"
         ));
-        Ok(with_pool!(self, pool => {
+        let rows: Vec<Service> = with_pool!(self, pool => {
             sqlx::query_as(sql)
                 .bind(reseller)
                 .bind(filter.status.map(ServiceStatus::as_str))
                 .bind(filter.customer_id.as_ref())
                 .bind(filter.order_id.as_ref())
-                .bind(filter.before.as_ref())
-                .bind(i64::from(filter.limit))
+                .bind(filter.page.after.as_ref())
+                .bind(filter.page.fetch())
                 .fetch_all(pool)
                 .await?
-        }))
+        });
+        Ok(Page::from_overfetch(rows, filter.page.limit, |s| s.id.to_string()))
     }
 
     pub async fn customer(&self, reseller: &ResellerId, id: &CustomerId) -> StoreResult<Customer> {
@@ -381,30 +376,29 @@ impl Store {
     }
 
     /// Newest first.
-    pub async fn customers(&self, reseller: &ResellerId, filter: &CustomerFilter) -> StoreResult<Vec<Customer>> {
+    pub async fn customers(&self, reseller: &ResellerId, filter: &CustomerFilter) -> StoreResult<Page<Customer>> {
         let search = filter
             .search
             .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
             .map(|s| format!("%{}%", super::escape_like(&s.to_lowercase())));
-        Ok(with_pool!(self, pool => {
+        let rows: Vec<Customer> = with_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT id, external_id, name, email, created_at FROM customers
                  WHERE reseller_id = $1
                    AND ($2 IS NULL OR external_id = $2)
-                   AND ($3 IS NULL OR lower(external_id) LIKE $3 ESCAPE '\\')
+                   AND ($3 IS NULL OR lower(external_id) LIKE $3 ESCAPE '\\' OR lower(name) LIKE $3 ESCAPE '\\')
                    AND ($4 IS NULL OR id < $4)
                  ORDER BY id DESC LIMIT $5",
             )
             .bind(reseller)
             .bind(filter.external_id.as_deref())
             .bind(search.as_deref())
-            .bind(filter.before.as_ref())
-            .bind(i64::from(filter.limit))
+            .bind(filter.page.after.as_ref())
+            .bind(filter.page.fetch())
             .fetch_all(pool)
             .await?
-        }))
+        });
+        Ok(Page::from_overfetch(rows, filter.page.limit, |c| c.id.to_string()))
     }
 
     /// The dashboard's counts and sums, computed by the database.

@@ -3,6 +3,7 @@
 use super::{OptionalExt, Store, StoreError, StoreResult, audit::insert_audit, escape_like, with_pool, with_tx};
 use crate::{
     ids::{ResellerId, UserId},
+    lists::Page,
     money::Percent,
     resellers::{LifecycleAction, Reseller, ResellerFilter, ResellerPatch, ResellerStatus},
     store::NewAuditEntry,
@@ -130,8 +131,8 @@ impl Store {
         }))
     }
 
-    /// Oldest first, `limit` at most, after the cursor.
-    pub async fn list_resellers(&self, filter: &ResellerFilter) -> StoreResult<Vec<Reseller>> {
+    /// Oldest first, after the cursor.
+    pub async fn list_resellers(&self, filter: &ResellerFilter) -> StoreResult<Page<Reseller>> {
         let sql = sqlx::AssertSqlSafe(format!(
             "{SELECT_RESELLER}
              WHERE ($1 IS NULL OR r.status = $1)
@@ -143,18 +144,17 @@ impl Store {
         let search = filter
             .search
             .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
             .map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
-        Ok(with_pool!(self, pool => {
+        let rows: Vec<Reseller> = with_pool!(self, pool => {
             sqlx::query_as(sql)
                 .bind(filter.status.map(ResellerStatus::as_str))
                 .bind(search.as_deref())
-                .bind(filter.after.as_ref())
-                .bind(i64::from(filter.limit))
+                .bind(filter.page.after.as_ref())
+                .bind(filter.page.fetch())
                 .fetch_all(pool)
                 .await?
-        }))
+        });
+        Ok(Page::from_overfetch(rows, filter.page.limit, |r| r.id.to_string()))
     }
 
     /// Applies the present fields of `patch`.

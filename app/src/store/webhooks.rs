@@ -10,6 +10,7 @@ use super::{
 };
 use crate::{
     ids::{DeliveryId, EventId, ResellerId},
+    lists::Page,
     resellers::ResellerStatus,
     timestamp::Timestamp,
     webhooks::{
@@ -411,7 +412,7 @@ impl Store {
     }
 
     /// Newest first.
-    pub async fn deliveries(&self, filter: &DeliveryFilter) -> StoreResult<Vec<Delivery>> {
+    pub async fn deliveries(&self, filter: &DeliveryFilter) -> StoreResult<Page<Delivery>> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries
              WHERE ($1 IS NULL OR reseller_id = $1)
@@ -420,16 +421,17 @@ impl Store {
                AND ($4 IS NULL OR id < $4)
              ORDER BY id DESC LIMIT $5"
         ));
-        Ok(with_pool!(self, pool => {
+        let rows: Vec<Delivery> = with_pool!(self, pool => {
             sqlx::query_as(sql)
                 .bind(filter.reseller_id.as_ref())
                 .bind(filter.status.map(DeliveryStatus::as_str))
                 .bind(filter.event_type.map(|e| e.as_str()))
-                .bind(filter.before.as_ref())
-                .bind(i64::from(filter.limit))
+                .bind(filter.page.after.as_ref())
+                .bind(filter.page.fetch())
                 .fetch_all(pool)
                 .await?
-        }))
+        });
+        Ok(Page::from_overfetch(rows, filter.page.limit, |d| d.id.to_string()))
     }
 
     /// One delivery with its attempts and payload; scoped to `reseller`

@@ -250,14 +250,32 @@ pub struct DeliveryDetail {
     pub payload: EventPayload,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Which deliveries to list, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DeliveryFilter {
     pub reseller_id: Option<ResellerId>,
     pub status: Option<DeliveryStatus>,
     pub event_type: Option<EventType>,
-    /// Newest first: ids before this one.
-    pub before: Option<DeliveryId>,
-    pub limit: u32,
+    pub page: crate::lists::PageRequest<DeliveryId>,
+}
+
+impl DeliveryFilter {
+    /// From a query or form: every value optional, blank means absent.
+    pub fn parse(
+        reseller_id: Option<&str>,
+        status: Option<&str>,
+        event_type: Option<&str>,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> crate::error::AppResult<Self> {
+        use crate::lists::{PageRequest, optional};
+        Ok(DeliveryFilter {
+            reseller_id: optional("reseller_id", reseller_id, |r| r.parse().ok())?,
+            status: optional("status", status, DeliveryStatus::parse)?,
+            event_type: optional("event_type", event_type, EventType::parse)?,
+            page: PageRequest::parse(limit, cursor)?,
+        })
+    }
 }
 
 /// The apalis job: which delivery to attempt.

@@ -3,37 +3,10 @@
 //! test event on API Settings.
 
 use super::{Delivery, DeliveryDetail};
-use crate::error::AppError;
+use crate::{error::AppError, lists::Page};
 use leptos::prelude::*;
 
 pub const PAGE_SIZE: u32 = 50;
-
-/// Parses the list filters shared by both panels.
-#[cfg(feature = "ssr")]
-fn filter(
-    reseller_id: Option<String>,
-    status: Option<String>,
-    event_type: Option<String>,
-    before: Option<String>,
-) -> Result<super::DeliveryFilter, AppError> {
-    use super::{DeliveryStatus, EventType};
-    let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-    Ok(super::DeliveryFilter {
-        reseller_id: clean(reseller_id)
-            .map(|r| crate::ids::parse_id("reseller_id", &r))
-            .transpose()?,
-        status: clean(status)
-            .map(|s| {
-                DeliveryStatus::parse(&s).ok_or_else(|| AppError::validation("status", "Unknown delivery status."))
-            })
-            .transpose()?,
-        event_type: clean(event_type)
-            .map(|s| EventType::parse(&s).ok_or_else(|| AppError::validation("event_type", "Unknown event type.")))
-            .transpose()?,
-        before: clean(before).map(|b| crate::ids::parse_id("before", &b)).transpose()?,
-        limit: PAGE_SIZE,
-    })
-}
 
 /// Operators: deliveries across resellers, newest first.
 #[server(prefix = "/api/fn")]
@@ -42,12 +15,19 @@ pub async fn admin_deliveries(
     status: Option<String>,
     event_type: Option<String>,
     before: Option<String>,
-) -> Result<Vec<Delivery>, AppError> {
+) -> Result<Page<Delivery>, AppError> {
     use crate::accounts::{Role, session};
     session::respond(
         async {
             let (state, _) = session::require(Role::Operator).await?;
-            super::service::list(&state.store, &filter(reseller_id, status, event_type, before)?).await
+            let filter = super::DeliveryFilter::parse(
+                reseller_id.as_deref(),
+                status.as_deref(),
+                event_type.as_deref(),
+                before.as_deref(),
+                Some(PAGE_SIZE),
+            )?;
+            super::service::list(&state.store, &filter).await
         }
         .await,
     )
@@ -86,12 +66,12 @@ pub async fn retry_delivery(id: String) -> Result<DeliveryDetail, AppError> {
 
 /// Clients: their own deliveries, newest first.
 #[server(prefix = "/api/fn")]
-pub async fn my_deliveries(before: Option<String>) -> Result<Vec<Delivery>, AppError> {
+pub async fn my_deliveries(before: Option<String>) -> Result<Page<Delivery>, AppError> {
     use crate::accounts::session;
     session::respond(
         async {
             let (state, _, reseller) = session::require_reseller().await?;
-            let mut filter = filter(None, None, None, before)?;
+            let mut filter = super::DeliveryFilter::parse(None, None, None, before.as_deref(), Some(PAGE_SIZE))?;
             filter.reseller_id = Some(reseller.id);
             super::service::list(&state.store, &filter).await
         }

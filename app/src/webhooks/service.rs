@@ -11,7 +11,7 @@ use crate::{
     timestamp::Timestamp,
 };
 
-pub async fn list(store: &Store, filter: &DeliveryFilter) -> AppResult<Vec<Delivery>> {
+pub async fn list(store: &Store, filter: &DeliveryFilter) -> AppResult<crate::lists::Page<Delivery>> {
     Ok(store.deliveries(filter).await?)
 }
 

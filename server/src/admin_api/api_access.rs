@@ -2,12 +2,13 @@
 
 use super::Operator;
 use crate::{
-    json::{ApiJson, ApiPath, Page, path_id},
+    json::{ApiJson, ApiPath, path_id},
     problem::ApiResult,
 };
 use app::{
     api_access::{ApiKey, IssuedKey, KeyScope, WebhookEndpoint, service as api_access},
     ids::ResellerId,
+    lists::Page,
     resellers::service as resellers,
     state::AppState,
 };

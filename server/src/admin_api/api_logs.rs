@@ -1,13 +1,11 @@
 //! `/api-logs`: the partner request log across resellers.
 
 use super::Operator;
-use crate::{
-    json::{ApiQuery, Page, clamp_limit},
-    problem::ApiResult,
-};
+use crate::{json::ApiQuery, problem::ApiResult};
 use app::{
-    api_log::{ApiRequest, server_fns::parse_filter},
+    api_log::{ApiRequest, ApiRequestFilter},
     error::AppError,
+    lists::Page,
     state::AppState,
 };
 use axum::{Json, Router, extract::State, routing::get};
@@ -36,9 +34,14 @@ async fn list(
     _: Operator,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<ApiRequest>>> {
-    let limit = clamp_limit(q.limit)?;
-    let mut filter = parse_filter(q.reseller_id, q.status, q.code, q.from, q.to, q.cursor)?;
-    filter.limit = limit + 1;
-    let rows = state.store.api_requests(&filter).await.map_err(AppError::from)?;
-    Ok(Json(Page::from_overfetch(rows, limit, |r| r.id.to_string())))
+    let filter = ApiRequestFilter::parse(
+        q.reseller_id.as_deref(),
+        q.status.as_deref(),
+        q.code.as_deref(),
+        q.from.as_deref(),
+        q.to.as_deref(),
+        q.cursor.as_deref(),
+        q.limit,
+    )?;
+    Ok(Json(state.store.api_requests(&filter).await.map_err(AppError::from)?))
 }

@@ -2,11 +2,12 @@
 
 use super::Operator;
 use crate::{
-    json::{ApiJson, ApiPath, Page, path_id},
+    json::{ApiJson, ApiPath, path_id},
     problem::ApiResult,
 };
 use app::{
     ids::{ProductId, ResellerId},
+    lists::Page,
     money::{Money, Percent},
     price_book::{PriceChange, PriceRow, PriceRowDraft, PriceRowInput, service as price_book},
     state::AppState,

@@ -150,7 +150,7 @@ async fn read(State(state): State<AppState>, _: Operator, ApiPath(id): ApiPath<S
 
 /// The whole catalogue (operators have tens of products, not thousands:
 /// one page).
-async fn list(State(state): State<AppState>, _: Operator) -> ApiResult<Json<crate::json::Page<ProductOut>>> {
+async fn list(State(state): State<AppState>, _: Operator) -> ApiResult<Json<app::lists::Page<ProductOut>>> {
     let provisioned = state.store.provisioned_product_ids().await.map_err(AppError::from)?;
     let data = catalog::list_products(&state.store)
         .await?
@@ -160,7 +160,7 @@ async fn list(State(state): State<AppState>, _: Operator) -> ApiResult<Json<crat
             ProductOut::new(p, has)
         })
         .collect();
-    Ok(Json(crate::json::Page {
+    Ok(Json(app::lists::Page {
         data,
         next_cursor: None,
     }))

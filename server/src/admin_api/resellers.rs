@@ -2,14 +2,14 @@
 
 use super::Operator;
 use crate::{
-    json::{ApiJson, ApiPath, ApiQuery, Page, clamp_limit, path_id},
+    json::{ApiJson, ApiPath, ApiQuery, path_id},
     problem::{ApiError, ApiResult},
 };
 use app::{
-    error::AppError,
     ids::ResellerId,
+    lists::Page,
     money::Percent,
-    resellers::{LifecycleAction, Reseller, ResellerFilter, ResellerPatch, ResellerStatus, service as resellers},
+    resellers::{LifecycleAction, Reseller, ResellerFilter, ResellerPatch, service as resellers},
     state::AppState,
 };
 use axum::{
@@ -92,28 +92,13 @@ async fn list(
     _: Operator,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<Reseller>>> {
-    let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(raw) => Some(ResellerStatus::parse(raw).ok_or_else(|| {
-            ApiError(AppError::validation(
-                "status",
-                "status is one of pending, active, suspended, terminated.",
-            ))
-        })?),
-        None => None,
-    };
-    let after = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(raw) => Some(app::ids::parse_id::<ResellerId>("cursor", raw)?),
-        None => None,
-    };
-    let limit = clamp_limit(query.limit)?;
-    let filter = ResellerFilter {
-        status,
-        search: query.q,
-        after,
-        limit: limit + 1,
-    };
-    let items = resellers::list(&state.store, &filter).await?;
-    Ok(Json(Page::from_overfetch(items, limit, |r| r.id.to_string())))
+    let filter = ResellerFilter::parse(
+        query.status.as_deref(),
+        query.q.as_deref(),
+        query.cursor.as_deref(),
+        query.limit,
+    )?;
+    Ok(Json(resellers::list(&state.store, &filter).await?))
 }
 
 async fn read(State(state): State<AppState>, _: Operator, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Reseller>> {

@@ -2,14 +2,14 @@
 
 use super::Operator;
 use crate::{
-    json::{ApiPath, ApiQuery, Page, clamp_limit, path_id},
-    problem::{ApiError, ApiResult},
+    json::{ApiPath, ApiQuery, path_id},
+    problem::ApiResult,
 };
 use app::{
-    error::AppError,
-    ids::{DeliveryId, parse_id},
+    ids::DeliveryId,
+    lists::Page,
     state::AppState,
-    webhooks::{Delivery, DeliveryDetail, DeliveryFilter, DeliveryStatus, EventType, service as webhooks},
+    webhooks::{Delivery, DeliveryDetail, DeliveryFilter, service as webhooks},
 };
 use axum::{
     Json, Router,
@@ -40,28 +40,14 @@ async fn list(
     _: Operator,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<Delivery>>> {
-    let limit = clamp_limit(q.limit)?;
-    let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
-    let filter = DeliveryFilter {
-        reseller_id: non_empty(q.reseller_id)
-            .map(|r| parse_id("reseller_id", &r))
-            .transpose()?,
-        status: non_empty(q.status)
-            .map(|s| {
-                DeliveryStatus::parse(&s)
-                    .ok_or_else(|| ApiError(AppError::validation("status", "Unknown delivery status.")))
-            })
-            .transpose()?,
-        event_type: non_empty(q.event_type)
-            .map(|s| {
-                EventType::parse(&s).ok_or_else(|| ApiError(AppError::validation("event_type", "Unknown event type.")))
-            })
-            .transpose()?,
-        before: non_empty(q.cursor).map(|c| parse_id("cursor", &c)).transpose()?,
-        limit: limit + 1,
-    };
-    let rows = webhooks::list(&state.store, &filter).await?;
-    Ok(Json(Page::from_overfetch(rows, limit, |d| d.id.to_string())))
+    let filter = DeliveryFilter::parse(
+        q.reseller_id.as_deref(),
+        q.status.as_deref(),
+        q.event_type.as_deref(),
+        q.cursor.as_deref(),
+        q.limit,
+    )?;
+    Ok(Json(webhooks::list(&state.store, &filter).await?))
 }
 
 async fn read(

@@ -1,17 +1,15 @@
 //! `GET /customers` and `GET /customers/{id}`.
 
-use super::{
-    PartnerState,
-    auth::Partner,
-    schemas::{CustomerOut, Page, ProblemOut},
-};
+use super::{PartnerState, auth::Partner};
 use crate::{
-    json::{ApiPath, ApiQuery, clamp_limit, path_id},
+    json::{ApiPath, ApiQuery, path_id},
     problem::ApiResult,
 };
 use app::{
-    customers::CustomerFilter,
-    ids::{CustomerId, parse_id},
+    customers::{Customer, CustomerFilter},
+    error::Problem,
+    ids::CustomerId,
+    lists::Page,
     orders::service as orders,
 };
 use axum::{Json, extract::State};
@@ -31,40 +29,29 @@ pub struct ListQuery {
 
 /// List your end customers, newest first.
 #[utoipa::path(get, path = "/customers", tag = "customers", params(ListQuery),
-    responses((status = 200, body = Page<CustomerOut>), (status = 401, body = ProblemOut), (status = 422, body = ProblemOut)))]
+    responses((status = 200, body = Page<Customer>), (status = 401, body = Problem), (status = 422, body = Problem)))]
 pub async fn list(
     State(state): State<PartnerState>,
     partner: Partner,
     query: ApiQuery<ListQuery>,
-) -> ApiResult<Json<Page<CustomerOut>>> {
-    let limit = clamp_limit(query.limit)?;
-    let filter = CustomerFilter {
-        external_id: query.external_id.clone().filter(|e| !e.is_empty()),
-        search: None,
-        before: query
-            .cursor
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .map(|c| parse_id("cursor", c))
-            .transpose()?,
-        limit: limit + 1,
-    };
-    let items = orders::customers(&state.app.store, &partner.reseller.id, &filter).await?;
-    Ok(Json(super::page(items, limit, |c| c.id.to_string(), CustomerOut::from)))
+) -> ApiResult<Json<Page<Customer>>> {
+    let q = &query.0;
+    let filter = CustomerFilter::parse(q.external_id.as_deref(), None, q.cursor.as_deref(), q.limit)?;
+    Ok(Json(
+        orders::customers(&state.app.store, &partner.reseller.id, &filter).await?,
+    ))
 }
 
 /// One of your customers.
 #[utoipa::path(get, path = "/customers/{id}", tag = "customers", params(("id" = String, Path, description = "cus_...")),
-    responses((status = 200, body = CustomerOut), (status = 404, body = ProblemOut)))]
+    responses((status = 200, body = Customer), (status = 404, body = Problem)))]
 pub async fn read(
     State(state): State<PartnerState>,
     partner: Partner,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<CustomerOut>> {
+) -> ApiResult<Json<Customer>> {
     let id: CustomerId = path_id(&id, "customer")?;
     Ok(Json(
-        orders::customer(&state.app.store, &partner.reseller.id, &id)
-            .await?
-            .into(),
+        orders::customer(&state.app.store, &partner.reseller.id, &id).await?,
     ))
 }

@@ -3,13 +3,14 @@
 use super::{
     PartnerState,
     auth::Partner,
-    schemas::{KeyOut, MeOut, ProblemOut},
+    schemas::{KeyOut, MeOut},
 };
+use app::error::Problem;
 use axum::{Json, extract::State};
 
 /// Your profile's status and limits, and the key you used.
 #[utoipa::path(get, path = "/me", tag = "account",
-    responses((status = 200, body = MeOut), (status = 401, body = ProblemOut), (status = 403, body = ProblemOut)))]
+    responses((status = 200, body = MeOut), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn read(State(state): State<PartnerState>, partner: Partner) -> Json<MeOut> {
     let r = &partner.reseller;
     Json(MeOut {

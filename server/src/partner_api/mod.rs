@@ -23,7 +23,6 @@ use app::{error::ErrorCode, state::AppState};
 use audit::ApiLog;
 use axum::{Json, Router, middleware, routing::get};
 use rate_limit::RateLimiter;
-use schemas::Page;
 use std::sync::Arc;
 use utoipa::{
     Modify, OpenApi,
@@ -51,7 +50,7 @@ pub struct PartnerState {
             Errors are application/problem+json with a stable `code`."
     ),
     servers((url = "/api/v1")),
-    components(schemas(schemas::ProblemOut, schemas::ErrorCodeOut)),
+    components(schemas(app::error::Problem, app::error::ErrorCode)),
     modifiers(&BearerAuth),
     security(("api_key" = []))
 )]
@@ -83,17 +82,10 @@ fn routes() -> (Router<PartnerState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
-/// The OpenAPI 3.1 document served at `/api/v1/openapi.json`, with the
-/// error code enumeration filled from `ErrorCode::ALL`.
+/// The OpenAPI 3.1 document served at `/api/v1/openapi.json`.
 pub fn openapi_json() -> serde_json::Value {
     let (_, openapi) = routes();
     let mut doc = serde_json::to_value(&openapi).unwrap_or_default();
-    let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
-    doc["components"]["schemas"]["ErrorCodeOut"] = serde_json::json!({
-        "type": "string",
-        "description": "Stable machine code of an error.",
-        "enum": codes,
-    });
     document_refusals(&mut doc);
     doc
 }
@@ -119,7 +111,7 @@ const COMMON_REFUSALS: &[(&str, &str)] = &[
 /// `application/json`), and every operation lists the common refusals.
 fn document_refusals(doc: &mut serde_json::Value) {
     let problem = serde_json::json!({
-        "application/problem+json": { "schema": { "$ref": "#/components/schemas/ProblemOut" } }
+        "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } }
     });
     let Some(paths) = doc["paths"].as_object_mut() else {
         return;
@@ -165,19 +157,4 @@ pub fn router(state: PartnerState, request_timeout: std::time::Duration) -> Rout
         .layer(middleware::from_fn_with_state(request_timeout, crate::limits::timeout))
         .layer(middleware::from_fn_with_state(state.log.clone(), audit::record))
         .layer(middleware::from_fn(request_id::assign))
-}
-
-/// Builds a page from `limit + 1` items fetched (the extra one only says
-/// there is more), converting each with `map`.
-fn page<T, O>(mut items: Vec<T>, limit: u32, cursor_of: impl Fn(&T) -> String, map: impl Fn(T) -> O) -> Page<O> {
-    let next_cursor = if items.len() > limit as usize {
-        items.truncate(limit as usize);
-        items.last().map(&cursor_of)
-    } else {
-        None
-    };
-    Page {
-        data: items.into_iter().map(map).collect(),
-        next_cursor,
-    }
 }

@@ -1,20 +1,15 @@
 //! `POST /orders` (signed, idempotent) and order reads.
 
-use super::{
-    PartnerState,
-    auth::Partner,
-    idempotency,
-    schemas::{OrderIn, OrderOut, Page, ProblemOut},
-    signature::VerifiedSignature,
-};
+use super::{PartnerState, auth::Partner, idempotency, signature::VerifiedSignature};
 use crate::{
-    json::{ApiPath, ApiQuery, clamp_limit, parse_json, path_id},
+    json::{ApiPath, ApiQuery, parse_json, path_id},
     problem::{ApiError, ApiResult},
 };
 use app::{
-    ids::{OrderId, parse_id},
-    orders::{OrderRequest, service as orders},
-    store::OrderFilter,
+    error::Problem,
+    ids::OrderId,
+    lists::Page,
+    orders::{Order, OrderFilter, OrderRequest, service as orders},
 };
 use axum::{
     Extension, Json,
@@ -34,20 +29,20 @@ use utoipa::IntoParams;
     post,
     path = "/orders",
     tag = "orders",
-    request_body = OrderIn,
+    request_body = OrderRequest,
     params(
         ("Idempotency-Key" = String, Header, description = "Unique per order attempt (1-255 visible ASCII characters); replays return the first response", pattern = "^[!-~]{1,255}$"),
         ("Flux-Timestamp" = i64, Header, description = "Unix seconds"),
         ("Flux-Signature" = String, Header, description = "v1=<hex HMAC-SHA256>"),
     ),
     responses(
-        (status = 201, description = "Order placed", body = OrderOut),
-        (status = 400, description = "Idempotency-Key missing", body = ProblemOut),
-        (status = 401, description = "Also `signature_reused`: this signature already authorised a request with another Idempotency-Key", body = ProblemOut),
-        (status = 403, body = ProblemOut),
-        (status = 409, description = "A request with this Idempotency-Key is still being processed (Retry-After)", body = ProblemOut),
-        (status = 422, description = "Invalid, unpriced, unavailable or over max_quantity", body = ProblemOut),
-        (status = 429, body = ProblemOut)
+        (status = 201, description = "Order placed", body = Order),
+        (status = 400, description = "Idempotency-Key missing", body = Problem),
+        (status = 401, description = "Also `signature_reused`: this signature already authorised a request with another Idempotency-Key", body = Problem),
+        (status = 403, body = Problem),
+        (status = 409, description = "A request with this Idempotency-Key is still being processed (Retry-After)", body = Problem),
+        (status = 422, description = "Invalid, unpriced, unavailable or over max_quantity", body = Problem),
+        (status = 429, body = Problem)
     )
 )]
 pub async fn place(
@@ -67,8 +62,8 @@ pub async fn place(
         .is_some_and(|v| v.starts_with("application/json"));
     // Malformed requests are refused before the key is claimed: fixing the
     // body and retrying with the same key then works.
-    let request: OrderRequest = match parse_json::<OrderIn>(is_json, &body) {
-        Ok(order) => order.into(),
+    let request: OrderRequest = match parse_json(is_json, &body) {
+        Ok(order) => order,
         Err(err) => return err.into_response(),
     };
     let app = &state.app;
@@ -97,43 +92,27 @@ pub struct ListQuery {
 
 /// List your orders, newest first.
 #[utoipa::path(get, path = "/orders", tag = "orders", params(ListQuery),
-    responses((status = 200, body = Page<OrderOut>), (status = 401, body = ProblemOut), (status = 422, body = ProblemOut)))]
+    responses((status = 200, body = Page<Order>), (status = 401, body = Problem), (status = 422, body = Problem)))]
 pub async fn list(
     State(state): State<PartnerState>,
     partner: Partner,
     query: ApiQuery<ListQuery>,
-) -> ApiResult<Json<Page<OrderOut>>> {
-    let limit = clamp_limit(query.limit)?;
-    let filter = OrderFilter {
-        customer_id: query
-            .customer_id
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .map(|c| parse_id("customer_id", c))
-            .transpose()?,
-        before: query
-            .cursor
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .map(|c| parse_id("cursor", c))
-            .transpose()?,
-        since: None,
-        limit: limit + 1,
-    };
-    let items = orders::orders(&state.app.store, &partner.reseller.id, &filter).await?;
-    Ok(Json(super::page(items, limit, |o| o.id.to_string(), OrderOut::from)))
+) -> ApiResult<Json<Page<Order>>> {
+    let q = &query.0;
+    let filter = OrderFilter::parse(q.customer_id.as_deref(), q.cursor.as_deref(), q.limit)?;
+    Ok(Json(
+        orders::orders(&state.app.store, &partner.reseller.id, &filter).await?,
+    ))
 }
 
 /// One of your orders. Another reseller's order id answers 404.
 #[utoipa::path(get, path = "/orders/{id}", tag = "orders", params(("id" = String, Path, description = "ord_...")),
-    responses((status = 200, body = OrderOut), (status = 404, body = ProblemOut)))]
+    responses((status = 200, body = Order), (status = 404, body = Problem)))]
 pub async fn read(
     State(state): State<PartnerState>,
     partner: Partner,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<OrderOut>> {
+) -> ApiResult<Json<Order>> {
     let id: OrderId = path_id(&id, "order")?;
-    Ok(Json(
-        orders::order(&state.app.store, &partner.reseller.id, &id).await?.into(),
-    ))
+    Ok(Json(orders::order(&state.app.store, &partner.reseller.id, &id).await?))
 }

@@ -1,13 +1,12 @@
 //! `GET /products`: the reseller's price book.
 
-use super::{
-    PartnerState,
-    auth::Partner,
-    schemas::{Page, ProblemOut, ProductOut},
-};
+use super::{PartnerState, auth::Partner};
 use crate::problem::ApiResult;
-use app::error::AppError;
-use app::price_book::service as price_book;
+use app::{
+    error::{AppError, Problem},
+    lists::Page,
+    price_book::{CatalogItem, service as price_book},
+};
 use axum::{
     body::Bytes,
     extract::State,
@@ -18,7 +17,7 @@ use axum::{
 /// Products you may order: every priced term and the setup fee.
 /// The whole book is one page (`next_cursor` is always null).
 #[utoipa::path(get, path = "/products", tag = "catalog",
-    responses((status = 200, body = Page<ProductOut>), (status = 401, body = ProblemOut), (status = 403, body = ProblemOut)))]
+    responses((status = 200, body = Page<CatalogItem>), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn list(State(state): State<PartnerState>, partner: Partner) -> ApiResult<Response> {
     let epoch = state.app.store.epoch();
     let body = match state.cache.catalog(&partner.reseller.id, epoch) {
@@ -26,7 +25,7 @@ pub async fn list(State(state): State<PartnerState>, partner: Partner) -> ApiRes
         None => {
             let items = price_book::catalog_for(&state.app.store, &partner.reseller).await?;
             let page = Page {
-                data: items.into_iter().map(ProductOut::from).collect(),
+                data: items,
                 next_cursor: None,
             };
             let body = Bytes::from(serde_json::to_vec(&page).map_err(AppError::internal)?);

@@ -111,10 +111,10 @@ async fn demo_seeds_accounts_and_products_and_can_run_again() {
     assert_eq!(store.list_products().await.unwrap().len(), 5);
     // Resellers in every state, each once, and a priced, lived-in book.
     let filter = app::resellers::ResellerFilter {
-        limit: 100,
+        page: app::lists::PageRequest::first(100),
         ..Default::default()
     };
-    let resellers = store.list_resellers(&filter).await.unwrap();
+    let resellers = store.list_resellers(&filter).await.unwrap().data;
     let mut states: Vec<&str> = resellers.iter().map(|r| r.status.as_str()).collect();
     states.sort();
     assert_eq!(states, ["active", "pending", "suspended", "terminated"]);

@@ -490,11 +490,12 @@ async fn a_graceful_shutdown_loses_no_log_record() {
     let store = app::store::Store::connect(app.database_url()).await.unwrap();
     let rows = store
         .api_requests(&app::api_log::ApiRequestFilter {
-            limit: 1000,
+            page: app::lists::PageRequest::first(1000),
             ..Default::default()
         })
         .await
-        .unwrap();
+        .unwrap()
+        .data;
     assert_eq!(rows.iter().filter(|r| r.path == "/api/v1/me").count(), 25);
 }
 
@@ -547,7 +548,7 @@ async fn the_openapi_document_lists_every_route_and_error_code() {
             assert_ne!(r.body["detail"], "No such partner API endpoint.", "{path}");
         }
     }
-    let codes: Vec<&str> = doc["components"]["schemas"]["ErrorCodeOut"]["enum"]
+    let codes: Vec<&str> = doc["components"]["schemas"]["ErrorCode"]["enum"]
         .as_array()
         .unwrap()
         .iter()

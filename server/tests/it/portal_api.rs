@@ -69,14 +69,14 @@ async fn keys_and_webhook_from_api_settings_then_an_api_order_shows_on_every_pag
     app.api_log.flush().await;
 
     let orders = ok(app.call::<MyOrders>(&client, &[]).await).await;
-    assert_eq!(orders["items"][0]["id"], order_id.as_str());
+    assert_eq!(orders["page"]["data"][0]["id"], order_id.as_str());
     let detail = ok(app.call::<MyOrder>(&client, &[("id", &order_id)]).await).await;
     assert_eq!(detail["services"].as_array().unwrap().len(), 2);
     let services = ok(app.call::<MyServices>(&client, &[("status", "pending")]).await).await;
-    assert_eq!(services["items"].as_array().unwrap().len(), 2);
+    assert_eq!(services["page"]["data"].as_array().unwrap().len(), 2);
     let customers = ok(app.call::<MyCustomers>(&client, &[("search", "WEB")]).await).await;
-    assert_eq!(customers["items"][0]["customer"]["external_id"], "web-1");
-    assert_eq!(customers["items"][0]["services"].as_array().unwrap().len(), 2);
+    assert_eq!(customers["page"]["data"][0]["customer"]["external_id"], "web-1");
+    assert_eq!(customers["page"]["data"][0]["services"].as_array().unwrap().len(), 2);
     let dash = ok(app.call::<MyDashboard>(&client, &[]).await).await;
     assert_eq!(dash["orders_this_month"], 1);
     assert_eq!(dash["spend_this_month"], "16.00");
@@ -206,9 +206,15 @@ async fn portal_reads_are_scoped_to_the_caller() {
         error_code(app.call::<MyOrder>(&b, &[("id", order_id)]).await).await,
         (404, "not_found".into())
     );
-    assert_eq!(ok(app.call::<MyOrders>(&b, &[]).await).await["items"], json!([]));
-    assert_eq!(ok(app.call::<MyServices>(&b, &[]).await).await["items"], json!([]));
-    assert_eq!(ok(app.call::<MyCustomers>(&b, &[]).await).await["items"], json!([]));
+    assert_eq!(ok(app.call::<MyOrders>(&b, &[]).await).await["page"]["data"], json!([]));
+    assert_eq!(
+        ok(app.call::<MyServices>(&b, &[]).await).await["page"]["data"],
+        json!([])
+    );
+    assert_eq!(
+        ok(app.call::<MyCustomers>(&b, &[]).await).await["page"]["data"],
+        json!([])
+    );
 }
 
 #[tokio::test]
@@ -223,20 +229,20 @@ async fn operators_browse_filter_and_export_the_api_log() {
     let operator = app.signed_in("admin", "ops@example.com").await;
 
     let all = ok(app.call::<AdminApiLogs>(&operator, &[]).await).await;
-    assert_eq!(all.as_array().unwrap().len(), 2);
+    assert_eq!(all["data"].as_array().unwrap().len(), 2);
     let refused = ok(app
         .call::<AdminApiLogs>(&operator, &[("code", "unauthenticated")])
         .await)
     .await;
-    assert_eq!(refused.as_array().unwrap().len(), 1);
-    assert_eq!(refused[0]["path"], "/api/v1/products");
+    assert_eq!(refused["data"].as_array().unwrap().len(), 1);
+    assert_eq!(refused["data"][0]["path"], "/api/v1/products");
     let mine = ok(app
         .call::<AdminApiLogs>(&operator, &[("reseller_id", &partner.reseller_id), ("status", "200")])
         .await)
     .await;
-    assert_eq!(mine.as_array().unwrap().len(), 1);
+    assert_eq!(mine["data"].as_array().unwrap().len(), 1);
     let future = ok(app.call::<AdminApiLogs>(&operator, &[("from", "2999-01-01")]).await).await;
-    assert_eq!(future, json!([]));
+    assert_eq!(future["data"], json!([]));
     assert_eq!(
         error_code(app.call::<AdminApiLogs>(&operator, &[("from", "yesterday")]).await)
             .await
@@ -300,15 +306,15 @@ async fn a_reseller_sees_only_its_own_webhook_deliveries() {
     ok(app.call::<SendTestEvent>(&mine, &[]).await).await;
 
     let listed = ok(app.call::<MyDeliveries>(&mine, &[]).await).await;
-    assert_eq!(listed.as_array().unwrap().len(), 1);
-    assert_eq!(listed[0]["event_type"], "webhook.test");
-    let id = listed[0]["id"].as_str().unwrap();
+    assert_eq!(listed["data"].as_array().unwrap().len(), 1);
+    assert_eq!(listed["data"][0]["event_type"], "webhook.test");
+    let id = listed["data"][0]["id"].as_str().unwrap();
     let detail = ok(app.call::<MyDelivery>(&mine, &[("id", id)]).await).await;
     assert_eq!(detail["delivery"]["id"], id);
 
     // The other reseller: an empty list, and the id answers not found.
     let listed = ok(app.call::<MyDeliveries>(&theirs, &[]).await).await;
-    assert_eq!(listed.as_array().unwrap().len(), 0);
+    assert_eq!(listed["data"].as_array().unwrap().len(), 0);
     let r = app.call::<MyDelivery>(&theirs, &[("id", id)]).await;
     assert_eq!(error_code(r).await, (404, "not_found".into()));
     // A client cannot use the operator's list; nobody anonymous can read either.

@@ -2,7 +2,7 @@
 //! CSV export of the same filter.
 
 use crate::{
-    api_log::server_fns::{PAGE_SIZE, admin_api_logs},
+    api_log::server_fns::admin_api_logs,
     components::{Alert, EmptyState, Loading},
 };
 use leptos::prelude::*;
@@ -66,11 +66,10 @@ pub fn ApiLogsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match rows.await {
                     Err(error) => view! { <Alert error/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <EmptyState text="No requests match."/> }.into_any(),
-                    Ok(list) => {
-                        let older = (list.len() as u32 == PAGE_SIZE)
-                            .then(|| list.last().map(|r| r.id))
-                            .flatten()
+                    Ok(page) if page.data.is_empty() => view! { <EmptyState text="No requests match."/> }.into_any(),
+                    Ok(page) => {
+                        let list = page.data;
+                        let older = page.next_cursor
                             .map(|id| {
                                 let q = filter_query();
                                 view! { <p><a href=format!("/admin/api-logs?{q}&before={id}")>"Older requests"</a></p> }

@@ -1,7 +1,7 @@
 //! `/admin/audit-log`: every operator action, newest first.
 
 use crate::{
-    audit::server_fns::{PAGE_SIZE, admin_audit_log},
+    audit::server_fns::admin_audit_log,
     components::{Alert, EmptyState, Loading},
 };
 use leptos::prelude::*;
@@ -32,11 +32,10 @@ pub fn AuditLogPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match entries.await {
                     Err(error) => view! { <Alert error/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <EmptyState text="No entries."/> }.into_any(),
-                    Ok(list) => {
-                        let older = (list.len() as i64 == PAGE_SIZE)
-                            .then(|| list.last().map(|e| e.id))
-                            .flatten()
+                    Ok(page) if page.data.is_empty() => view! { <EmptyState text="No entries."/> }.into_any(),
+                    Ok(page) => {
+                        let list = page.data;
+                        let older = page.next_cursor
                             .map(|id| view! { <p><a href=format!("/admin/audit-log?before={id}")>"Older entries"</a></p> });
                         view! {
                             <div class="table-wrap">

@@ -123,7 +123,7 @@ pub fn WebhooksPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match rows.await {
                     Err(error) => view! { <Alert error/> }.into_any(),
-                    Ok(list) => view! { <DeliveryTable deliveries=list detail_base="/admin/webhooks/" show_reseller=true/> }.into_any(),
+                    Ok(list) => view! { <DeliveryTable deliveries=list.data detail_base="/admin/webhooks/" show_reseller=true/> }.into_any(),
                 }
             })}
         </Transition>

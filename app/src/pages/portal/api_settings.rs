@@ -321,7 +321,7 @@ curl -X POST "$BASE_URL/api/v1/orders" \
 #[derive(Clone, Copy)]
 struct DeliveriesState {
     test: ServerAction<crate::webhooks::server_fns::SendTestEvent>,
-    list: Resource<Result<Vec<crate::webhooks::Delivery>, AppError>>,
+    list: Resource<Result<crate::lists::Page<crate::webhooks::Delivery>, AppError>>,
 }
 
 impl DeliveriesState {
@@ -350,7 +350,7 @@ fn Deliveries(state: DeliveriesState) -> impl IntoView {
             {move || Suspend::new(async move {
                 match list.await {
                     Err(error) => view! { <Alert error/> }.into_any(),
-                    Ok(rows) => view! { <DeliveryTable deliveries=rows detail_base="/portal/deliveries/" show_reseller=false/> }.into_any(),
+                    Ok(rows) => view! { <DeliveryTable deliveries=rows.data detail_base="/portal/deliveries/" show_reseller=false/> }.into_any(),
                 }
             })}
         </Transition>

@@ -29,12 +29,12 @@ pub fn CustomersPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Err(error) => view! { <Alert error/> }.into_any(),
-                    Ok(p) if p.items.is_empty() => view! { <EmptyState text="No customers found."/> }.into_any(),
+                    Ok(p) if p.page.data.is_empty() => view! { <EmptyState text="No customers found."/> }.into_any(),
                     Ok(p) => {
-                        let next = p.next_cursor.map(|c| view! { <p><a href=format!("/portal/customers?before={c}")>"More customers"</a></p> });
+                        let next = p.page.next_cursor.map(|c| view! { <p><a href=format!("/portal/customers?before={c}")>"More customers"</a></p> });
                         let (names, code) = (p.product_names, p.currency);
                         view! {
-                            {p.items
+                            {p.page.data
                                 .into_iter()
                                 .map(|item| {
                                     let c = item.customer;

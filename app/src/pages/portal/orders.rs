@@ -41,10 +41,10 @@ pub fn OrdersPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Err(error) => view! { <Alert error/> }.into_any(),
-                    Ok(p) if p.items.is_empty() => view! { <EmptyState text="No orders yet."/> }.into_any(),
+                    Ok(p) if p.page.data.is_empty() => view! { <EmptyState text="No orders yet."/> }.into_any(),
                     Ok(p) => {
                         let code = p.currency.clone();
-                        let next = p.next_cursor.map(|c| view! { <p><a href=format!("/portal/orders?before={c}")>"Older orders"</a></p> });
+                        let next = p.page.next_cursor.map(|c| view! { <p><a href=format!("/portal/orders?before={c}")>"Older orders"</a></p> });
                         view! {
                             <div class="table-wrap">
                                 <table>
@@ -59,7 +59,7 @@ pub fn OrdersPage() -> impl IntoView {
                                         </tr>
                                     </thead>
                                     <tbody>
-                                        {p.items
+                                        {p.page.data
                                             .into_iter()
                                             .map(|o| {
                                                 view! {

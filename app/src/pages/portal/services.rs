@@ -81,9 +81,9 @@ pub fn ServicesPage() -> impl IntoView {
                 match page.await {
                     Err(error) => view! { <Alert error/> }.into_any(),
                     Ok(p) => {
-                        let next = p.next_cursor.map(|c| view! { <p><a href=format!("/portal/services?before={c}")>"More services"</a></p> });
+                        let next = p.page.next_cursor.map(|c| view! { <p><a href=format!("/portal/services?before={c}")>"More services"</a></p> });
                         view! {
-                            <ServiceTable services=p.items names=p.product_names currency=p.currency/>
+                            <ServiceTable services=p.page.data names=p.product_names currency=p.currency/>
                             {next}
                         }
                             .into_any()
