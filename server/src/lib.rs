@@ -5,6 +5,7 @@ pub mod admin_api;
 pub mod commands;
 pub mod config;
 pub mod connections;
+pub mod credentials;
 pub mod csrf;
 pub mod demo;
 pub mod exports;

@@ -11,7 +11,7 @@ mod resellers;
 mod services;
 mod webhook_deliveries;
 
-use crate::problem::ApiError;
+use crate::{credentials::bearer, problem::ApiError};
 use app::{
     accounts::service as accounts,
     audit::Actor,
@@ -39,17 +39,6 @@ pub fn router(state: AppState) -> Router {
 /// unauthenticated.
 pub struct Operator {
     pub actor: Actor,
-}
-
-/// The credential of `Authorization: Bearer <credential>`.
-pub fn bearer(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
-        .get(axum::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
 }
 
 impl FromRequestParts<AppState> for Operator {

@@ -11,12 +11,11 @@
 use super::request_id::RequestId;
 use app::{api_log::NewApiRequest, error::ErrorCode, ids::ResellerId, store::Store, timestamp::Timestamp};
 use axum::{
-    extract::{ConnectInfo, Request, State},
+    extract::{Request, State},
     middleware::Next,
     response::Response,
 };
 use std::{
-    net::SocketAddr,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -177,11 +176,7 @@ pub async fn record(State(log): State<ApiLog>, mut request: Request, next: Next)
         .get::<RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_default();
-    let client_addr = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned());
+    let client_addr = crate::credentials::client_address(request.extensions());
 
     let response = next.run(request).await;
 

@@ -3,7 +3,10 @@
 //! receives a `Partner` only when all of them passed.
 
 use super::{PartnerState, audit::AuditSlot};
-use crate::{admin_api::bearer, problem::ApiError};
+use crate::{
+    credentials::{bearer, client_address},
+    problem::ApiError,
+};
 use app::{
     api_access::{API_KEY_KIND, ApiKey, ApiKeyRecord, service as api_access},
     error::{AppError, ErrorCode},
@@ -11,10 +14,10 @@ use app::{
     secrets,
     timestamp::Timestamp,
 };
-use std::{net::SocketAddr, sync::Arc};
+use std::sync::Arc;
 
 use axum::{
-    extract::{ConnectInfo, FromRequestParts, Request, State},
+    extract::{FromRequestParts, Request, State},
     http::request::Parts,
     middleware::Next,
     response::{IntoResponse, Response},
@@ -70,15 +73,6 @@ pub async fn authenticate(State(state): State<PartnerState>, request: Request, n
     }
 }
 
-/// The client's address, as failed authentications are counted by it.
-fn client_address(parts: &Parts) -> String {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
 fn too_many_failures(seconds: u64) -> ApiError {
     ApiError(
         AppError::new(
@@ -102,7 +96,7 @@ async fn partner_for(
     let cached = prefix.and_then(|prefix| state.cache.partner(prefix, epoch));
     // An address that keeps failing is refused before any look-up; a key
     // this instance knows is never held up by its neighbours' failures.
-    let address = client_address(parts);
+    let address = client_address(&parts.extensions);
     let failures = &state.app.guards.failed_auth;
     let known = cached.is_some() || prefix.is_some_and(|p| state.cache.recently_authenticated(p));
     if !known && let Some(seconds) = failures.blocked(&address) {

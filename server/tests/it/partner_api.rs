@@ -103,158 +103,201 @@ async fn an_order_is_charged_the_book_and_creates_services_and_a_customer() {
     assert_eq!(me.body["rate_limit"], 1000);
 }
 
+/// Every refusal of the partner API, one named case each. Each case gets
+/// a reseller of its own (active, priced, with an orders key), so the
+/// cases are independent of each other and of their order.
+#[derive(Clone, Copy, Debug)]
+enum Refusal {
+    NoKey,
+    ForgedKey,
+    RevokedKey,
+    ReadKeyOrders,
+    Unsigned,
+    WrongSignature,
+    StaleTimestamp,
+    BadSignedGet,
+    NoIdempotencyKey,
+    NoLines,
+    UnknownTerm,
+    TermNotPriced,
+    ProductNotAvailable,
+    OverMaxQuantity,
+    ApiDisabled,
+    Suspended,
+    Terminated,
+    Pending,
+    UnknownEndpoint,
+    WrongIdKind,
+    UnknownStatusFilter,
+}
+
+impl Refusal {
+    const ALL: [Refusal; 21] = [
+        Self::NoKey,
+        Self::ForgedKey,
+        Self::RevokedKey,
+        Self::ReadKeyOrders,
+        Self::Unsigned,
+        Self::WrongSignature,
+        Self::StaleTimestamp,
+        Self::BadSignedGet,
+        Self::NoIdempotencyKey,
+        Self::NoLines,
+        Self::UnknownTerm,
+        Self::TermNotPriced,
+        Self::ProductNotAvailable,
+        Self::OverMaxQuantity,
+        Self::ApiDisabled,
+        Self::Suspended,
+        Self::Terminated,
+        Self::Pending,
+        Self::UnknownEndpoint,
+        Self::WrongIdKind,
+        Self::UnknownStatusFilter,
+    ];
+
+    fn expected(self) -> (u16, &'static str) {
+        match self {
+            Self::NoKey | Self::ForgedKey | Self::RevokedKey | Self::Terminated => (401, "unauthenticated"),
+            Self::ReadKeyOrders => (403, "insufficient_scope"),
+            Self::Unsigned | Self::WrongSignature | Self::BadSignedGet => (401, "invalid_signature"),
+            Self::StaleTimestamp => (401, "timestamp_out_of_range"),
+            Self::NoIdempotencyKey => (400, "idempotency_key_missing"),
+            Self::NoLines | Self::UnknownTerm | Self::UnknownStatusFilter => (422, "validation_failed"),
+            Self::TermNotPriced => (422, "term_not_priced"),
+            Self::ProductNotAvailable => (422, "product_not_available"),
+            Self::OverMaxQuantity => (422, "quantity_limit_exceeded"),
+            Self::ApiDisabled => (403, "api_disabled"),
+            Self::Suspended => (403, "reseller_suspended"),
+            Self::Pending => (403, "reseller_not_active"),
+            Self::UnknownEndpoint | Self::WrongIdKind => (404, "not_found"),
+        }
+    }
+
+    /// Sends the case's request as `partner` (whose product is `product`).
+    async fn send(self, app: &TestApp, admin: &Admin, partner: &PartnerClient, product: &str) -> (u16, String) {
+        let body = order_body("c-1", product, "monthly", 1);
+        let raw = body.to_string();
+        let ts = time::OffsetDateTime::now_utc().unix_timestamp();
+        let key = || ("Idempotency-Key", ulid::Ulid::new().to_string());
+        let id = &partner.reseller_id;
+        let r = match self {
+            Self::NoKey => partner.with_key("").get("/me").await,
+            Self::ForgedKey => partner.with_key(&crate::helpers::tamper(&partner.key)).get("/me").await,
+            Self::RevokedKey => {
+                let prefix = &partner.key[.."flux_key_".len() + 8];
+                let (status, _) = admin
+                    .send(
+                        reqwest::Method::DELETE,
+                        &format!("/resellers/{id}/api-keys/{prefix}"),
+                        None,
+                    )
+                    .await;
+                assert_eq!(status, 204);
+                partner.get("/me").await
+            }
+            Self::ReadKeyOrders => admin.partner_for(app, id, "read").await.order(&body).await,
+            Self::Unsigned => partner.send("POST", "/orders", Some(&raw), false, &[key()]).await,
+            Self::WrongSignature => {
+                let signature = partner.signature(ts, "POST", "/api/v1/orders", "{}");
+                let headers = [key(), ("Flux-Timestamp", ts.to_string()), ("Flux-Signature", signature)];
+                partner.send("POST", "/orders", Some(&raw), false, &headers).await
+            }
+            Self::StaleTimestamp => {
+                let old = ts - 301;
+                let signature = partner.signature(old, "POST", "/api/v1/orders", &raw);
+                let headers = [
+                    key(),
+                    ("Flux-Timestamp", old.to_string()),
+                    ("Flux-Signature", signature),
+                ];
+                partner.send("POST", "/orders", Some(&raw), false, &headers).await
+            }
+            Self::BadSignedGet => {
+                let headers = [("Flux-Timestamp", ts.to_string()), ("Flux-Signature", "v1=00".into())];
+                partner.send("GET", "/me", None, false, &headers).await
+            }
+            Self::NoIdempotencyKey => partner.send("POST", "/orders", Some(&raw), true, &[]).await,
+            Self::NoLines => {
+                partner
+                    .order(&json!({ "customer": { "external_id": "x" }, "lines": [] }))
+                    .await
+            }
+            Self::UnknownTerm => {
+                let line = json!({ "product_id": product, "term": "weekly", "quantity": 1 });
+                partner
+                    .order(&json!({ "customer": { "external_id": "x" }, "lines": [line] }))
+                    .await
+            }
+            Self::TermNotPriced => partner.order(&order_body("c-1", product, "annual", 1)).await,
+            Self::ProductNotAvailable => {
+                let unpriced = admin.product("vps-unpriced", Some("5"), None).await;
+                partner.order(&order_body("c-1", &unpriced, "monthly", 1)).await
+            }
+            Self::OverMaxQuantity => partner.order(&order_body("c-1", product, "monthly", 11)).await,
+            Self::ApiDisabled => {
+                admin
+                    .patch(&format!("/resellers/{id}"), json!({ "api_enabled": false }))
+                    .await;
+                partner.get("/me").await
+            }
+            Self::Suspended => {
+                admin
+                    .post(&format!("/resellers/{id}/suspend"), json!({ "reason": "late" }))
+                    .await;
+                partner.get("/products").await
+            }
+            Self::Terminated => {
+                admin
+                    .post(&format!("/resellers/{id}/terminate"), json!({ "reason": "gone" }))
+                    .await;
+                partner.get("/me").await
+            }
+            Self::Pending => {
+                let pending = admin
+                    .reseller(&format!("pending-{}@example.com", ulid::Ulid::new()), "pending")
+                    .await;
+                admin.partner_for(app, &pending, "orders").await.get("/me").await
+            }
+            Self::UnknownEndpoint => partner.get("/nothing").await,
+            Self::WrongIdKind => partner.get("/orders/svc_01jd8x2m3n4p5q6r7s8t9v0w1x").await,
+            Self::UnknownStatusFilter => partner.get("/services?status=sleeping").await,
+        };
+        (r.status, r.code().to_owned())
+    }
+}
+
 #[tokio::test]
 async fn each_refusal_code() {
-    let (app, admin, partner, product) = setup().await;
-    let body = order_body("c-1", &product, "monthly", 1);
-
-    // Authentication and gates.
-    assert_eq!(partner.with_key("").get("/me").await.code(), "unauthenticated");
-    let forged = crate::helpers::tamper(&partner.key);
-    let r = partner.with_key(&forged).get("/me").await;
-    assert_eq!((r.status, r.code()), (401, "unauthenticated"));
-    let reader = admin.partner_for(&app, &partner.reseller_id, "read").await;
-    assert_eq!(reader.get("/me").await.status, 200);
-    let r = reader.order(&body).await;
-    assert_eq!((r.status, r.code()), (403, "insufficient_scope"));
-
-    // Signatures.
-    let raw = body.to_string();
-    let unsigned = partner
-        .send(
-            "POST",
-            "/orders",
-            Some(&raw),
-            false,
-            &[("Idempotency-Key", "k1".into())],
-        )
-        .await;
-    assert_eq!((unsigned.status, unsigned.code()), (401, "invalid_signature"));
-    let ts = time::OffsetDateTime::now_utc().unix_timestamp();
-    let wrong = partner
-        .send(
-            "POST",
-            "/orders",
-            Some(&raw),
-            false,
-            &[
-                ("Idempotency-Key", "k1".into()),
-                ("Flux-Timestamp", ts.to_string()),
-                ("Flux-Signature", partner.signature(ts, "POST", "/api/v1/orders", "{}")),
-            ],
-        )
-        .await;
-    assert_eq!(wrong.code(), "invalid_signature");
-    let old = ts - 301;
-    let stale = partner
-        .send(
-            "POST",
-            "/orders",
-            Some(&raw),
-            false,
-            &[
-                ("Idempotency-Key", "k1".into()),
-                ("Flux-Timestamp", old.to_string()),
-                ("Flux-Signature", partner.signature(old, "POST", "/api/v1/orders", &raw)),
-            ],
-        )
-        .await;
-    assert_eq!((stale.status, stale.code()), (401, "timestamp_out_of_range"));
-    // A signed GET is verified too.
-    let bad_get = partner
-        .send(
-            "GET",
-            "/me",
-            None,
-            false,
-            &[("Flux-Timestamp", ts.to_string()), ("Flux-Signature", "v1=00".into())],
-        )
-        .await;
-    assert_eq!(bad_get.code(), "invalid_signature");
-    assert_eq!(partner.send("GET", "/me", None, true, &[]).await.status, 200);
-
-    // Idempotency key, body, pricing rules.
-    let r = partner.send("POST", "/orders", Some(&raw), true, &[]).await;
-    assert_eq!((r.status, r.code()), (400, "idempotency_key_missing"));
-    let r = partner
-        .order(&json!({ "customer": { "external_id": "x" }, "lines": [] }))
-        .await;
-    assert_eq!((r.status, r.code()), (422, "validation_failed"));
-    let r = partner.order(&json!({ "customer": { "external_id": "x" }, "lines": [{ "product_id": product, "term": "weekly", "quantity": 1 }] })).await;
-    assert_eq!((r.status, r.code()), (422, "validation_failed"));
-    let r = partner.order(&order_body("c-1", &product, "annual", 1)).await;
-    assert_eq!((r.status, r.code()), (422, "term_not_priced"));
-    let unpriced = admin.product("vps-unpriced", Some("5"), None).await;
-    let r = partner.order(&order_body("c-1", &unpriced, "monthly", 1)).await;
-    assert_eq!((r.status, r.code()), (422, "product_not_available"));
-    let r = partner.order(&order_body("c-1", &product, "monthly", 11)).await;
-    assert_eq!((r.status, r.code()), (422, "quantity_limit_exceeded"));
-    // Nothing was created by any refusal.
-    assert_eq!(partner.get("/orders").await.body["data"], json!([]));
-    assert_eq!(partner.get("/customers").await.body["data"], json!([]));
-
-    // Profile gates, in turn.
-    let id = &partner.reseller_id;
-    admin
-        .patch(&format!("/resellers/{id}"), json!({ "api_enabled": false }))
-        .await;
-    let r = partner.get("/me").await;
-    assert_eq!((r.status, r.code()), (403, "api_disabled"));
-    admin
-        .patch(&format!("/resellers/{id}"), json!({ "api_enabled": true }))
-        .await;
-    admin
-        .post(&format!("/resellers/{id}/suspend"), json!({ "reason": "late" }))
-        .await;
-    let r = partner.get("/products").await;
-    assert_eq!((r.status, r.code()), (403, "reseller_suspended"));
-    admin
-        .post(&format!("/resellers/{id}/terminate"), json!({ "reason": "gone" }))
-        .await;
-    let r = partner.get("/me").await;
-    assert_eq!(
-        (r.status, r.code()),
-        (401, "unauthenticated"),
-        "terminated: cannot authenticate"
-    );
-
-    let pending = admin.reseller("pending@example.com", "pending").await;
-    let p = admin.partner_for(&app, &pending, "orders").await;
-    let r = p.get("/me").await;
-    assert_eq!((r.status, r.code()), (403, "reseller_not_active"));
-
-    // Revoked keys stop working; a live second key keeps working (rotation).
-    let second = admin.partner_for(&app, &pending, "read").await;
-    let _ = second;
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for (n, case) in Refusal::ALL.iter().copied().enumerate() {
+        let partner = admin.partner(&app, &format!("refusal-{n}@example.com"), "orders").await;
+        let product = admin.product(&format!("vps-r{n}"), Some("25.00"), None).await;
+        let row = json!({ "wholesale_monthly": "19.99", "max_quantity": 10 });
+        price(&admin, &partner.reseller_id, &product, row).await;
+        let (status, code) = case.send(&app, &admin, &partner, &product).await;
+        let expected = case.expected();
+        assert_eq!((status, code.as_str()), expected, "{case:?}");
+        // A refusal changes nothing: no order, no customer.
+        if status != 401 && status != 403 {
+            assert_eq!(partner.get("/orders").await.body["data"], json!([]), "{case:?}");
+            assert_eq!(partner.get("/customers").await.body["data"], json!([]), "{case:?}");
+        }
+    }
+    // A signed GET with a good signature passes, as does a live second
+    // key after the first is revoked (rotation).
     let a = admin.partner(&app, "rotate@example.com", "orders").await;
+    assert_eq!(a.send("GET", "/me", None, true, &[]).await.status, 200);
     let (_, key2) = admin
         .post(&format!("/resellers/{}/api-keys", a.reseller_id), json!({}))
         .await;
     let b = a.with_key(key2["key"].as_str().unwrap());
-    let prefix = &a.key[.."flux_key_".len() + 8];
-    let (status, _) = admin
-        .send(
-            reqwest::Method::DELETE,
-            &format!("/resellers/{}/api-keys/{prefix}", a.reseller_id),
-            None,
-        )
-        .await;
-    assert_eq!(status, 204);
-    assert_eq!(a.get("/me").await.code(), "unauthenticated");
+    assert_eq!(
+        Refusal::RevokedKey.send(&app, &admin, &a, "").await.1,
+        "unauthenticated"
+    );
     assert_eq!(b.get("/me").await.status, 200);
-
-    // Unknown endpoint and malformed ids.
-    assert_eq!(b.get("/nothing").await.status, 404);
-    assert_eq!(
-        b.get("/orders/svc_01jd8x2m3n4p5q6r7s8t9v0w1x").await.code(),
-        "not_found"
-    );
-    let r = b.get("/services?status=sleeping").await;
-    assert_eq!(
-        (r.status, r.code()),
-        (422, "validation_failed"),
-        "unknown status in the query"
-    );
 }
 
 #[tokio::test]
