@@ -13,9 +13,22 @@ use serde::{Deserialize, Serialize};
 
 /// Stable machine codes. The UI matches on these, problem+json carries them
 /// as `code`, and partners build on them: never rename one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ErrorCode {
     /// No (valid) session, token or API key.
     Unauthenticated,
@@ -68,78 +81,11 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, so the OpenAPI document and its test can list them.
-    pub const ALL: &'static [ErrorCode] = &[
-        Self::Unauthenticated,
-        Self::Forbidden,
-        Self::InsufficientScope,
-        Self::NotFound,
-        Self::ValidationFailed,
-        Self::InvalidCredentials,
-        Self::TooManyAttempts,
-        Self::CsrfRejected,
-        Self::EmailTaken,
-        Self::SlugTaken,
-        Self::AlreadyApplied,
-        Self::InvalidTransition,
-        Self::ResellerNotActive,
-        Self::ResellerSuspended,
-        Self::ApiDisabled,
-        Self::InvalidSignature,
-        Self::SignatureReused,
-        Self::TimestampOutOfRange,
-        Self::TermNotPriced,
-        Self::ProductNotAvailable,
-        Self::QuantityLimitExceeded,
-        Self::IdempotencyKeyMissing,
-        Self::IdempotencyKeyReused,
-        Self::IdempotencyKeyInFlight,
-        Self::RateLimited,
-        Self::WebhookUrlRejected,
-        Self::MethodNotAllowed,
-        Self::UriTooLong,
-        Self::HeadersTooLarge,
-        Self::RequestTimeout,
-        Self::Unavailable,
-        Self::Internal,
-        Self::Transport,
-    ];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
+    /// The wire name (`strum` derives it from the variant's name).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Unauthenticated => "unauthenticated",
-            Self::Forbidden => "forbidden",
-            Self::InsufficientScope => "insufficient_scope",
-            Self::NotFound => "not_found",
-            Self::ValidationFailed => "validation_failed",
-            Self::InvalidCredentials => "invalid_credentials",
-            Self::TooManyAttempts => "too_many_attempts",
-            Self::CsrfRejected => "csrf_rejected",
-            Self::EmailTaken => "email_taken",
-            Self::SlugTaken => "slug_taken",
-            Self::AlreadyApplied => "already_applied",
-            Self::InvalidTransition => "invalid_transition",
-            Self::ResellerNotActive => "reseller_not_active",
-            Self::ResellerSuspended => "reseller_suspended",
-            Self::ApiDisabled => "api_disabled",
-            Self::InvalidSignature => "invalid_signature",
-            Self::SignatureReused => "signature_reused",
-            Self::TimestampOutOfRange => "timestamp_out_of_range",
-            Self::TermNotPriced => "term_not_priced",
-            Self::ProductNotAvailable => "product_not_available",
-            Self::QuantityLimitExceeded => "quantity_limit_exceeded",
-            Self::IdempotencyKeyMissing => "idempotency_key_missing",
-            Self::IdempotencyKeyReused => "idempotency_key_reused",
-            Self::IdempotencyKeyInFlight => "idempotency_key_in_flight",
-            Self::RateLimited => "rate_limited",
-            Self::WebhookUrlRejected => "webhook_url_rejected",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::UriTooLong => "uri_too_long",
-            Self::HeadersTooLarge => "headers_too_large",
-            Self::RequestTimeout => "request_timeout",
-            Self::Unavailable => "unavailable",
-            Self::Internal => "internal",
-            Self::Transport => "transport",
-        }
+        self.into()
     }
 
     /// The HTTP status for this code: the only place statuses are chosen,
@@ -387,17 +333,19 @@ impl FromServerFnError for AppError {
 mod tests {
     use super::*;
 
+    /// `ALL` is strum's list of every variant, and strum's names must be
+    /// serde's: this test fails if either derive drifts from the other.
     #[test]
     fn codes_serialize_as_their_stable_strings() {
-        for code in ErrorCode::ALL {
-            let json = serde_json::to_string(code).unwrap();
+        for &code in ErrorCode::ALL {
+            let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }
     }
 
     #[test]
     fn statuses_are_client_or_server_errors() {
-        for code in ErrorCode::ALL {
+        for &code in ErrorCode::ALL {
             assert!((400..=599).contains(&code.http_status()), "{code}");
         }
     }

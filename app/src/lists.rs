@@ -113,6 +113,17 @@ pub fn optional<T>(field: &str, raw: Option<&str>, parse: impl FnOnce(&str) -> O
         .transpose()
 }
 
+/// Percent-encodes everything but unreserved characters (RFC 3986).
+pub fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

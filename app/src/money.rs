@@ -291,9 +291,24 @@ impl<'de> Deserialize<'de> for Percent {
 }
 
 /// The five billing terms a product can be sold on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum BillingTerm {
     Monthly,
     Quarterly,
@@ -303,22 +318,11 @@ pub enum BillingTerm {
 }
 
 impl BillingTerm {
-    pub const ALL: [BillingTerm; 5] = [
-        Self::Monthly,
-        Self::Quarterly,
-        Self::SemiAnnual,
-        Self::Annual,
-        Self::Hourly,
-    ];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
+    /// The wire name (`strum` derives it from the variant's name).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Monthly => "monthly",
-            Self::Quarterly => "quarterly",
-            Self::SemiAnnual => "semi_annual",
-            Self::Annual => "annual",
-            Self::Hourly => "hourly",
-        }
+        self.into()
     }
 
     pub fn label(self) -> &'static str {
@@ -332,7 +336,7 @@ impl BillingTerm {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == raw.trim())
+        raw.trim().parse().ok()
     }
 
     /// Decimal places a price on this term is rounded to when derived.
@@ -408,7 +412,10 @@ impl TermPrices {
 
     /// The priced terms, in catalogue order.
     pub fn priced(&self) -> impl Iterator<Item = (BillingTerm, Money)> + '_ {
-        BillingTerm::ALL.into_iter().filter_map(|t| self.get(t).map(|p| (t, p)))
+        BillingTerm::ALL
+            .iter()
+            .copied()
+            .filter_map(|t| self.get(t).map(|p| (t, p)))
     }
 }
 
@@ -538,7 +545,7 @@ mod tests {
 
     #[test]
     fn terms_round_trip() {
-        for t in BillingTerm::ALL {
+        for &t in BillingTerm::ALL {
             assert_eq!(BillingTerm::parse(t.as_str()), Some(t));
         }
         assert_eq!(BillingTerm::parse("weekly"), None);

@@ -1,12 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { createHmac, randomUUID } from 'node:crypto';
-import { adminApi, open, registerClient, signInOperator, unique } from './fixtures';
-
-/** Signs as the API Settings page's guide says: "<ts>.<METHOD>.<path>.<body>". */
-function sign(secret: string, ts: number, method: string, path: string, body: string): string {
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  return createHmac('sha256', key).update(`${ts}.${method}.${path}.${body}`).digest('hex');
-}
+import { adminApi, open, placeOrder, registerClient, signInOperator, unique } from './fixtures';
 
 test('a reseller generates a key; an API order shows on its pages; the operator finds the request', async ({
   browser,
@@ -54,20 +47,9 @@ test('a reseller generates a key; an API order shows on its pages; the operator 
   await expect(client.getByRole('row', { name: new RegExp(key.slice(0, 17)) })).toBeVisible();
 
   // The reseller's software places an order.
-  const body = JSON.stringify({
+  const placed = await placeOrder(request, key, secret, {
     customer: { external_id: `cust-${id}`, name: 'Jane Player' },
     lines: [{ product_id: product.id, term: 'monthly', quantity: 2 }],
-  });
-  const ts = Math.floor(Date.now() / 1000);
-  const placed = await request.post('/api/v1/orders', {
-    headers: {
-      Authorization: `Bearer ${key}`,
-      'Content-Type': 'application/json',
-      'Flux-Timestamp': String(ts),
-      'Flux-Signature': `v1=${sign(secret, ts, 'POST', '/api/v1/orders', body)}`,
-      'Idempotency-Key': randomUUID(),
-    },
-    data: body,
   });
   expect(placed.status()).toBe(201);
   const order = await placed.json();
@@ -94,7 +76,8 @@ test('a reseller generates a key; an API order shows on its pages; the operator 
   const operator = await operatorContext.newPage();
   await signInOperator(operator);
   await operator.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'API logs' }).click();
-  await operator.getByLabel('Reseller id').fill(reseller);
+  // Resellers are chosen by company name; the URL keeps the id.
+  await operator.getByLabel('Reseller', { exact: true }).selectOption({ label: company });
   await operator.getByRole('button', { name: 'Filter' }).click();
   await expect(operator).toHaveURL(new RegExp(`reseller_id=${reseller}`));
   // Other specs share this server: name this key's row, never "the" row.

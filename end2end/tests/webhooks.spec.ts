@@ -1,8 +1,7 @@
 import { expect, test } from '@playwright/test';
-import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { adminApi, open, signInOperator, unique } from './fixtures';
+import { adminApi, open, placeOrder, signInOperator, unique } from './fixtures';
 
 /** A webhook receiver on a free port that answers 200 and remembers bodies. */
 async function receiver(): Promise<{ url: string; bodies: string[]; server: Server }> {
@@ -26,6 +25,7 @@ test('an API order shows its order.created delivery to the operator and the rese
   request,
 }) => {
   const id = unique();
+  const company = `Hook Co ${id}`;
   const hooks = await receiver();
   const product = await adminApi(request, 'POST', '/products', {
     name: `E2E Hook VPS ${id}`,
@@ -35,29 +35,16 @@ test('an API order shows its order.created delivery to the operator and the rese
   });
   // Onboarding by script: invite, approve, price, webhook, key.
   const email = `hooks-${id}@example.com`;
-  const invited = await adminApi(request, 'POST', '/resellers', { email, company_name: `Hook Co ${id}` });
+  const invited = await adminApi(request, 'POST', '/resellers', { email, company_name: company });
   const reseller = invited.id as string;
   await adminApi(request, 'POST', `/resellers/${reseller}/approve`, {});
   await adminApi(request, 'PUT', `/resellers/${reseller}/products/${product.id}`, { wholesale_monthly: '8.00' });
   const webhook = await adminApi(request, 'PUT', `/resellers/${reseller}/webhook`, { url: hooks.url });
   const key = await adminApi(request, 'POST', `/resellers/${reseller}/api-keys`, {});
 
-  const body = JSON.stringify({
+  const placed = await placeOrder(request, key.key, webhook.secret, {
     customer: { external_id: `hook-${id}` },
     lines: [{ product_id: product.id, term: 'monthly', quantity: 1 }],
-  });
-  const ts = Math.floor(Date.now() / 1000);
-  const keyBytes = Buffer.from(webhook.secret.replace(/^whsec_/, ''), 'base64');
-  const signature = createHmac('sha256', keyBytes).update(`${ts}.POST./api/v1/orders.${body}`).digest('hex');
-  const placed = await request.post('/api/v1/orders', {
-    headers: {
-      Authorization: `Bearer ${key.key}`,
-      'Content-Type': 'application/json',
-      'Flux-Timestamp': String(ts),
-      'Flux-Signature': `v1=${signature}`,
-      'Idempotency-Key': randomUUID(),
-    },
-    data: body,
   });
   expect(placed.status()).toBe(201);
   await expect.poll(() => hooks.bodies.some((b) => b.includes('"order.created"')), { timeout: 20_000 }).toBe(true);
@@ -67,7 +54,7 @@ test('an API order shows its order.created delivery to the operator and the rese
   const operator = await operatorContext.newPage();
   await signInOperator(operator);
   await operator.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Webhooks' }).click();
-  await operator.getByLabel('Reseller id').fill(reseller);
+  await operator.getByLabel('Reseller', { exact: true }).selectOption({ label: company });
   await operator.getByLabel('Event type').selectOption('order.created');
   await operator.getByRole('button', { name: 'Filter' }).click();
   await expect(operator).toHaveURL(new RegExp(`reseller_id=${reseller}`));

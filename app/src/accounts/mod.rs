@@ -87,6 +87,38 @@ impl Panel {
             Panel::Portal => "/portal/login",
         }
     }
+
+    /// The sign-in page, remembering `asked_for` (a page of this panel) to
+    /// return to: `/portal/login?next=%2Fportal%2Forders`.
+    pub fn sign_in_path(self, asked_for: Option<&str>) -> String {
+        match asked_for.and_then(|page| self.return_to(page)) {
+            Some(page) if page != self.home() => {
+                format!("{}?next={}", self.login_path(), crate::lists::percent_encode(page))
+            }
+            _ => self.login_path().to_owned(),
+        }
+    }
+
+    /// Where to go after signing in: `next` when it is a page of this
+    /// panel (a path on this site, never another host: `//evil.example`,
+    /// `/\evil.example` and schemes are refused), else the panel's home.
+    pub fn after_sign_in(self, next: Option<&str>) -> String {
+        next.and_then(|page| self.return_to(page))
+            .unwrap_or(self.home())
+            .to_owned()
+    }
+
+    fn return_to(self, page: &str) -> Option<&str> {
+        let home = self.home();
+        let rest = page.strip_prefix(home)?;
+        let in_panel = rest.is_empty() || rest.starts_with('/') || rest.starts_with('?');
+        let plain = page.len() <= 512
+            && page.bytes().all(|b| b.is_ascii_graphic())
+            && !page.contains("//")
+            && !page.contains('\\')
+            && !rest.starts_with("/login");
+        (in_panel && plain).then_some(page)
+    }
 }
 
 /// A syntactically valid email address, trimmed and lower-cased (one account
@@ -199,6 +231,34 @@ impl PersonName {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_in_returns_only_to_pages_of_the_same_panel() {
+        let portal = Panel::Portal;
+        assert_eq!(
+            portal.after_sign_in(Some("/portal/orders?before=x")),
+            "/portal/orders?before=x"
+        );
+        assert_eq!(portal.after_sign_in(None), "/portal");
+        for hostile in [
+            "//evil.example",
+            "/portal//evil.example",
+            "/admin",
+            "https://evil.example/portal",
+            "/portal\\x",
+            "/portalx",
+            "/portal/login",
+            "/portal/a b",
+        ] {
+            assert_eq!(portal.after_sign_in(Some(hostile)), "/portal", "{hostile}");
+        }
+        assert_eq!(
+            portal.sign_in_path(Some("/portal/orders")),
+            "/portal/login?next=%2Fportal%2Forders"
+        );
+        assert_eq!(portal.sign_in_path(Some("/portal")), "/portal/login");
+        assert_eq!(Panel::Admin.sign_in_path(Some("/portal/orders")), "/admin/login");
+    }
 
     #[test]
     fn emails() {

@@ -12,9 +12,15 @@ pub async fn whoami() -> Result<Option<User>, AppError> {
     session::respond(session::current_user().await)
 }
 
-/// Signs in to `panel` and sends the browser to that panel's home.
+/// Signs in to `panel` and sends the browser to the page it asked for
+/// (`next`, when a page of that panel) or to the panel's home.
 #[server(prefix = "/api/fn")]
-pub async fn sign_in(panel: Panel, email: String, password: String) -> Result<(), AppError> {
+pub async fn sign_in(
+    panel: Panel,
+    email: String,
+    password: String,
+    #[server(default)] next: Option<String>,
+) -> Result<(), AppError> {
     use super::{service, session};
     session::respond(
         async {
@@ -26,7 +32,7 @@ pub async fn sign_in(panel: Panel, email: String, password: String) -> Result<()
                 http::header::SET_COOKIE,
                 session::session_cookie(&token.0, state.settings.secure_cookies),
             );
-            leptos_axum::redirect(panel.home());
+            leptos_axum::redirect(&panel.after_sign_in(next.as_deref()));
             Ok(())
         }
         .await,

@@ -122,6 +122,35 @@ pub struct AuditEntry {
     pub details: Option<serde_json::Value>,
 }
 
+impl AuditEntry {
+    /// What an entry changed, for people: its reason, else the fields of
+    /// `details` whose `old` and `new` differ (`rate_limit: 1000 → 500`).
+    pub fn summary(&self) -> String {
+        if let Some(reason) = &self.reason {
+            return reason.clone();
+        }
+        let Some(serde_json::Value::Object(fields)) = &self.details else {
+            return String::new();
+        };
+        fields
+            .iter()
+            .filter_map(|(field, change)| {
+                let (old, new) = (change.get("old")?, change.get("new")?);
+                (old != new).then(|| format!("{field}: {} → {}", plain(old), plain(new)))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// A JSON value as text: strings without their quotes.
+fn plain(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// Which operator audit entries to list, newest first (the cursor is an
 /// entry id).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -148,5 +177,42 @@ impl AuditFilter {
             subject_id: blank_to_none(subject_id).map(str::to_owned),
             page: crate::lists::PageRequest::parse(limit, cursor)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(reason: Option<&str>, details: Option<serde_json::Value>) -> AuditEntry {
+        AuditEntry {
+            id: 1,
+            at: Timestamp::now(),
+            actor_kind: ActorKind::Operator,
+            actor_id: None,
+            actor_name: "ops@example.com".into(),
+            action: "reseller.update".into(),
+            subject_type: "reseller".into(),
+            subject_id: "rsl_x".into(),
+            from_status: None,
+            to_status: None,
+            reason: reason.map(str::to_owned),
+            details,
+        }
+    }
+
+    #[test]
+    fn a_summary_names_what_changed_or_why() {
+        let details = serde_json::json!({
+            "api_enabled": { "old": true, "new": false },
+            "rate_limit": { "old": 1000, "new": 1000 },
+            "default_discount_rate": { "old": "10", "new": "12.5" },
+        });
+        let summary = entry(None, Some(details)).summary();
+        let mut parts: Vec<&str> = summary.split("; ").collect();
+        parts.sort();
+        assert_eq!(parts, ["api_enabled: true → false", "default_discount_rate: 10 → 12.5"]);
+        assert_eq!(entry(Some("unpaid"), None).summary(), "unpaid");
+        assert_eq!(entry(None, None).summary(), "");
     }
 }

@@ -13,9 +13,22 @@ use crate::{
 };
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ProductKind {
     Vps,
     GameServer,
@@ -24,15 +37,11 @@ pub enum ProductKind {
 }
 
 impl ProductKind {
-    pub const ALL: [ProductKind; 4] = [Self::Vps, Self::GameServer, Self::SharedHosting, Self::BareMetal];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
+    /// The wire name (`strum` derives it from the variant's name).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Vps => "vps",
-            Self::GameServer => "game_server",
-            Self::SharedHosting => "shared_hosting",
-            Self::BareMetal => "bare_metal",
-        }
+        self.into()
     }
 
     pub fn label(self) -> &'static str {
@@ -45,7 +54,7 @@ impl ProductKind {
     }
 
     pub fn parse(raw: &str) -> AppResult<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == raw.trim()).ok_or_else(|| {
+        raw.trim().parse().ok().ok_or_else(|| {
             AppError::validation("kind", "Choose a kind: vps, game_server, shared_hosting or bare_metal.")
         })
     }

@@ -309,14 +309,23 @@ pub fn order_events(order: &Order, services: &[Service]) -> AppResult<Vec<NewEve
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OrderFilter {
     pub customer_id: Option<CustomerId>,
+    /// Part of the customer's external id or name, case-insensitive (the
+    /// portal's search; people know their customers by name, not `cus_`).
+    pub customer: Option<String>,
     pub page: PageRequest<OrderId>,
 }
 
 impl OrderFilter {
     /// From a query or form: every value optional, blank means absent.
-    pub fn parse(customer_id: Option<&str>, cursor: Option<&str>, limit: Option<u32>) -> AppResult<Self> {
+    pub fn parse(
+        customer_id: Option<&str>,
+        customer: Option<&str>,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> AppResult<Self> {
         Ok(OrderFilter {
             customer_id: optional("customer_id", customer_id, |c| c.parse().ok())?,
+            customer: crate::lists::blank_to_none(customer).map(str::to_owned),
             page: PageRequest::parse(limit, cursor)?,
         })
     }

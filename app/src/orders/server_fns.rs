@@ -13,15 +13,25 @@ pub struct OrderPage {
     pub currency: String,
 }
 
-/// Clients: their orders, newest first, optionally for one customer.
+/// Clients: their orders, newest first, optionally for one customer (by
+/// id, or by part of its external id or name).
 #[server(prefix = "/api/fn")]
-pub async fn my_orders(customer_id: Option<String>, before: Option<String>) -> Result<OrderPage, AppError> {
+pub async fn my_orders(
+    customer_id: Option<String>,
+    customer: Option<String>,
+    before: Option<String>,
+) -> Result<OrderPage, AppError> {
     use super::OrderFilter;
     use crate::accounts::session;
     session::respond(
         async {
             let (state, _, reseller) = session::require_reseller().await?;
-            let filter = OrderFilter::parse(customer_id.as_deref(), before.as_deref(), Some(PAGE_SIZE))?;
+            let filter = OrderFilter::parse(
+                customer_id.as_deref(),
+                customer.as_deref(),
+                before.as_deref(),
+                Some(PAGE_SIZE),
+            )?;
             Ok(OrderPage {
                 page: super::service::orders(&state.store, &reseller.id, &filter).await?,
                 currency: state.settings.currency.code().to_owned(),

@@ -12,6 +12,8 @@ use leptos::prelude::*;
 #[component]
 fn SignInForm(panel: Panel) -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
+    let query = leptos_router::hooks::use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
     let (title, panel_value) = match panel {
         Panel::Admin => ("Operator sign-in", "admin"),
         Panel::Portal => ("Client sign-in", "portal"),
@@ -21,6 +23,7 @@ fn SignInForm(panel: Panel) -> impl IntoView {
             <h1>{title}</h1>
             <ActionForm action=action attr:class="stack">
                 <input type="hidden" name="panel" value=panel_value/>
+                <input type="hidden" name="next" value=next/>
                 <Field label="Email" name="email" kind="email" autocomplete="username" required=true/>
                 <Field
                     label="Password"

@@ -132,7 +132,7 @@ pub fn effective_rate(row_override: Option<Percent>, profile_default: Percent) -
 /// to 2 decimals (4 for hourly); a term without a retail price stays unsold.
 pub fn derive(retail: &TermPrices, rate: Percent) -> TermPrices {
     let mut derived = TermPrices::default();
-    for term in BillingTerm::ALL {
+    for &term in BillingTerm::ALL {
         let price = retail
             .get(term)
             .map(|p| p.discounted(rate.value(), term.derived_scale()));
@@ -184,7 +184,7 @@ impl PriceChange {
         let new = &self.new;
         let show = |m: Option<Money>| m.map(|m| m.to_string()).unwrap_or_else(|| "—".into());
         let mut parts = Vec::new();
-        for term in BillingTerm::ALL {
+        for &term in BillingTerm::ALL {
             let (a, b) = (old.prices.get(term), new.prices.get(term));
             if a != b || self.old.is_none() && b.is_some() {
                 parts.push(format!("{} {} → {}", term.as_str(), show(a), show(b)));

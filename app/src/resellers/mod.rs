@@ -13,8 +13,21 @@ use crate::{
 };
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ResellerStatus {
     Pending,
     Active,
@@ -23,15 +36,11 @@ pub enum ResellerStatus {
 }
 
 impl ResellerStatus {
-    pub const ALL: [ResellerStatus; 4] = [Self::Pending, Self::Active, Self::Suspended, Self::Terminated];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
+    /// The wire name (`strum` derives it from the variant's name).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Active => "active",
-            Self::Suspended => "suspended",
-            Self::Terminated => "terminated",
-        }
+        self.into()
     }
 
     pub fn label(self) -> &'static str {
@@ -44,7 +53,7 @@ impl ResellerStatus {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw.trim())
+        raw.trim().parse().ok()
     }
 
     /// Whether a reseller in this status may order and use the partner
@@ -111,8 +120,20 @@ impl std::fmt::Display for ResellerStatus {
 }
 
 /// What an operator can do to a profile.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum LifecycleAction {
     Approve,
     Suspend,
@@ -121,15 +142,11 @@ pub enum LifecycleAction {
 }
 
 impl LifecycleAction {
-    pub const ALL: [LifecycleAction; 4] = [Self::Approve, Self::Suspend, Self::Reactivate, Self::Terminate];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
+    /// The wire name (`strum` derives it from the variant's name).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Approve => "approve",
-            Self::Suspend => "suspend",
-            Self::Reactivate => "reactivate",
-            Self::Terminate => "terminate",
-        }
+        self.into()
     }
 
     /// The button text (UI conventions).
@@ -143,7 +160,7 @@ impl LifecycleAction {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == raw.trim())
+        raw.trim().parse().ok()
     }
 
     /// Suspension and termination record why.
@@ -198,7 +215,8 @@ pub fn transition(from: ResellerStatus, action: LifecycleAction) -> AppResult<Re
 /// The actions that are possible from `status`, for showing buttons.
 pub fn possible_actions(status: ResellerStatus) -> Vec<LifecycleAction> {
     LifecycleAction::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|a| transition(status, *a).is_ok())
         .collect()
 }

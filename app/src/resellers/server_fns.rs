@@ -2,7 +2,7 @@
 //! and actions; the client's application and programme overview.
 
 use super::{LifecycleAction, Reseller};
-use crate::{audit::AuditEntry, error::AppError};
+use crate::{audit::AuditEntry, error::AppError, lists::Page};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -10,14 +10,10 @@ use serde::{Deserialize, Serialize};
 pub const PAGE_SIZE: u32 = 50;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ResellerPage {
-    pub items: Vec<Reseller>,
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ResellerDetail {
     pub reseller: Reseller,
+    /// Who approved it, by email (or admin token name).
+    pub approved_by: Option<String>,
     pub actions: Vec<LifecycleAction>,
     pub history: Vec<AuditEntry>,
 }
@@ -28,7 +24,7 @@ pub async fn admin_list_resellers(
     status: Option<String>,
     search: Option<String>,
     after: Option<String>,
-) -> Result<ResellerPage, AppError> {
+) -> Result<Page<Reseller>, AppError> {
     use super::{ResellerFilter, service};
     use crate::accounts::{Role, session};
     session::respond(
@@ -36,15 +32,41 @@ pub async fn admin_list_resellers(
             let (state, _) = session::require(Role::Operator).await?;
             let filter =
                 ResellerFilter::parse(status.as_deref(), search.as_deref(), after.as_deref(), Some(PAGE_SIZE))?;
-            let page = service::list(&state.store, &filter).await?;
-            Ok(ResellerPage {
-                items: page.data,
-                next_cursor: page.next_cursor,
-            })
+            service::list(&state.store, &filter).await
         }
         .await,
     )
 }
+
+/// Operators: every reseller's id and company name, by name, for the
+/// reseller choice of the Webhooks and API logs filters.
+#[server(prefix = "/api/fn")]
+pub async fn admin_reseller_names() -> Result<Vec<(String, String)>, AppError> {
+    use super::{ResellerFilter, service};
+    use crate::accounts::{Role, session};
+    session::respond(
+        async {
+            let (state, _) = session::require(Role::Operator).await?;
+            let filter = ResellerFilter {
+                page: crate::lists::PageRequest::first(NAME_CHOICES),
+                ..ResellerFilter::default()
+            };
+            let mut names: Vec<(String, String)> = service::list(&state.store, &filter)
+                .await?
+                .data
+                .into_iter()
+                .map(|r| (r.id.to_string(), r.company_name))
+                .collect();
+            names.sort_by_cached_key(|(_, name)| name.to_lowercase());
+            Ok(names)
+        }
+        .await,
+    )
+}
+
+/// How many resellers the filters' choice lists (beyond it, filter by id
+/// in the URL: `?reseller_id=rsl_...`).
+pub const NAME_CHOICES: u32 = 500;
 
 /// Operators: one profile, the actions open to it and its history.
 #[server(prefix = "/api/fn")]
@@ -58,6 +80,7 @@ pub async fn admin_reseller(id: String) -> Result<ResellerDetail, AppError> {
             let reseller = service::get(&state.store, &id).await?;
             let history = service::history(&state.store, &id).await?;
             Ok(ResellerDetail {
+                approved_by: service::approved_by(&state.store, &id).await?,
                 actions: possible_actions(reseller.status),
                 reseller,
                 history,

@@ -252,6 +252,20 @@ pub async fn update_settings(
     get(store, id).await
 }
 
+/// Who approved the reseller, as the audit log names them (an operator's
+/// email or an admin token's name), when it was approved.
+pub async fn approved_by(store: &Store, id: &ResellerId) -> AppResult<Option<String>> {
+    let approvals = store
+        .list_audit(&AuditFilter {
+            subject_type: Some("reseller".into()),
+            subject_id: Some(id.to_string()),
+            action: Some("reseller.approve".into()),
+            page: crate::lists::PageRequest::first(1),
+        })
+        .await?;
+    Ok(approvals.data.into_iter().next().map(|entry| entry.actor_name))
+}
+
 /// The audit entries about one reseller, newest first: its status history.
 pub async fn history(store: &Store, id: &ResellerId) -> AppResult<Vec<AuditEntry>> {
     Ok(store

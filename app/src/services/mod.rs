@@ -15,9 +15,22 @@ use crate::{
 };
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ServiceStatus {
     Pending,
     Active,
@@ -26,15 +39,11 @@ pub enum ServiceStatus {
 }
 
 impl ServiceStatus {
-    pub const ALL: [ServiceStatus; 4] = [Self::Pending, Self::Active, Self::Suspended, Self::Terminated];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
+    /// The wire name (`strum` derives it from the variant's name).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Active => "active",
-            Self::Suspended => "suspended",
-            Self::Terminated => "terminated",
-        }
+        self.into()
     }
 
     pub fn label(self) -> &'static str {
@@ -47,7 +56,7 @@ impl ServiceStatus {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw.trim())
+        raw.trim().parse().ok()
     }
 }
 
@@ -77,8 +86,20 @@ pub struct Service {
 }
 
 /// The provisioning outcomes an operator records.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ServiceAction {
     Activate,
     Suspend,
@@ -87,15 +108,11 @@ pub enum ServiceAction {
 }
 
 impl ServiceAction {
-    pub const ALL: [ServiceAction; 4] = [Self::Activate, Self::Suspend, Self::Unsuspend, Self::Terminate];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
+    /// The wire name (`strum` derives it from the variant's name).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Activate => "activate",
-            Self::Suspend => "suspend",
-            Self::Unsuspend => "unsuspend",
-            Self::Terminate => "terminate",
-        }
+        self.into()
     }
 
     pub fn label(self) -> &'static str {
@@ -108,7 +125,7 @@ impl ServiceAction {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.as_str() == raw.trim())
+        raw.trim().parse().ok()
     }
 
     pub fn event(self) -> EventType {
@@ -172,7 +189,8 @@ pub fn service_transition(from: ServiceStatus, action: ServiceAction) -> AppResu
 /// The actions open to a service in `status`.
 pub fn possible_service_actions(status: ServiceStatus) -> Vec<ServiceAction> {
     ServiceAction::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|a| service_transition(status, *a).is_ok())
         .collect()
 }

@@ -35,7 +35,7 @@ pub async fn my_services(status: Option<String>, before: Option<String>) -> Resu
 
 /// Operators: a reseller's services, for the actions on its page.
 #[server(prefix = "/api/fn")]
-pub async fn admin_reseller_services(reseller_id: String) -> Result<Vec<Service>, AppError> {
+pub async fn admin_reseller_services(reseller_id: String) -> Result<ServicePage, AppError> {
     use super::ServiceFilter;
     use crate::{
         accounts::{Role, session},
@@ -49,7 +49,11 @@ pub async fn admin_reseller_services(reseller_id: String) -> Result<Vec<Service>
                 page: crate::lists::PageRequest::first(500),
                 ..ServiceFilter::default()
             };
-            Ok(orders::services(&state.store, &id, &filter).await?.data)
+            Ok(ServicePage {
+                page: orders::services(&state.store, &id, &filter).await?,
+                currency: state.settings.currency.code().to_owned(),
+                product_names: crate::catalog::service::names_for(&state.store, &id).await?,
+            })
         }
         .await,
     )

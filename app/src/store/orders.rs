@@ -309,14 +309,20 @@ impl Store {
              WHERE o.reseller_id = $1
                AND ($2 IS NULL OR o.customer_id = $2)
                AND ($3 IS NULL OR o.id < $3)
+               AND ($5 IS NULL OR lower(c.external_id) LIKE $5 ESCAPE '\\' OR lower(c.name) LIKE $5 ESCAPE '\\')
              ORDER BY o.id DESC LIMIT $4"
         ));
+        let customer = filter
+            .customer
+            .as_deref()
+            .map(|s| format!("%{}%", super::escape_like(&s.to_lowercase())));
         let rows: Vec<OrderRow> = with_pool!(self, pool => {
             sqlx::query_as(sql)
                 .bind(reseller)
                 .bind(filter.customer_id.as_ref())
                 .bind(filter.page.after.as_ref())
                 .bind(filter.page.fetch())
+                .bind(customer.as_deref())
                 .fetch_all(pool)
                 .await?
         });
@@ -433,7 +439,8 @@ impl Store {
             .await?;
             Ok(DashboardStats {
                 services_by_status: ServiceStatus::ALL
-                    .into_iter()
+                    .iter()
+                    .copied()
                     .map(|s| (s, by_status.iter().find(|(k, _)| k == s.as_str()).map_or(0, |(_, n)| *n)))
                     .collect(),
                 orders_this_month,

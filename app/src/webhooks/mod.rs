@@ -76,58 +76,61 @@ pub fn may_retry_now(status: DeliveryStatus, reseller: ResellerStatus) -> bool {
 pub const QUEUE: &str = "webhook-deliveries";
 
 /// What happened.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum EventType {
     #[serde(rename = "order.created")]
+    #[strum(serialize = "order.created")]
     OrderCreated,
     #[serde(rename = "service.created")]
+    #[strum(serialize = "service.created")]
     ServiceCreated,
     #[serde(rename = "service.activated")]
+    #[strum(serialize = "service.activated")]
     ServiceActivated,
     #[serde(rename = "service.suspended")]
+    #[strum(serialize = "service.suspended")]
     ServiceSuspended,
     #[serde(rename = "service.unsuspended")]
+    #[strum(serialize = "service.unsuspended")]
     ServiceUnsuspended,
     #[serde(rename = "service.terminated")]
+    #[strum(serialize = "service.terminated")]
     ServiceTerminated,
     #[serde(rename = "service.renewed")]
+    #[strum(serialize = "service.renewed")]
     ServiceRenewed,
     #[serde(rename = "reseller.status_changed")]
+    #[strum(serialize = "reseller.status_changed")]
     ResellerStatusChanged,
     /// Sent on request from API Settings, to check an endpoint.
     #[serde(rename = "webhook.test")]
+    #[strum(serialize = "webhook.test")]
     WebhookTest,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 9] = [
-        Self::OrderCreated,
-        Self::ServiceCreated,
-        Self::ServiceActivated,
-        Self::ServiceSuspended,
-        Self::ServiceUnsuspended,
-        Self::ServiceTerminated,
-        Self::ServiceRenewed,
-        Self::ResellerStatusChanged,
-        Self::WebhookTest,
-    ];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
+    /// The wire name (`strum` derives it from the variant's name).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::OrderCreated => "order.created",
-            Self::ServiceCreated => "service.created",
-            Self::ServiceActivated => "service.activated",
-            Self::ServiceSuspended => "service.suspended",
-            Self::ServiceUnsuspended => "service.unsuspended",
-            Self::ServiceTerminated => "service.terminated",
-            Self::ServiceRenewed => "service.renewed",
-            Self::ResellerStatusChanged => "reseller.status_changed",
-            Self::WebhookTest => "webhook.test",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|e| e.as_str() == raw.trim())
+        raw.trim().parse().ok()
     }
 }
 
@@ -138,8 +141,21 @@ impl TryFrom<String> for EventType {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum DeliveryStatus {
     /// Queued, or waiting for its next attempt.
     Pending,
@@ -153,26 +169,15 @@ pub enum DeliveryStatus {
 }
 
 impl DeliveryStatus {
-    pub const ALL: [DeliveryStatus; 5] = [
-        Self::Pending,
-        Self::Held,
-        Self::Succeeded,
-        Self::Failed,
-        Self::Cancelled,
-    ];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
+    /// The wire name (`strum` derives it from the variant's name).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Held => "held",
-            Self::Succeeded => "succeeded",
-            Self::Failed => "failed",
-            Self::Cancelled => "cancelled",
-        }
+        self.into()
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw.trim())
+        raw.trim().parse().ok()
     }
 }
 
@@ -386,7 +391,7 @@ mod tests {
 
     #[test]
     fn event_types_round_trip() {
-        for t in EventType::ALL {
+        for &t in EventType::ALL {
             assert_eq!(EventType::parse(t.as_str()), Some(t));
             assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
         }

@@ -99,7 +99,7 @@ pub async fn list(
     query: ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<Order>>> {
     let q = &query.0;
-    let filter = OrderFilter::parse(q.customer_id.as_deref(), q.cursor.as_deref(), q.limit)?;
+    let filter = OrderFilter::parse(q.customer_id.as_deref(), None, q.cursor.as_deref(), q.limit)?;
     Ok(Json(
         orders::orders(&state.app.store, &partner.reseller.id, &filter).await?,
     ))

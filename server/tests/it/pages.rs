@@ -29,11 +29,52 @@ async fn anonymous_visitors_are_sent_to_the_sign_in_pages() {
     let app = spawn_app().await;
     let client = browser();
     let (status, _, location) = get(&client, app.url("/admin/products")).await;
-    assert!((300..400).contains(&status), "{status}");
-    assert_eq!(location.as_deref(), Some("/admin/login"));
-    let (status, _, location) = get(&client, app.url("/portal/orders")).await;
-    assert!((300..400).contains(&status), "{status}");
-    assert_eq!(location.as_deref(), Some("/portal/login"));
+    assert_eq!(status, 303);
+    assert_eq!(location.as_deref(), Some("/admin/login?next=%2Fadmin%2Fproducts"));
+    let (status, _, location) = get(&client, app.url("/portal/orders?customer=ann")).await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        location.as_deref(),
+        Some("/portal/login?next=%2Fportal%2Forders%3Fcustomer%3Dann")
+    );
+    let (status, _, location) = get(&client, app.url("/portal")).await;
+    assert_eq!(status, 303);
+    assert_eq!(location.as_deref(), Some("/portal/login"), "home needs no return path");
+
+    // Not only for browsers: curl, a crawler or a link checker (no
+    // `Accept: text/html`) gets the same redirect, never a blank 200.
+    let response = client.get(app.url("/admin/resellers")).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/admin/login?next=%2Fadmin%2Fresellers");
+}
+
+#[tokio::test]
+async fn signing_in_returns_to_the_page_asked_for_on_the_same_panel_only() {
+    let app = spawn_app().await;
+    app.client_account("client@example.com").await;
+    let sign_in = async |next: &str| {
+        app.call::<app::accounts::server_fns::SignIn>(
+            &browser(),
+            &[
+                ("panel", "portal"),
+                ("email", "client@example.com"),
+                ("password", crate::helpers::PASSWORD),
+                ("next", next),
+            ],
+        )
+        .await
+    };
+    let back = sign_in("/portal/services?status=active").await;
+    assert_eq!(back.headers()["location"], "/portal/services?status=active");
+    for elsewhere in [
+        "//evil.example/portal",
+        "https://evil.example/portal",
+        "/admin/resellers",
+        "",
+    ] {
+        let home = sign_in(elsewhere).await;
+        assert_eq!(home.headers()["location"], "/portal", "next={elsewhere}");
+    }
 }
 
 #[tokio::test]

@@ -17,7 +17,8 @@ pub use webhooks::{DeliveryPage, WebhooksPage};
 
 use crate::{
     accounts::Panel,
-    components::{NavItem, PanelGuard},
+    components::{FilterSelect, Loaded, NavItem, PanelGuard},
+    resellers::server_fns::admin_reseller_names,
 };
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
@@ -38,5 +39,17 @@ pub fn AdminLayout() -> impl IntoView {
         <PanelGuard panel=Panel::Admin nav=NAV>
             <Outlet/>
         </PanelGuard>
+    }
+}
+
+/// The reseller filter of the Webhooks and API logs pages: a choice by
+/// company name (the query keeps the id, `reseller_id=rsl_...`).
+#[component]
+pub fn ResellerChoice(id: &'static str) -> impl IntoView {
+    let names = Resource::new(|| (), |_| admin_reseller_names());
+    view! {
+        <Loaded resource=names let:names>
+            <FilterSelect id label="Reseller" name="reseller_id" options=names/>
+        </Loaded>
     }
 }

@@ -3,12 +3,12 @@
 //! "Derive from retail" filling the row before the operator saves it.
 
 use crate::{
-    components::{Alert, Loading, amount},
+    components::{Alert, DataTable, Loaded, Notice, amount},
     error::AppError,
     money::BillingTerm,
     price_book::{
-        GridLine,
-        server_fns::{PreviewDerive, SavePriceRow, admin_price_book, admin_price_history},
+        GridLine, PriceChange,
+        server_fns::{PreviewDerive, PriceBookView, SavePriceRow, admin_price_book, admin_price_history},
     },
 };
 use leptos::prelude::*;
@@ -33,96 +33,53 @@ pub fn PriceBook(reseller_id: String) -> impl IntoView {
             "Wholesale prices per term. A blank term is not sold. Only enabled rows of active "
             "products appear in the reseller's catalogue."
         </p>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match grid.await {
-                    Err(error) => view! { <Alert error/> }.into_any(),
-                    Ok(view) => {
-                        let currency = view.currency.clone();
-                        view! {
-                            <div class="table-wrap">
-                                <table class="grid">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Product"</th>
-                                            {BillingTerm::ALL
-                                                .iter()
-                                                .map(|t| view! { <th scope="col">{t.label()}</th> })
-                                                .collect_view()}
-                                            <th scope="col">"Setup fee"</th>
-                                            <th scope="col">"Discount override"</th>
-                                            <th scope="col">"Enabled"</th>
-                                            <th scope="col">"Max quantity"</th>
-                                            <th scope="col">"Actions"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {view
-                                            .lines
-                                            .into_iter()
-                                            .map(|line| {
-                                                view! {
-                                                    <GridRow
-                                                        reseller_id=rid.get_value()
-                                                        line
-                                                        currency=currency.clone()
-                                                        saved
-                                                    />
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }
-                            .into_any()
-                    }
-                }
-            })}
-        </Transition>
+        <Loaded resource=grid let:view>
+            <Grid reseller_id=rid.get_value() view saved/>
+        </Loaded>
         <h3>"Price history"</h3>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match history.await {
-                    Err(error) => view! { <Alert error/> }.into_any(),
-                    Ok(changes) if changes.is_empty() => {
-                        view! { <p class="empty">"No price changes yet."</p> }.into_any()
-                    }
-                    Ok(changes) => {
-                        view! {
-                            <div class="table-wrap">
-                                <table>
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"When"</th>
-                                            <th scope="col">"Who"</th>
-                                            <th scope="col">"Product"</th>
-                                            <th scope="col">"Change"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {changes
-                                            .into_iter()
-                                            .map(|(change, product)| {
-                                                view! {
-                                                    <tr>
-                                                        <td>{change.at.short()}</td>
-                                                        <td>{change.actor_name.clone()}</td>
-                                                        <td>{product}</td>
-                                                        <td>{change.summary()}</td>
-                                                    </tr>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }
-                            .into_any()
-                    }
-                }
-            })}
-        </Transition>
+        <Loaded resource=history let:changes>
+            <History changes/>
+        </Loaded>
+    }
+}
+
+/// Products × terms. Wider than a laptop screen: it scrolls sideways inside
+/// its frame, the product column stays put, and a shadow at the right edge
+/// says there is more.
+#[component]
+fn Grid(reseller_id: String, view: PriceBookView, saved: RwSignal<usize>) -> impl IntoView {
+    let mut columns = vec!["Product"];
+    columns.extend(BillingTerm::ALL.iter().map(|t| t.label()));
+    columns.extend(["Setup fee", "Discount override", "Enabled", "Max quantity", "Actions"]);
+    let currency = view.currency;
+    let row = move |line: GridLine| {
+        view! { <GridRow reseller_id=reseller_id.clone() line currency=currency.clone() saved/> }
+    };
+    view! {
+        <p class="scroll-hint">"The grid scrolls sideways: Enabled, Max quantity and Save are on the right."</p>
+        <DataTable columns rows=view.lines row empty="No products yet." class="grid"/>
+    }
+}
+
+#[component]
+fn History(changes: Vec<(PriceChange, String)>) -> impl IntoView {
+    let row = |(change, product): (PriceChange, String)| {
+        view! {
+            <tr>
+                <td>{change.at.short()}</td>
+                <td>{change.actor_name.clone()}</td>
+                <td>{product}</td>
+                <td>{change.summary()}</td>
+            </tr>
+        }
+    };
+    view! {
+        <DataTable
+            columns=vec!["When", "Who", "Product", "Change"]
+            rows=changes
+            row
+            empty="No price changes yet."
+        />
     }
 }
 
@@ -136,7 +93,8 @@ fn GridRow(reseller_id: String, line: GridLine, currency: String, saved: RwSigna
     let form_id = format!("price-row-{}", product.id);
     let text = |v: Option<String>| RwSignal::new(v.unwrap_or_default());
     let terms: Vec<(BillingTerm, RwSignal<String>)> = BillingTerm::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .map(|t| {
             (
                 t,
@@ -192,9 +150,7 @@ fn GridRow(reseller_id: String, line: GridLine, currency: String, saved: RwSigna
         if let Some(error) = error {
             return Some(view! { <Alert error/> }.into_any());
         }
-        save.value()
-            .get()
-            .map(|_| view! { <p role="status" class="notice">"Saved."</p> }.into_any())
+        save.value().get().map(|_| view! { <Notice text="Saved."/> }.into_any())
     };
     let retail = product.retail;
     view! {

@@ -7,7 +7,8 @@ use crate::{
         Product, ProductKind,
         server_fns::{SaveProduct, admin_list_products, admin_product, currency},
     },
-    components::{ActionOutcome, Alert, EmptyState, Field, Loading, amount},
+    components::{ActionOutcome, DataTable, Field, Loaded, amount},
+    error::AppError,
     money::BillingTerm,
 };
 use leptos::prelude::*;
@@ -16,22 +17,15 @@ use leptos_router::hooks::use_params_map;
 #[component]
 pub fn ProductsPage() -> impl IntoView {
     let save = ServerAction::<SaveProduct>::new();
-    let products = Resource::new(move || save.version().get(), |_| admin_list_products());
-    let currency = Resource::new(|| (), |_| currency());
+    let products = Resource::new(
+        move || save.version().get(),
+        |_| async { Ok::<_, AppError>((admin_list_products().await?, currency().await?)) },
+    );
     view! {
         <h1>"Products"</h1>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                let code = currency.await.unwrap_or_default();
-                match products.await {
-                    Err(error) => view! { <Alert error/> }.into_any(),
-                    Ok(list) if list.is_empty() => {
-                        view! { <EmptyState text="No products yet."/> }.into_any()
-                    }
-                    Ok(list) => view! { <ProductTable list code/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=products let:loaded>
+            <ProductTable list=loaded.0 code=loaded.1/>
+        </Loaded>
         <h2>"New product"</h2>
         <ProductForm action=save product=None/>
     }
@@ -39,49 +33,28 @@ pub fn ProductsPage() -> impl IntoView {
 
 #[component]
 fn ProductTable(list: Vec<Product>, code: String) -> impl IntoView {
-    view! {
-        <div class="table-wrap">
-            <table>
-                <thead>
-                    <tr>
-                        <th scope="col">"Product"</th>
-                        <th scope="col">"Kind"</th>
-                        <th scope="col">"Status"</th>
-                        {BillingTerm::ALL
-                            .iter()
-                            .map(|t| view! { <th scope="col">{t.label()}</th> })
-                            .collect_view()}
-                        <th scope="col">"Setup fee"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {list
-                        .into_iter()
-                        .map(|p| {
-                            let href = format!("/admin/products/{}", p.id);
-                            let code = code.clone();
-                            view! {
-                                <tr>
-                                    <th scope="row">
-                                        <a href=href>{p.name.clone()}</a>
-                                        <br/>
-                                        <small>{p.slug.clone()}</small>
-                                    </th>
-                                    <td>{p.kind.label()}</td>
-                                    <td>{if p.is_active { "Active" } else { "Inactive" }}</td>
-                                    {BillingTerm::ALL
-                                        .iter()
-                                        .map(|t| view! { <td class="num">{amount(p.retail.get(*t), &code)}</td> })
-                                        .collect_view()}
-                                    <td class="num">{amount(Some(p.retail_setup_fee), &code)}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
-    }
+    let mut columns = vec!["Product", "Kind", "Status"];
+    columns.extend(BillingTerm::ALL.iter().map(|t| t.label()));
+    columns.push("Setup fee");
+    let row = move |p: Product| {
+        view! {
+            <tr>
+                <th scope="row">
+                    <a href=format!("/admin/products/{}", p.id)>{p.name.clone()}</a>
+                    <br/>
+                    <small>{p.slug.clone()}</small>
+                </th>
+                <td>{p.kind.label()}</td>
+                <td>{if p.is_active { "Active" } else { "Inactive" }}</td>
+                {BillingTerm::ALL
+                    .iter()
+                    .map(|t| view! { <td class="num">{amount(p.retail.get(*t), &code)}</td> })
+                    .collect_view()}
+                <td class="num">{amount(Some(p.retail_setup_fee), &code)}</td>
+            </tr>
+        }
+    };
+    view! { <DataTable columns rows=list row empty="No products yet."/> }
 }
 
 /// The create/edit form. Provisioning fields are shown (edit) with the
@@ -108,7 +81,13 @@ fn ProductForm(
     let slug = text(|p| p.slug.clone());
     let description = text(|p| p.description.clone());
     let setup_fee = text(|p| p.retail_setup_fee.to_string());
-    let [monthly, quarterly, semi_annual, annual, hourly] = BillingTerm::ALL.map(price);
+    let retail_fields = BillingTerm::ALL
+        .iter()
+        .map(|&term| {
+            let label = format!("Retail {}", term.label().to_lowercase());
+            view! { <Field label name=format!("retail_{}", term.as_str()) value=price(term)/> }
+        })
+        .collect_view();
     let kind = product.as_ref().map(|p| p.kind);
     let active = product.as_ref().map(|p| p.is_active).unwrap_or(true);
     let settings_json = provisioning
@@ -124,7 +103,8 @@ fn ProductForm(
                 <label for="field-kind">"Kind"</label>
                 <select id="field-kind" name="kind">
                     {ProductKind::ALL
-                        .into_iter()
+                        .iter()
+                        .copied()
                         .map(|k| view! { <option value=k.as_str() selected=kind == Some(k)>{k.label()}</option> })
                         .collect_view()}
                 </select>
@@ -138,11 +118,7 @@ fn ProductForm(
             </div>
             <fieldset>
                 <legend>"Retail prices (leave blank: not sold on that term)"</legend>
-                <Field label="Retail monthly" name="retail_monthly" value=monthly/>
-                <Field label="Retail quarterly" name="retail_quarterly" value=quarterly/>
-                <Field label="Retail semi-annual" name="retail_semi_annual" value=semi_annual/>
-                <Field label="Retail annual" name="retail_annual" value=annual/>
-                <Field label="Retail hourly" name="retail_hourly" value=hourly/>
+                {retail_fields}
                 <Field label="Retail setup fee" name="retail_setup_fee" value=setup_fee/>
             </fieldset>
             <fieldset>
@@ -172,20 +148,10 @@ pub fn ProductPage() -> impl IntoView {
     let save = ServerAction::<SaveProduct>::new();
     let detail = Resource::new(move || (id(), save.version().get()), |(id, _)| admin_product(id));
     view! {
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Err(error) => view! { <h1>"Product"</h1> <Alert error/> }.into_any(),
-                    Ok(d) => {
-                        view! {
-                            <h1>{d.product.name.clone()}</h1>
-                            <p><a href="/admin/products">"All products"</a></p>
-                            <ProductForm action=save product=Some(d.product) provisioning=d.provisioning/>
-                        }
-                            .into_any()
-                    }
-                }
-            })}
-        </Transition>
+        <Loaded resource=detail error_heading="Product" let:d>
+            <h1>{d.product.name.clone()}</h1>
+            <p><a href="/admin/products">"All products"</a></p>
+            <ProductForm action=save product=Some(d.product) provisioning=d.provisioning/>
+        </Loaded>
     }
 }

@@ -1,13 +1,15 @@
 //! `/admin/resellers/:id`: a reseller's profile, lifecycle actions,
-//! settings, price book and history.
+//! settings, price book, services and history.
 
 use super::price_book::PriceBook;
 use crate::{
-    components::{ActionOutcome, Alert, EmptyState, Field, Loading, StatusBadge, when},
+    audit::AuditEntry,
+    components::{ActionOutcome, DataTable, Field, Loaded, ServiceTable, StatusBadge, when},
     resellers::{
         LifecycleAction, Reseller,
         server_fns::{ResellerAction, ResellerDetail, UpdateResellerSettings, admin_reseller},
     },
+    services::server_fns::{ServiceAction as RecordOutcome, admin_reseller_services},
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -23,14 +25,9 @@ pub fn ResellerPage() -> impl IntoView {
         |(id, _, _)| admin_reseller(id),
     );
     view! {
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Err(error) => view! { <h1>"Reseller"</h1> <Alert error/> }.into_any(),
-                    Ok(d) => view! { <Detail detail=d action settings/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=detail error_heading="Reseller" let:d>
+            <Detail detail=d action settings/>
+        </Loaded>
         {move || view! { <PriceBook reseller_id=id()/> }}
         {move || view! { <ResellerServices reseller_id=id()/> }}
     }
@@ -43,32 +40,42 @@ fn Detail(
     settings: ServerAction<UpdateResellerSettings>,
 ) -> impl IntoView {
     let ResellerDetail {
-        reseller,
+        reseller: r,
+        approved_by,
         actions,
         history,
     } = detail;
-    let r = reseller.clone();
+    let lifecycle = if actions.is_empty() {
+        view! { <p>"No further transitions: terminated profiles are kept for the record."</p> }.into_any()
+    } else {
+        let id = r.id.to_string();
+        view! {
+            <div class="actions">
+                {actions
+                    .into_iter()
+                    .map(|a| view! { <LifecycleForm reseller_id=id.clone() lifecycle=a action/> })
+                    .collect_view()}
+            </div>
+        }
+        .into_any()
+    };
     view! {
         <h1>{r.company_name.clone()}</h1>
         <p><a href="/admin/resellers">"All resellers"</a></p>
-        <Facts reseller=r.clone()/>
-
+        <Facts reseller=r.clone() approved_by/>
         <h2>"Lifecycle"</h2>
-        {if actions.is_empty() {
-            view! { <p>"No further transitions: terminated profiles are kept for the record."</p> }.into_any()
-        } else {
-            view! {
-                <div class="actions">
-                    {actions
-                        .into_iter()
-                        .map(|a| view! { <LifecycleForm reseller_id=r.id.to_string() lifecycle=a action/> })
-                        .collect_view()}
-                </div>
-            }
-                .into_any()
-        }}
+        {lifecycle}
         <ActionOutcome value=action.value() ok_text="Status changed."/>
+        <Settings reseller=r settings/>
+        <h2>"Status history"</h2>
+        <History entries=history/>
+    }
+}
 
+#[component]
+fn Settings(reseller: Reseller, settings: ServerAction<UpdateResellerSettings>) -> impl IntoView {
+    let r = reseller;
+    view! {
         <h2>"Settings"</h2>
         <ActionForm action=settings attr:class="stack">
             <input type="hidden" name="reseller_id" value=r.id.to_string()/>
@@ -88,44 +95,38 @@ fn Detail(
             <button type="submit" disabled=move || settings.pending().get()>"Save settings"</button>
         </ActionForm>
         <ActionOutcome value=settings.value() ok_text="Settings saved."/>
+    }
+}
 
-        <h2>"Status history"</h2>
-        <div class="table-wrap">
-            <table>
-                <thead>
-                    <tr>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"Who"</th>
-                        <th scope="col">"Action"</th>
-                        <th scope="col">"From"</th>
-                        <th scope="col">"To"</th>
-                        <th scope="col">"Reason"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {history
-                        .into_iter()
-                        .map(|e| {
-                            view! {
-                                <tr>
-                                    <td>{e.at.short()}</td>
-                                    <td>{e.actor_name}</td>
-                                    <td>{e.action}</td>
-                                    <td>{e.from_status.unwrap_or_default()}</td>
-                                    <td>{e.to_status.unwrap_or_default()}</td>
-                                    <td>{e.reason.unwrap_or_default()}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
+/// The reseller's audit entries: status changes with their reasons, and
+/// settings changes with what changed.
+#[component]
+fn History(entries: Vec<AuditEntry>) -> impl IntoView {
+    let row = |e: AuditEntry| {
+        let details = e.summary();
+        view! {
+            <tr>
+                <td>{e.at.short()}</td>
+                <td>{e.actor_name}</td>
+                <td>{e.action}</td>
+                <td>{e.from_status.unwrap_or_default()}</td>
+                <td>{e.to_status.unwrap_or_default()}</td>
+                <td>{details}</td>
+            </tr>
+        }
+    };
+    view! {
+        <DataTable
+            columns=vec!["When", "Who", "Action", "From", "To", "Reason or change"]
+            rows=entries
+            row
+            empty="No history yet."
+        />
     }
 }
 
 #[component]
-fn Facts(reseller: Reseller) -> impl IntoView {
+fn Facts(reseller: Reseller, approved_by: Option<String>) -> impl IntoView {
     let r = reseller;
     view! {
         <dl class="facts">
@@ -140,7 +141,7 @@ fn Facts(reseller: Reseller) -> impl IntoView {
             <dt>"Applied"</dt>
             <dd>{r.applied_at.short()}</dd>
             <dt>"Approved"</dt>
-            <dd>{when(r.approved_at)} {r.approved_by.map(|by| format!(" by {by}"))}</dd>
+            <dd>{when(r.approved_at)} {approved_by.map(|by| format!(" by {by}"))}</dd>
             <dt>"Suspended"</dt>
             <dd>{when(r.suspended_at)} {r.suspension_reason.map(|why| format!(": {why}"))}</dd>
             <dt>"Terminated"</dt>
@@ -191,8 +192,7 @@ fn LifecycleForm(
 /// records (each sends its webhook).
 #[component]
 pub fn ResellerServices(reseller_id: String) -> impl IntoView {
-    use crate::services::server_fns::{ServiceAction as ServiceActionFn, admin_reseller_services};
-    let act = ServerAction::<ServiceActionFn>::new();
+    let act = ServerAction::<RecordOutcome>::new();
     let services = Resource::new(
         move || act.version().get(),
         move |_| admin_reseller_services(reseller_id.clone()),
@@ -200,74 +200,8 @@ pub fn ResellerServices(reseller_id: String) -> impl IntoView {
     view! {
         <h2>"Services"</h2>
         <ActionOutcome value=act.value() ok_text="Service updated."/>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match services.await {
-                    Err(error) => view! { <Alert error/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <EmptyState text="No services yet."/> }.into_any(),
-                    Ok(list) => view! { <ServiceTable list act/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=services let:p>
+            <ServiceTable services=p.page.data names=p.product_names currency=p.currency act/>
+        </Loaded>
     }
-}
-
-#[component]
-fn ServiceTable(
-    list: Vec<crate::services::Service>,
-    act: ServerAction<crate::services::server_fns::ServiceAction>,
-) -> impl IntoView {
-    view! {
-        <div class="table-wrap">
-            <table>
-                <thead>
-                    <tr>
-                        <th scope="col">"Service"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Term"</th>
-                        <th scope="col">"Next renewal"</th>
-                        <th scope="col">"Provisioning outcome"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {list
-                        .into_iter()
-                        .map(|s| {
-                            view! {
-                                <tr>
-                                    <th scope="row"><code>{s.id.to_string()}</code></th>
-                                    <td>{s.status.label()}</td>
-                                    <td>{s.term.label()}</td>
-                                    <td>{s.next_renewal_at.short()}</td>
-                                    <td><ServiceActions service=s act/></td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-        </div>
-    }
-}
-
-/// One button per outcome the service's status allows.
-#[component]
-fn ServiceActions(
-    service: crate::services::Service,
-    act: ServerAction<crate::services::server_fns::ServiceAction>,
-) -> impl IntoView {
-    let id = service.id.to_string();
-    crate::services::possible_service_actions(service.status)
-        .into_iter()
-        .map(|a| {
-            let id = id.clone();
-            view! {
-                <ActionForm action=act attr:class="inline">
-                    <input type="hidden" name="service_id" value=id/>
-                    <input type="hidden" name="action" value=a.as_str()/>
-                    <button type="submit" class="secondary">{a.label()}</button>
-                </ActionForm>
-            }
-        })
-        .collect_view()
 }

@@ -3,14 +3,16 @@
 pub mod api_settings;
 pub mod customers;
 pub mod dashboard;
+pub mod deliveries;
 pub mod orders;
 pub mod products;
 pub mod program;
 pub mod services;
 
-pub use api_settings::{ApiSettingsPage, MyDeliveryPage};
+pub use api_settings::ApiSettingsPage;
 pub use customers::CustomersPage;
 pub use dashboard::DashboardPage;
+pub use deliveries::MyDeliveryPage;
 pub use orders::{OrderPage, OrdersPage};
 pub use products::ProductsPage;
 pub use program::ProgramPage;

@@ -2,7 +2,7 @@
 //! limits, how to integrate; the application form until they applied.
 
 use crate::{
-    components::{ActionOutcome, Alert, Field, Loading, StatusBadge},
+    components::{ActionOutcome, Field, Loaded, StatusBadge},
     resellers::server_fns::{ApplyToProgram, Program, my_program},
 };
 use leptos::prelude::*;
@@ -17,14 +17,9 @@ pub fn ProgramPage() -> impl IntoView {
             "Resell our VPS, game servers, shared hosting and bare metal under your own brand. "
             "You buy at the wholesale prices of your price book and set your own retail prices."
         </p>
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match program.await {
-                    Err(error) => view! { <Alert error/> }.into_any(),
-                    Ok(p) => view! { <Overview program=p apply/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded resource=program let:p>
+            <Overview program=p apply/>
+        </Loaded>
     }
 }
 
