@@ -4,18 +4,28 @@
 //! again), existing products are left as they are. Passwords are random:
 //! a demo database must not open with a well-known password.
 
-use crate::{config::Config, startup::open_state};
+use crate::{config::Config, startup::open_state, webhooks::job::Deliverer};
 use app::{
     accounts::{User, service as accounts},
+    api_access::{KeyScope, service as api_access},
+    api_log::NewApiRequest,
     audit::Actor,
     catalog::{ProductForm, Provisioning, service as catalog},
     error::AppError,
+    ids::{ResellerId, ServiceId},
+    lists::PageRequest,
     money::Percent,
+    orders::{OrderFilter, OrderRequest, service as orders},
     price_book::service as price_book,
     resellers::{Application, LifecycleAction, ResellerPatch, ResellerStatus, service as resellers},
     secrets::{self, SecretsKey},
+    services::{ServiceAction, service as services},
+    state::{AppState, Settings},
     store::Store,
+    timestamp::Timestamp,
+    webhooks::{DeliveryFilter, DeliveryStatus, service as webhooks},
 };
+use std::time::Duration;
 
 pub const OPERATOR_EMAIL: &str = "operator@fluxbilling.example";
 
@@ -296,6 +306,7 @@ pub async fn seed(config: &Config) -> anyhow::Result<()> {
         let password = demo_password();
         let user = ensure_account(&store, false, c.name, c.email, &password).await?;
         ensure_reseller(&store, &operator, &user, c).await?;
+        ensure_activity(&state, &operator, c.email).await?;
         let state = c.status.map(|s| s.as_str()).unwrap_or("not applied");
         clients.push((c.email, password, state));
     }
@@ -311,4 +322,196 @@ pub async fn seed(config: &Config) -> anyhow::Result<()> {
     println!();
     println!("Passwords are new on every `fluxbilling demo` run.");
     Ok(())
+}
+
+/// Northwind's first weeks, through the real use cases: an API key, orders
+/// from several end customers (placed by the order service), services
+/// activated and one suspended by the operator, the webhooks those caused
+/// delivered by the real deliverer to a receiver the demo runs for the
+/// moment, then the shop's production URL (which does not resolve here),
+/// so the last deliveries are left failing with retries; and the API
+/// requests its software made, written by the API log's own writer. Done
+/// once: a reseller that has orders is left alone.
+async fn ensure_activity(state: &AppState, operator: &Actor, email: &str) -> anyhow::Result<()> {
+    let store = &state.store;
+    let Some(user) = store.user_by_email(email).await? else {
+        return Ok(());
+    };
+    let Some(reseller) = resellers::for_user(store, &user).await.map_err(fail)? else {
+        return Ok(());
+    };
+    let first = OrderFilter {
+        page: PageRequest::first(1),
+        ..OrderFilter::default()
+    };
+    if reseller.status != ResellerStatus::Active
+        || !orders::orders(store, &reseller.id, &first)
+            .await
+            .map_err(fail)?
+            .data
+            .is_empty()
+    {
+        return Ok(());
+    }
+    let key = api_access::create_key(store, operator, &reseller, "shop backend", KeyScope::Orders)
+        .await
+        .map_err(fail)?;
+    let receiver = DemoReceiver::start().await?;
+    // The receiver is on this machine: allowed for the demo's own settings only.
+    let settings = Settings {
+        webhook_allow_private: true,
+        ..(*state.settings).clone()
+    };
+    api_access::set_webhook_url(store, &settings, operator, &reseller.id, &receiver.url)
+        .await
+        .map_err(fail)?;
+    let deliverer = Deliverer {
+        store: store.clone(),
+        secrets_key: settings.secrets_key.clone(),
+        http: crate::webhooks::client::build(Duration::from_secs(5), true)?,
+        schedule: vec![
+            Duration::from_secs(60),
+            Duration::from_secs(600),
+            Duration::from_secs(3600),
+        ],
+        allow_private: true,
+    };
+
+    let catalog = store.reseller_catalog(&reseller.id).await?;
+    let product = |slug: &str| catalog.iter().find(|i| i.slug == slug).map(|i| i.id.to_string());
+    let mut placed = Vec::new();
+    for (external_id, name, slug, term, quantity) in DEMO_ORDERS {
+        let Some(product) = product(slug) else { continue };
+        let request: OrderRequest = serde_json::from_value(serde_json::json!({
+            "customer": { "external_id": external_id, "name": name, "email": format!("{external_id}@customers.example") },
+            "lines": [{ "product_id": product, "term": term, "quantity": quantity }],
+        }))?;
+        placed.push(
+            orders::place(store, &state.settings, &reseller.id, request)
+                .await
+                .map_err(fail)?,
+        );
+    }
+    // Provisioning reports back: most services run, one is suspended.
+    let services: Vec<ServiceId> = placed.iter().flat_map(|o| o.service_ids.clone()).collect();
+    for (i, id) in services.iter().enumerate() {
+        services::change_status(store, operator, id, ServiceAction::Activate)
+            .await
+            .map_err(fail)?;
+        if i == 2 {
+            services::change_status(store, operator, id, ServiceAction::Suspend)
+                .await
+                .map_err(fail)?;
+        }
+    }
+    deliver_pending(&deliverer, &reseller.id).await?;
+    receiver.stop();
+
+    // The shop's real endpoint: not reachable from a demo machine, so what
+    // is sent next fails and waits for its retry.
+    api_access::set_webhook_url(
+        store,
+        &settings,
+        operator,
+        &reseller.id,
+        "https://hooks.northwind-hosting.example/flux",
+    )
+    .await
+    .map_err(fail)?;
+    if let Some(product) = product("minecraft-4gb") {
+        let request: OrderRequest = serde_json::from_value(serde_json::json!({
+            "customer": { "external_id": "nw-1006", "name": "Quinn Harper" },
+            "lines": [{ "product_id": product, "term": "monthly", "quantity": 1 }],
+        }))?;
+        orders::place(store, &state.settings, &reseller.id, request)
+            .await
+            .map_err(fail)?;
+    }
+    deliver_pending(&deliverer, &reseller.id).await?;
+
+    store
+        .insert_api_requests(&demo_api_requests(&reseller.id, &key.key.prefix))
+        .await?;
+    Ok(())
+}
+
+/// Orders from Northwind's shop: (external id, name, product slug, term, units).
+const DEMO_ORDERS: &[(&str, &str, &str, &str, u32)] = &[
+    ("nw-1001", "Ada Lovelace", "vps-starter", "monthly", 2),
+    ("nw-1002", "Grace Hopper", "vps-pro", "annual", 1),
+    ("nw-1003", "Linus Berg", "minecraft-4gb", "monthly", 1),
+    ("nw-1004", "Margaret Hamilton", "bare-metal-e2388g", "monthly", 1),
+    ("nw-1005", "Ken Iverson", "vps-starter", "hourly", 3),
+    ("nw-1001", "Ada Lovelace", "vps-pro", "quarterly", 1),
+];
+
+/// One attempt of each of the reseller's pending deliveries.
+async fn deliver_pending(deliverer: &Deliverer, reseller: &ResellerId) -> anyhow::Result<()> {
+    let filter = DeliveryFilter {
+        reseller_id: Some(reseller.clone()),
+        status: Some(DeliveryStatus::Pending),
+        page: PageRequest::first(200),
+        ..DeliveryFilter::default()
+    };
+    for delivery in webhooks::list(&deliverer.store, &filter).await.map_err(fail)?.data {
+        deliverer.attempt(&delivery.id).await.map_err(fail)?;
+    }
+    Ok(())
+}
+
+/// What the shop's software asked in its first days, as the API log
+/// records it: reads, orders, and the mistakes every integration makes.
+fn demo_api_requests(reseller: &ResellerId, key_prefix: &str) -> Vec<NewApiRequest> {
+    let calls: &[(&str, &str, i64, Option<&str>, i64)] = &[
+        ("GET", "/api/v1/me", 200, None, 2),
+        ("GET", "/api/v1/products", 200, None, 3),
+        ("POST", "/api/v1/orders", 401, Some("invalid_signature"), 1),
+        ("POST", "/api/v1/orders", 201, None, 18),
+        ("POST", "/api/v1/orders", 201, None, 15),
+        ("POST", "/api/v1/orders", 422, Some("term_not_priced"), 4),
+        ("GET", "/api/v1/services?status=active", 200, None, 3),
+        ("GET", "/api/v1/orders?limit=20", 200, None, 4),
+        ("GET", "/api/v1/products", 429, Some("rate_limited"), 1),
+        ("GET", "/api/v1/customers/cus_unknown", 404, Some("not_found"), 2),
+    ];
+    let now = Timestamp::now();
+    calls
+        .iter()
+        .enumerate()
+        .map(|(i, (method, path, status, code, ms))| NewApiRequest {
+            request_id: format!("req_demo{:04}", i + 1),
+            at: now.minus(time::Duration::minutes(5 * (calls.len() - i) as i64)),
+            reseller_id: Some(reseller.clone()),
+            key_prefix: Some(key_prefix.to_owned()),
+            method: (*method).to_owned(),
+            path: (*path).to_owned(),
+            status: *status,
+            error_code: code.map(str::to_owned),
+            duration_us: ms * 1000 + 317,
+            client_addr: "203.0.113.24".to_owned(),
+        })
+        .collect()
+}
+
+/// A webhook receiver on a free local port that answers 200, for as long
+/// as the demo seeds.
+struct DemoReceiver {
+    url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl DemoReceiver {
+    async fn start() -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}/northwind-hooks", listener.local_addr()?);
+        let app = axum::Router::new().route("/northwind-hooks", axum::routing::post(|| async { "ok" }));
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(DemoReceiver { url, task })
+    }
+
+    fn stop(self) {
+        self.task.abort();
+    }
 }

@@ -6,6 +6,7 @@ use crate::{
     error::{AppError, AppResult},
     state::{AppState, app_state},
 };
+use cookie::{Cookie, SameSite};
 use http::{HeaderMap, HeaderValue, header};
 
 pub const COOKIE_NAME: &str = "flux_session";
@@ -16,30 +17,35 @@ pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
-        .map(|(_, value)| value.to_owned())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == COOKIE_NAME)
+        .map(|c| c.value().to_owned())
         .filter(|v| !v.is_empty())
 }
 
 /// `Set-Cookie` for a new session: HttpOnly (no script can read it),
 /// SameSite=Lax (not sent on cross-site POSTs), Secure when served over HTTPS.
 pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
-    let max_age = service::SESSION_TTL.whole_seconds();
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("flux_session=; Path=/"))
+    set_cookie(token, service::SESSION_TTL, secure)
 }
 
+/// `Set-Cookie` that ends the session cookie at once.
 pub fn clear_session_cookie(secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("flux_session=; Path=/; Max-Age=0"))
+    set_cookie("", time::Duration::ZERO, secure)
+}
+
+fn set_cookie(value: &str, max_age: time::Duration, secure: bool) -> HeaderValue {
+    let cookie = Cookie::build((COOKIE_NAME, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(max_age)
+        .secure(secure)
+        .build();
+    // A token is URL-safe text, so the header is always valid.
+    HeaderValue::from_str(&cookie.to_string())
+        .unwrap_or_else(|_| HeaderValue::from_static("flux_session=; Path=/; Max-Age=0"))
 }
 
 /// The request's headers, from the server function's (or page's) context.

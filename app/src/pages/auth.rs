@@ -62,21 +62,13 @@ pub fn PortalLogin() -> impl IntoView {
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let action = ServerAction::<Register>::new();
-    let hint = format!("At least {} characters.", Password::MIN_CHARS);
     view! {
         <main class="narrow">
             <h1>"Create a client account"</h1>
             <ActionForm action=action attr:class="stack">
                 <Field label="Name" name="name" autocomplete="name" required=true/>
                 <Field label="Email" name="email" kind="email" autocomplete="email" required=true/>
-                <Field
-                    label="Password"
-                    name="password"
-                    kind="password"
-                    autocomplete="new-password"
-                    required=true
-                    hint=hint
-                />
+                <NewPassword/>
                 <button type="submit" disabled=move || action.pending().get()>"Register"</button>
             </ActionForm>
             <ActionOutcome value=action.value()/>
@@ -91,24 +83,23 @@ pub fn InvitationPage() -> impl IntoView {
     let action = ServerAction::<AcceptInvitation>::new();
     let query = leptos_router::hooks::use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
-    let hint = format!("At least {} characters.", Password::MIN_CHARS);
     view! {
         <main class="narrow">
             <h1>"Accept your invitation"</h1>
             <p>"You have been invited to the FluxBilling reseller program. Choose a password to sign in."</p>
             <ActionForm action=action attr:class="stack">
                 <input type="hidden" name="token" value=token/>
-                <Field
-                    label="Password"
-                    name="password"
-                    kind="password"
-                    autocomplete="new-password"
-                    required=true
-                    hint=hint
-                />
+                <NewPassword/>
                 <button type="submit" disabled=move || action.pending().get()>"Save"</button>
             </ActionForm>
             <ActionOutcome value=action.value()/>
         </main>
     }
+}
+
+/// The password field of registration and invitations, with its rule.
+#[component]
+fn NewPassword() -> impl IntoView {
+    let hint = format!("At least {} characters.", Password::MIN_CHARS);
+    view! { <Field label="Password" name="password" kind="password" autocomplete="new-password" required=true hint/> }
 }

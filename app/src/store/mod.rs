@@ -108,6 +108,12 @@ pub(crate) struct Dialect {
 
 impl Dialect {
     /// Locks only the rows of `alias` in a joined SELECT (PostgreSQL).
+    /// Whether `FOR UPDATE` exists (PostgreSQL); SQLite's write
+    /// transaction already excludes every other writer.
+    pub fn has_row_locks(&self) -> bool {
+        !self.for_update.is_empty()
+    }
+
     pub fn for_update_of(&self, alias: &str) -> String {
         if self.for_update.is_empty() {
             String::new()

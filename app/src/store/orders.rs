@@ -83,47 +83,62 @@ impl StoreTx {
     /// queue behind each other. `products` must be sorted (locks are then
     /// always taken in the same order).
     pub async fn lock_offers(&mut self, reseller: &ResellerId, products: &[ProductId]) -> StoreResult<Vec<Offer>> {
-        let offer_sql = "SELECT rp.wholesale_monthly, rp.wholesale_quarterly, rp.wholesale_semi_annual,
+        let mut offers = Vec::with_capacity(products.len());
+        for product_id in products {
+            let Some(mut row) = self.offer_row(reseller, product_id, false).await? else {
+                continue;
+            };
+            if row.max_quantity.is_some() && self.dialect().has_row_locks() {
+                let Some(locked) = self.offer_row(reseller, product_id, true).await? else {
+                    continue; // Deleted since the first read.
+                };
+                row = locked;
+            }
+            let units_held = match row.max_quantity {
+                Some(_) => self.units_held(reseller, product_id).await?,
+                None => 0, // Not needed without a cap.
+            };
+            offers.push(row.into_offer(product_id.clone(), units_held));
+        }
+        Ok(offers)
+    }
+
+    /// One row of the book, `locked` FOR UPDATE where the database has row
+    /// locks (SQLite's write transaction already excludes other writers).
+    async fn offer_row(
+        &mut self,
+        reseller: &ResellerId,
+        product: &ProductId,
+        locked: bool,
+    ) -> StoreResult<Option<OfferRow>> {
+        const OFFER: &str = "SELECT rp.wholesale_monthly, rp.wholesale_quarterly, rp.wholesale_semi_annual,
                 rp.wholesale_annual, rp.wholesale_hourly, rp.wholesale_setup_fee, rp.max_quantity,
                 (rp.is_enabled AND p.is_active) AS is_enabled
              FROM reseller_products rp JOIN products p ON p.id = rp.product_id
              WHERE rp.reseller_id = $1 AND rp.product_id = $2";
-        let locking_sql = format!("{offer_sql}{}", self.dialect().for_update_of("rp"));
-        let mut offers = Vec::with_capacity(products.len());
-        for product_id in products {
-            let (row, units_held) = on_tx!(self, t, dialect => {
-                let mut row: Option<OfferRow> = sqlx::query_as(offer_sql)
-                    .bind(reseller)
-                    .bind(product_id)
-                    .fetch_optional(&mut **t)
-                    .await?;
-                let capped = row.as_ref().is_some_and(|r| r.max_quantity.is_some());
-                if capped && !dialect.for_update.is_empty() {
-                    row = sqlx::query_as(sqlx::AssertSqlSafe(locking_sql.clone()))
-                        .bind(reseller)
-                        .bind(product_id)
-                        .fetch_optional(&mut **t)
-                        .await?;
-                }
-                let held: i64 = if row.as_ref().is_some_and(|r| r.max_quantity.is_some()) {
-                    sqlx::query_scalar(
-                        "SELECT COUNT(*) FROM services
-                         WHERE reseller_id = $1 AND product_id = $2 AND status <> 'terminated'",
-                    )
-                    .bind(reseller)
-                    .bind(product_id)
-                    .fetch_one(&mut **t)
-                    .await?
-                } else {
-                    0 // Not needed without a cap.
-                };
-                (row, held)
-            });
-            if let Some(row) = row {
-                offers.push(row.into_offer(product_id.clone(), units_held));
-            }
-        }
-        Ok(offers)
+        let lock = if locked {
+            self.dialect().for_update_of("rp")
+        } else {
+            String::new()
+        };
+        let sql = sqlx::AssertSqlSafe(format!("{OFFER}{lock}"));
+        Ok(on_tx!(self, t => {
+            sqlx::query_as(sql).bind(reseller).bind(product).fetch_optional(&mut **t).await?
+        }))
+    }
+
+    /// Units of `product` the reseller holds (services not terminated).
+    async fn units_held(&mut self, reseller: &ResellerId, product: &ProductId) -> StoreResult<i64> {
+        Ok(on_tx!(self, t => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM services
+                 WHERE reseller_id = $1 AND product_id = $2 AND status <> 'terminated'",
+            )
+            .bind(reseller)
+            .bind(product)
+            .fetch_one(&mut **t)
+            .await?
+        }))
     }
 
     /// The reseller's customer with this external id, created if new; one

@@ -1,6 +1,6 @@
 //! The `fluxbilling` binary's one-shot commands, run as a user would.
 
-use crate::helpers::{PASSWORD, TestDb, browser, spawn_app_with};
+use crate::helpers::{PASSWORD, TestDb, browser, count, spawn_app_with};
 use app::accounts::{server_fns::SignIn, service as accounts};
 use app::store::Store;
 use std::{
@@ -122,6 +122,27 @@ async fn demo_seeds_accounts_and_products_and_can_run_again() {
     let catalog = store.reseller_catalog(&active.id).await.unwrap();
     assert_eq!(catalog.len(), 4, "one of five rows is disabled");
     assert!(catalog.iter().any(|i| i.max_quantity == Some(5)));
+    // The active reseller has lived a little, once (the second run added
+    // nothing): orders, customers, services in several states, a key,
+    // deliveries sent and deliveries failing, API requests.
+    let rid = active.id.as_str();
+    let of = |table: &str| format!("SELECT COUNT(*) FROM {table} WHERE reseller_id = '{rid}'");
+    assert_eq!(count(&store, &of("orders")).await, 7);
+    assert_eq!(count(&store, &of("customers")).await, 6);
+    assert_eq!(count(&store, &of("api_keys")).await, 1);
+    assert_eq!(count(&store, &of("api_requests")).await, 10);
+    let services = format!("{} AND status = 'suspended'", of("services"));
+    assert_eq!(count(&store, &services).await, 1);
+    let sent = format!("{} AND status = 'succeeded'", of("webhook_deliveries"));
+    assert!(
+        count(&store, &sent).await >= 10,
+        "deliveries made to the demo's receiver"
+    );
+    let failing = format!("{} AND status = 'pending' AND attempts = 1", of("webhook_deliveries"));
+    assert!(
+        count(&store, &failing).await >= 1,
+        "deliveries left failing, with a retry due"
+    );
     // The printed operator password works.
     let line = second
         .lines()

@@ -17,4 +17,5 @@ mod pages;
 mod partner_api;
 mod portal;
 mod portal_api;
+mod use_cases;
 mod webhooks;

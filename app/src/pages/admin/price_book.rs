@@ -181,30 +181,8 @@ fn GridRow(reseller_id: String, line: GridLine, currency: String, saved: RwSigna
                     }
                 })
                 .collect_view()}
-            <td>
-                <label for=format!("{form_id}-setup") class="cell-label">"Setup fee"</label>
-                <input
-                    id=format!("{form_id}-setup")
-                    form=form_id.clone()
-                    name="wholesale_setup_fee"
-                    inputmode="decimal"
-                    size="8"
-                    prop:value=setup_fee
-                    on:input=move |ev| setup_fee.set(event_target_value(&ev))
-                />
-            </td>
-            <td>
-                <label for=format!("{form_id}-override") class="cell-label">"Discount override (%)"</label>
-                <input
-                    id=format!("{form_id}-override")
-                    form=form_id.clone()
-                    name="discount_rate_override"
-                    inputmode="decimal"
-                    size="5"
-                    prop:value=rate_override
-                    on:input=move |ev| rate_override.set(event_target_value(&ev))
-                />
-            </td>
+            <td><GridInput form_id=form_id.clone() suffix="setup" label="Setup fee" name="wholesale_setup_fee" size="8" value=setup_fee/></td>
+            <td><GridInput form_id=form_id.clone() suffix="override" label="Discount override (%)" name="discount_rate_override" size="5" value=rate_override/></td>
             <td>
                 <label class="cell-label">
                     <input
@@ -218,18 +196,7 @@ fn GridRow(reseller_id: String, line: GridLine, currency: String, saved: RwSigna
                     " Enabled"
                 </label>
             </td>
-            <td>
-                <label for=format!("{form_id}-max") class="cell-label">"Max quantity"</label>
-                <input
-                    id=format!("{form_id}-max")
-                    form=form_id.clone()
-                    name="max_quantity"
-                    inputmode="numeric"
-                    size="5"
-                    prop:value=max_quantity
-                    on:input=move |ev| max_quantity.set(event_target_value(&ev))
-                />
-            </td>
+            <td><GridInput form_id=form_id.clone() suffix="max" label="Max quantity" name="max_quantity" size="5" value=max_quantity numeric=true/></td>
             <td>
                 <ActionForm action=save attr:id=form_id.clone() attr:class="row-actions">
                     <input type="hidden" name="reseller_id" value=reseller_id.clone()/>
@@ -240,5 +207,32 @@ fn GridRow(reseller_id: String, line: GridLine, currency: String, saved: RwSigna
                 {outcome}
             </td>
         </tr>
+    }
+}
+
+/// One text cell of a grid row: labelled (visually hidden on wide screens),
+/// bound to `value`, submitted with the row's form.
+#[component]
+fn GridInput(
+    form_id: String,
+    suffix: &'static str,
+    label: &'static str,
+    name: &'static str,
+    size: &'static str,
+    value: RwSignal<String>,
+    #[prop(optional)] numeric: bool,
+) -> impl IntoView {
+    let id = format!("{form_id}-{suffix}");
+    view! {
+        <label for=id.clone() class="cell-label">{label}</label>
+        <input
+            id=id
+            form=form_id
+            name=name
+            inputmode=if numeric { "numeric" } else { "decimal" }
+            size=size
+            prop:value=value
+            on:input=move |ev| value.set(event_target_value(&ev))
+        />
     }
 }
