@@ -34,7 +34,7 @@ where
                 let children = children.clone();
                 Suspend::new(async move {
                     match resource.await {
-                        Ok(data) => Either::Left(children(data)),
+                        Ok(data) => Either::Left(children(data).into_any()),
                         Err(error) => Either::Right(view! { <LoadError error heading=error_heading/> }),
                     }
                 })

@@ -1,7 +1,7 @@
 //! Tables of records, and the link to the next page of them.
 
 use super::EmptyState;
-use leptos::{either::Either, prelude::*};
+use leptos::prelude::*;
 
 /// A table of `rows`, one `<tr>` each from `row`, under `columns`
 /// headings; `empty` is said instead when there is nothing to list.
@@ -19,10 +19,13 @@ where
     R: Fn(T) -> V + 'static,
     V: IntoView + 'static,
 {
+    // Erased to `AnyView`: a table's full type nests every cell's, and
+    // pages nest tables; the wasm build's type-depth limit and its size
+    // both prefer one boxed view per table.
     if rows.is_empty() {
-        return Either::Left(view! { <EmptyState text=empty/> });
+        return view! { <EmptyState text=empty/> }.into_any();
     }
-    Either::Right(view! {
+    view! {
         <div class="table-wrap">
             <table class=class>
                 {caption.map(|c| view! { <caption>{c}</caption> })}
@@ -32,7 +35,8 @@ where
                 <tbody>{rows.into_iter().map(row).collect_view()}</tbody>
             </table>
         </div>
-    })
+    }
+    .into_any()
 }
 
 /// "Older orders" and the like: a link to the next page, when there is one.
