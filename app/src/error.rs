@@ -11,83 +11,61 @@ use leptos::server_fn::{
 };
 use serde::{Deserialize, Serialize};
 
-/// Stable machine codes. The UI matches on these, problem+json carries them
-/// as `code`, and partners build on them: never rename one.
-#[derive(
-    strum::VariantArray,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ErrorCode {
-    /// No (valid) session, token or API key.
-    Unauthenticated,
-    /// Signed in, but the role or scope does not allow this.
-    Forbidden,
-    /// An API key used beyond its scope (a `read` key placing an order).
-    InsufficientScope,
-    NotFound,
-    /// Input that does not parse; `field` names the culprit.
-    ValidationFailed,
-    InvalidCredentials,
-    /// Login throttling.
-    TooManyAttempts,
-    /// A state-changing browser request from another site.
-    CsrfRejected,
-    EmailTaken,
-    SlugTaken,
-    AlreadyApplied,
-    InvalidTransition,
-    ResellerNotActive,
-    ResellerSuspended,
-    ApiDisabled,
-    InvalidSignature,
-    /// A signature already used for another state-changing request.
-    SignatureReused,
-    TimestampOutOfRange,
-    TermNotPriced,
-    ProductNotAvailable,
-    QuantityLimitExceeded,
-    IdempotencyKeyMissing,
-    IdempotencyKeyReused,
-    IdempotencyKeyInFlight,
-    RateLimited,
-    WebhookUrlRejected,
-    /// The route exists, but not for this HTTP method.
-    MethodNotAllowed,
-    /// The request line is longer than the server reads.
-    UriTooLong,
-    /// The request's headers are larger than the server reads.
-    HeadersTooLarge,
-    /// The request took longer than the server's request timeout.
-    RequestTimeout,
-    /// A dependency (the database) is down; try again later.
-    Unavailable,
-    /// Something broke on our side; the cause is in the server log.
-    Internal,
-    /// The call never reached the function (network, encoding): client side.
-    Transport,
+crate::wire_enum! {
+    /// Stable machine codes. The UI matches on these, problem+json carries them
+    /// as `code`, and partners build on them: never rename one.
+    pub enum ErrorCode {
+        /// No (valid) session, token or API key.
+        Unauthenticated,
+        /// Signed in, but the role or scope does not allow this.
+        Forbidden,
+        /// An API key used beyond its scope (a `read` key placing an order).
+        InsufficientScope,
+        NotFound,
+        /// Input that does not parse; `field` names the culprit.
+        ValidationFailed,
+        InvalidCredentials,
+        /// Login throttling.
+        TooManyAttempts,
+        /// A state-changing browser request from another site.
+        CsrfRejected,
+        EmailTaken,
+        SlugTaken,
+        AlreadyApplied,
+        InvalidTransition,
+        ResellerNotActive,
+        ResellerSuspended,
+        ApiDisabled,
+        InvalidSignature,
+        /// A signature already used for another state-changing request.
+        SignatureReused,
+        TimestampOutOfRange,
+        TermNotPriced,
+        ProductNotAvailable,
+        QuantityLimitExceeded,
+        IdempotencyKeyMissing,
+        IdempotencyKeyReused,
+        IdempotencyKeyInFlight,
+        RateLimited,
+        WebhookUrlRejected,
+        /// The route exists, but not for this HTTP method.
+        MethodNotAllowed,
+        /// The request line is longer than the server reads.
+        UriTooLong,
+        /// The request's headers are larger than the server reads.
+        HeadersTooLarge,
+        /// The request took longer than the server's request timeout.
+        RequestTimeout,
+        /// A dependency (the database) is down; try again later.
+        Unavailable,
+        /// Something broke on our side; the cause is in the server log.
+        Internal,
+        /// The call never reached the function (network, encoding): client side.
+        Transport,
+    }
 }
 
 impl ErrorCode {
-    /// Every code, so the OpenAPI document and its test can list them.
-    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
-
-    /// The wire name (`strum` derives it from the variant's name).
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     /// The HTTP status for this code: the only place statuses are chosen,
     /// for server functions and problem+json alike.
     pub fn http_status(self) -> u16 {
@@ -332,16 +310,6 @@ impl FromServerFnError for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// `ALL` is strum's list of every variant, and strum's names must be
-    /// serde's: this test fails if either derive drifts from the other.
-    #[test]
-    fn codes_serialize_as_their_stable_strings() {
-        for &code in ErrorCode::ALL {
-            let json = serde_json::to_string(&code).unwrap();
-            assert_eq!(json, format!("\"{}\"", code.as_str()));
-        }
-    }
 
     #[test]
     fn statuses_are_client_or_server_errors() {

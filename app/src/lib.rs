@@ -5,6 +5,40 @@
 //! (the same pages, made interactive). Server-only modules are gated as a
 //! whole below, so the database stack never reaches the browser.
 
+/// Declares an enum whose variants travel as names: on the wire (serde),
+/// in the database and in URLs (strum). Both name a variant in snake_case
+/// unless it says otherwise (`#[serde(rename)]` with `#[strum(serialize)]`);
+/// `ALL` is strum's list of every variant, so it cannot miss one, and
+/// `as_str` is the name. One declaration, so the two spellings cannot drift
+/// apart enum by enum (a test per enum family checks serde against strum).
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident,)* }) => {
+        $(#[$meta])*
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash,
+            serde::Serialize, serde::Deserialize,
+            strum::VariantArray, strum::IntoStaticStr, strum::EnumString,
+        )]
+        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "snake_case")]
+        #[strum(serialize_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+        }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
+
+            /// The variant's name on the wire and in the database.
+            pub fn as_str(self) -> &'static str {
+                self.into()
+            }
+        }
+    };
+}
+pub(crate) use wire_enum;
+
 pub mod accounts;
 pub mod api_access;
 pub mod api_log;
@@ -116,5 +150,36 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
             </Routes>
         </Router>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{fmt::Debug, str::FromStr};
+
+    /// serde's name of each variant is strum's, and strum parses it back.
+    fn one_spelling<T>(all: &[T], name: fn(T) -> &'static str)
+    where
+        T: Copy + Debug + PartialEq + serde::Serialize + FromStr,
+    {
+        assert!(!all.is_empty());
+        for &variant in all {
+            assert_eq!(serde_json::to_value(variant).unwrap(), name(variant), "{variant:?}");
+            assert!(T::from_str(name(variant)).ok() == Some(variant), "{variant:?}");
+        }
+    }
+
+    #[test]
+    fn every_wire_enum_has_one_spelling() {
+        use crate::{catalog::*, error::*, money::*, resellers::*, services::*, webhooks::*};
+        one_spelling(ProductKind::ALL, ProductKind::as_str);
+        one_spelling(ServiceStatus::ALL, ServiceStatus::as_str);
+        one_spelling(ServiceAction::ALL, ServiceAction::as_str);
+        one_spelling(ErrorCode::ALL, ErrorCode::as_str);
+        one_spelling(BillingTerm::ALL, BillingTerm::as_str);
+        one_spelling(EventType::ALL, EventType::as_str);
+        one_spelling(DeliveryStatus::ALL, DeliveryStatus::as_str);
+        one_spelling(ResellerStatus::ALL, ResellerStatus::as_str);
+        one_spelling(LifecycleAction::ALL, LifecycleAction::as_str);
     }
 }

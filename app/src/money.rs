@@ -290,41 +290,19 @@ impl<'de> Deserialize<'de> for Percent {
     }
 }
 
-/// The five billing terms a product can be sold on.
-#[derive(
-    strum::VariantArray,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum BillingTerm {
-    Monthly,
-    Quarterly,
-    SemiAnnual,
-    Annual,
-    Hourly,
+crate::wire_enum! {
+    /// The five billing terms a product can be sold on.
+    #[derive(PartialOrd, Ord)]
+    pub enum BillingTerm {
+        Monthly,
+        Quarterly,
+        SemiAnnual,
+        Annual,
+        Hourly,
+    }
 }
 
 impl BillingTerm {
-    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
-
-    /// The wire name (`strum` derives it from the variant's name).
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Self::Monthly => "Monthly",

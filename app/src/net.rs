@@ -84,6 +84,15 @@ fn is_nat64(ip: Ipv6Addr) -> bool {
     s[0] == 0x64 && s[1] == 0xff9b && (s[2] == 1 || s[2..6] == [0, 0, 0, 0])
 }
 
+/// The TCP peer's address, which throttles key on (`X-Forwarded-For` is
+/// not trusted: see the README on running behind a reverse proxy).
+pub fn client_address(extensions: &http::Extensions) -> String {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -100,14 +100,8 @@ pub async fn require_reseller() -> AppResult<(AppState, User, crate::resellers::
 /// (documented in the README).
 pub fn client_address() -> String {
     request_parts()
-        .ok()
-        .and_then(|parts| {
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|info| info.0.ip().to_string())
-        })
-        .unwrap_or_else(|| "unknown".to_owned())
+        .map(|parts| crate::net::client_address(&parts.extensions))
+        .unwrap_or_else(|_| "unknown".to_owned())
 }
 
 /// Adds a header to the response of the current server function or page.

@@ -13,37 +13,16 @@ use crate::{
 };
 use serde::{Deserialize, Serialize};
 
-#[derive(
-    strum::VariantArray,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ProductKind {
-    Vps,
-    GameServer,
-    SharedHosting,
-    BareMetal,
+crate::wire_enum! {
+    pub enum ProductKind {
+        Vps,
+        GameServer,
+        SharedHosting,
+        BareMetal,
+    }
 }
 
 impl ProductKind {
-    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
-
-    /// The wire name (`strum` derives it from the variant's name).
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Self::Vps => "VPS",

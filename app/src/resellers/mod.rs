@@ -13,36 +13,16 @@ use crate::{
 };
 use serde::{Deserialize, Serialize};
 
-#[derive(
-    strum::VariantArray,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ResellerStatus {
-    Pending,
-    Active,
-    Suspended,
-    Terminated,
+crate::wire_enum! {
+    pub enum ResellerStatus {
+        Pending,
+        Active,
+        Suspended,
+        Terminated,
+    }
 }
 
 impl ResellerStatus {
-    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
-
-    /// The wire name (`strum` derives it from the variant's name).
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Self::Pending => "Pending",
@@ -119,36 +99,17 @@ impl std::fmt::Display for ResellerStatus {
     }
 }
 
-/// What an operator can do to a profile.
-#[derive(
-    strum::VariantArray,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum LifecycleAction {
-    Approve,
-    Suspend,
-    Reactivate,
-    Terminate,
+crate::wire_enum! {
+    /// What an operator can do to a profile.
+    pub enum LifecycleAction {
+        Approve,
+        Suspend,
+        Reactivate,
+        Terminate,
+    }
 }
 
 impl LifecycleAction {
-    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
-
-    /// The wire name (`strum` derives it from the variant's name).
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     /// The button text (UI conventions).
     pub fn label(self) -> &'static str {
         match self {

@@ -15,37 +15,16 @@ use crate::{
 };
 use serde::{Deserialize, Serialize};
 
-#[derive(
-    strum::VariantArray,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ServiceStatus {
-    Pending,
-    Active,
-    Suspended,
-    Terminated,
+crate::wire_enum! {
+    pub enum ServiceStatus {
+        Pending,
+        Active,
+        Suspended,
+        Terminated,
+    }
 }
 
 impl ServiceStatus {
-    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
-
-    /// The wire name (`strum` derives it from the variant's name).
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Self::Pending => "Pending",
@@ -85,36 +64,17 @@ pub struct Service {
     pub next_renewal_at: Timestamp,
 }
 
-/// The provisioning outcomes an operator records.
-#[derive(
-    strum::VariantArray,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ServiceAction {
-    Activate,
-    Suspend,
-    Unsuspend,
-    Terminate,
+crate::wire_enum! {
+    /// The provisioning outcomes an operator records.
+    pub enum ServiceAction {
+        Activate,
+        Suspend,
+        Unsuspend,
+        Terminate,
+    }
 }
 
 impl ServiceAction {
-    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
-
-    /// The wire name (`strum` derives it from the variant's name).
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Self::Activate => "Activate",

@@ -75,60 +75,41 @@ pub fn may_retry_now(status: DeliveryStatus, reseller: ResellerStatus) -> bool {
 /// The apalis queue deliveries run on.
 pub const QUEUE: &str = "webhook-deliveries";
 
-/// What happened.
-#[derive(
-    strum::VariantArray,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-)]
-#[strum(serialize_all = "snake_case")]
-pub enum EventType {
-    #[serde(rename = "order.created")]
-    #[strum(serialize = "order.created")]
-    OrderCreated,
-    #[serde(rename = "service.created")]
-    #[strum(serialize = "service.created")]
-    ServiceCreated,
-    #[serde(rename = "service.activated")]
-    #[strum(serialize = "service.activated")]
-    ServiceActivated,
-    #[serde(rename = "service.suspended")]
-    #[strum(serialize = "service.suspended")]
-    ServiceSuspended,
-    #[serde(rename = "service.unsuspended")]
-    #[strum(serialize = "service.unsuspended")]
-    ServiceUnsuspended,
-    #[serde(rename = "service.terminated")]
-    #[strum(serialize = "service.terminated")]
-    ServiceTerminated,
-    #[serde(rename = "service.renewed")]
-    #[strum(serialize = "service.renewed")]
-    ServiceRenewed,
-    #[serde(rename = "reseller.status_changed")]
-    #[strum(serialize = "reseller.status_changed")]
-    ResellerStatusChanged,
-    /// Sent on request from API Settings, to check an endpoint.
-    #[serde(rename = "webhook.test")]
-    #[strum(serialize = "webhook.test")]
-    WebhookTest,
+crate::wire_enum! {
+    /// What happened.
+    pub enum EventType {
+        #[serde(rename = "order.created")]
+        #[strum(serialize = "order.created")]
+        OrderCreated,
+        #[serde(rename = "service.created")]
+        #[strum(serialize = "service.created")]
+        ServiceCreated,
+        #[serde(rename = "service.activated")]
+        #[strum(serialize = "service.activated")]
+        ServiceActivated,
+        #[serde(rename = "service.suspended")]
+        #[strum(serialize = "service.suspended")]
+        ServiceSuspended,
+        #[serde(rename = "service.unsuspended")]
+        #[strum(serialize = "service.unsuspended")]
+        ServiceUnsuspended,
+        #[serde(rename = "service.terminated")]
+        #[strum(serialize = "service.terminated")]
+        ServiceTerminated,
+        #[serde(rename = "service.renewed")]
+        #[strum(serialize = "service.renewed")]
+        ServiceRenewed,
+        #[serde(rename = "reseller.status_changed")]
+        #[strum(serialize = "reseller.status_changed")]
+        ResellerStatusChanged,
+        /// Sent on request from API Settings, to check an endpoint.
+        #[serde(rename = "webhook.test")]
+        #[strum(serialize = "webhook.test")]
+        WebhookTest,
+    }
 }
 
 impl EventType {
-    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
-
-    /// The wire name (`strum` derives it from the variant's name).
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     pub fn parse(raw: &str) -> Option<Self> {
         raw.trim().parse().ok()
     }
@@ -141,41 +122,21 @@ impl TryFrom<String> for EventType {
     }
 }
 
-#[derive(
-    strum::VariantArray,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum DeliveryStatus {
-    /// Queued, or waiting for its next attempt.
-    Pending,
-    /// The reseller is suspended: sent after reactivation.
-    Held,
-    Succeeded,
-    /// The retry schedule ran out.
-    Failed,
-    /// The reseller was terminated.
-    Cancelled,
+crate::wire_enum! {
+    pub enum DeliveryStatus {
+        /// Queued, or waiting for its next attempt.
+        Pending,
+        /// The reseller is suspended: sent after reactivation.
+        Held,
+        Succeeded,
+        /// The retry schedule ran out.
+        Failed,
+        /// The reseller was terminated.
+        Cancelled,
+    }
 }
 
 impl DeliveryStatus {
-    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
-
-    /// The wire name (`strum` derives it from the variant's name).
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     pub fn parse(raw: &str) -> Option<Self> {
         raw.trim().parse().ok()
     }

@@ -45,14 +45,9 @@ async fn placing_an_order_writes_order_services_customer_and_events_together() {
     let admin = app.admin().await;
     let (reseller, product) = priced_reseller(&admin).await;
 
-    let order = orders::place(
-        &app.store,
-        &app.state.settings,
-        &reseller,
-        request("c-1", &product, "monthly", 2),
-    )
-    .await
-    .unwrap();
+    let order = place(&app, &reseller, request("c-1", &product, "monthly", 2))
+        .await
+        .unwrap();
 
     assert_eq!(order.wholesale_total.to_string(), "26.00", "2 × 8.00 + 2 × 5.00 setup");
     assert_eq!(order.service_ids.len(), 2);
@@ -65,14 +60,9 @@ async fn placing_an_order_writes_order_services_customer_and_events_together() {
     assert_eq!(read, order, "what the use case returned is what was stored");
 
     // The same customer again: one customer row, a second order.
-    orders::place(
-        &app.store,
-        &app.state.settings,
-        &reseller,
-        request("c-1", &product, "monthly", 1),
-    )
-    .await
-    .unwrap();
+    place(&app, &reseller, request("c-1", &product, "monthly", 1))
+        .await
+        .unwrap();
     assert_eq!(rows(&app, "customers", &reseller).await, 1);
     assert_eq!(rows(&app, "orders", &reseller).await, 2);
 }
@@ -83,14 +73,9 @@ async fn a_refused_order_writes_nothing() {
     let admin = app.admin().await;
     let (reseller, product) = priced_reseller(&admin).await;
 
-    let unpriced = orders::place(
-        &app.store,
-        &app.state.settings,
-        &reseller,
-        request("c-1", &product, "hourly", 1),
-    )
-    .await
-    .unwrap_err();
+    let unpriced = place(&app, &reseller, request("c-1", &product, "hourly", 1))
+        .await
+        .unwrap_err();
     assert_eq!(unpriced.code, ErrorCode::TermNotPriced);
 
     let operator = app.operator("ops@example.com").await;
@@ -103,14 +88,9 @@ async fn a_refused_order_writes_nothing() {
     )
     .await
     .unwrap();
-    let suspended = orders::place(
-        &app.store,
-        &app.state.settings,
-        &reseller,
-        request("c-1", &product, "monthly", 1),
-    )
-    .await
-    .unwrap_err();
+    let suspended = place(&app, &reseller, request("c-1", &product, "monthly", 1))
+        .await
+        .unwrap_err();
     assert_eq!(suspended.code, ErrorCode::ResellerSuspended);
 
     for table in ["orders", "services", "customers"] {
@@ -126,14 +106,9 @@ async fn a_service_status_change_is_recorded_with_its_audit_and_event_or_not_at_
     let (reseller, product) = priced_reseller(&admin).await;
     let operator = app.operator("ops@example.com").await;
     let actor = Actor::user(&operator);
-    let order = orders::place(
-        &app.store,
-        &app.state.settings,
-        &reseller,
-        request("c-1", &product, "monthly", 1),
-    )
-    .await
-    .unwrap();
+    let order = place(&app, &reseller, request("c-1", &product, "monthly", 1))
+        .await
+        .unwrap();
     let id: ServiceId = order.service_ids[0].clone();
     let events_before = order_events(&app, &reseller).await;
 
@@ -212,14 +187,9 @@ async fn due_services_renew_once_per_term_with_an_event() {
     let admin = app.admin().await;
     let (reseller, product) = priced_reseller(&admin).await;
     let operator = app.operator("ops@example.com").await;
-    let order = orders::place(
-        &app.store,
-        &app.state.settings,
-        &reseller,
-        request("c-1", &product, "monthly", 1),
-    )
-    .await
-    .unwrap();
+    let order = place(&app, &reseller, request("c-1", &product, "monthly", 1))
+        .await
+        .unwrap();
     let id = order.service_ids[0].clone();
     services::change_status(&app.store, &Actor::user(&operator), &id, ServiceAction::Activate)
         .await
@@ -258,4 +228,12 @@ async fn order_events(app: &TestApp, reseller: &ResellerId) -> i64 {
         "SELECT COUNT(*) FROM webhook_events WHERE reseller_id = '{reseller}' AND event_type <> 'reseller.status_changed'"
     );
     count(&app.store, &sql).await
+}
+
+async fn place(
+    app: &TestApp,
+    reseller: &ResellerId,
+    request: OrderRequest,
+) -> app::error::AppResult<app::orders::Order> {
+    orders::place(&app.store, &app.state.settings, reseller, request).await
 }

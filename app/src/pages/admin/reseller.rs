@@ -1,10 +1,9 @@
 //! `/admin/resellers/:id`: a reseller's profile, lifecycle actions,
 //! settings, price book, services and history.
 
-use super::price_book::PriceBook;
+use super::{audit_log::AuditTable, price_book::PriceBook};
 use crate::{
-    audit::AuditEntry,
-    components::{ActionOutcome, DataTable, Field, Loaded, ServiceTable, StatusBadge, when},
+    components::{ActionOutcome, Field, Loaded, ServiceTable, StatusBadge, when},
     resellers::{
         LifecycleAction, Reseller,
         server_fns::{ResellerAction, ResellerDetail, UpdateResellerSettings, admin_reseller},
@@ -68,7 +67,7 @@ fn Detail(
         <ActionOutcome value=action.value() ok_text="Status changed."/>
         <Settings reseller=r settings/>
         <h2>"Status history"</h2>
-        <History entries=history/>
+        <AuditTable entries=history subjects=false empty="No history yet."/>
     }
 }
 
@@ -95,33 +94,6 @@ fn Settings(reseller: Reseller, settings: ServerAction<UpdateResellerSettings>) 
             <button type="submit" disabled=move || settings.pending().get()>"Save settings"</button>
         </ActionForm>
         <ActionOutcome value=settings.value() ok_text="Settings saved."/>
-    }
-}
-
-/// The reseller's audit entries: status changes with their reasons, and
-/// settings changes with what changed.
-#[component]
-fn History(entries: Vec<AuditEntry>) -> impl IntoView {
-    let row = |e: AuditEntry| {
-        let details = e.summary();
-        view! {
-            <tr>
-                <td>{e.at.short()}</td>
-                <td>{e.actor_name}</td>
-                <td>{e.action}</td>
-                <td>{e.from_status.unwrap_or_default()}</td>
-                <td>{e.to_status.unwrap_or_default()}</td>
-                <td>{details}</td>
-            </tr>
-        }
-    };
-    view! {
-        <DataTable
-            columns=vec!["When", "Who", "Action", "From", "To", "Reason or change"]
-            rows=entries
-            row
-            empty="No history yet."
-        />
     }
 }
 
