@@ -518,7 +518,10 @@ impl Partner {
     /// Places order `n` (one line, one service): true on 201.
     async fn order(&self, c: &reqwest::Client, n: u64) -> bool {
         let body = json!({
-            "customer": { "external_id": format!("bench-{}", n % 1000) },
+            // Every body differs: a signature authorises one request (the
+            // same signature with another Idempotency-Key is refused
+            // `signature_reused`), and partners' orders differ anyway.
+            "customer": { "external_id": format!("bench-{n:x}") },
             "lines": [{ "product_id": self.product.as_str(), "term": "monthly", "quantity": 1 }]
         })
         .to_string();
