@@ -25,7 +25,8 @@ pub struct SavedAnswer {
 pub(crate) struct LocalClaims(Arc<Mutex<HashSet<String>>>);
 
 /// One key held in [`LocalClaims`]; dropping it releases the key.
-struct LocalClaim {
+/// A key claimed in this process (SQLite), released when dropped.
+pub struct LocalClaim {
     claims: LocalClaims,
     name: String,
 }
@@ -52,9 +53,28 @@ fn claim_name(reseller: &ResellerId, key: &str) -> String {
     format!("{reseller}\u{0}{key}")
 }
 
-/// A claim held apart from any work (see [`Store::hold_idempotency_claim`]);
-/// dropping it releases the key.
-pub struct HeldClaim(#[allow(dead_code)] Box<dyn Send>);
+/// A claim held apart from any work (see [`Store::hold_idempotency_claim`]),
+/// until [`HeldClaim::release`].
+pub enum HeldClaim {
+    Local(#[allow(dead_code)] LocalClaim),
+    Transaction(StoreTx),
+}
+
+impl HeldClaim {
+    /// Releases the key now. On PostgreSQL the claim is a transaction's
+    /// advisory lock: it ends with an explicit rollback, since a dropped
+    /// sqlx transaction is only rolled back when its connection is next
+    /// used, and until then the key would still look in flight.
+    pub async fn release(self) -> StoreResult<()> {
+        match self {
+            HeldClaim::Local(claim) => {
+                drop(claim);
+                Ok(())
+            }
+            HeldClaim::Transaction(tx) => tx.rollback().await,
+        }
+    }
+}
 
 impl Store {
     /// Opens a write transaction that holds the claim on `key`, or `None`
@@ -87,14 +107,8 @@ impl Store {
     /// write lock). For tests and tools that need a key "in flight".
     pub async fn hold_idempotency_claim(&self, reseller: &ResellerId, key: &str) -> StoreResult<Option<HeldClaim>> {
         match &self.db {
-            Db::Sqlite(_) => Ok(self
-                .claims
-                .try_hold(claim_name(reseller, key))
-                .map(|claim| HeldClaim(Box::new(claim)))),
-            Db::Postgres(_) => Ok(self
-                .begin_claimed(reseller, key)
-                .await?
-                .map(|tx| HeldClaim(Box::new(tx)))),
+            Db::Sqlite(_) => Ok(self.claims.try_hold(claim_name(reseller, key)).map(HeldClaim::Local)),
+            Db::Postgres(_) => Ok(self.begin_claimed(reseller, key).await?.map(HeldClaim::Transaction)),
         }
     }
 

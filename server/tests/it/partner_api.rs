@@ -357,7 +357,7 @@ async fn idempotent_replay_mismatch_and_in_flight() {
     assert_eq!((busy.status, busy.code()), (409, "idempotency_key_in_flight"));
     assert_eq!(busy.headers["retry-after"], "1");
     // Once the holder is gone (its transaction ended), the key is free.
-    drop(held);
+    held.release().await.unwrap();
     let placed = partner
         .send(
             "POST",
