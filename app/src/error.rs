@@ -48,6 +48,8 @@ crate::wire_enum! {
         IdempotencyKeyInFlight,
         RateLimited,
         WebhookUrlRejected,
+        /// A charge beyond what a reseller with a credit limit has available.
+        InsufficientFunds,
         /// The route exists, but not for this HTTP method.
         MethodNotAllowed,
         /// The request line is longer than the server reads.
@@ -91,6 +93,7 @@ impl ErrorCode {
             | Self::IdempotencyKeyReused
             | Self::WebhookUrlRejected => 422,
             Self::IdempotencyKeyMissing => 400,
+            Self::InsufficientFunds => 402,
             Self::TooManyAttempts | Self::RateLimited => 429,
             Self::MethodNotAllowed => 405,
             Self::RequestTimeout => 408,
@@ -130,6 +133,7 @@ impl ErrorCode {
             Self::IdempotencyKeyInFlight => "Request with this idempotency key in flight",
             Self::RateLimited => "Rate limit exceeded",
             Self::WebhookUrlRejected => "Webhook URL refused",
+            Self::InsufficientFunds => "Insufficient funds",
             Self::MethodNotAllowed => "Method not allowed",
             Self::UriTooLong => "Request line too long",
             Self::HeadersTooLarge => "Request headers too large",

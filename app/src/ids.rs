@@ -152,6 +152,11 @@ prefixed_id!(
     ApiKeyId,
     "key"
 );
+prefixed_id!(
+    /// A reseller account's ledger entry (a transaction).
+    TransactionId,
+    "txn"
+);
 
 #[cfg(test)]
 mod tests {

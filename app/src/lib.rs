@@ -43,6 +43,7 @@ pub mod accounts;
 pub mod api_access;
 pub mod api_log;
 pub mod audit;
+pub mod billing;
 pub mod catalog;
 pub mod components;
 pub mod customers;
@@ -127,6 +128,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=admin::ResellersPage/>
                     <Route path=path!("resellers") view=admin::ResellersPage/>
                     <Route path=path!("resellers/:id") view=admin::ResellerPage/>
+                    <Route path=path!("resellers/:id/statements/:month") view=admin::StatementPage/>
                     <Route path=path!("products") view=admin::ProductsPage/>
                     <Route path=path!("products/:id") view=admin::ProductPage/>
                     <Route path=path!("api-logs") view=admin::ApiLogsPage/>
@@ -144,6 +146,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("services") view=portal::ServicesPage/>
                     <Route path=path!("products") view=portal::ProductsPage/>
                     <Route path=path!("customers") view=portal::CustomersPage/>
+                    <Route path=path!("billing") view=portal::BillingPage/>
+                    <Route path=path!("billing/statements/:month") view=portal::StatementPage/>
                     <Route path=path!("api-settings") view=portal::ApiSettingsPage/>
                     <Route path=path!("deliveries/:id") view=portal::MyDeliveryPage/>
                     <Route path=path!("program") view=portal::ProgramPage/>

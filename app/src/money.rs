@@ -193,6 +193,50 @@ impl From<Money> for Amount {
     }
 }
 
+impl Amount {
+    pub fn is_negative(self) -> bool {
+        self.0.is_sign_negative() && !self.0.is_zero()
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0.is_zero()
+    }
+
+    /// A money amount taken away (a charge).
+    pub fn minus(self, charge: Money) -> Amount {
+        self - Amount::from(charge)
+    }
+}
+
+// Sums of amounts below `Money::MAX` stay far inside `Decimal`'s range
+// (28 digits), so these do not overflow in practice.
+impl std::ops::Add for Amount {
+    type Output = Amount;
+    fn add(self, rhs: Amount) -> Amount {
+        Amount((self.0 + rhs.0).normalize())
+    }
+}
+
+impl std::ops::Sub for Amount {
+    type Output = Amount;
+    fn sub(self, rhs: Amount) -> Amount {
+        Amount((self.0 - rhs.0).normalize())
+    }
+}
+
+impl std::ops::Neg for Amount {
+    type Output = Amount;
+    fn neg(self) -> Amount {
+        Amount(-self.0)
+    }
+}
+
+impl std::iter::Sum for Amount {
+    fn sum<I: Iterator<Item = Amount>>(iter: I) -> Amount {
+        iter.fold(Amount::ZERO, |a, b| a + b)
+    }
+}
+
 /// Always at least two decimals: `-12.50`, `0.0125`.
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

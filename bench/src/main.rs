@@ -7,7 +7,9 @@
 //! API key and a webhook secret through the admin API, then measures:
 //!   1. a bare axum endpoint (a child process, `fluxbench bare`),
 //!   2. `GET /api/v1/products`,
-//!   3. signed, idempotent `POST /api/v1/orders`,
+//!   3. signed, idempotent `POST /api/v1/orders`, for a reseller without a
+//!      credit limit (entries appended, no account row locked) and for a
+//!      prepaid one (admission serialised on its account row),
 //!   4. pgbench TPC-B on a database of its own,
 //!   5. webhook deliveries to a receiver in this process: the backlog the
 //!      orders left (the server runs with `FLUX_NO_WORKER`, so orders are
@@ -342,49 +344,25 @@ async fn measure(
         )
         .await?;
     let product_id = product["id"].as_str().unwrap_or_default().to_owned();
-    let reseller = admin
-        .call(
-            reqwest::Method::POST,
-            "/resellers",
-            json!({ "email": "bench@example.com", "company_name": "Bench Co", "rate_limit": 1_000_000 }),
-        )
-        .await?;
-    let reseller_id = reseller["id"].as_str().unwrap_or_default().to_owned();
+    let partner = bench_partner(&admin, &base, "bench", &product_id, receiver_port).await?;
+    // A prepaid account (credit limit 0.00) with funds for every order the
+    // run can place: its orders are admitted one at a time per reseller.
+    let prepaid = bench_partner(&admin, &base, "prepaid", &product_id, receiver_port).await?;
     admin
         .call(
-            reqwest::Method::POST,
-            &format!("/resellers/{reseller_id}/approve"),
-            json!({}),
+            reqwest::Method::PATCH,
+            &format!("/resellers/{}", prepaid.reseller),
+            json!({ "credit_limit": "0.00" }),
         )
         .await?;
     admin
         .call(
-            reqwest::Method::PUT,
-            &format!("/resellers/{reseller_id}/products/{product_id}"),
-            json!({ "wholesale_monthly": "8.00" }),
-        )
-        .await?;
-    let webhook = admin
-        .call(
-            reqwest::Method::PUT,
-            &format!("/resellers/{reseller_id}/webhook"),
-            json!({ "url": format!("http://127.0.0.1:{receiver_port}/hooks") }),
-        )
-        .await?;
-    let secret = webhook["secret"]
-        .as_str()
-        .unwrap_or_default()
-        .trim_start_matches("whsec_")
-        .to_owned();
-    let secret = Arc::new(base64::engine::general_purpose::STANDARD.decode(secret)?);
-    let key = admin
-        .call(
             reqwest::Method::POST,
-            &format!("/resellers/{reseller_id}/api-keys"),
-            json!({}),
+            &format!("/resellers/{}/payments", prepaid.reseller),
+            json!({ "amount": "100000000.00", "reference": "bench" }),
         )
         .await?;
-    let key = Arc::new(key["key"].as_str().unwrap_or_default().to_owned());
+    let key = partner.key.clone();
 
     let bare_port = free_port()?;
     let _bare = Guard(
@@ -424,17 +402,19 @@ async fn measure(
     })
     .await;
 
-    let partner = Partner {
-        url: Arc::new(format!("{base}/api/v1/orders")),
-        key: key.clone(),
-        secret: secret.clone(),
-        product: Arc::new(product_id),
-    };
     let mut orders = load(clients, duration, {
         let partner = partner.clone();
         move |c, n| {
             let partner = partner.clone();
             async move { partner.order(&c, n).await }
+        }
+    })
+    .await;
+    let mut prepaid_orders = load(clients, duration, {
+        let prepaid = prepaid.clone();
+        move |c, n| {
+            let prepaid = prepaid.clone();
+            async move { prepaid.order(&c, n).await }
         }
     })
     .await;
@@ -468,6 +448,7 @@ async fn measure(
     let (bare_rate, _) = report("bare axum GET", &mut bare_stats);
     let (products_rate, _) = report("GET /api/v1/products", &mut products);
     let (orders_rate, orders_p99) = report("POST /api/v1/orders (signed)", &mut orders);
+    let (prepaid_rate, _) = report("  the same, prepaid account", &mut prepaid_orders);
     println!("{:<28} {tps:>10.0} tps", "pgbench TPC-B");
     println!(
         "{:<28} {:>10.0} deliveries/s   ({} of {backlog} delivered in {:.1} s)",
@@ -486,7 +467,9 @@ async fn measure(
     let products_ratio = products_rate / bare_rate;
     let orders_ratio = orders_rate / tps;
     println!("products / bare endpoint     {products_ratio:.2}x   (target >= 0.40)");
-    println!("orders / pgbench TPC-B       {orders_ratio:.2}x   (target >= 0.50)");
+    println!("orders / pgbench TPC-B       {orders_ratio:.2}x   (target >= 0.50; no credit limit)");
+    let prepaid_ratio = prepaid_rate / tps;
+    println!("prepaid orders / pgbench     {prepaid_ratio:.2}x   (admission serialised per reseller)");
     println!("orders p99                   {orders_p99:.1} ms   (target < 50 ms at 16 clients)");
     println!("webhook deliveries/s         {:.0}   (target >= 1000)", drain.rate());
     println!("webhook commit-to-2xx p50    {delivery_p50:.1} ms   (target < 100 ms)");
@@ -496,7 +479,8 @@ async fn measure(
             "clients": clients, "seconds": duration.as_secs(),
             "bare_rps": bare_rate.round(), "products_rps": products_rate.round(), "orders_rps": orders_rate.round(),
             "pgbench_tps": tps.round(), "products_ratio": (products_ratio * 100.0).round() / 100.0,
-            "orders_ratio": (orders_ratio * 100.0).round() / 100.0, "orders_p99_ms": (orders_p99 * 10.0).round() / 10.0,
+            "orders_ratio": (orders_ratio * 100.0).round() / 100.0,
+            "prepaid_orders_rps": prepaid_rate.round(), "prepaid_orders_ratio": (prepaid_ratio * 100.0).round() / 100.0, "orders_p99_ms": (orders_p99 * 10.0).round() / 10.0,
             "webhook_backlog": backlog, "webhook_delivered": drain.count, "webhook_deliveries_per_s": drain.rate().round(),
             "webhook_p50_ms": (delivery_p50 * 10.0).round() / 10.0, "webhook_p99_ms": (delivery_p99 * 10.0).round() / 10.0,
             "errors": { "bare": bare_stats.errors, "products": products.errors, "orders": orders.errors }
@@ -505,9 +489,69 @@ async fn measure(
     Ok(())
 }
 
+/// An active reseller `name` with `product` in its book, a key and a
+/// webhook to the receiver: its software, ready to order.
+async fn bench_partner(
+    admin: &Admin,
+    base: &str,
+    name: &str,
+    product: &str,
+    receiver_port: u16,
+) -> anyhow::Result<Partner> {
+    let reseller = admin
+        .call(
+            reqwest::Method::POST,
+            "/resellers",
+            json!({ "email": format!("{name}@example.com"), "company_name": format!("{name} Co"), "rate_limit": 1_000_000 }),
+        )
+        .await?;
+    let reseller_id = reseller["id"].as_str().unwrap_or_default().to_owned();
+    admin
+        .call(
+            reqwest::Method::POST,
+            &format!("/resellers/{reseller_id}/approve"),
+            json!({}),
+        )
+        .await?;
+    admin
+        .call(
+            reqwest::Method::PUT,
+            &format!("/resellers/{reseller_id}/products/{product}"),
+            json!({ "wholesale_monthly": "8.00" }),
+        )
+        .await?;
+    let webhook = admin
+        .call(
+            reqwest::Method::PUT,
+            &format!("/resellers/{reseller_id}/webhook"),
+            json!({ "url": format!("http://127.0.0.1:{receiver_port}/hooks") }),
+        )
+        .await?;
+    let secret = webhook["secret"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches("whsec_")
+        .to_owned();
+    let key = admin
+        .call(
+            reqwest::Method::POST,
+            &format!("/resellers/{reseller_id}/api-keys"),
+            json!({}),
+        )
+        .await?;
+    Ok(Partner {
+        url: Arc::new(format!("{base}/api/v1/orders")),
+        key: Arc::new(key["key"].as_str().unwrap_or_default().to_owned()),
+        secret: Arc::new(base64::engine::general_purpose::STANDARD.decode(secret)?),
+        product: Arc::new(product.to_owned()),
+        reseller: reseller_id,
+    })
+}
+
 /// A reseller's software placing signed, idempotent orders.
 #[derive(Clone)]
 struct Partner {
+    reseller: String,
     url: Arc<String>,
     key: Arc<String>,
     secret: Arc<Vec<u8>>,

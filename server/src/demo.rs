@@ -10,11 +10,12 @@ use app::{
     api_access::{KeyScope, service as api_access},
     api_log::NewApiRequest,
     audit::Actor,
+    billing::{AccountPatch, NewPayment, service as billing},
     catalog::{ProductForm, Provisioning, service as catalog},
     error::AppError,
     ids::{ResellerId, ServiceId},
     lists::PageRequest,
-    money::Percent,
+    money::{Amount, Money, Percent},
     orders::{OrderFilter, OrderRequest, service as orders},
     price_book::service as price_book,
     resellers::{Application, LifecycleAction, ResellerPatch, ResellerStatus, service as resellers},
@@ -109,6 +110,23 @@ struct DemoClient {
     status: Option<ResellerStatus>,
     discount: &'static str,
     reason: &'static str,
+    /// How its account is run (active resellers).
+    account: DemoAccount,
+}
+
+/// The demo's reseller accounts, one of each kind.
+#[derive(Clone, Copy)]
+enum DemoAccount {
+    /// No limit, nothing recorded.
+    Untouched,
+    /// A credit line with a low-balance threshold and payments received
+    /// over the last months (Northwind).
+    CreditLine,
+    /// Prepaid: a payment first, then orders within it.
+    Prepaid,
+    /// A credit line used up: a renewal it could not cover left a service
+    /// suspended for non-payment.
+    Arrears,
 }
 
 const CLIENTS: &[DemoClient] = &[
@@ -119,6 +137,7 @@ const CLIENTS: &[DemoClient] = &[
         status: Some(ResellerStatus::Active),
         discount: "15",
         reason: "",
+        account: DemoAccount::CreditLine,
     },
     DemoClient {
         name: "Bruno Keller",
@@ -127,6 +146,25 @@ const CLIENTS: &[DemoClient] = &[
         status: Some(ResellerStatus::Pending),
         discount: "10",
         reason: "",
+        account: DemoAccount::Untouched,
+    },
+    DemoClient {
+        name: "Freya Lund",
+        email: "freya@fjordservers.example",
+        company: "Fjord Servers",
+        status: Some(ResellerStatus::Active),
+        discount: "10",
+        reason: "",
+        account: DemoAccount::Prepaid,
+    },
+    DemoClient {
+        name: "Gus Moreau",
+        email: "gus@graniteweb.example",
+        company: "Granite Web",
+        status: Some(ResellerStatus::Active),
+        discount: "10",
+        reason: "",
+        account: DemoAccount::Arrears,
     },
     DemoClient {
         name: "Chen Wei",
@@ -135,6 +173,7 @@ const CLIENTS: &[DemoClient] = &[
         status: Some(ResellerStatus::Suspended),
         discount: "12.5",
         reason: "Invoice 2026-10 is 30 days overdue",
+        account: DemoAccount::Untouched,
     },
     DemoClient {
         name: "Dana Okafor",
@@ -143,6 +182,7 @@ const CLIENTS: &[DemoClient] = &[
         status: Some(ResellerStatus::Terminated),
         discount: "10",
         reason: "Contract ended by mutual agreement",
+        account: DemoAccount::Untouched,
     },
     DemoClient {
         name: "Emil Novak",
@@ -151,6 +191,7 @@ const CLIENTS: &[DemoClient] = &[
         status: None,
         discount: "0",
         reason: "",
+        account: DemoAccount::Untouched,
     },
 ];
 
@@ -306,7 +347,10 @@ pub async fn seed(config: &Config) -> anyhow::Result<()> {
         let password = demo_password();
         let user = ensure_account(&store, false, c.name, c.email, &password).await?;
         ensure_reseller(&store, &operator, &user, c).await?;
-        ensure_activity(&state, &operator, c.email).await?;
+        if matches!(c.account, DemoAccount::CreditLine) {
+            ensure_activity(&state, &operator, c.email).await?;
+        }
+        ensure_account_history(&state, &operator, c).await?;
         let state = c.status.map(|s| s.as_str()).unwrap_or("not applied");
         clients.push((c.email, password, state));
     }
@@ -432,6 +476,104 @@ async fn ensure_activity(state: &AppState, operator: &Actor, email: &str) -> any
     store
         .insert_api_requests(&demo_api_requests(&reseller.id, &key.key.prefix))
         .await?;
+    Ok(())
+}
+
+/// The reseller's account as `client.account` describes it, through the
+/// account's own use cases (payments dated in past months, limits, orders
+/// charged, a renewal not covered). Done once: an account with a payment
+/// is left alone.
+async fn ensure_account_history(state: &AppState, operator: &Actor, client: &DemoClient) -> anyhow::Result<()> {
+    let store = &state.store;
+    let Some(user) = store.user_by_email(client.email).await? else {
+        return Ok(());
+    };
+    let Some(reseller) = resellers::for_user(store, &user).await.map_err(fail)? else {
+        return Ok(());
+    };
+    let payments = app::billing::EntryFilter::parse(Some("payment"), None, None, None, Some(1)).map_err(fail)?;
+    if reseller.status != ResellerStatus::Active
+        || matches!(client.account, DemoAccount::Untouched)
+        || !billing::transactions(store, &reseller.id, &payments)
+            .await
+            .map_err(fail)?
+            .data
+            .is_empty()
+    {
+        return Ok(());
+    }
+    let now = Timestamp::now();
+    let pay = async |amount: &str, days_ago: i64, reference: &str| {
+        let payment = NewPayment {
+            amount: Money::parse(amount).map_err(anyhow::Error::msg)?,
+            reference: reference.to_owned(),
+            received_at: Some(now.minus(time::Duration::days(days_ago))),
+        };
+        billing::record_payment(store, operator, &reseller.id, &payment, None)
+            .await
+            .map_err(fail)
+    };
+    let limits = |limit: Option<&str>, threshold: Option<&str>| -> anyhow::Result<AccountPatch> {
+        Ok(AccountPatch {
+            credit_limit: Some(limit.map(Money::parse).transpose().map_err(anyhow::Error::msg)?),
+            low_balance_threshold: Some(threshold.map(Amount::parse).transpose().map_err(anyhow::Error::msg)?),
+        })
+    };
+    let catalog = store.reseller_catalog(&reseller.id).await?;
+    let order = async |external_id: &str, slug: &str| -> anyhow::Result<Vec<ServiceId>> {
+        let Some(item) = catalog.iter().find(|i| i.slug == slug) else {
+            return Ok(Vec::new());
+        };
+        let request: OrderRequest = serde_json::from_value(serde_json::json!({
+            "customer": { "external_id": external_id },
+            "lines": [{ "product_id": item.id, "term": "monthly", "quantity": 1 }],
+        }))?;
+        let placed = orders::place(store, &state.settings, &reseller.id, request)
+            .await
+            .map_err(fail)?;
+        for id in &placed.service_ids {
+            services::change_status(store, operator, id, ServiceAction::Activate)
+                .await
+                .map_err(fail)?;
+        }
+        Ok(placed.service_ids)
+    };
+    match client.account {
+        DemoAccount::Untouched => {}
+        DemoAccount::CreditLine => {
+            // Payments over three months; its orders are charged already.
+            pay("400.00", 80, "Bank transfer NW-0908").await?;
+            pay("350.00", 50, "Bank transfer NW-1008").await?;
+            pay("300.00", 20, "Bank transfer NW-1107").await?;
+            let settings = limits(Some("500.00"), Some("100.00"))?;
+            billing::update_account(store, operator, &reseller.id, &settings)
+                .await
+                .map_err(fail)?;
+        }
+        DemoAccount::Prepaid => {
+            billing::update_account(store, operator, &reseller.id, &limits(Some("0.00"), Some("25.00"))?)
+                .await
+                .map_err(fail)?;
+            pay("150.00", 40, "Card payment FJ-3101").await?;
+            order("fj-2001", "vps-starter").await?;
+            order("fj-2002", "minecraft-4gb").await?;
+        }
+        DemoAccount::Arrears => {
+            pay("20.00", 62, "Bank transfer GW-0930").await?;
+            let services = order("gw-3001", "vps-pro").await?;
+            // The line is used up (available 1.00): the service's renewal,
+            // run now, cannot be covered and suspends it for non-payment.
+            let (_, balance) = store.account(&reseller.id).await?;
+            let owed = (-balance.value()).max(rust_decimal::Decimal::ZERO) + rust_decimal::Decimal::ONE;
+            let settings = limits(Some(&owed.to_string()), Some("10.00"))?;
+            billing::update_account(store, operator, &reseller.id, &settings)
+                .await
+                .map_err(fail)?;
+            for id in &services {
+                billing::renew_now(store, operator, id).await.map_err(fail)?;
+            }
+        }
+    }
     Ok(())
 }
 

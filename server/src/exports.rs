@@ -1,16 +1,19 @@
-//! Downloads for the admin panel: the API log as CSV. A plain GET route
-//! (a browser download), authorised by the operator's session cookie.
+//! Downloads for the panels: the API log as CSV (operators) and monthly
+//! statements as CSV (a reseller its own, operators any reseller's). Plain
+//! GET routes (browser downloads), authorised by the session cookie.
 
 use app::{
-    accounts::{Role, service as accounts, session::token_from_headers},
+    accounts::{Role, User, service as accounts, session::token_from_headers},
     api_log::{ApiRequestFilter, to_csv},
+    billing::{Month, service as billing},
     error::AppError,
+    ids::ResellerId,
     lists::PageRequest,
     state::AppState,
 };
 use axum::{
     Router,
-    extract::{Query, State},
+    extract::{Path, Query, State},
     http::{HeaderMap, HeaderValue, header},
     response::{IntoResponse, Response},
     routing::get,
@@ -25,6 +28,8 @@ const MAX_ROWS: u32 = 50_000;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/admin/api-logs.csv", get(api_logs_csv))
+        .route("/portal/billing/statement.csv", get(my_statement_csv))
+        .route("/admin/resellers/{id}/statement.csv", get(reseller_statement_csv))
         .with_state(state)
 }
 
@@ -42,13 +47,7 @@ async fn api_logs_csv(
     headers: HeaderMap,
     Query(f): Query<Filter>,
 ) -> Result<Response, ApiError> {
-    let token = token_from_headers(&headers).ok_or_else(AppError::unauthenticated)?;
-    let user = accounts::session_user(&state.store, &token, state.settings.session_idle)
-        .await?
-        .ok_or_else(AppError::unauthenticated)?;
-    if user.role != Role::Operator {
-        return Err(AppError::forbidden().into());
-    }
+    signed_in(&state, &headers, Role::Operator).await?;
     let mut filter = ApiRequestFilter::parse(
         f.reseller_id.as_deref(),
         f.status.as_deref(),
@@ -71,4 +70,57 @@ async fn api_logs_csv(
         HeaderValue::from_static("attachment; filename=\"api-logs.csv\""),
     );
     Ok(response)
+}
+
+/// The session's user, who must have `role`.
+async fn signed_in(state: &AppState, headers: &HeaderMap, role: Role) -> Result<User, ApiError> {
+    let token = token_from_headers(headers).ok_or_else(AppError::unauthenticated)?;
+    let user = accounts::session_user(&state.store, &token, state.settings.session_idle)
+        .await?
+        .ok_or_else(AppError::unauthenticated)?;
+    if user.role != role {
+        return Err(AppError::forbidden().into());
+    }
+    Ok(user)
+}
+
+#[derive(Debug, Deserialize)]
+struct MonthQuery {
+    month: String,
+}
+
+async fn my_statement_csv(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<MonthQuery>,
+) -> Result<Response, ApiError> {
+    let user = signed_in(&state, &headers, Role::Client).await?;
+    let reseller = app::resellers::service::for_user(&state.store, &user)
+        .await?
+        .ok_or_else(|| AppError::not_found("reseller account"))?;
+    statement_csv(&state, &reseller.id, &q.month).await
+}
+
+async fn reseller_statement_csv(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<MonthQuery>,
+) -> Result<Response, ApiError> {
+    signed_in(&state, &headers, Role::Operator).await?;
+    let id: ResellerId = crate::json::path_id(&id, "reseller")?;
+    app::resellers::service::get(&state.store, &id).await?;
+    statement_csv(&state, &id, &q.month).await
+}
+
+async fn statement_csv(state: &AppState, reseller: &ResellerId, month: &str) -> Result<Response, ApiError> {
+    let month = Month::parse(month)?;
+    let statement = billing::statement(&state.store, state.settings.currency.code(), reseller, month).await?;
+    let mut csv_headers = HeaderMap::new();
+    csv_headers.insert(header::ACCEPT, HeaderValue::from_static("text/csv"));
+    Ok(crate::billing::statement_response(
+        &csv_headers,
+        &statement,
+        &format!("statement-{month}.csv"),
+    ))
 }

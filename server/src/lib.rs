@@ -2,6 +2,7 @@
 //! command-line tasks. `main.rs` only dispatches.
 
 pub mod admin_api;
+pub mod billing;
 pub mod commands;
 pub mod config;
 pub mod connections;

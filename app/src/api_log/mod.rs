@@ -87,9 +87,13 @@ impl ApiRequestFilter {
 /// One CSV cell (RFC 4180). A cell a spreadsheet would run as a formula
 /// (starting with `=`, `+`, `-`, `@`, a tab or a carriage return: partners
 /// choose their paths and queries) is prefixed with `'`, so it opens as
-/// text (OWASP's CSV injection advice).
+/// text (OWASP's CSV injection advice). A negative number such as
+/// `-12.50` (a charge on a statement) is a number, not a formula, and stays.
 pub fn csv_cell(text: &str) -> String {
-    let neutral = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let negative_number = text
+        .strip_prefix('-')
+        .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit() || c == '.'));
+    let neutral = if !negative_number && text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
         text.to_owned()
@@ -155,9 +159,10 @@ mod tests {
     #[test]
     fn formulas_open_as_text() {
         assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        for risky in ["+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+        for risky in ["+1", "-2+A1", "-", "-cmd|' /C calc'!A0", "@SUM(A1)", "\tx", "\rx"] {
             assert!(csv_cell(risky).trim_start_matches('"').starts_with('\''), "{risky:?}");
         }
         assert_eq!(csv_cell("/api/v1/orders"), "/api/v1/orders");
+        assert_eq!(csv_cell("-12.50"), "-12.50", "a negative amount is a number");
     }
 }

@@ -3,6 +3,8 @@
 //! and webhook deliveries both panels show. Pages hold only what is
 //! particular to them.
 
+mod billing;
+mod chart;
 mod deliveries;
 mod filters;
 mod loaded;
@@ -11,6 +13,8 @@ mod panel;
 mod services;
 mod table;
 
+pub use billing::{AccountFigures, BalanceChart, EntryTable, StatementMonths, StatementView};
+pub use chart::{Chart, ChartKind, Series};
 pub use deliveries::{DeliveryTable, DeliveryView};
 pub use filters::{FilterForm, FilterInput, FilterSelect, choices, use_query_params};
 pub use loaded::Loaded;

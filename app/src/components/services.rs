@@ -3,7 +3,10 @@
 //! reseller page.
 
 use super::{DataTable, amount};
-use crate::services::{Service, possible_service_actions, server_fns::ServiceAction as RecordOutcome};
+use crate::services::{
+    Service, ServiceStatus, SuspensionReason, possible_service_actions,
+    server_fns::{RenewService, ServiceAction as RecordOutcome},
+};
 use leptos::prelude::*;
 
 /// The product's name from `names` (`(id, name)` pairs), else its id.
@@ -23,6 +26,9 @@ pub fn ServiceTable(
     names: Vec<(String, String)>,
     currency: String,
     #[prop(optional)] act: Option<ServerAction<RecordOutcome>>,
+    /// "Renew now", beside the outcomes (operators).
+    #[prop(optional)]
+    renew: Option<ServerAction<RenewService>>,
 ) -> impl IntoView {
     let mut columns = vec![
         "Service",
@@ -41,16 +47,40 @@ pub fn ServiceTable(
             <tr>
                 <th scope="row"><code>{s.id.to_string()}</code></th>
                 <td>{product_name(&names, s.product_id.as_str())}</td>
-                <td>{s.status.label()}</td>
+                <td>{status_label(&s)}</td>
                 <td>{s.term.label()}</td>
                 <td class="num">{amount(Some(s.recurring_price), &currency)}</td>
                 <td>{s.started_at.date()}</td>
                 <td>{s.next_renewal_at.short()}</td>
-                {act.map(|act| view! { <td><OutcomeButtons service=s act/></td> })}
+                {act.map(|act| {
+                    let renewable = renew.filter(|_| {
+                        s.status == ServiceStatus::Active || s.suspension_reason == Some(SuspensionReason::Unpaid)
+                    });
+                    let id = s.id.to_string();
+                    view! {
+                        <td>
+                            <OutcomeButtons service=s act/>
+                            {renewable.map(|renew| view! {
+                                <ActionForm action=renew attr:class="inline">
+                                    <input type="hidden" name="service_id" value=id/>
+                                    <button type="submit" class="secondary">"Renew now"</button>
+                                </ActionForm>
+                            })}
+                        </td>
+                    }
+                })}
             </tr>
         }
     };
     view! { <DataTable columns rows=services row empty="No services."/> }
+}
+
+/// "Suspended (unpaid)" for a suspension for non-payment.
+fn status_label(s: &Service) -> String {
+    match s.suspension_reason {
+        Some(SuspensionReason::Unpaid) if s.status == ServiceStatus::Suspended => "Suspended (unpaid)".to_owned(),
+        _ => s.status.label().to_owned(),
+    }
 }
 
 /// One button per outcome the service's status allows.

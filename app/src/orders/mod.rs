@@ -289,6 +289,7 @@ pub fn new_services(order: &OrderId, customer: &CustomerId, lines: &[OrderLine],
                 recurring_price: line.unit_price,
                 started_at: now,
                 next_renewal_at: next_renewal(now, line.term),
+                suspension_reason: None,
             })
         })
         .collect()
@@ -369,6 +370,64 @@ pub struct DashboardView {
     pub api_errors_24h: i64,
     pub recent_orders: Vec<Order>,
     pub currency: String,
+    /// The last 30 days, oldest first.
+    pub orders_per_day: Vec<DayFigures>,
+    /// The last 24 hours, oldest first.
+    pub api_per_hour: Vec<HourFigures>,
+}
+
+/// Days the dashboard's order chart covers.
+pub const CHART_DAYS: i64 = 30;
+
+/// One day of orders.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayFigures {
+    /// `2026-11-26`.
+    pub day: String,
+    pub orders: i64,
+    pub spend: crate::money::Amount,
+}
+
+/// One hour of partner API requests.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HourFigures {
+    /// `14:00` (UTC), the hour's start.
+    pub hour: String,
+    pub requests: i64,
+    pub errors: i64,
+}
+
+/// Every one of the `CHART_DAYS` days up to `now`'s, from the days that
+/// had orders (`(day number since 1970, orders, spend)`): empty days are 0.
+pub fn per_day(now: Timestamp, rows: &[(i64, i64, crate::money::Amount)]) -> Vec<DayFigures> {
+    let today = now.unix_seconds().div_euclid(86_400);
+    (today - CHART_DAYS + 1..=today)
+        .map(|d| {
+            let found = rows.iter().find(|r| r.0 == d);
+            DayFigures {
+                day: Timestamp::from_unix_micros(d * 86_400_000_000)
+                    .map(|t| t.date())
+                    .unwrap_or_default(),
+                orders: found.map_or(0, |r| r.1),
+                spend: found.map_or(crate::money::Amount::ZERO, |r| r.2),
+            }
+        })
+        .collect()
+}
+
+/// The 24 hours up to `now`'s, from the hours that had requests.
+pub fn per_hour(now: Timestamp, rows: &[(i64, i64, i64)]) -> Vec<HourFigures> {
+    let this_hour = now.unix_seconds().div_euclid(3_600);
+    (this_hour - 23..=this_hour)
+        .map(|h| {
+            let found = rows.iter().find(|r| r.0 == h);
+            HourFigures {
+                hour: format!("{:02}:00", h.rem_euclid(24)),
+                requests: found.map_or(0, |r| r.1),
+                errors: found.map_or(0, |r| r.2),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -113,7 +113,51 @@ pub async fn my_dashboard() -> Result<DashboardView, AppError> {
                 api_errors_24h: stats.api_errors_24h,
                 recent_orders: recent,
                 currency: state.settings.currency.code().to_owned(),
+                orders_per_day: super::per_day(crate::timestamp::Timestamp::now(), &stats.orders_by_day),
+                api_per_hour: super::per_hour(crate::timestamp::Timestamp::now(), &stats.api_by_hour),
             })
+        }
+        .await,
+    )
+}
+
+/// Clients: place an order from the portal, for one of their customers (by
+/// external id; a new one is created), at their book's prices. The same
+/// use case as the partner API's, so the same refusals (a prepaid account
+/// without funds: `insufficient_funds`, explained).
+#[server(prefix = "/api/fn")]
+pub async fn place_order(
+    customer_external_id: String,
+    customer_name: Option<String>,
+    offer: String,
+    quantity: String,
+) -> Result<Order, AppError> {
+    use super::{CustomerRef, OrderLineRequest, OrderRequest};
+    use crate::{accounts::session, money::BillingTerm};
+    session::respond(
+        async {
+            let (state, _, reseller) = session::require_reseller().await?;
+            // `prd_...|monthly`: the product and term chosen together.
+            let (product_id, term) = offer
+                .split_once('|')
+                .ok_or_else(|| AppError::validation("offer", "Choose a product and term."))?;
+            let request = OrderRequest {
+                customer: CustomerRef {
+                    external_id: customer_external_id,
+                    name: crate::lists::blank_to_none(customer_name.as_deref()).map(str::to_owned),
+                    email: None,
+                },
+                lines: vec![OrderLineRequest {
+                    product_id: crate::ids::parse_id("offer", product_id)?,
+                    term: BillingTerm::parse(term)
+                        .ok_or_else(|| AppError::validation("term", "Choose a billing term."))?,
+                    quantity: quantity
+                        .trim()
+                        .parse()
+                        .map_err(|_| AppError::validation("quantity", "The quantity is a whole number from 1."))?,
+                }],
+            };
+            super::service::place(&state.store, &state.settings, &reseller.id, request).await
         }
         .await,
     )

@@ -3,6 +3,7 @@
 
 use super::{ORDER_PLACED, Order, OrderCustomer, OrderFilter, OrderRequest, new_services, order_events, price_order};
 use crate::{
+    billing::service as billing,
     customers::{Customer, CustomerFilter},
     error::{AppError, AppResult},
     idempotency::{self, Answer, Claim},
@@ -88,6 +89,7 @@ async fn place_in(
         created_at: now,
     };
     tx.insert_order(reseller, &order).await?;
+    billing::charge_order(tx, reseller, &order).await?;
     tx.insert_services(reseller, &services).await?;
     webhooks::record(tx, reseller, &order_events(&order, &services)?, now).await?;
     Ok(order)
@@ -117,7 +119,8 @@ pub async fn customers(store: &Store, reseller: &ResellerId, filter: &CustomerFi
     Ok(store.customers(reseller, filter).await?)
 }
 
-/// This calendar month (UTC) and the last 24 hours.
+/// This calendar month (UTC), the last 24 hours, and the last 30 days
+/// for the charts.
 pub async fn dashboard(store: &Store, reseller: &ResellerId) -> AppResult<DashboardStats> {
     let now = Timestamp::now();
     let at = now.datetime();
@@ -126,7 +129,9 @@ pub async fn dashboard(store: &Store, reseller: &ResellerId) -> AppResult<Dashbo
             .map(|d| d.replace_time(time::Time::MIDNIGHT))
             .unwrap_or(at),
     );
+    let days_ago =
+        Timestamp::from_datetime((at - time::Duration::days(super::CHART_DAYS - 1)).replace_time(time::Time::MIDNIGHT));
     Ok(store
-        .dashboard(reseller, month_start, now.minus(time::Duration::hours(24)))
+        .dashboard(reseller, month_start, now.minus(time::Duration::hours(24)), days_ago)
         .await?)
 }

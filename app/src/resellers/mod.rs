@@ -304,8 +304,14 @@ pub struct ResellerFilter {
     pub status: Option<ResellerStatus>,
     /// Matches company name or email, case-insensitively.
     pub search: Option<String>,
+    /// Lowest balance (who owes most) first, up to `BY_BALANCE_LIMIT`
+    /// rows on one page, instead of oldest first.
+    pub by_balance: bool,
     pub page: crate::lists::PageRequest<ResellerId>,
 }
+
+/// The rows a list by balance shows (it has one page).
+pub const BY_BALANCE_LIMIT: u32 = 200;
 
 impl ResellerFilter {
     /// From a query or form: every value optional, blank means absent.
@@ -319,8 +325,27 @@ impl ResellerFilter {
         Ok(ResellerFilter {
             status: optional("status", status, ResellerStatus::parse)?,
             search: blank_to_none(search).map(str::to_owned),
+            by_balance: false,
             page: PageRequest::parse(limit, cursor)?,
         })
+    }
+
+    /// `sort`: blank (oldest first) or `balance` (lowest balance first).
+    pub fn sorted(mut self, sort: Option<&str>) -> AppResult<Self> {
+        self.by_balance = match crate::lists::blank_to_none(sort) {
+            None => false,
+            Some("balance") => true,
+            Some(other) => {
+                return Err(AppError::validation(
+                    "sort",
+                    format!("`{other}` is not a sort order: leave it blank or use balance."),
+                ));
+            }
+        };
+        if self.by_balance {
+            self.page = crate::lists::PageRequest::first(BY_BALANCE_LIMIT);
+        }
+        Ok(self)
     }
 }
 

@@ -18,21 +18,36 @@ pub struct ResellerDetail {
     pub history: Vec<AuditEntry>,
 }
 
-/// Operators: profiles by status and search, oldest first.
+/// The operator's list: each profile with its account.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResellerList {
+    pub page: Page<Reseller>,
+    /// One per profile, in the same order.
+    pub balances: Vec<crate::billing::Balance>,
+}
+
+/// Operators: profiles by status and search, oldest first (or, with
+/// `sort=balance`, lowest balance first).
 #[server(prefix = "/api/fn")]
 pub async fn admin_list_resellers(
     status: Option<String>,
     search: Option<String>,
     after: Option<String>,
-) -> Result<Page<Reseller>, AppError> {
+    sort: Option<String>,
+) -> Result<ResellerList, AppError> {
     use super::{ResellerFilter, service};
     use crate::accounts::{Role, session};
     session::respond(
         async {
             let (state, _) = session::require(Role::Operator).await?;
             let filter =
-                ResellerFilter::parse(status.as_deref(), search.as_deref(), after.as_deref(), Some(PAGE_SIZE))?;
-            service::list(&state.store, &filter).await
+                ResellerFilter::parse(status.as_deref(), search.as_deref(), after.as_deref(), Some(PAGE_SIZE))?
+                    .sorted(sort.as_deref())?;
+            let page = service::list(&state.store, &filter).await?;
+            let ids: Vec<_> = page.data.iter().map(|r| r.id.clone()).collect();
+            let balances =
+                crate::billing::service::balances_of(&state.store, state.settings.currency.code(), &ids).await?;
+            Ok(ResellerList { page, balances })
         }
         .await,
     )

@@ -62,6 +62,18 @@ pub struct Service {
     pub recurring_price: Money,
     pub started_at: Timestamp,
     pub next_renewal_at: Timestamp,
+    /// Set while suspended: `operator` or `unpaid`.
+    pub suspension_reason: Option<SuspensionReason>,
+}
+
+crate::wire_enum! {
+    /// Why a service is suspended: by the `operator` (a provisioning
+    /// outcome), or `unpaid` (a renewal its reseller's account could not
+    /// cover; a payment that covers it lifts the suspension).
+    pub enum SuspensionReason {
+        Operator,
+        Unpaid,
+    }
 }
 
 crate::wire_enum! {

@@ -76,3 +76,22 @@ pub async fn service_action(service_id: String, action: super::ServiceAction) ->
         .await,
     )
 }
+
+/// Operators: "Renew now": the scheduled renewal's rule, at once (charged,
+/// or suspended for non-payment; a service suspended for non-payment is
+/// renewed and unsuspended if the account covers it).
+#[server(prefix = "/api/fn")]
+pub async fn renew_service(service_id: String) -> Result<Service, AppError> {
+    use crate::{
+        accounts::{Role, session},
+        audit::Actor,
+    };
+    session::respond(
+        async {
+            let (state, operator) = session::require(Role::Operator).await?;
+            let id = crate::ids::parse_id("service_id", &service_id)?;
+            crate::billing::service::renew_now(&state.store, &Actor::user(&operator), &id).await
+        }
+        .await,
+    )
+}

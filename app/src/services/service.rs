@@ -1,8 +1,9 @@
 //! Service use cases: the operator's provisioning outcomes and renewals.
 
-use super::{Renewal, Service, ServiceAction, service_transition};
+use super::{Service, ServiceAction, ServiceStatus, SuspensionReason, service_transition};
 use crate::{
     audit::Actor,
+    billing::service::{self as billing, Renewed},
     error::{AppError, AppResult, ErrorCode},
     ids::ServiceId,
     store::{NewAuditEntry, Store, StoreError, StoreTx},
@@ -27,7 +28,8 @@ pub async fn change_status(store: &Store, actor: &Actor, id: &ServiceId, action:
     };
     let mut tx = store.begin().await?;
     let changed = async {
-        let Some((service, reseller)) = tx.set_service_status(id, current.status, to, audit.at).await? else {
+        let reason = (to == ServiceStatus::Suspended).then_some(SuspensionReason::Operator);
+        let Some((service, reseller)) = tx.set_service_status(id, current.status, to, reason, audit.at).await? else {
             return Err(AppError::new(
                 ErrorCode::InvalidTransition,
                 "The service changed meanwhile; reload and try again.",
@@ -45,29 +47,35 @@ pub async fn change_status(store: &Store, actor: &Actor, id: &ServiceId, action:
 /// Renewals taken per transaction.
 const RENEWAL_BATCH: i64 = 200;
 
-/// Advances every active service whose renewal date has come by one term,
-/// with a `service.renewed` event each. Returns how many were renewed.
+/// Renews every active service whose renewal date has come: charged and
+/// advanced by one term (`service.renewed`), or, when its reseller's
+/// account cannot cover it, suspended for non-payment (`service.suspended`).
+/// Returns how many were renewed (charged).
 pub async fn renew_due(store: &Store, now: Timestamp) -> AppResult<usize> {
     let mut total = 0;
     // Batches, so one call catches up however much is due.
     loop {
         let mut tx = store.begin().await?;
         let batch = renew_batch(&mut tx, now).await;
-        let renewed = tx.finish(batch).await?;
+        let (taken, renewed) = tx.finish(batch).await?;
         total += renewed;
-        if renewed < RENEWAL_BATCH as usize {
+        if taken < RENEWAL_BATCH as usize {
             return Ok(total);
         }
     }
 }
 
-async fn renew_batch(tx: &mut StoreTx, now: Timestamp) -> AppResult<usize> {
-    let due = tx.due_services(now, RENEWAL_BATCH).await?;
+/// One batch: how many were due, how many were charged.
+async fn renew_batch(tx: &mut StoreTx, now: Timestamp) -> AppResult<(usize, usize)> {
+    let mut due = tx.due_services(now, RENEWAL_BATCH).await?;
+    // Accounts are locked in reseller order (stable: oldest due first
+    // within one), so two batches never wait on each other's accounts.
+    due.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut charged = 0;
     for (service, reseller) in &due {
-        let renewal = Renewal::of(service);
-        tx.set_next_renewal(&service.id, renewal.service.next_renewal_at, now)
-            .await?;
-        webhooks::record(tx, reseller, &[renewal.event()?], now).await?;
+        if billing::renew_active(tx, reseller, service, now).await? == Renewed::Charged {
+            charged += 1;
+        }
     }
-    Ok(due.len())
+    Ok((due.len(), charged))
 }

@@ -16,6 +16,7 @@ mod accounts;
 mod api_access;
 mod api_log;
 mod audit;
+mod billing;
 mod catalog;
 mod idempotency;
 mod orders;
@@ -37,6 +38,7 @@ use std::{str::FromStr, time::Duration};
 pub use accounts::{AdminTokenRecord, LoginFailures};
 pub use api_access::ApiKeyRecord;
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
+pub use billing::{AccountRow, NewEntry};
 pub use catalog::{SealedProvisioning, StoredProvisioning};
 pub use idempotency::{HeldClaim, SavedAnswer};
 pub use orders::DashboardStats;
@@ -107,13 +109,23 @@ pub(crate) struct Dialect {
 }
 
 impl Dialect {
-    /// Locks only the rows of `alias` in a joined SELECT (PostgreSQL).
     /// Whether `FOR UPDATE` exists (PostgreSQL); SQLite's write
     /// transaction already excludes every other writer.
     pub fn has_row_locks(&self) -> bool {
         !self.for_update.is_empty()
     }
 
+    /// The number of the `seconds`-long period since 1970 that the
+    /// timestamp column `col` falls in (days, hours: chart buckets).
+    pub fn bucket(&self, col: &str, seconds: i64) -> String {
+        if self.has_row_locks() {
+            format!("CAST(floor(extract(epoch FROM {col}) / {seconds}) AS BIGINT)")
+        } else {
+            format!("({col} / {})", seconds * 1_000_000)
+        }
+    }
+
+    /// Locks only the rows of `alias` in a joined SELECT (PostgreSQL).
     pub fn for_update_of(&self, alias: &str) -> String {
         if self.for_update.is_empty() {
             String::new()

@@ -56,6 +56,10 @@ pub struct DashboardStats {
     pub spend_this_month: crate::money::Amount,
     pub api_requests_24h: i64,
     pub api_errors_24h: i64,
+    /// (day number since 1970, orders, wholesale spend), days with orders.
+    pub orders_by_day: Vec<(i64, i64, crate::money::Amount)>,
+    /// (hour number since 1970, requests, errors), hours with requests.
+    pub api_by_hour: Vec<(i64, i64, i64)>,
 }
 
 /// `$first, $first+1, ...` for an IN list of `n` values.
@@ -69,8 +73,7 @@ fn placeholders(first: usize, n: usize) -> String {
 const ORDER_SELECT: &str = "SELECT o.id, o.customer_id, c.external_id, o.status, o.wholesale_total, \
      o.currency, o.created_at FROM orders o JOIN customers c ON c.id = o.customer_id";
 
-const SERVICE_COLUMNS: &str =
-    "id, order_id, customer_id, product_id, term, status, recurring_price, started_at, next_renewal_at";
+use super::services::COLUMNS as SERVICE_COLUMNS;
 
 impl StoreTx {
     /// The book's offer of each product, for pricing (products without a
@@ -428,8 +431,9 @@ impl Store {
         reseller: &ResellerId,
         month_start: Timestamp,
         day_ago: Timestamp,
+        days_ago: Timestamp,
     ) -> StoreResult<DashboardStats> {
-        with_pool!(self, pool => {
+        with_pool!(self, pool, dialect => {
             let by_status: Vec<(String, i64)> = sqlx::query_as(
                 "SELECT status, COUNT(*) FROM services WHERE reseller_id = $1 GROUP BY status",
             )
@@ -452,7 +456,21 @@ impl Store {
             .bind(day_ago)
             .fetch_one(pool)
             .await?;
+            let by_day = sqlx::AssertSqlSafe(format!(
+                "SELECT {day} AS d, COUNT(*), COALESCE(SUM(wholesale_total), 0) FROM orders
+                 WHERE reseller_id = $1 AND created_at >= $2 GROUP BY d ORDER BY d",
+                day = dialect.bucket("created_at", 86_400)
+            ));
+            let orders_by_day = sqlx::query_as(by_day).bind(reseller).bind(days_ago).fetch_all(pool).await?;
+            let by_hour = sqlx::AssertSqlSafe(format!(
+                "SELECT {hour} AS h, COUNT(*), COALESCE(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), 0)
+                 FROM api_requests WHERE reseller_id = $1 AND at >= $2 GROUP BY h ORDER BY h",
+                hour = dialect.bucket("at", 3_600)
+            ));
+            let api_by_hour = sqlx::query_as(by_hour).bind(reseller).bind(day_ago).fetch_all(pool).await?;
             Ok(DashboardStats {
+                orders_by_day,
+                api_by_hour,
                 services_by_status: ServiceStatus::ALL
                     .iter()
                     .copied()

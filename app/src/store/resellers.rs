@@ -133,12 +133,19 @@ impl Store {
 
     /// Oldest first, after the cursor.
     pub async fn list_resellers(&self, filter: &ResellerFilter) -> StoreResult<Page<Reseller>> {
+        // By balance: one page (the cursor is an id, which that order
+        // does not follow).
+        let order = if filter.by_balance {
+            "COALESCE((SELECT SUM(l.amount) FROM ledger_entries l WHERE l.reseller_id = r.id), 0), r.id"
+        } else {
+            "r.id"
+        };
         let sql = sqlx::AssertSqlSafe(format!(
             "{SELECT_RESELLER}
              WHERE ($1 IS NULL OR r.status = $1)
                AND ($2 IS NULL OR lower(r.company_name) LIKE $2 ESCAPE '\\' OR u.email LIKE $2 ESCAPE '\\')
                AND ($3 IS NULL OR r.id > $3)
-             ORDER BY r.id
+             ORDER BY {order}
              LIMIT $4"
         ));
         let search = filter
@@ -154,7 +161,11 @@ impl Store {
                 .fetch_all(pool)
                 .await?
         });
-        Ok(Page::from_overfetch(rows, filter.page.limit, |r| r.id.to_string()))
+        let mut page = Page::from_overfetch(rows, filter.page.limit, |r| r.id.to_string());
+        if filter.by_balance {
+            page.next_cursor = None;
+        }
+        Ok(page)
     }
 
     /// Applies the present fields of `patch`.

@@ -196,3 +196,52 @@ impl<'r> Decode<'r, Postgres> for Timestamp {
         Ok(Timestamp::from_datetime(at))
     }
 }
+
+// ---- Names (wire enums stored as their name, nullable columns too) --------
+
+/// Stores a [`crate::wire_enum!`] as its name (TEXT on both databases), so
+/// that an `Option` of it reads a nullable column.
+macro_rules! stored_as_name {
+    ($name:ty) => {
+        impl Type<Sqlite> for $name {
+            fn type_info() -> SqliteTypeInfo {
+                <&str as Type<Sqlite>>::type_info()
+            }
+        }
+
+        impl Encode<'_, Sqlite> for $name {
+            fn encode_by_ref(&self, buf: &mut SqliteArgumentsBuffer) -> Result<IsNull, BoxDynError> {
+                <&str as Encode<Sqlite>>::encode(self.as_str(), buf)
+            }
+        }
+
+        impl<'r> Decode<'r, Sqlite> for $name {
+            fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+                Ok(<&str as Decode<Sqlite>>::decode(value)?.parse::<$name>()?)
+            }
+        }
+
+        impl Type<Postgres> for $name {
+            fn type_info() -> PgTypeInfo {
+                <&str as Type<Postgres>>::type_info()
+            }
+            fn compatible(ty: &PgTypeInfo) -> bool {
+                <&str as Type<Postgres>>::compatible(ty)
+            }
+        }
+
+        impl Encode<'_, Postgres> for $name {
+            fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+                <&str as Encode<Postgres>>::encode(self.as_str(), buf)
+            }
+        }
+
+        impl<'r> Decode<'r, Postgres> for $name {
+            fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+                Ok(<&str as Decode<Postgres>>::decode(value)?.parse::<$name>()?)
+            }
+        }
+    };
+}
+
+stored_as_name!(crate::services::SuspensionReason);

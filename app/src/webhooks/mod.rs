@@ -102,6 +102,12 @@ crate::wire_enum! {
         #[serde(rename = "reseller.status_changed")]
         #[strum(serialize = "reseller.status_changed")]
         ResellerStatusChanged,
+        #[serde(rename = "payment.received")]
+        #[strum(serialize = "payment.received")]
+        PaymentReceived,
+        #[serde(rename = "balance.low")]
+        #[strum(serialize = "balance.low")]
+        BalanceLow,
         /// Sent on request from API Settings, to check an endpoint.
         #[serde(rename = "webhook.test")]
         #[strum(serialize = "webhook.test")]

@@ -5,6 +5,7 @@
 mod api_access;
 mod api_logs;
 mod audit_log;
+mod billing;
 mod price_book;
 mod products;
 mod resellers;
@@ -29,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_access::router())
         .merge(api_logs::router())
         .merge(services::router())
+        .merge(billing::router())
         .merge(webhook_deliveries::router())
         .method_not_allowed_fallback(crate::problem::method_not_allowed)
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "No such admin API endpoint.") })

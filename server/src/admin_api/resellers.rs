@@ -6,9 +6,10 @@ use crate::{
     problem::{ApiError, ApiResult},
 };
 use app::{
+    billing::{AccountPatch, service as billing},
     ids::ResellerId,
     lists::Page,
-    money::Percent,
+    money::{Amount, Money, Percent},
     resellers::{LifecycleAction, Reseller, ResellerFilter, ResellerPatch, service as resellers},
     state::AppState,
 };
@@ -85,6 +86,8 @@ struct ListQuery {
     q: Option<String>,
     limit: Option<u32>,
     cursor: Option<String>,
+    /// `balance`: lowest balance (who owes most) first, one page.
+    sort: Option<String>,
 }
 
 async fn list(
@@ -97,7 +100,8 @@ async fn list(
         query.q.as_deref(),
         query.cursor.as_deref(),
         query.limit,
-    )?;
+    )?
+    .sorted(query.sort.as_deref())?;
     Ok(Json(resellers::list(&state.store, &filter).await?))
 }
 
@@ -118,9 +122,31 @@ async fn patch(
         rate_limit: body.rate_limit,
         default_discount_rate: body.default_discount_rate,
     };
+    let account = AccountPatch {
+        credit_limit: body.credit_limit,
+        low_balance_threshold: body.low_balance_threshold,
+    };
+    if let Some(limit) = patch.rate_limit {
+        app::resellers::parse_rate_limit(limit)?;
+    }
+    if account != AccountPatch::default() {
+        billing::update_account(&state.store, &operator.actor, &id, &account).await?;
+    }
+    if patch == ResellerPatch::default() {
+        return Ok(Json(resellers::get(&state.store, &id).await?));
+    }
     Ok(Json(
         resellers::update_settings(&state.store, &operator.actor, &id, patch).await?,
     ))
+}
+
+/// A field that may be absent (unchanged), `null` (cleared) or a value.
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Deserialize)]
@@ -132,6 +158,11 @@ struct PatchIn {
     rate_limit: Option<i64>,
     #[serde(default)]
     default_discount_rate: Option<Percent>,
+    /// `null`: no limit; `"0.00"`: prepaid; more: a credit line.
+    #[serde(default, deserialize_with = "present")]
+    credit_limit: Option<Option<Money>>,
+    #[serde(default, deserialize_with = "present")]
+    low_balance_threshold: Option<Option<Amount>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auth;
+mod billing;
 pub mod cache;
 mod customers;
 pub mod idempotency;
@@ -79,6 +80,9 @@ fn routes() -> (Router<PartnerState>, utoipa::openapi::OpenApi) {
         .routes(routes!(customers::list))
         .routes(routes!(customers::read))
         .routes(routes!(me::read))
+        .routes(routes!(billing::balance))
+        .routes(routes!(billing::transactions))
+        .routes(routes!(billing::statement))
         .split_for_parts()
 }
 

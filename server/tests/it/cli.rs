@@ -117,8 +117,14 @@ async fn demo_seeds_accounts_and_products_and_can_run_again() {
     let resellers = store.list_resellers(&filter).await.unwrap().data;
     let mut states: Vec<&str> = resellers.iter().map(|r| r.status.as_str()).collect();
     states.sort();
-    assert_eq!(states, ["active", "pending", "suspended", "terminated"]);
-    let active = resellers.iter().find(|r| r.status.as_str() == "active").unwrap();
+    assert_eq!(
+        states,
+        ["active", "active", "active", "pending", "suspended", "terminated"]
+    );
+    let active = resellers
+        .iter()
+        .find(|r| r.company_name == "Northwind Hosting")
+        .unwrap();
     let catalog = store.reseller_catalog(&active.id).await.unwrap();
     assert_eq!(catalog.len(), 4, "one of five rows is disabled");
     assert!(catalog.iter().any(|i| i.max_quantity == Some(5)));
@@ -143,6 +149,26 @@ async fn demo_seeds_accounts_and_products_and_can_run_again() {
         count(&store, &failing).await >= 1,
         "deliveries left failing, with a retry due"
     );
+    // Accounts of each kind: Northwind on a credit line with payments over
+    // several months, a prepaid one within its funds, one in arrears with
+    // a service suspended for non-payment.
+    let account = |name: &'static str| {
+        let r = resellers.iter().find(|r| r.company_name == name).unwrap().id.clone();
+        let store = store.clone();
+        async move { store.account(&r).await.unwrap() }
+    };
+    let (northwind, balance) = account("Northwind Hosting").await;
+    assert_eq!(northwind.credit_limit.map(|m| m.to_string()).as_deref(), Some("500.00"));
+    let months = format!("SELECT COUNT(*) FROM ledger_entries WHERE reseller_id = '{rid}' AND kind = 'payment'");
+    assert_eq!(count(&store, &months).await, 3);
+    assert!(northwind.available(balance).unwrap() > app::money::Amount::ZERO);
+    let (prepaid, balance) = account("Fjord Servers").await;
+    assert_eq!(prepaid.credit_limit, Some(app::money::Money::ZERO));
+    assert!(!balance.is_negative());
+    let (_, balance) = account("Granite Web").await;
+    assert!(balance.is_negative(), "in arrears");
+    let unpaid = "SELECT COUNT(*) FROM services WHERE suspension_reason = 'unpaid'";
+    assert_eq!(count(&store, unpaid).await, 1);
     // The printed operator password works.
     let line = second
         .lines()

@@ -566,6 +566,9 @@ async fn the_openapi_document_lists_every_route_and_error_code() {
         ("get", "/customers"),
         ("get", "/customers/{id}"),
         ("get", "/me"),
+        ("get", "/balance"),
+        ("get", "/transactions"),
+        ("get", "/statements/{month}"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let mut documented = 0;

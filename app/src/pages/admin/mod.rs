@@ -2,6 +2,7 @@
 
 pub mod api_logs;
 pub mod audit_log;
+pub mod billing;
 pub mod price_book;
 pub mod products;
 pub mod reseller;
@@ -10,6 +11,7 @@ pub mod webhooks;
 
 pub use api_logs::ApiLogsPage;
 pub use audit_log::AuditLogPage;
+pub use billing::StatementPage;
 pub use products::{ProductPage, ProductsPage};
 pub use reseller::ResellerPage;
 pub use resellers::ResellersPage;

@@ -1,14 +1,14 @@
 //! `/admin/resellers/:id`: a reseller's profile, lifecycle actions,
 //! settings, price book, services and history.
 
-use super::{audit_log::AuditTable, price_book::PriceBook};
+use super::{audit_log::AuditTable, billing::Account, price_book::PriceBook};
 use crate::{
     components::{ActionOutcome, Field, Loaded, ServiceTable, StatusBadge, when},
     resellers::{
         LifecycleAction, Reseller,
         server_fns::{ResellerAction, ResellerDetail, UpdateResellerSettings, admin_reseller},
     },
-    services::server_fns::{ServiceAction as RecordOutcome, admin_reseller_services},
+    services::server_fns::{RenewService, ServiceAction as RecordOutcome, admin_reseller_services},
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -27,6 +27,7 @@ pub fn ResellerPage() -> impl IntoView {
         <Loaded resource=detail error_heading="Reseller" let:d>
             <Detail detail=d action settings/>
         </Loaded>
+        {move || view! { <Account reseller_id=id()/> }}
         {move || view! { <PriceBook reseller_id=id()/> }}
         {move || view! { <ResellerServices reseller_id=id()/> }}
     }
@@ -165,15 +166,17 @@ fn LifecycleForm(
 #[component]
 pub fn ResellerServices(reseller_id: String) -> impl IntoView {
     let act = ServerAction::<RecordOutcome>::new();
+    let renew = ServerAction::<RenewService>::new();
     let services = Resource::new(
-        move || act.version().get(),
+        move || (act.version().get(), renew.version().get()),
         move |_| admin_reseller_services(reseller_id.clone()),
     );
     view! {
         <h2>"Services"</h2>
         <ActionOutcome value=act.value() ok_text="Service updated."/>
+        <ActionOutcome value=renew.value() ok_text="Service renewed."/>
         <Loaded resource=services let:p>
-            <ServiceTable services=p.page.data names=p.product_names currency=p.currency act/>
+            <ServiceTable services=p.page.data names=p.product_names currency=p.currency act renew/>
         </Loaded>
     }
 }

@@ -1,6 +1,7 @@
 //! `/admin/resellers`: profiles by status, with search, and the invite form.
 
 use crate::{
+    billing::Balance,
     components::{
         ActionResult, DataTable, Field, FilterForm, FilterInput, FilterSelect, Loaded, NextPage, Notice, StatusBadge,
         choices, use_query_params,
@@ -17,36 +18,56 @@ pub fn ResellersPage() -> impl IntoView {
     let param = use_query_params();
     let invite = ServerAction::<InviteReseller>::new();
     let page = Resource::new(
-        move || (param("status"), param("q"), param("after"), invite.version().get()),
-        |(status, q, after, _)| admin_list_resellers(status, q, after),
+        move || {
+            (
+                param("status"),
+                param("q"),
+                param("after"),
+                param("sort"),
+                invite.version().get(),
+            )
+        },
+        |(status, q, after, sort, _)| admin_list_resellers(status, q, after, sort),
     );
     let next = move |cursor: String| {
         let status = param("status").map(|s| format!("&status={s}")).unwrap_or_default();
         format!("/admin/resellers?after={cursor}{status}")
     };
     let statuses = choices(ResellerStatus::ALL, ResellerStatus::as_str, ResellerStatus::label);
+    let sorts = vec![("balance".to_owned(), "Lowest balance first (who owes most)".to_owned())];
     view! {
         <h1>"Resellers"</h1>
         <FilterForm label="Filter resellers">
             <FilterSelect id="filter-status" label="Status" name="status" options=statuses/>
             <FilterInput id="filter-q" label="Search" name="q" kind="search" placeholder="Company or email"/>
+            <FilterSelect id="filter-sort" label="Order" name="sort" options=sorts/>
         </FilterForm>
-        <Loaded resource=page let:page>
-            <ResellerTable resellers=page.data/>
-            <NextPage href=page.next_cursor.map(next) text="Next page"/>
+        <Loaded resource=page let:list>
+            <ResellerTable resellers=list.page.data balances=list.balances/>
+            <NextPage href=list.page.next_cursor.map(next) text="Next page"/>
         </Loaded>
         <Invite invite/>
     }
 }
 
 #[component]
-fn ResellerTable(resellers: Vec<Reseller>) -> impl IntoView {
-    let row = |r: Reseller| {
+fn ResellerTable(resellers: Vec<Reseller>, balances: Vec<Balance>) -> impl IntoView {
+    let rows: Vec<(Reseller, Balance)> = resellers.into_iter().zip(balances).collect();
+    let row = |(r, b): (Reseller, Balance)| {
+        let code = b.currency.clone();
+        let limit = b
+            .credit_limit
+            .map(|l| format!("{l} {code}"))
+            .unwrap_or_else(|| "No limit".into());
+        let available = b.available.map(|a| format!("{a} {code}")).unwrap_or_else(|| "—".into());
         view! {
             <tr>
                 <th scope="row"><a href=format!("/admin/resellers/{}", r.id)>{r.company_name}</a></th>
                 <td>{r.contact_name} <br/> <small>{r.email}</small></td>
                 <td><StatusBadge status=r.status/></td>
+                <td class="num" data-testid="row-balance">{format!("{} {code}", b.balance)}</td>
+                <td class="num">{limit}</td>
+                <td class="num">{available}</td>
                 <td>{r.applied_at.short()}</td>
                 <td>{if r.api_enabled { "On" } else { "Off" }}</td>
             </tr>
@@ -54,8 +75,8 @@ fn ResellerTable(resellers: Vec<Reseller>) -> impl IntoView {
     };
     view! {
         <DataTable
-            columns=vec!["Company", "Contact", "Status", "Applied", "API"]
-            rows=resellers
+            columns=vec!["Company", "Contact", "Status", "Balance", "Credit limit", "Available", "Applied", "API"]
+            rows
             row
             empty="No resellers match."
         />

@@ -2,7 +2,7 @@
 
 use super::orders::OrderTable;
 use crate::{
-    components::{Loaded, StatusBadge},
+    components::{Chart, ChartKind, Loaded, Series, StatusBadge},
     orders::{DashboardView, server_fns::my_dashboard},
 };
 use leptos::prelude::*;
@@ -35,6 +35,7 @@ fn Dashboard(d: DashboardView) -> impl IntoView {
             <Card label="API requests (24 h)" testid="api-requests" figure=d.api_requests_24h.to_string()/>
             <Card label="API error rate (24 h)" testid="api-error-rate" figure=rate/>
         </section>
+        <DashboardCharts d=d.clone()/>
         <h2>"Services by status"</h2>
         <div class="table-wrap">
             <table>
@@ -50,6 +51,46 @@ fn Dashboard(d: DashboardView) -> impl IntoView {
         </div>
         <h2>"Recent orders"</h2>
         <OrderTable orders=d.recent_orders currency=code lines=false/>
+    }
+}
+
+/// Orders and spend per day (30 days), API requests and errors per hour
+/// (24 hours).
+#[component]
+fn DashboardCharts(d: DashboardView) -> impl IntoView {
+    let code = d.currency.clone();
+    let days: Vec<String> = d.orders_per_day.iter().map(|f| f.day.clone()).collect();
+    let orders: i64 = d.orders_per_day.iter().map(|f| f.orders).sum();
+    let spend: crate::money::Amount = d.orders_per_day.iter().map(|f| f.spend).sum();
+    let hours: Vec<String> = d.api_per_hour.iter().map(|f| f.hour.clone()).collect();
+    let requests: i64 = d.api_per_hour.iter().map(|f| f.requests).sum();
+    let errors: i64 = d.api_per_hour.iter().map(|f| f.errors).sum();
+    view! {
+        <section class="charts" aria-label="Charts">
+            <Chart
+                title="Orders and wholesale spend per day (30 days)"
+                summary=format!("{orders} orders and {spend} {code} wholesale spend in the last 30 days.")
+                kind=ChartKind::Bars
+                labels=days
+                series=vec![
+                    Series::counts("Orders", d.orders_per_day.iter().map(|f| f.orders)),
+                    Series::amounts("Spend", d.orders_per_day.iter().map(|f| f.spend.value()), &code),
+                ]
+                testid="orders-chart"
+                own_scales=true
+            />
+            <Chart
+                title="API requests and errors per hour (24 hours, UTC)"
+                summary=format!("{requests} API requests, {errors} of them errors, in the last 24 hours.")
+                kind=ChartKind::Bars
+                labels=hours
+                series=vec![
+                    Series::counts("Requests", d.api_per_hour.iter().map(|f| f.requests)),
+                    Series::counts("Errors", d.api_per_hour.iter().map(|f| f.errors)),
+                ]
+                testid="api-chart"
+            />
+        </section>
     }
 }
 

@@ -1,6 +1,7 @@
 //! The reseller portal (`/portal`), for client accounts.
 
 pub mod api_settings;
+pub mod billing;
 pub mod customers;
 pub mod dashboard;
 pub mod deliveries;
@@ -10,6 +11,7 @@ pub mod program;
 pub mod services;
 
 pub use api_settings::ApiSettingsPage;
+pub use billing::{BillingPage, StatementPage};
 pub use customers::CustomersPage;
 pub use dashboard::DashboardPage;
 pub use deliveries::MyDeliveryPage;
@@ -32,6 +34,7 @@ pub const NAV: &[NavItem] = &[
     ("/portal/services", "Services"),
     ("/portal/products", "Products"),
     ("/portal/customers", "Customers"),
+    ("/portal/billing", "Billing"),
     ("/portal/api-settings", "API Settings"),
     ("/portal/program", "Program overview"),
 ];

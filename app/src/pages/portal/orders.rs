@@ -3,13 +3,15 @@
 
 use crate::{
     components::{
-        DataTable, FilterForm, FilterInput, Loaded, NextPage, ServiceTable, amount, product_name, use_query_params,
+        ActionResult, DataTable, Field, FilterForm, FilterInput, Loaded, NextPage, Notice, ServiceTable, amount,
+        product_name, use_query_params,
     },
     lists::percent_encode,
     orders::{
         Order, OrderLine,
-        server_fns::{OrderDetail, my_order, my_orders},
+        server_fns::{OrderDetail, PlaceOrder, my_order, my_orders},
     },
+    price_book::server_fns::my_catalog,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -17,9 +19,17 @@ use leptos_router::hooks::use_params_map;
 #[component]
 pub fn OrdersPage() -> impl IntoView {
     let param = use_query_params();
+    let place = ServerAction::<PlaceOrder>::new();
     let page = Resource::new(
-        move || (param("customer_id"), param("customer"), param("before")),
-        |(customer_id, customer, before)| my_orders(customer_id, customer, before),
+        move || {
+            (
+                param("customer_id"),
+                param("customer"),
+                param("before"),
+                place.version().get(),
+            )
+        },
+        |(customer_id, customer, before, _)| my_orders(customer_id, customer, before),
     );
     let older = move |cursor: String| {
         let customer = param("customer").map(|c| format!("&customer={}", percent_encode(&c)));
@@ -34,6 +44,50 @@ pub fn OrdersPage() -> impl IntoView {
             <OrderTable orders=p.page.data currency=p.currency.clone() lines=true/>
             <NextPage href=p.page.next_cursor.map(older) text="Older orders"/>
         </Loaded>
+        <PlaceOrderForm place/>
+    }
+}
+
+/// "Place an order": one product line for a customer (by your external id;
+/// new customers are created). Charged to your account; refusals (such as
+/// a prepaid account without funds) are explained here.
+#[component]
+fn PlaceOrderForm(place: ServerAction<PlaceOrder>) -> impl IntoView {
+    let catalog = Resource::new(|| (), |_| my_catalog());
+    view! {
+        <h2 id="place-order">"Place an order"</h2>
+        <Loaded resource=catalog let:c>
+            {
+                let code = c.currency.clone();
+                let options: Vec<(String, String)> = c
+                    .items
+                    .iter()
+                    .flat_map(|item| {
+                        let code = code.clone();
+                        item.prices.priced().map(move |(term, price)| {
+                            (format!("{}|{}", item.id, term.as_str()), format!("{}, {}: {price} {code}", item.name, term.label()))
+                        })
+                    })
+                    .collect();
+                view! {
+                    <ActionForm action=place attr:class="stack" attr:aria-labelledby="place-order">
+                        <div class="field">
+                            <label for="order-offer">"Product and term"</label>
+                            <select id="order-offer" name="offer" required=true>
+                                {options.into_iter().map(|(v, t)| view! { <option value=v>{t}</option> }).collect_view()}
+                            </select>
+                        </div>
+                        <Field label="Quantity" name="quantity" kind="number" value="1" required=true/>
+                        <Field label="Customer (your external id)" name="customer_external_id" required=true/>
+                        <Field label="Customer name" name="customer_name"/>
+                        <button type="submit" disabled=move || place.pending().get()>"Place order"</button>
+                    </ActionForm>
+                }
+            }
+        </Loaded>
+        <ActionResult value=place.value() let:order>
+            <Notice text=format!("Order {} placed: {} charged to your account.", order.id, order.wholesale_total)/>
+        </ActionResult>
     }
 }
 

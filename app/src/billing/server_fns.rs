@@ -1,0 +1,172 @@
+//! The portal's Billing page and the account on the admin reseller page.
+
+use super::{Balance, BalancePoint, Entry, Month, Statement};
+use crate::{error::AppError, lists::Page};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub const PAGE_SIZE: u32 = 25;
+/// Days the balance chart covers.
+pub const HISTORY_DAYS: i64 = 90;
+/// Entries the admin reseller page shows.
+pub const LATEST: u32 = 10;
+
+/// An account as a page shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub balance: Balance,
+    pub entries: Page<Entry>,
+    /// Newest first.
+    pub months: Vec<Month>,
+    pub history: Vec<BalancePoint>,
+    /// A fresh token for the "Record payment" form (its Idempotency-Key).
+    pub form_token: String,
+}
+
+#[cfg(feature = "ssr")]
+async fn account_view(
+    state: &crate::state::AppState,
+    reseller: &crate::ids::ResellerId,
+    filter: &super::EntryFilter,
+) -> Result<AccountView, AppError> {
+    use super::service;
+    let store = &state.store;
+    Ok(AccountView {
+        balance: service::balance(store, state.settings.currency.code(), reseller).await?,
+        entries: service::transactions(store, reseller, filter).await?,
+        months: service::statement_months(store, reseller).await?,
+        history: service::balance_history(store, reseller, HISTORY_DAYS).await?,
+        form_token: crate::ids::TransactionId::generate().to_string(),
+    })
+}
+
+/// Clients: their account, entries newest first (optionally one kind).
+#[server(prefix = "/api/fn")]
+pub async fn my_billing(kind: Option<String>, before: Option<String>) -> Result<AccountView, AppError> {
+    use crate::accounts::session;
+    session::respond(
+        async {
+            let (state, _, reseller) = session::require_reseller().await?;
+            let filter = super::EntryFilter::parse(kind.as_deref(), None, None, before.as_deref(), Some(PAGE_SIZE))?;
+            account_view(&state, &reseller.id, &filter).await
+        }
+        .await,
+    )
+}
+
+/// Clients: one month's statement.
+#[server(prefix = "/api/fn")]
+pub async fn my_statement(month: String) -> Result<Statement, AppError> {
+    use crate::accounts::session;
+    session::respond(
+        async {
+            let (state, _, reseller) = session::require_reseller().await?;
+            let month = Month::parse(&month)?;
+            super::service::statement(&state.store, state.settings.currency.code(), &reseller.id, month).await
+        }
+        .await,
+    )
+}
+
+/// Operators: a reseller's account and latest entries.
+#[server(prefix = "/api/fn")]
+pub async fn admin_account(reseller_id: String) -> Result<AccountView, AppError> {
+    use crate::accounts::{Role, session};
+    session::respond(
+        async {
+            let (state, _) = session::require(Role::Operator).await?;
+            let id = crate::ids::parse_id("reseller_id", &reseller_id)?;
+            crate::resellers::service::get(&state.store, &id).await?;
+            let filter = super::EntryFilter {
+                page: crate::lists::PageRequest::first(LATEST),
+                ..Default::default()
+            };
+            account_view(&state, &id, &filter).await
+        }
+        .await,
+    )
+}
+
+/// Operators: one month's statement of a reseller.
+#[server(prefix = "/api/fn")]
+pub async fn admin_statement(reseller_id: String, month: String) -> Result<Statement, AppError> {
+    use crate::accounts::{Role, session};
+    session::respond(
+        async {
+            let (state, _) = session::require(Role::Operator).await?;
+            let id = crate::ids::parse_id("reseller_id", &reseller_id)?;
+            crate::resellers::service::get(&state.store, &id).await?;
+            let month = Month::parse(&month)?;
+            super::service::statement(&state.store, state.settings.currency.code(), &id, month).await
+        }
+        .await,
+    )
+}
+
+/// Operators: record money received from a reseller. The form carries a
+/// token made when it was drawn, used as the Idempotency-Key: a form sent
+/// twice (a double click, a resubmission) records one payment.
+#[server(prefix = "/api/fn")]
+pub async fn record_payment(
+    reseller_id: String,
+    amount: String,
+    reference: String,
+    received_at: Option<String>,
+    form_token: Option<String>,
+) -> Result<Entry, AppError> {
+    use crate::{
+        accounts::{Role, session},
+        audit::Actor,
+        timestamp::Timestamp,
+    };
+    session::respond(
+        async {
+            let (state, operator) = session::require(Role::Operator).await?;
+            let id = crate::ids::parse_id("reseller_id", &reseller_id)?;
+            // A date from the form's date field means that day, at noon UTC.
+            let received_at = received_at
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|d| {
+                    if d.len() == 10 {
+                        format!("{d}T12:00:00Z")
+                    } else {
+                        d.to_owned()
+                    }
+                });
+            let payment =
+                super::NewPayment::parse(&amount, Some(&reference), received_at.as_deref(), Timestamp::now())?;
+            let key = crate::lists::blank_to_none(form_token.as_deref()).map(|t| format!("form:{t}"));
+            let recorded =
+                super::service::record_payment(&state.store, &Actor::user(&operator), &id, &payment, key.as_deref())
+                    .await?;
+            Ok(recorded.entry)
+        }
+        .await,
+    )
+}
+
+/// Operators: set the credit limit and the low-balance threshold (blank:
+/// none).
+#[server(prefix = "/api/fn")]
+pub async fn update_account_settings(
+    reseller_id: String,
+    credit_limit: String,
+    low_balance_threshold: String,
+) -> Result<(), AppError> {
+    use crate::{
+        accounts::{Role, session},
+        audit::Actor,
+    };
+    session::respond(
+        async {
+            let (state, operator) = session::require(Role::Operator).await?;
+            let id = crate::ids::parse_id("reseller_id", &reseller_id)?;
+            let patch = super::AccountPatch::parse_form(&credit_limit, &low_balance_threshold)?;
+            super::service::update_account(&state.store, &Actor::user(&operator), &id, &patch).await?;
+            Ok(())
+        }
+        .await,
+    )
+}

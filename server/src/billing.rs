@@ -1,0 +1,60 @@
+//! What both APIs share about the reseller account: the transactions
+//! query and statements as JSON or CSV.
+
+use crate::problem::ApiError;
+use app::billing::{EntryFilter, Statement};
+use axum::{
+    Json,
+    http::{HeaderMap, HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+
+/// `GET /transactions` (here and in the partner API): newest first.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TransactionsQuery {
+    /// `order`, `renewal`, `payment`, `credit` or `adjustment`.
+    pub kind: Option<String>,
+    /// Entries at or after this time (RFC 3339).
+    pub since: Option<String>,
+    /// Entries before this time (RFC 3339).
+    pub until: Option<String>,
+    /// 1 to 200 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl TransactionsQuery {
+    pub fn filter(&self) -> Result<EntryFilter, ApiError> {
+        Ok(EntryFilter::parse(
+            self.kind.as_deref(),
+            self.since.as_deref(),
+            self.until.as_deref(),
+            self.cursor.as_deref(),
+            self.limit,
+        )?)
+    }
+}
+
+/// A statement as JSON, or as CSV when the caller asks for `text/csv`.
+pub fn statement_response(headers: &HeaderMap, statement: &Statement, filename: &str) -> Response {
+    let wants_csv = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/csv"));
+    if !wants_csv {
+        return Json(statement).into_response();
+    }
+    let mut response = statement.to_csv().into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
