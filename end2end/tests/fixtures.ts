@@ -88,3 +88,41 @@ export async function placeOrder(
     data: body,
   });
 }
+
+/** The password `activeReseller` chooses. */
+export const PASSWORD = 'reseller-password-123';
+
+/** An invited, approved, priced reseller with an API key and a password. */
+export async function activeReseller(
+  request: import('@playwright/test').APIRequestContext,
+  browser: import('@playwright/test').Browser,
+  id: string,
+  prefix = 'UI',
+) {
+  const company = `${prefix} Co ${id}`;
+  const email = `${prefix.toLowerCase()}-${id}@example.com`;
+  const product = await adminApi(request, 'POST', '/products', {
+    name: `E2E ${prefix} VPS ${id}`,
+    slug: `e2e-${prefix.toLowerCase()}-${id}`,
+    kind: 'vps',
+    retail_monthly: '10.00',
+  });
+  const invited = await adminApi(request, 'POST', '/resellers', { email, company_name: company });
+  const reseller = invited.id as string;
+  await adminApi(request, 'POST', `/resellers/${reseller}/approve`, {});
+  await adminApi(request, 'PUT', `/resellers/${reseller}/products/${product.id}`, { wholesale_monthly: '7.00' });
+  const webhook = await adminApi(request, 'PUT', `/resellers/${reseller}/webhook`, { url: 'http://127.0.0.1:9/hooks' });
+  const key = await adminApi(request, 'POST', `/resellers/${reseller}/api-keys`, {});
+
+  // The invited client chooses a password from the one-time link.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const link = new URL(invited.invitation_url);
+  await open(page, link.pathname + link.search);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+  await context.close();
+  return { company, email, reseller, product, key: key.key as string, secret: webhook.secret as string };
+}
+

@@ -1,36 +1,5 @@
-import { APIRequestContext, Browser, expect, Page, test } from '@playwright/test';
-import { adminApi, fixtures, open, placeOrder, signInOperator, unique } from './fixtures';
-
-const PASSWORD = 'reseller-password-123';
-
-/** An invited, approved, priced reseller with an API key and a password. */
-async function activeReseller(request: APIRequestContext, browser: Browser, id: string) {
-  const company = `UI Co ${id}`;
-  const email = `ui-${id}@example.com`;
-  const product = await adminApi(request, 'POST', '/products', {
-    name: `E2E UI VPS ${id}`,
-    slug: `e2e-ui-${id}`,
-    kind: 'vps',
-    retail_monthly: '10.00',
-  });
-  const invited = await adminApi(request, 'POST', '/resellers', { email, company_name: company });
-  const reseller = invited.id as string;
-  await adminApi(request, 'POST', `/resellers/${reseller}/approve`, {});
-  await adminApi(request, 'PUT', `/resellers/${reseller}/products/${product.id}`, { wholesale_monthly: '7.00' });
-  const webhook = await adminApi(request, 'PUT', `/resellers/${reseller}/webhook`, { url: 'http://127.0.0.1:9/hooks' });
-  const key = await adminApi(request, 'POST', `/resellers/${reseller}/api-keys`, {});
-
-  // The invited client chooses a password from the one-time link.
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const link = new URL(invited.invitation_url);
-  await open(page, link.pathname + link.search);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
-  await context.close();
-  return { company, email, reseller, product, key: key.key as string, secret: webhook.secret as string };
-}
+import { expect, Page, test } from '@playwright/test';
+import { PASSWORD, activeReseller, adminApi, fixtures, open, placeOrder, signInOperator, unique } from './fixtures';
 
 async function signInClient(page: Page, email: string) {
   await page.getByLabel('Email').fill(email);

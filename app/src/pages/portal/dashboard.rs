@@ -69,7 +69,7 @@ fn DashboardCharts(d: DashboardView) -> impl IntoView {
         <section class="charts" aria-label="Charts">
             <Chart
                 title="Orders and wholesale spend per day (30 days)"
-                summary=format!("{orders} orders and {spend} {code} wholesale spend in the last 30 days.")
+                summary=format!("{} and {spend} {code} wholesale spend in the last 30 days.", plural(orders, "order"))
                 kind=ChartKind::Bars
                 labels=days
                 series=vec![
@@ -81,7 +81,7 @@ fn DashboardCharts(d: DashboardView) -> impl IntoView {
             />
             <Chart
                 title="API requests and errors per hour (24 hours, UTC)"
-                summary=format!("{requests} API requests, {errors} of them errors, in the last 24 hours.")
+                summary=format!("{}, {errors} of them errors, in the last 24 hours.", plural(requests, "API request"))
                 kind=ChartKind::Bars
                 labels=hours
                 series=vec![
@@ -91,6 +91,15 @@ fn DashboardCharts(d: DashboardView) -> impl IntoView {
                 testid="api-chart"
             />
         </section>
+    }
+}
+
+/// `1 order`, `3 orders`.
+fn plural(n: i64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
