@@ -33,7 +33,7 @@ test('the operator records a payment and the reseller sees the new balance', asy
   const context = await browser.newContext();
   const portal = await context.newPage();
   await signInClient(portal, shop.email);
-  await portal.getByRole('link', { name: 'Billing' }).click();
+  await portal.getByRole('link', { name: 'Billing', exact: true }).click();
   await expect(portal.getByRole('heading', { level: 1, name: 'Billing' })).toBeVisible();
   await expect(portal.getByTestId('balance')).toHaveText('125.50 EUR');
   await expect(portal.getByTestId('credit-limit')).toHaveText('No limit (billed in arrears)');

@@ -64,7 +64,7 @@ test('orders are found by customer name; the top bar keeps its height on a short
   await signInClient(page, shop.email);
   await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Orders', exact: true }).click();
   await expect(page.getByRole('row', { name: new RegExp(bobOrder.id) })).toBeVisible();
-  await page.getByLabel('Customer').fill('alice anders');
+  await page.getByLabel('Customer', { exact: true }).fill('alice anders');
   await page.getByRole('button', { name: 'Filter' }).click();
   await expect(page).toHaveURL(/customer=alice\+anders/);
   await expect(page.getByRole('row', { name: new RegExp(aliceOrder.id) })).toBeVisible();
