@@ -142,10 +142,13 @@ async fn credit(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<CorrectionIn>,
 ) -> ApiResult<(StatusCode, Json<Entry>)> {
-    let id = reseller(&state, &id).await?;
-    let credit = NewCorrection::credit(&body.amount, body.reason.as_deref())?;
-    let entry = billing::record_correction(&state.store, &operator.actor, &id, &credit).await?;
-    Ok((StatusCode::CREATED, Json(entry)))
+    record(
+        &state,
+        &operator,
+        &id,
+        NewCorrection::credit(&body.amount, body.reason.as_deref()),
+    )
+    .await
 }
 
 async fn adjustment(
@@ -154,9 +157,25 @@ async fn adjustment(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<CorrectionIn>,
 ) -> ApiResult<(StatusCode, Json<Entry>)> {
-    let id = reseller(&state, &id).await?;
-    let adjustment = NewCorrection::adjustment(&body.amount, body.reason.as_deref())?;
-    let entry = billing::record_correction(&state.store, &operator.actor, &id, &adjustment).await?;
+    record(
+        &state,
+        &operator,
+        &id,
+        NewCorrection::adjustment(&body.amount, body.reason.as_deref()),
+    )
+    .await
+}
+
+/// Credits and adjustments differ only in how their amount is read.
+async fn record(
+    state: &AppState,
+    operator: &Operator,
+    id: &str,
+    correction: app::error::AppResult<NewCorrection>,
+) -> ApiResult<(StatusCode, Json<Entry>)> {
+    let id = reseller(state, id).await?;
+    let correction = correction?;
+    let entry = billing::record_correction(&state.store, &operator.actor, &id, &correction).await?;
     Ok((StatusCode::CREATED, Json(entry)))
 }
 
