@@ -1,7 +1,8 @@
 //! Which network addresses the server may call (webhook targets): public
 //! unicast only, unless the operator allows private ones (tests, local
 //! development). Checked when a URL is saved and again at every delivery,
-//! since DNS answers change.
+//! since DNS answers change. And who is calling: the TCP peer, or behind
+//! trusted proxies the client they name in `X-Forwarded-For`.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -84,18 +85,97 @@ fn is_nat64(ip: Ipv6Addr) -> bool {
     s[0] == 0x64 && s[1] == 0xff9b && (s[2] == 1 || s[2..6] == [0, 0, 0, 0])
 }
 
-/// The TCP peer's address, which throttles key on (`X-Forwarded-For` is
-/// not trusted: see the README on running behind a reverse proxy).
+/// The client's address when a trusted proxy forwarded the request
+/// (inserted by the server's first layer, see [`TrustedProxies`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ForwardedClient(pub IpAddr);
+
+/// The address throttles key on and the API log records: the client a
+/// trusted proxy named, else the TCP peer (`X-Forwarded-For` from anyone
+/// else is ignored: it is whatever the sender wants it to be).
 pub fn client_address(extensions: &http::Extensions) -> String {
+    if let Some(ForwardedClient(ip)) = extensions.get::<ForwardedClient>() {
+        return ip.to_string();
+    }
     extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|info| info.0.ip().to_string())
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
+/// The proxies (load balancers) whose `X-Forwarded-For` is believed
+/// (`FLUX_TRUSTED_PROXIES`: addresses or networks, comma-separated).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<ipnet::IpNet>);
+
+impl TrustedProxies {
+    pub fn parse(list: &str) -> Result<Self, String> {
+        let mut nets = Vec::new();
+        for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let net = item
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("`{item}` is not an IP address or network (such as 10.0.0.0/8)"))?;
+            nets.push(net);
+        }
+        Ok(TrustedProxies(nets))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn trusts(&self, ip: IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+
+    /// The client of a request from `peer`: when `peer` is trusted, the
+    /// right-most address of `X-Forwarded-For` that is not itself a
+    /// trusted proxy (each proxy appends the address it saw, so entries
+    /// left of the first untrusted one could be forged). `None` when the
+    /// peer is the client (untrusted peer, no or malformed header).
+    pub fn client(&self, peer: IpAddr, forwarded_for: Option<&str>) -> Option<IpAddr> {
+        if !self.trusts(peer) {
+            return None;
+        }
+        let mut nearest = None;
+        for entry in forwarded_for?.rsplit(',') {
+            let ip = entry.trim().parse::<IpAddr>().ok()?;
+            if !self.trusts(ip) {
+                return Some(ip);
+            }
+            nearest = Some(ip);
+        }
+        nearest
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_is_the_first_untrusted_hop_from_the_right() {
+        let proxies = TrustedProxies::parse("10.0.0.0/8, 127.0.0.1").unwrap();
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let lb = ip("10.0.0.5");
+        assert_eq!(proxies.client(lb, Some("203.0.113.7")), Some(ip("203.0.113.7")));
+        assert_eq!(
+            proxies.client(lb, Some("198.51.100.1, 203.0.113.7, 10.0.0.9")),
+            Some(ip("203.0.113.7")),
+            "a forged left-most entry is not believed"
+        );
+        assert_eq!(proxies.client(lb, Some("10.0.0.8")), Some(ip("10.0.0.8")));
+        assert_eq!(proxies.client(lb, None), None);
+        assert_eq!(proxies.client(lb, Some("not an address")), None);
+        assert_eq!(
+            proxies.client(ip("203.0.113.9"), Some("198.51.100.1")),
+            None,
+            "an untrusted peer's header is ignored"
+        );
+        assert!(TrustedProxies::parse("10.0.0.0/33").is_err());
+        assert!(TrustedProxies::parse("").unwrap().is_empty());
+    }
 
     #[test]
     fn webhook_urls() {

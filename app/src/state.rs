@@ -61,8 +61,9 @@ impl Default for Settings {
     }
 }
 
-/// What bounds abuse in this process: password hashing turns and the
-/// throttles that refuse before any database work.
+/// What bounds abuse: password hashing turns (this process) and the
+/// throttles that refuse before any other work (shared by every instance
+/// on PostgreSQL, see `throttle`).
 #[derive(Debug)]
 pub struct Guards {
     pub passwords: Passwords,
@@ -72,12 +73,18 @@ pub struct Guards {
 }
 
 impl Guards {
-    fn new(settings: &Settings) -> Self {
+    fn new(store: &Store, settings: &Settings) -> Self {
+        let minute = Duration::from_secs(60);
         Guards {
             passwords: Passwords::new(Passwords::default_concurrency(), settings.password_hash_wait),
-            registrations: Throttle::new(settings.registrations_per_hour, Duration::from_secs(3600)),
-            failed_auth: Throttle::new(settings.auth_failures_per_minute, Duration::from_secs(60)),
-            test_events: Throttle::new(TEST_EVENTS_PER_MINUTE, Duration::from_secs(60)),
+            registrations: Throttle::for_store(
+                store,
+                "registrations",
+                settings.registrations_per_hour.into(),
+                Duration::from_secs(3600),
+            ),
+            failed_auth: Throttle::for_store(store, "auth_failures", settings.auth_failures_per_minute.into(), minute),
+            test_events: Throttle::for_store(store, "test_events", TEST_EVENTS_PER_MINUTE.into(), minute),
         }
     }
 }
@@ -91,9 +98,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, settings: Settings) -> Self {
+        let guards = Arc::new(Guards::new(&store, &settings));
         AppState {
             store,
-            guards: Arc::new(Guards::new(&settings)),
+            guards,
             settings: Arc::new(settings),
         }
     }

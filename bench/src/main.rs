@@ -6,7 +6,11 @@
 //! `fluxbilling serve` on it, sets up a reseller with a priced product, an
 //! API key and a webhook secret through the admin API, then measures:
 //!   1. a bare axum endpoint (a child process, `fluxbench bare`),
-//!   2. `GET /api/v1/products`,
+//!   2. `GET /api/v1/products`, then on two `serve` processes at once (a
+//!      second one on the same database and secrets key, the clients split
+//!      between them), for the bench reseller and then for one whose rate
+//!      limit the load exceeds (allowed against the limit: each process
+//!      counting alone allows up to twice the limit),
 //!   3. signed, idempotent `POST /api/v1/orders`, for a reseller without a
 //!      credit limit (entries appended, no account row locked) and for a
 //!      prepaid one (admission serialised on its account row),
@@ -164,17 +168,83 @@ impl Admin {
     }
 }
 
+/// What one request came to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Success,
+    /// 429.
+    RateLimited,
+    /// Any other status than 2xx, or no answer.
+    Failed,
+}
+
+impl From<bool> for Outcome {
+    fn from(ok: bool) -> Self {
+        if ok { Outcome::Success } else { Outcome::Failed }
+    }
+}
+
+impl Outcome {
+    fn of(response: reqwest::Result<reqwest::Response>) -> Self {
+        match response {
+            Ok(r) if r.status().is_success() => Outcome::Success,
+            Ok(r) if r.status() == reqwest::StatusCode::TOO_MANY_REQUESTS => Outcome::RateLimited,
+            _ => Outcome::Failed,
+        }
+    }
+}
+
+/// Answers by outcome.
+#[derive(Clone, Copy, Default)]
+struct Tally {
+    success: u64,
+    rate_limited: u64,
+    failed: u64,
+}
+
+impl Tally {
+    fn count(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Success => self.success += 1,
+            Outcome::RateLimited => self.rate_limited += 1,
+            Outcome::Failed => self.failed += 1,
+        }
+    }
+
+    fn add(&mut self, other: Tally) {
+        self.success += other.success;
+        self.rate_limited += other.rate_limited;
+        self.failed += other.failed;
+    }
+}
+
 /// What a scenario's clients measured.
 #[derive(Default)]
 struct Stats {
     latencies_us: Vec<u64>,
+    /// Requests without a 2xx (429s included) in the measured span.
     errors: u64,
+    /// Of `errors`, the 429s.
+    rate_limited: u64,
+    /// Every answer, warm-up and the requests in flight at the end included:
+    /// what a rate limiter counted.
+    answered: Tally,
     elapsed: Duration,
 }
 
 impl Stats {
     fn rate(&self) -> f64 {
         self.latencies_us.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// Two scenarios run at the same time, as one.
+    fn merge(mut self, other: Stats) -> Stats {
+        self.latencies_us.extend(other.latencies_us);
+        self.errors += other.errors;
+        self.rate_limited += other.rate_limited;
+        self.answered.add(other.answered);
+        self.elapsed = self.elapsed.max(other.elapsed);
+        self
     }
 
     fn percentile(&mut self, p: f64) -> f64 {
@@ -187,11 +257,13 @@ impl Stats {
     }
 }
 
-/// Runs `clients` loops of `request` for `duration` (after a warm-up).
+/// Runs `clients` loops of `request` for `duration` (after a warm-up);
+/// `request` answers whether it succeeded (a `bool` or an [`Outcome`]).
 async fn load<F, Fut>(clients: usize, duration: Duration, request: F) -> Stats
 where
     F: Fn(reqwest::Client, u64) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = bool> + Send,
+    Fut: std::future::Future + Send,
+    Fut::Output: Into<Outcome>,
 {
     let request = Arc::new(request);
     let warmup = Duration::from_secs(2);
@@ -214,13 +286,17 @@ where
                     break;
                 }
                 n += 1;
-                let ok = request(client.clone(), (worker as u64) << 32 | n).await;
+                let outcome: Outcome = request(client.clone(), (worker as u64) << 32 | n).await.into();
                 let t1 = Instant::now();
+                stats.answered.count(outcome);
                 if t0 >= measure_from && t1 <= end {
-                    if ok {
-                        stats.latencies_us.push((t1 - t0).as_micros() as u64);
-                    } else {
-                        stats.errors += 1;
+                    match outcome {
+                        Outcome::Success => stats.latencies_us.push((t1 - t0).as_micros() as u64),
+                        Outcome::RateLimited => {
+                            stats.errors += 1;
+                            stats.rate_limited += 1;
+                        }
+                        Outcome::Failed => stats.errors += 1,
                     }
                 }
             }
@@ -233,11 +309,160 @@ where
     };
     for task in tasks {
         if let Ok(s) = task.await {
-            total.latencies_us.extend(s.latencies_us);
-            total.errors += s.errors;
+            total = total.merge(s);
         }
     }
     total
+}
+
+/// For each allowed request, the end (Unix seconds) of the rate-limit
+/// window it was counted in.
+type WindowEnds = Arc<Mutex<Vec<i64>>>;
+
+/// `GET /api/v1/products` with a partner's key: what the products
+/// scenarios send. With `ends`, a 2xx's window end is recorded.
+async fn get_products(c: reqwest::Client, url: Arc<String>, key: Arc<String>, ends: Option<WindowEnds>) -> Outcome {
+    let response = c.get(url.as_str()).bearer_auth(key.as_str()).send().await;
+    if let (Some(ends), Ok(r)) = (&ends, &response)
+        && r.status().is_success()
+    {
+        ends.lock().expect("window ends").push(window_end(r));
+    }
+    Outcome::of(response)
+}
+
+/// When the rate-limit window of a response ends, in Unix seconds, from
+/// `RateLimit: "reseller";r=998;t=42` (0 without the field).
+fn window_end(response: &reqwest::Response) -> i64 {
+    response
+        .headers()
+        .get("ratelimit")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split(';')
+                .find_map(|part| part.trim().strip_prefix("t=")?.parse::<i64>().ok())
+        })
+        .map_or(0, |t| OffsetDateTime::now_utc().unix_timestamp() + t)
+}
+
+/// Allowed requests per rate-limit window, from their windows' ends: ends
+/// less than half a window apart are one window (`t=` is rounded to whole
+/// seconds, and windows counted in each process start apart).
+fn per_window(mut ends: Vec<i64>, window_secs: u64) -> Vec<u64> {
+    ends.sort_unstable();
+    let apart = i64::try_from(window_secs / 2).unwrap_or(i64::MAX).max(1);
+    let mut windows: Vec<(i64, u64)> = Vec::new();
+    for end in ends {
+        match windows.last_mut() {
+            Some((first, count)) if end - *first < apart => *count += 1,
+            _ => windows.push((end, 1)),
+        }
+    }
+    windows.into_iter().map(|(_, count)| count).collect()
+}
+
+async fn load_products(
+    clients: usize,
+    duration: Duration,
+    url: Arc<String>,
+    key: Arc<String>,
+    ends: Option<WindowEnds>,
+) -> Stats {
+    load(clients, duration, move |c, _| {
+        get_products(c, url.clone(), key.clone(), ends.clone())
+    })
+    .await
+}
+
+/// The products scenario on both instances at once, the clients split
+/// between them: each instance's stats.
+async fn load_products_on_both(
+    clients: usize,
+    duration: Duration,
+    urls: &[Arc<String>; 2],
+    key: &Arc<String>,
+    ends: Option<WindowEnds>,
+) -> [Stats; 2] {
+    let (first, second) = tokio::join!(
+        load_products(
+            clients - clients / 2,
+            duration,
+            urls[0].clone(),
+            key.clone(),
+            ends.clone()
+        ),
+        load_products(clients / 2, duration, urls[1].clone(), key.clone(), ends),
+    );
+    [first, second]
+}
+
+/// The rate limit of the reseller of the two-instance rate-limit scenario,
+/// low enough for the load to exceed it early in one window.
+const LIMITED_RATE_LIMIT: u64 = 3_000;
+
+/// What the two-instance scenarios measured.
+struct TwoInstances {
+    /// `GET /api/v1/products` with the bench reseller's key, per instance.
+    products: [Stats; 2],
+    /// The same with the key of the reseller limited to
+    /// [`LIMITED_RATE_LIMIT`] requests per window, per instance.
+    limited: [Stats; 2],
+    /// The limited reseller's allowed requests per rate-limit window the
+    /// scenario touched, in order.
+    limited_windows: Vec<u64>,
+    /// The servers' rate-limit window (`GET /api/v1/me`).
+    window_secs: u64,
+    /// Warm-up and measured span of one scenario: what a window must hold.
+    span: Duration,
+}
+
+/// Starts a second `fluxbilling serve` beside the first (same binary,
+/// database and secrets key, another port, no worker either) and loads both
+/// with `GET /api/v1/products`: first with the bench reseller's key, then
+/// with `limited_key`, whose reseller's rate limit the load exceeds. The
+/// second process is stopped on return.
+async fn two_instances(
+    server_bin: &str,
+    env: &[(&str, &str)],
+    first_base: &str,
+    key: &Arc<String>,
+    limited_key: &Arc<String>,
+    clients: usize,
+    duration: Duration,
+) -> anyhow::Result<TwoInstances> {
+    let port = free_port()?;
+    let _second = Guard(
+        Command::new(server_bin)
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .spawn()?,
+    );
+    let second_base = format!("http://127.0.0.1:{port}");
+    wait_ready(&format!("{second_base}/healthz")).await?;
+    let me: Value = reqwest::Client::new()
+        .get(format!("{first_base}/api/v1/me"))
+        .bearer_auth(key.as_str())
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let window_secs = me["rate_limit_window_secs"]
+        .as_u64()
+        .context("GET /api/v1/me: no rate_limit_window_secs")?;
+    let urls = [first_base, second_base.as_str()].map(|base| Arc::new(format!("{base}/api/v1/products")));
+    let products = load_products_on_both(clients, duration, &urls, key, None).await;
+    let ends = WindowEnds::default();
+    let limited = load_products_on_both(clients, duration, &urls, limited_key, Some(ends.clone())).await;
+    let ends = std::mem::take(&mut *ends.lock().expect("window ends"));
+    Ok(TwoInstances {
+        products,
+        limited,
+        limited_windows: per_window(ends, window_secs),
+        window_secs,
+        span: Duration::from_secs(2) + duration,
+    })
 }
 
 fn sign(key: &[u8], ts: i64, method: &str, path: &str, body: &str) -> String {
@@ -362,6 +587,17 @@ async fn measure(
             json!({ "amount": "100000000.00", "reference": "bench" }),
         )
         .await?;
+    // Its own reseller for the two-instance rate-limit scenario: no request
+    // has been counted for it yet in either process (the bench reseller's
+    // windows already hold the products scenario's requests).
+    let limited = bench_partner(&admin, &base, "limited", &product_id, receiver_port).await?;
+    admin
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/resellers/{}", limited.reseller),
+            json!({ "rate_limit": LIMITED_RATE_LIMIT }),
+        )
+        .await?;
     let key = partner.key.clone();
 
     let bare_port = free_port()?;
@@ -387,20 +623,8 @@ async fn measure(
     .await;
 
     let products_url = Arc::new(format!("{base}/api/v1/products"));
-    let mut products = load(clients, duration, {
-        let (url, key) = (products_url.clone(), key.clone());
-        move |c, _| {
-            let (url, key) = (url.clone(), key.clone());
-            async move {
-                c.get(url.as_str())
-                    .bearer_auth(key.as_str())
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status().is_success())
-            }
-        }
-    })
-    .await;
+    let mut products = load_products(clients, duration, products_url.clone(), key.clone(), None).await;
+    let two = two_instances(server_bin, &env, &base, &key, &limited.key, clients, duration).await?;
 
     let mut orders = load(clients, duration, {
         let partner = partner.clone();
@@ -447,6 +671,41 @@ async fn measure(
     println!();
     let (bare_rate, _) = report("bare axum GET", &mut bare_stats);
     let (products_rate, _) = report("GET /api/v1/products", &mut products);
+    let [first, second] = two.products;
+    let mut products_two = first.merge(second);
+    let (two_rate, two_p50, two_p99) = (
+        products_two.rate(),
+        products_two.percentile(0.50),
+        products_two.percentile(0.99),
+    );
+    println!(
+        "{:<28} {two_rate:>10.0} req/s   p50 {two_p50:>7.2} ms   p99 {two_p99:>7.2} ms   errors {}   429s {}",
+        "  the same, two instances", products_two.errors, products_two.rate_limited
+    );
+    let limited_per_instance = two.limited.each_ref().map(|s| s.answered.success);
+    let mut limited_answers = Tally::default();
+    for s in &two.limited {
+        limited_answers.add(s.answered);
+    }
+    let limited_allowed = limited_answers.success;
+    // Held: no window allowed more than the limit (the load may straddle two
+    // windows aligned on the database's clock; in one window, as almost
+    // always, that is allowed <= limit).
+    let limited_max = two.limited_windows.iter().copied().max().unwrap_or(0);
+    let held = limited_max <= LIMITED_RATE_LIMIT;
+    let limit_held = if held { "yes" } else { "no" };
+    println!(
+        "{:<28} {limited_allowed:>10} allowed   429s {}   errors {}   limit held: {limit_held}   \
+         ({} + {} per instance; at most {limited_max} in one {} s window, {} window(s) in {} s)",
+        format!("  two instances, limit {LIMITED_RATE_LIMIT}"),
+        limited_answers.rate_limited,
+        limited_answers.failed,
+        limited_per_instance[0],
+        limited_per_instance[1],
+        two.window_secs,
+        two.limited_windows.len(),
+        two.span.as_secs()
+    );
     let (orders_rate, orders_p99) = report("POST /api/v1/orders (signed)", &mut orders);
     let (prepaid_rate, _) = report("  the same, prepaid account", &mut prepaid_orders);
     println!("{:<28} {tps:>10.0} tps", "pgbench TPC-B");
@@ -467,6 +726,18 @@ async fn measure(
     let products_ratio = products_rate / bare_rate;
     let orders_ratio = orders_rate / tps;
     println!("products / bare endpoint     {products_ratio:.2}x   (target >= 0.40)");
+    let two_ratio = two_rate / bare_rate;
+    let two_scale = two_rate / products_rate;
+    println!(
+        "products, 2 instances / bare {two_ratio:.2}x   ({two_scale:.2}x one instance; 429s {}, other errors {})",
+        products_two.rate_limited,
+        products_two.errors - products_two.rate_limited
+    );
+    println!(
+        "rate limit, 2 instances      {limited_max} of {LIMITED_RATE_LIMIT} in one window   limit held: {limit_held}   \
+         ({limited_allowed} allowed: {} + {} per instance; {} 429s)",
+        limited_per_instance[0], limited_per_instance[1], limited_answers.rate_limited
+    );
     println!("orders / pgbench TPC-B       {orders_ratio:.2}x   (target >= 0.50; no credit limit)");
     let prepaid_ratio = prepaid_rate / tps;
     println!("prepaid orders / pgbench     {prepaid_ratio:.2}x   (admission serialised per reseller)");
@@ -483,7 +754,17 @@ async fn measure(
             "prepaid_orders_rps": prepaid_rate.round(), "prepaid_orders_ratio": (prepaid_ratio * 100.0).round() / 100.0, "orders_p99_ms": (orders_p99 * 10.0).round() / 10.0,
             "webhook_backlog": backlog, "webhook_delivered": drain.count, "webhook_deliveries_per_s": drain.rate().round(),
             "webhook_p50_ms": (delivery_p50 * 10.0).round() / 10.0, "webhook_p99_ms": (delivery_p99 * 10.0).round() / 10.0,
-            "errors": { "bare": bare_stats.errors, "products": products.errors, "orders": orders.errors }
+            "products_two_instances_rps": two_rate.round(), "products_two_instances_ratio": (two_ratio * 100.0).round() / 100.0,
+            "products_two_instances_scale": (two_scale * 100.0).round() / 100.0,
+            "rate_limit_two_instances": {
+                "limit": LIMITED_RATE_LIMIT, "window_secs": two.window_secs, "load_secs": two.span.as_secs(),
+                "allowed": limited_allowed, "per_instance": limited_per_instance, "per_window": two.limited_windows,
+                "rate_limited": limited_answers.rate_limited, "errors": limited_answers.failed, "held": held
+            },
+            "errors": {
+                "bare": bare_stats.errors, "products": products.errors, "orders": orders.errors,
+                "products_two_instances": products_two.errors, "products_two_instances_429": products_two.rate_limited
+            }
         })
     );
     Ok(())
@@ -693,7 +974,39 @@ async fn paced_orders(partner: &Partner, received: &Receiver, duration: Duration
     let seen = drain(received, placed * 2).await;
     Ok(Stats {
         latencies_us: seen.latencies_us,
-        errors: 0,
         elapsed: duration,
+        ..Stats::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allowed_requests_are_grouped_by_window() {
+        // Both processes counting alone: one window, ends a second apart.
+        assert_eq!(per_window(vec![1060, 1061, 1060, 1061], 60), vec![4]);
+        // A shared window straddled: two windows.
+        assert_eq!(per_window(vec![1060, 1120, 1061, 1120, 1120], 60), vec![2, 3]);
+        // No `RateLimit` field: all in one.
+        assert_eq!(per_window(vec![0, 0, 0], 60), vec![3]);
+        assert!(per_window(Vec::new(), 60).is_empty());
+    }
+
+    #[test]
+    fn the_window_end_is_read_from_the_ratelimit_field() {
+        let response = |value: &str| {
+            reqwest::Response::from(
+                axum::http::Response::builder()
+                    .header("ratelimit", value)
+                    .body(Vec::<u8>::new())
+                    .expect("response"),
+            )
+        };
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let end = window_end(&response("\"reseller\";r=998;t=42"));
+        assert!((now + 42..=now + 43).contains(&end), "{end}");
+        assert_eq!(window_end(&response("\"reseller\";r=998")), 0);
+    }
 }

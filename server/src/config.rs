@@ -196,6 +196,24 @@ pub struct ServeArgs {
     #[arg(long, env = "FLUX_SHUTDOWN_GRACE_SECS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub shutdown_grace_secs: u64,
 
+    /// Seconds `/readyz` answers 503 on SIGTERM before the server stops
+    /// accepting connections, while it still serves: long enough for a
+    /// load balancer's health check to take the instance out of rotation.
+    #[arg(long, env = "FLUX_DRAIN_SECS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=600))]
+    pub drain_secs: u64,
+
+    /// Proxies (load balancers) whose `X-Forwarded-For` names the client,
+    /// as addresses or networks, comma-separated (`10.0.0.0/8,127.0.0.1`).
+    /// Per-address throttles and the API log then see the client instead of
+    /// the proxy. Unset: the TCP peer is the client.
+    #[arg(long, env = "FLUX_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+
+    /// Bearer token `/metrics` requires (`Authorization: Bearer <token>`);
+    /// unset, `/metrics` is open (keep it off the public listener then).
+    #[arg(long, env = "FLUX_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// The installation's currency (ISO 4217); every amount is in it.
     #[arg(long, env = "FLUX_CURRENCY", default_value = "EUR")]
     pub currency: String,
@@ -239,6 +257,11 @@ pub struct Config {
     pub auth_failures_per_minute: u32,
     /// Not a flag: tests on a busy machine wait longer.
     pub password_hash_wait: Duration,
+    /// Not a flag: how often renewals are due-checked (tests shorten it).
+    pub housekeeping_every: Duration,
+    pub drain: Duration,
+    pub metrics_token: Option<String>,
+    pub trusted_proxies: app::net::TrustedProxies,
     pub http: HttpLimits,
 }
 
@@ -287,6 +310,11 @@ impl Config {
             registrations_per_hour: serve.registrations_per_hour,
             auth_failures_per_minute: serve.auth_failures_per_minute,
             password_hash_wait: Duration::from_secs(2),
+            housekeeping_every: Duration::from_secs(60),
+            drain: Duration::from_secs(serve.drain_secs),
+            metrics_token: serve.metrics_token.clone().filter(|t| !t.trim().is_empty()),
+            trusted_proxies: app::net::TrustedProxies::parse(&serve.trusted_proxies)
+                .map_err(|why| anyhow::anyhow!("FLUX_TRUSTED_PROXIES: {why}"))?,
             http: HttpLimits {
                 header_timeout: Duration::from_secs(serve.http_header_timeout_secs),
                 request_timeout: Duration::from_secs(serve.http_request_timeout_secs),

@@ -2,12 +2,16 @@
 //! credential (an admin token or a partner API key) and the client's
 //! address. Neither API module imports the other; both import this.
 
-use axum::http::request::Parts;
+use axum::http::{HeaderMap, request::Parts};
 
 /// The credential of `Authorization: Bearer <credential>`.
 pub fn bearer(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
+    bearer_header(&parts.headers)
+}
+
+/// [`bearer`] from the headers alone.
+pub fn bearer_header(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(axum::http::header::AUTHORIZATION)?
         .to_str()
         .ok()?

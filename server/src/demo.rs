@@ -419,6 +419,7 @@ async fn ensure_activity(state: &AppState, operator: &Actor, email: &str) -> any
             Duration::from_secs(3600),
         ],
         allow_private: true,
+        metrics: crate::metrics::Metrics::new(),
     };
 
     let catalog = store.reseller_catalog(&reseller.id).await?;

@@ -1,5 +1,6 @@
-//! The HTTP surface: Leptos pages and server functions, `/healthz`, and (in
-//! their own modules) the partner and admin APIs, with the layers they share.
+//! The HTTP surface: Leptos pages and server functions, the operations
+//! endpoints (`/healthz`, `/readyz`, `/metrics`), and (in their own modules)
+//! the partner and admin APIs, with the layers they share.
 
 use crate::{config::HttpLimits, csrf, limits, problem::ApiError};
 
@@ -19,13 +20,28 @@ use axum::{
 };
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
 use tower_http::{set_header::SetResponseHeaderLayer, trace::TraceLayer};
+
+/// What the operations endpoints need besides the state.
+#[derive(Clone, Debug)]
+pub struct Operations {
+    pub metrics: crate::metrics::Metrics,
+    pub metrics_token: Option<Arc<str>>,
+    /// Set once shutdown began: `/readyz` answers 503.
+    pub draining: Arc<AtomicBool>,
+    pub trusted_proxies: app::net::TrustedProxies,
+}
 
 pub fn router(
     state: AppState,
     partner: crate::partner_api::PartnerState,
     options: LeptosOptions,
     http: HttpLimits,
+    operations: Operations,
 ) -> Router {
     let routes = generate_route_list(App);
     let context = {
@@ -40,7 +56,17 @@ pub fn router(
         .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
         .with_state(options);
 
-    let health = Router::new().route("/healthz", get(healthz)).with_state(state.clone());
+    let health = Router::new()
+        .route("/healthz", get(healthz))
+        .with_state(state.clone())
+        .route("/readyz", get(readyz))
+        .with_state((state.clone(), operations.draining.clone()))
+        .route("/metrics", get(crate::metrics::scrape))
+        .with_state(crate::metrics::Scrape {
+            metrics: operations.metrics.clone(),
+            state: state.clone(),
+            token: operations.metrics_token.clone(),
+        });
 
     // What browsers use: cross-site protection and request tracing. The
     // REST APIs authenticate with bearer credentials (no cookies, so no
@@ -55,13 +81,48 @@ pub fn router(
         .layer(middleware::from_fn(csrf::protect))
         .layer(TraceLayer::new_for_http());
 
-    browser
-        .nest("/api/admin/v1", crate::admin_api::router(state).layer(timeout.clone()))
+    let routes = browser
+        .nest(
+            "/api/admin/v1",
+            crate::admin_api::router(state, operations.metrics.clone()).layer(timeout.clone()),
+        )
         .nest("/api/v1", crate::partner_api::router(partner, http.request_timeout))
-        .layer(middleware::from_fn(limits::request_head))
+        .layer(middleware::from_fn(limits::request_head));
+    // Only when proxies are configured: without them nothing is believed
+    // and the request path does no extra work.
+    let routes = if operations.trusted_proxies.is_empty() {
+        routes
+    } else {
+        routes.layer(middleware::from_fn_with_state(
+            Arc::new(operations.trusted_proxies),
+            forwarded_client,
+        ))
+    };
+    routes
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))
+}
+
+/// Names the client a trusted proxy forwarded the request for (see
+/// `app::net::TrustedProxies`); `client_address` reads it.
+async fn forwarded_client(
+    State(proxies): State<Arc<app::net::TrustedProxies>>,
+    mut request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip());
+    let forwarded = request
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|value| value.to_str().ok());
+    if let Some(client) = peer.and_then(|peer| proxies.client(peer, forwarded)) {
+        request.extensions_mut().insert(app::net::ForwardedClient(client));
+    }
+    next.run(request).await
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
@@ -85,4 +146,39 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError
         Backend::Postgres => "postgres",
     };
     Ok(Json(Health { status: "ok", database }))
+}
+
+#[derive(serde::Serialize)]
+struct Readiness {
+    status: &'static str,
+    database: &'static str,
+    migrations: &'static str,
+}
+
+/// 200 when this instance should get traffic: the database answers and
+/// every migration this build knows is applied; 503 problem+json when not,
+/// and while the instance drains on shutdown.
+async fn readyz(State((state, draining)): State<(AppState, Arc<AtomicBool>)>) -> Result<Json<Readiness>, ApiError> {
+    let not_ready = |why: &str| ApiError(AppError::new(ErrorCode::Unavailable, why));
+    if draining.load(Ordering::Acquire) {
+        return Err(not_ready("This instance is shutting down."));
+    }
+    let applied = state.store.migrations_applied().await.map_err(|err| {
+        tracing::error!(%err, "readiness check: database unreachable");
+        not_ready("The database is not answering.")
+    })?;
+    if !applied {
+        return Err(not_ready(
+            "The database lacks migrations this version needs: run `fluxbilling migrate`.",
+        ));
+    }
+    let database = match state.store.backend() {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    Ok(Json(Readiness {
+        status: "ready",
+        database,
+        migrations: "applied",
+    }))
 }

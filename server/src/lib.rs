@@ -14,6 +14,7 @@ pub mod http;
 pub mod json;
 pub mod limits;
 pub mod maintenance;
+pub mod metrics;
 pub mod partner_api;
 pub mod problem;
 pub mod startup;

@@ -2,29 +2,105 @@
 //! minute, where the worker runs), expired idempotency keys (kept at least
 //! 24 h), expired sessions and old login attempts, and everything older
 //! than the retention period (hourly).
+//!
+//! Several instances may share the database: each job runs on one of them
+//! at a time, the holder of its lease (`background_leases`, renewed on
+//! every pass, given up on shutdown, taken over by another instance once
+//! it runs out: three missed passes, and at least 30 s).
 
+use crate::metrics::Metrics;
 use app::{services::service::renew_due, store::Store, timestamp::Timestamp};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-const RENEW_EVERY: Duration = Duration::from_secs(60);
-const SWEEP_EVERY: u32 = 60;
+const SWEEP_EVERY: Duration = Duration::from_secs(3600);
+/// Passes a lease outlives its last renewal by...
+const LEASE_PASSES: u32 = 3;
+/// ...and at least this long, so a holder whose pass runs late on a busy
+/// machine keeps it (another instance takes over a crashed holder's lease
+/// after this at most).
+const LEASE_AT_LEAST: Duration = Duration::from_secs(30);
 
-pub async fn run(store: Store, renewals: bool, retention: Duration) {
-    let mut tick = tokio::time::interval(RENEW_EVERY);
-    let mut n: u32 = 0;
-    loop {
-        tick.tick().await;
-        if renewals {
-            match renew_due(&store, Timestamp::now()).await {
-                Ok(0) => {}
-                Ok(renewed) => tracing::info!(renewed, "services renewed"),
-                Err(err) => tracing::warn!(code = %err.code, "renewing services failed"),
+/// One instance's housekeeping.
+#[derive(Clone, Debug)]
+pub struct Housekeeping {
+    pub store: Store,
+    /// Names this instance in the leases (unique per process).
+    pub instance: String,
+    pub every: Duration,
+    /// Whether this instance renews services (it runs the worker).
+    pub renewals: bool,
+    pub retention: Duration,
+    pub metrics: Metrics,
+}
+
+/// The jobs, each with its own lease: an instance without the worker
+/// (`serve --no-worker`) sweeps but does not renew.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Job {
+    Renewals,
+    Sweeps,
+}
+
+impl Job {
+    fn lease(self) -> &'static str {
+        match self {
+            Job::Renewals => "renewals",
+            Job::Sweeps => "sweeps",
+        }
+    }
+}
+
+impl Housekeeping {
+    pub async fn run(self) {
+        let mut tick = tokio::time::interval(self.every);
+        let mut last_sweep: Option<Instant> = None;
+        loop {
+            tick.tick().await;
+            if self.renewals && self.holds(Job::Renewals).await {
+                match renew_due(&self.store, Timestamp::now()).await {
+                    Ok(0) => {}
+                    Ok(renewed) => tracing::info!(renewed, "services renewed"),
+                    Err(err) => tracing::warn!(code = %err.code, "renewing services failed"),
+                }
+            }
+            let sweep_due = last_sweep.is_none_or(|at| at.elapsed() >= SWEEP_EVERY);
+            if sweep_due && self.holds(Job::Sweeps).await {
+                sweep(&self.store, Timestamp::now(), self.retention).await;
+                last_sweep = Some(Instant::now());
             }
         }
-        if n.is_multiple_of(SWEEP_EVERY) {
-            sweep(&store, Timestamp::now(), retention).await;
+    }
+
+    /// Takes or renews `job`'s lease; false when another instance holds it
+    /// (or the database cannot say: then nobody should assume it).
+    async fn holds(&self, job: Job) -> bool {
+        let now = Timestamp::now();
+        let lasts = (self.every * LEASE_PASSES).max(LEASE_AT_LEAST);
+        let lasts = time::Duration::try_from(lasts).unwrap_or(time::Duration::minutes(3));
+        let held = match self
+            .store
+            .take_lease(job.lease(), &self.instance, now, now.plus(lasts))
+            .await
+        {
+            Ok(held) => held,
+            Err(err) => {
+                tracing::warn!(%err, lease = job.lease(), "taking the housekeeping lease failed");
+                false
+            }
+        };
+        if job == Job::Renewals {
+            self.metrics.housekeeping(held);
         }
-        n = n.wrapping_add(1);
+        held
+    }
+
+    /// Gives up this instance's leases (graceful shutdown).
+    pub async fn release(&self) {
+        for job in [Job::Renewals, Job::Sweeps] {
+            if let Err(err) = self.store.release_lease(job.lease(), &self.instance).await {
+                tracing::warn!(%err, lease = job.lease(), "releasing the housekeeping lease failed");
+            }
+        }
     }
 }
 

@@ -3,14 +3,20 @@
 
 use crate::{
     config::{Config, HttpLimits},
-    connections, http, maintenance,
-    partner_api::{PartnerState, audit::ApiLog, rate_limit::RateLimiter},
+    connections, http,
+    maintenance::Housekeeping,
+    metrics::Metrics,
+    partner_api::{PartnerState, audit::ApiLog, cache::PartnerCache, rate_limit},
     webhooks,
 };
 use anyhow::Context;
 use app::{state::AppState, store::Store};
 use leptos::config::{Env, LeptosOptions};
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    sync::{Arc, atomic::AtomicBool},
+};
 use tokio::net::TcpListener;
 
 pub struct Application {
@@ -23,7 +29,11 @@ pub struct Application {
     /// The webhook worker, unless served separately (`--no-worker`).
     worker: Option<(Arc<webhooks::job::Deliverer>, webhooks::job::WorkerSettings)>,
     limits: HttpLimits,
-    retention: std::time::Duration,
+    housekeeping: Housekeeping,
+    metrics: Metrics,
+    /// Set on shutdown: `/readyz` answers 503 while the server drains.
+    draining: Arc<AtomicBool>,
+    drain: std::time::Duration,
 }
 
 /// Connects, migrates, finds the secrets key and seals what an earlier
@@ -49,12 +59,15 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let state = open_state(&config).await?;
         let (api_log, api_log_writer) = ApiLog::start(state.store.clone());
+        let metrics = Metrics::new();
         let partner = PartnerState {
             app: state.clone(),
             log: api_log.clone(),
-            limiter: Arc::new(RateLimiter::new(config.rate_limit_window)),
-            cache: Arc::default(),
+            limiter: Arc::new(rate_limit::limiter(&state.store, config.rate_limit_window)),
+            cache: Arc::new(PartnerCache::new(metrics.clone())),
+            metrics: metrics.clone(),
         };
+        let draining = Arc::new(AtomicBool::new(false));
 
         let listener = TcpListener::bind(config.addr)
             .await
@@ -67,12 +80,19 @@ impl Application {
             .site_addr(address)
             .env(Env::PROD)
             .build();
-        let router = http::router(state.clone(), partner, options, config.http);
+        let operations = http::Operations {
+            metrics: metrics.clone(),
+            metrics_token: config.metrics_token.as_deref().map(Arc::from),
+            draining: draining.clone(),
+            trusted_proxies: config.trusted_proxies.clone(),
+        };
+        let router = http::router(state.clone(), partner, options, config.http, operations);
         let worker = if config.run_worker {
-            Some(webhooks::deliverer(&config, &state)?)
+            Some(webhooks::deliverer(&config, &state, &metrics)?)
         } else {
             None
         };
+        let housekeeping = housekeeping(&config, &state, &metrics);
         Ok(Application {
             listener,
             address,
@@ -82,7 +102,10 @@ impl Application {
             api_log_writer,
             worker,
             limits: config.http,
-            retention: config.retention,
+            housekeeping,
+            metrics,
+            draining,
+            drain: config.drain,
         })
     }
 
@@ -105,15 +128,24 @@ impl Application {
         let worker = self.worker.map(|(deliverer, settings)| {
             tokio::spawn(webhooks::job::run(deliverer, settings, until_stopped(stopped.clone())))
         });
-        let housekeeping = tokio::spawn(maintenance::run(
-            self.state.store.clone(),
-            worker.is_some(),
-            self.retention,
-        ));
+        let housekeeping = tokio::spawn(self.housekeeping.clone().run());
+        let listener = tokio::spawn(listen_for_changes(self.state.store.clone(), self.metrics.clone()));
+        // Draining: not ready (the load balancer stops sending), still serving.
+        let (draining, drain) = (self.draining.clone(), self.drain);
+        let shutdown = async move {
+            shutdown.await;
+            draining.store(true, std::sync::atomic::Ordering::Release);
+            if !drain.is_zero() {
+                tracing::info!(seconds = drain.as_secs(), "draining: /readyz answers 503");
+                tokio::time::sleep(drain).await;
+            }
+        };
         let served = connections::serve(self.listener, self.router, self.limits, shutdown)
             .await
             .context("serving HTTP");
         housekeeping.abort();
+        self.housekeeping.release().await;
+        listener.abort();
         let _ = stop.send(true);
         if let Some(worker) = worker {
             // In-flight attempts finish; what is left is queued for later.
@@ -138,15 +170,44 @@ pub async fn until_stopped(mut stopped: tokio::sync::watch::Receiver<bool>) {
 }
 
 /// `fluxbilling worker`: deliveries and renewals only, until a signal.
-pub async fn run_worker(config: Config) -> anyhow::Result<()> {
+pub async fn run_worker(mut config: Config) -> anyhow::Result<()> {
+    config.run_worker = true;
     let state = open_state(&config).await?;
-    let (deliverer, settings) = webhooks::deliverer(&config, &state)?;
-    let housekeeping = tokio::spawn(maintenance::run(state.store.clone(), true, config.retention));
+    let metrics = Metrics::new();
+    let (deliverer, settings) = webhooks::deliverer(&config, &state, &metrics)?;
+    let chores = housekeeping(&config, &state, &metrics);
+    let running = tokio::spawn(chores.clone().run());
     tracing::info!("webhook worker running");
     let result = webhooks::job::run(deliverer, settings, shutdown_signal()).await;
-    housekeeping.abort();
+    running.abort();
+    chores.release().await;
     state.store.close().await;
     result
+}
+
+/// This process's housekeeping; renewals where the worker runs.
+fn housekeeping(config: &Config, state: &AppState, metrics: &Metrics) -> Housekeeping {
+    Housekeeping {
+        store: state.store.clone(),
+        instance: format!("instance-{}", ulid::Ulid::new().to_string().to_lowercase()),
+        every: config.housekeeping_every,
+        renewals: config.run_worker,
+        retention: config.retention,
+        metrics: metrics.clone(),
+    }
+}
+
+/// Drops this instance's request-path caches whenever another instance
+/// announces a change (and after a lost connection, when some may have
+/// been missed). Returns at once on SQLite.
+async fn listen_for_changes(store: Store, metrics: Metrics) {
+    let caches = store.clone();
+    store
+        .listen_for_changes(move |signal| {
+            caches.forget_cached();
+            metrics.change_signal(signal);
+        })
+        .await;
 }
 
 /// Completes on Ctrl-C or SIGTERM.

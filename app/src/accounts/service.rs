@@ -88,13 +88,13 @@ pub async fn register_client(
     let name = PersonName::parse(name)?;
     let email = Email::parse(email)?;
     let password = Password::parse_new(password)?;
-    throttled(&state.guards.registrations, address, "registrations")?;
+    throttled(&state.guards.registrations, address, "registrations").await?;
     create_user(&state.store, state.passwords(), Role::Client, name, email, &password).await
 }
 
 /// Refuses when `throttle` has seen too many of `what` from `key`.
-fn throttled(throttle: &Throttle, key: &str, what: &str) -> AppResult<()> {
-    throttle.hit(key).map_err(|wait| {
+async fn throttled(throttle: &Throttle, key: &str, what: &str) -> AppResult<()> {
+    throttle.hit(key).await.map_err(|wait| {
         AppError::new(
             ErrorCode::RateLimited,
             format!("Too many {what} from your address; try again in {wait} s."),

@@ -14,7 +14,7 @@ const KEY_COLUMNS: &str = "id, reseller_id, name, prefix, scope, created_at, las
 
 impl Store {
     pub async fn insert_api_key(&self, key: &ApiKey, key_hash: &str, audit: &NewAuditEntry<'_>) -> StoreResult<()> {
-        with_tx!(self, tx => {
+        with_tx!(self, tx, d => {
             sqlx::query(
                 "INSERT INTO api_keys (id, reseller_id, name, prefix, key_hash, scope, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -30,6 +30,7 @@ impl Store {
             .await
             .map_err(StoreError::from_write)?;
             insert_audit(audit).execute(&mut *tx).await?;
+            super::instances::announce_change!(d, &mut *tx);
             tx.commit().await?;
             self.bump_epoch();
         });
@@ -63,7 +64,7 @@ impl Store {
         prefix: &str,
         audit: &NewAuditEntry<'_>,
     ) -> StoreResult<()> {
-        with_tx!(self, tx => {
+        with_tx!(self, tx, d => {
             let done = sqlx::query(
                 "UPDATE api_keys SET revoked_at = $3 WHERE reseller_id = $1 AND prefix = $2 AND revoked_at IS NULL",
             )
@@ -77,6 +78,7 @@ impl Store {
                 return Err(StoreError::NotFound);
             }
             insert_audit(audit).execute(&mut *tx).await?;
+            super::instances::announce_change!(d, &mut *tx);
             tx.commit().await?;
             self.bump_epoch();
         });
@@ -128,7 +130,7 @@ impl Store {
         sealed_secret: &str,
         audit: &NewAuditEntry<'_>,
     ) -> StoreResult<()> {
-        with_tx!(self, tx => {
+        with_tx!(self, tx, d => {
             let done = sqlx::query(
                 "UPDATE reseller_profiles SET webhook_url = $2, webhook_secret_sealed = $3, updated_at = $4 WHERE id = $1",
             )
@@ -143,6 +145,7 @@ impl Store {
                 return Err(StoreError::NotFound);
             }
             insert_audit(audit).execute(&mut *tx).await?;
+            super::instances::announce_change!(d, &mut *tx);
             tx.commit().await?;
             self.bump_epoch();
         });

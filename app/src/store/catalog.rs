@@ -108,7 +108,7 @@ impl Store {
         audit: &NewAuditEntry<'_>,
     ) -> StoreResult<()> {
         let now = audit.at;
-        with_tx!(self, tx => {
+        with_tx!(self, tx, d => {
             sqlx::query(
                 "INSERT INTO products (id, name, slug, kind, description, is_active,
                     retail_monthly, retail_quarterly, retail_semi_annual, retail_annual, retail_hourly,
@@ -145,6 +145,7 @@ impl Store {
                 .await?;
             }
             insert_audit(audit).execute(&mut *tx).await?;
+            super::instances::announce_change!(d, &mut *tx);
             tx.commit().await?;
             self.bump_epoch();
         });
@@ -161,7 +162,7 @@ impl Store {
         audit: &NewAuditEntry<'_>,
     ) -> StoreResult<()> {
         let now = audit.at;
-        with_tx!(self, tx => {
+        with_tx!(self, tx, d => {
             let updated = sqlx::query(
                 "UPDATE products SET name = $2, slug = $3, kind = $4, description = $5, is_active = $6,
                     retail_monthly = $7, retail_quarterly = $8, retail_semi_annual = $9,
@@ -205,6 +206,7 @@ impl Store {
                 .await?;
             }
             insert_audit(audit).execute(&mut *tx).await?;
+            super::instances::announce_change!(d, &mut *tx);
             tx.commit().await?;
             self.bump_epoch();
         });

@@ -19,6 +19,7 @@ mod audit;
 mod billing;
 mod catalog;
 mod idempotency;
+pub mod instances;
 mod orders;
 mod price_book;
 mod resellers;
@@ -41,6 +42,7 @@ pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use billing::{AccountRow, NewEntry};
 pub use catalog::{SealedProvisioning, StoredProvisioning};
 pub use idempotency::{HeldClaim, SavedAnswer};
+pub use instances::{ChangeSignal, QuotaLease};
 pub use orders::DashboardStats;
 pub use resellers::NewReseller;
 pub use retention::Purged;
@@ -106,6 +108,9 @@ pub(crate) struct Dialect {
     /// Appended to a SELECT that takes rows other transactions have not
     /// locked (work queues): `FOR UPDATE SKIP LOCKED` on PostgreSQL.
     pub skip_locked: &'static str,
+    /// Whether committed changes to what request-path caches hold are
+    /// announced to other instances (`LISTEN/NOTIFY`, see `instances`).
+    pub announces_changes: bool,
 }
 
 impl Dialect {
@@ -138,10 +143,12 @@ impl Dialect {
 pub(crate) const SQLITE: Dialect = Dialect {
     for_update: "",
     skip_locked: "",
+    announces_changes: false,
 };
 pub(crate) const POSTGRES: Dialect = Dialect {
     for_update: " FOR UPDATE",
     skip_locked: " FOR UPDATE SKIP LOCKED",
+    announces_changes: true,
 };
 
 #[derive(Clone, Debug)]

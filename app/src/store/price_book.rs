@@ -150,6 +150,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             insert_audit(audit).execute(&mut *tx).await?;
+            super::instances::announce_change!(dialect, &mut *tx);
             tx.commit().await?;
             self.bump_epoch();
         });

@@ -175,7 +175,7 @@ impl Store {
         patch: &ResellerPatch,
         audit: &NewAuditEntry<'_>,
     ) -> StoreResult<()> {
-        with_tx!(self, tx => {
+        with_tx!(self, tx, d => {
             let changed = sqlx::query(
                 "UPDATE reseller_profiles SET
                     api_enabled = COALESCE($2, api_enabled),
@@ -196,6 +196,7 @@ impl Store {
                 return Err(StoreError::NotFound);
             }
             insert_audit(audit).execute(&mut *tx).await?;
+            super::instances::announce_change!(d, &mut *tx);
             tx.commit().await?;
             self.bump_epoch();
         });

@@ -74,7 +74,11 @@ impl Store {
 }
 
 impl StoreTx {
-    pub async fn commit(self) -> StoreResult<()> {
+    pub async fn commit(mut self) -> StoreResult<()> {
+        if self.bumps_epoch {
+            let dialect = self.dialect();
+            on_tx!(self, t => super::instances::announce_change!(dialect, &mut **t));
+        }
         match self.inner {
             TxInner::Sqlite(tx) => tx.commit().await?,
             TxInner::Postgres(tx) => tx.commit().await?,

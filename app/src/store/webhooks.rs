@@ -468,3 +468,15 @@ impl Store {
         Ok(rows.into_iter().map(|(id, p)| (id, p.0)).collect())
     }
 }
+
+impl Store {
+    /// Deliveries waiting for an attempt (`/metrics`; served by the index
+    /// on status).
+    pub async fn pending_deliveries(&self) -> StoreResult<i64> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'")
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+}

@@ -99,13 +99,18 @@ pub async fn send_test_event(state: &AppState, reseller: &Reseller) -> AppResult
             "Only an active reseller can send test events.",
         ));
     }
-    state.guards.test_events.hit(reseller.id.as_str()).map_err(|wait| {
-        AppError::new(
-            ErrorCode::RateLimited,
-            format!("At most {TEST_EVENTS_PER_MINUTE} test events a minute; try again in {wait} s."),
-        )
-        .retry_after(wait)
-    })?;
+    state
+        .guards
+        .test_events
+        .hit(reseller.id.as_str())
+        .await
+        .map_err(|wait| {
+            AppError::new(
+                ErrorCode::RateLimited,
+                format!("At most {TEST_EVENTS_PER_MINUTE} test events a minute; try again in {wait} s."),
+            )
+            .retry_after(wait)
+        })?;
     let event = NewEvent {
         event_type: EventType::WebhookTest,
         data: serde_json::json!({ "reseller_id": reseller.id, "message": "This is a test event from FluxBilling." }),

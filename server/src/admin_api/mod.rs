@@ -21,7 +21,7 @@ use app::{
 };
 use axum::{Router, extract::FromRequestParts, http::request::Parts};
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, metrics: crate::metrics::Metrics) -> Router {
     Router::new()
         .merge(products::router())
         .merge(resellers::router())
@@ -35,6 +35,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(crate::problem::method_not_allowed)
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "No such admin API endpoint.") })
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            (metrics, "admin"),
+            crate::metrics::track,
+        ))
 }
 
 /// An authenticated admin token: every handler takes one, so none can run

@@ -73,7 +73,8 @@ pub async fn authenticate(State(state): State<PartnerState>, request: Request, n
     }
 }
 
-fn too_many_failures(seconds: u64) -> ApiError {
+fn too_many_failures(state: &PartnerState, seconds: u64) -> ApiError {
+    state.metrics.rate_limited("auth_failures");
     ApiError(
         AppError::new(
             ErrorCode::RateLimited,
@@ -81,6 +82,18 @@ fn too_many_failures(seconds: u64) -> ApiError {
         )
         .retry_after(seconds),
     )
+}
+
+/// A failed authentication: counted against the address, answered 401
+/// (or 429 once the address is over its limit).
+async fn refused(state: &PartnerState, address: &str) -> ApiError {
+    match state.app.guards.failed_auth.hit(address).await {
+        Ok(()) => ApiError::new(
+            ErrorCode::Unauthenticated,
+            "Send a valid API key: Authorization: Bearer flux_key_...",
+        ),
+        Err(seconds) => too_many_failures(state, seconds),
+    }
 }
 
 async fn partner_for(
@@ -100,22 +113,17 @@ async fn partner_for(
     let failures = &state.app.guards.failed_auth;
     let known = cached.is_some() || prefix.is_some_and(|p| state.cache.recently_authenticated(p));
     if !known && let Some(seconds) = failures.blocked(&address) {
-        return Err(too_many_failures(seconds));
+        return Err(too_many_failures(state, seconds));
     }
-    let refused = || match failures.hit(&address) {
-        Ok(()) => ApiError::new(
-            ErrorCode::Unauthenticated,
-            "Send a valid API key: Authorization: Bearer flux_key_...",
-        ),
-        Err(seconds) => too_many_failures(seconds),
-    };
     let (Some(presented), Some(prefix)) = (presented, prefix) else {
-        return Err(refused());
+        return Err(refused(state, &address).await);
     };
     let partner = match cached {
         Some(cached) => cached,
         None => {
-            let record = api_access::authenticate(store, presented).await?.ok_or_else(refused)?;
+            let Some(record) = api_access::authenticate(store, presented).await? else {
+                return Err(refused(state, &address).await);
+            };
             let reseller = resellers::get(store, &record.key.reseller_id).await?;
             let partner = Partner(Arc::new(Authenticated { reseller, record }));
             state.cache.put_partner(prefix, partner.clone(), epoch);
@@ -124,7 +132,7 @@ async fn partner_for(
     };
     // Cached or not, the presented key must hash to the stored hash.
     if !partner.record.accepts(presented) {
-        return Err(refused());
+        return Err(refused(state, &address).await);
     }
     let (reseller, record) = (&partner.reseller, partner.key());
     if let Some(slot) = slot {
@@ -132,7 +140,7 @@ async fn partner_for(
     }
     // A terminated reseller's keys no longer authenticate anything.
     if reseller.status == ResellerStatus::Terminated {
-        return Err(refused());
+        return Err(refused(state, &address).await);
     }
     reseller.status.may_order()?;
     if !reseller.api_enabled {

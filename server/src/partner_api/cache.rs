@@ -3,13 +3,19 @@
 //! would read three or four rows that almost never change.
 //!
 //! An entry is used only while the store's configuration epoch is the one it
-//! was read under (any change to resellers, keys, webhook secrets, the price
-//! book or products in this process bumps it, so changes apply at once
-//! here) and it is younger than its time to live (the bound for changes
-//! made by another instance: 5 s for keys and profiles, 2 s for
-//! catalogues). Orders a reseller places here drop its catalogue (units held).
+//! was read under and it is younger than its time to live (5 s for keys and
+//! profiles, 2 s for catalogues). Any change to resellers, keys, webhook
+//! secrets, the price book or products moves the epoch on: at once in the
+//! process that made it, and on every other instance when the database's
+//! announcement arrives (`app::store::instances`; a lost listening
+//! connection moves it too). The times to live bound what an instance could
+//! miss if announcements failed. Orders a reseller places here drop its
+//! catalogue (units held); another instance's orders show in units held
+//! within the catalogue's 2 s (orders are not announced: a notifying commit
+//! takes a database-wide lock).
 
 use super::auth::Partner;
+use crate::metrics::Metrics;
 use app::ids::ResellerId;
 use axum::body::Bytes;
 use std::{
@@ -79,6 +85,7 @@ pub struct PartnerCache {
     /// `GET /products` bodies, serialised.
     catalogs: Map<ResellerId, Bytes>,
     touched: Mutex<HashMap<String, Instant>>,
+    metrics: Metrics,
 }
 
 impl std::fmt::Debug for PartnerCache {
@@ -87,22 +94,27 @@ impl std::fmt::Debug for PartnerCache {
     }
 }
 
-impl Default for PartnerCache {
-    fn default() -> Self {
+impl PartnerCache {
+    /// An empty cache counting its hits in `metrics`.
+    pub fn new(metrics: Metrics) -> Self {
         PartnerCache {
             partners: Map::new(PARTNER_TTL),
             signing_keys: Map::new(PARTNER_TTL),
             catalogs: Map::new(CATALOG_TTL),
             touched: Mutex::new(HashMap::new()),
+            metrics,
         }
     }
-}
 
-impl PartnerCache {
+    fn counted<V>(&self, cache: &'static str, found: Option<V>) -> Option<V> {
+        self.metrics.cache_lookup(cache, found.is_some());
+        found
+    }
+
     /// The key record and reseller for a key prefix (the caller still
     /// compares the presented key with the record's hash).
     pub fn partner(&self, prefix: &str, epoch: u64) -> Option<Partner> {
-        self.partners.get(&prefix.to_owned(), epoch)
+        self.counted("partner", self.partners.get(&prefix.to_owned(), epoch))
     }
 
     pub fn put_partner(&self, prefix: &str, value: Partner, epoch: u64) {
@@ -110,7 +122,7 @@ impl PartnerCache {
     }
 
     pub fn signing_key(&self, reseller: &ResellerId, epoch: u64) -> Option<Option<Vec<u8>>> {
-        self.signing_keys.get(reseller, epoch)
+        self.counted("signing_key", self.signing_keys.get(reseller, epoch))
     }
 
     pub fn put_signing_key(&self, reseller: &ResellerId, key: Option<Vec<u8>>, epoch: u64) {
@@ -118,7 +130,7 @@ impl PartnerCache {
     }
 
     pub fn catalog(&self, reseller: &ResellerId, epoch: u64) -> Option<Bytes> {
-        self.catalogs.get(reseller, epoch)
+        self.counted("catalog", self.catalogs.get(reseller, epoch))
     }
 
     pub fn put_catalog(&self, reseller: &ResellerId, items: Bytes, epoch: u64) {

@@ -38,6 +38,7 @@ pub struct PartnerState {
     pub log: ApiLog,
     pub limiter: Arc<RateLimiter>,
     pub cache: Arc<cache::PartnerCache>,
+    pub metrics: crate::metrics::Metrics,
 }
 
 #[derive(OpenApi)]
@@ -161,4 +162,8 @@ pub fn router(state: PartnerState, request_timeout: std::time::Duration) -> Rout
         .layer(middleware::from_fn_with_state(request_timeout, crate::limits::timeout))
         .layer(middleware::from_fn_with_state(state.log.clone(), audit::record))
         .layer(middleware::from_fn(request_id::assign))
+        .layer(middleware::from_fn_with_state(
+            (state.metrics.clone(), "partner"),
+            crate::metrics::track,
+        ))
 }

@@ -37,6 +37,7 @@ pub struct Deliverer {
     pub http: reqwest::Client,
     pub schedule: Vec<Duration>,
     pub allow_private: bool,
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// Worker settings (from the configuration).
@@ -74,6 +75,7 @@ impl Deliverer {
             let seen = gate(work.reseller_status, work.url.is_some() && work.sealed_secret.is_some());
             if seen != Gate::Send {
                 if webhooks::park(&self.store, delivery, seen).await? {
+                    self.metrics.delivery("parked");
                     return Ok(());
                 }
                 continue;
@@ -109,7 +111,14 @@ impl Deliverer {
             error: outcome.error,
             response_body: outcome.body,
         };
-        webhooks::record_attempt(&self.store, delivery, &record, after).await
+        let outcome = match after {
+            AfterAttempt::Succeeded => "succeeded",
+            AfterAttempt::RetryAt(_) => "retrying",
+            AfterAttempt::Failed => "failed",
+        };
+        webhooks::record_attempt(&self.store, delivery, &record, after).await?;
+        self.metrics.delivery(outcome);
+        Ok(())
     }
 
     async fn send(&self, url: &str, key: &[u8], message_id: &str, body: &str) -> Outcome {

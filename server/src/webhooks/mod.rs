@@ -11,13 +11,18 @@ use app::state::AppState;
 use std::sync::Arc;
 
 /// The deliverer and worker settings for `config`.
-pub fn deliverer(config: &Config, state: &AppState) -> anyhow::Result<(Arc<job::Deliverer>, job::WorkerSettings)> {
+pub fn deliverer(
+    config: &Config,
+    state: &AppState,
+    metrics: &crate::metrics::Metrics,
+) -> anyhow::Result<(Arc<job::Deliverer>, job::WorkerSettings)> {
     let deliverer = job::Deliverer {
         store: state.store.clone(),
         secrets_key: state.settings.secrets_key.clone(),
         http: client::build(config.webhook_timeout, config.webhook_allow_private)?,
         schedule: config.webhook_retry_schedule.clone(),
         allow_private: config.webhook_allow_private,
+        metrics: metrics.clone(),
     };
     let settings = job::WorkerSettings {
         concurrency: config.webhook_concurrency,

@@ -132,8 +132,9 @@ pub struct TestApp {
     pub api_log: server::partner_api::audit::ApiLog,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
-    // Declared last: dropped (database deleted) after the server was told to stop.
-    _db: TestDb,
+    // Declared last: dropped (database deleted) after the server was told
+    // to stop; shared by the instances of a pair (`spawn_pair_with`).
+    _db: std::sync::Arc<TestDb>,
 }
 
 impl Drop for TestApp {
@@ -150,15 +151,32 @@ pub async fn spawn_app() -> TestApp {
 
 /// Spawns the app after `configure` adjusted the default test configuration.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    let db = TestDb::new().await;
+    let mut config = Config::for_database(&db.url);
+    config.webhook_allow_private = true;
+    configure(&mut config);
+    start(std::sync::Arc::new(db), config).await
+}
+
+/// Two instances on one database (PostgreSQL: several `fluxbilling serve`
+/// behind a load balancer), with the same configuration and secrets key,
+/// each on its own port.
+pub async fn spawn_pair_with(configure: impl FnOnce(&mut Config)) -> (TestApp, TestApp) {
+    let db = std::sync::Arc::new(TestDb::new().await);
+    let mut config = Config::for_database(&db.url);
+    config.webhook_allow_private = true;
+    configure(&mut config);
+    let first = start(db.clone(), config.clone()).await;
+    let second = start(db, config).await;
+    (first, second)
+}
+
+async fn start(db: std::sync::Arc<TestDb>, config: Config) -> TestApp {
     TRACING.call_once(|| {
         if std::env::var("TEST_LOG").is_ok() {
             server::telemetry::init(server::config::LogFormat::Pretty);
         }
     });
-    let db = TestDb::new().await;
-    let mut config = Config::for_database(&db.url);
-    config.webhook_allow_private = true;
-    configure(&mut config);
     let app = Application::build(config).await.expect("application builds");
     let address = format!("http://{}", app.address());
     let store = app.state().store.clone();
@@ -197,6 +215,14 @@ impl TestApp {
         }
         if let Some(server) = self.server.take() {
             server.await.expect("server task").expect("server stopped cleanly");
+        }
+    }
+
+    /// Tells the server to stop (as SIGTERM does) without waiting: it
+    /// drains for the configured time, then finishes.
+    pub fn begin_shutdown(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
         }
     }
 
@@ -779,6 +805,17 @@ pub async fn execute_at(store: &Store, sql: &str, at: app::timestamp::Timestamp)
             .await
             .expect("SQL runs")
             .rows_affected()
+    }
+}
+
+/// Runs `sql` on the test's own database.
+pub async fn execute(store: &Store, sql: &str) -> u64 {
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    if let Some(pool) = store.postgres_pool() {
+        sqlx::query(sql).execute(pool).await.expect("SQL runs").rows_affected()
+    } else {
+        let pool = store.sqlite_pool().expect("a SQLite or PostgreSQL store");
+        sqlx::query(sql).execute(pool).await.expect("SQL runs").rows_affected()
     }
 }
 

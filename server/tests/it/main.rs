@@ -14,6 +14,8 @@ mod hostile_http;
 mod hostile_partner;
 mod hostile_process;
 mod hostile_webhooks;
+mod instances;
+mod operations;
 mod pages;
 mod partner_api;
 mod portal;
