@@ -206,11 +206,7 @@ impl Throttle {
     fn spend(&self, key: &str, limit: u64) -> Result<Decision, Arc<tokio::sync::Mutex<()>>> {
         let now = Instant::now();
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        self.sweep(&mut windows, now);
-        let window = match windows.get_mut(key) {
-            Some(window) => window,
-            None => windows.entry(key.to_owned()).or_insert_with(|| Window::empty(now)),
-        };
+        let window = self.window_of(&mut windows, key, now);
         if now >= window.ends {
             window.used = 0;
             window.granted = 0;
@@ -239,11 +235,7 @@ impl Throttle {
 
     fn take_local(&self, key: &str, limit: u64, now: Instant) -> Decision {
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        self.sweep(&mut windows, now);
-        let window = match windows.get_mut(key) {
-            Some(window) => window,
-            None => windows.entry(key.to_owned()).or_insert_with(|| Window::empty(now)),
-        };
+        let window = self.window_of(&mut windows, key, now);
         if now >= window.ends {
             window.ends = now + self.window;
             window.used = 0;
@@ -256,10 +248,16 @@ impl Throttle {
         window.decision(allowed, limit, now)
     }
 
-    fn sweep(&self, windows: &mut HashMap<String, Window>, now: Instant) {
+    /// `key`'s window (a new one if it has none), after sweeping out
+    /// expired windows when there are many.
+    fn window_of<'a>(&self, windows: &'a mut HashMap<String, Window>, key: &str, now: Instant) -> &'a mut Window {
         if windows.len() > SWEEP_ABOVE {
             windows.retain(|_, w| now < w.ends);
         }
+        if !windows.contains_key(key) {
+            windows.insert(key.to_owned(), Window::empty(now));
+        }
+        windows.get_mut(key).expect("inserted above")
     }
 }
 
