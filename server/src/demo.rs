@@ -420,6 +420,7 @@ async fn ensure_activity(state: &AppState, operator: &Actor, email: &str) -> any
         ],
         allow_private: true,
         metrics: crate::metrics::Metrics::new(),
+        bookkeeper: crate::webhooks::bookkeeping::Bookkeeper::start(store.clone()),
     };
 
     let catalog = store.reseller_catalog(&reseller.id).await?;

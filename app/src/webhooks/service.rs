@@ -53,15 +53,26 @@ pub async fn retry_now(store: &Store, actor: &Actor, id: &DeliveryId) -> AppResu
     detail(store, id, None).await
 }
 
-/// After an attempt: records it and moves the delivery on (worker).
-pub async fn record_attempt(
-    store: &Store,
-    id: &DeliveryId,
-    attempt: &AttemptRecord,
-    after: AfterAttempt,
-) -> AppResult<()> {
+/// An attempt the worker finished, to be recorded.
+#[derive(Clone, Debug)]
+pub struct FinishedAttempt {
+    pub delivery: DeliveryId,
+    pub record: AttemptRecord,
+    pub after: AfterAttempt,
+}
+
+/// After attempts: records each and moves its delivery on, all in one
+/// transaction (the worker's bookkeeper batches what finished meanwhile).
+pub async fn record_attempts(store: &Store, attempts: &[FinishedAttempt]) -> AppResult<()> {
     let mut tx = store.begin().await?;
-    let recorded = tx.record_attempt(id, attempt, after).await;
+    let recorded = async {
+        for attempt in attempts {
+            tx.record_attempt(&attempt.delivery, &attempt.record, attempt.after)
+                .await?;
+        }
+        Ok::<_, StoreError>(())
+    }
+    .await;
     Ok(tx.finish(recorded).await?)
 }
 

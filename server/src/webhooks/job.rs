@@ -6,7 +6,8 @@
 //! (released on reactivation), terminated ones' cancelled, a missing URL
 //! holds. Otherwise the event is signed (Standard Webhooks) and POSTed;
 //! the attempt is recorded with the delivery's next state, and a failure
-//! queues the next attempt per the retry schedule, in one transaction.
+//! queues the next attempt per the retry schedule, in one transaction
+//! shared with the other attempts that finished meanwhile (`bookkeeping`).
 //! A crash mid-attempt leaves the job locked by a dead worker: apalis
 //! re-queues it once the worker's heartbeats stop (at least once).
 
@@ -38,6 +39,8 @@ pub struct Deliverer {
     pub schedule: Vec<Duration>,
     pub allow_private: bool,
     pub metrics: crate::metrics::Metrics,
+    /// Records finished attempts in batches (see `bookkeeping`).
+    pub bookkeeper: super::bookkeeping::Bookkeeper,
 }
 
 /// Worker settings (from the configuration).
@@ -116,7 +119,13 @@ impl Deliverer {
             AfterAttempt::RetryAt(_) => "retrying",
             AfterAttempt::Failed => "failed",
         };
-        webhooks::record_attempt(&self.store, delivery, &record, after).await?;
+        self.bookkeeper
+            .record(webhooks::FinishedAttempt {
+                delivery: delivery.clone(),
+                record,
+                after,
+            })
+            .await?;
         self.metrics.delivery(outcome);
         Ok(())
     }

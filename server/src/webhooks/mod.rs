@@ -2,6 +2,7 @@
 //! internal addresses, and the apalis job with its worker. Events and
 //! deliveries are recorded by the store with the changes that cause them.
 
+pub mod bookkeeping;
 pub mod client;
 pub mod job;
 pub mod signing;
@@ -23,6 +24,7 @@ pub fn deliverer(
         schedule: config.webhook_retry_schedule.clone(),
         allow_private: config.webhook_allow_private,
         metrics: metrics.clone(),
+        bookkeeper: bookkeeping::Bookkeeper::start(state.store.clone()),
     };
     let settings = job::WorkerSettings {
         concurrency: config.webhook_concurrency,
