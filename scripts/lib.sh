@@ -7,40 +7,28 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # One cargo target dir outside the clone, so every run after the first (and
 # every fresh CI clone) builds incrementally.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/fluxbilling-target}"
-# cargo-leptos and wasm-bindgen-cli are installed here, not in ~/.cargo.
+# Tools the scripts install once (the fuzzer's Python venv) live here.
 export FLUX_TOOLS="${FLUX_TOOLS:-/var/tmp/fluxbilling-tools}"
-
-# cargo-leptos 0.3.11 needs rustc 1.96; 0.3.10 builds on this machine's 1.95.
-CARGO_LEPTOS_VERSION="0.3.10"
-# Must equal the `wasm-bindgen = "=..."` pin in Cargo.toml: cargo-leptos
-# runs whatever wasm-bindgen is on PATH without checking its version.
-WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' "$ROOT/Cargo.toml")"
 
 # end2end/node_modules/.bin comes first: its wasm-opt (npm binaryen 132) is
 # the one release builds must use. Debian's binaryen (wasm-opt 108) builds
-# a wasm that fails to hydrate. With every tool on PATH, cargo-leptos
-# downloads nothing.
-export PATH="$ROOT/end2end/node_modules/.bin:$FLUX_TOOLS/bin:$HOME/.cargo/bin:$PATH"
+# a wasm that fails to hydrate.
+export PATH="$ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step says how long the script has run (bash's SECONDS), so a slow
+# set-up shows where its time went.
+step() { printf '\n==> [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# The site is built by `cargo xtask site` (xtask/), which links the pinned
+# wasm-bindgen as a library: no cargo-leptos or wasm-bindgen-cli to install.
 ensure_rust_tools() {
     if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
         step "adding the wasm32-unknown-unknown target"
         rustup target add wasm32-unknown-unknown
-    fi
-    if ! cargo-leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-        step "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 17 minutes, once)"
-        cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --root "$FLUX_TOOLS"
-    fi
-    if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
-        step "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 5 minutes, once)"
-        # Without --locked: its lock file names a crate version the registry no longer serves.
-        cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$FLUX_TOOLS"
     fi
 }
 
@@ -66,11 +54,19 @@ ensure_chromium() {
     fi
 }
 
-# The release build: server binary and the size-tuned wasm, into
-# $CARGO_TARGET_DIR/release/fluxbilling and ./target/site.
-build_release() {
-    step "cargo leptos build --release"
-    (cd "$ROOT" && cargo leptos build --release)
-    export FLUX_BIN="$CARGO_TARGET_DIR/release/fluxbilling"
+# The site (size-tuned wasm, hashed and precompressed files) into
+# ./target/site: what browsers download, the same for tests and releases.
+build_site() {
+    step "building the site (cargo xtask site --release)"
+    (cd "$ROOT" && cargo xtask site --release)
     export LEPTOS_SITE_ROOT="$ROOT/target/site"
+}
+
+# The release build: the site, then the server binary, which finds the site
+# from any working directory (LEPTOS_SITE_ROOT at build time).
+build_release() {
+    build_site
+    step "building the server (cargo build --release)"
+    (cd "$ROOT" && LEPTOS_SITE_ROOT="$ROOT/target/site" cargo build --release -p server --bin fluxbilling)
+    export FLUX_BIN="$CARGO_TARGET_DIR/release/fluxbilling"
 }

@@ -42,6 +42,7 @@ pub(crate) use wire_enum;
 pub mod accounts;
 pub mod api_access;
 pub mod api_log;
+pub mod assets;
 pub mod audit;
 pub mod billing;
 pub mod catalog;
@@ -89,13 +90,16 @@ pub const SERVER_FN_PREFIX: &str = "/api/fn";
 
 /// The HTML document around the app (server side only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    send_content_security_policy();
+    let assets = use_context::<assets::SiteAssets>().unwrap_or_default();
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <link rel="stylesheet" id="leptos" href="/pkg/fluxbilling.css"/>
+                <link rel="stylesheet" id="leptos" href=assets.stylesheet_href().to_owned()/>
                 <link rel="icon" href="data:,"/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -104,6 +108,22 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The page's policy names the nonce leptos_axum made for this response,
+/// which Leptos writes on the scripts it inlines.
+#[cfg(feature = "ssr")]
+fn send_content_security_policy() {
+    use http::{HeaderValue, header::CONTENT_SECURITY_POLICY};
+    let Some(nonce) = leptos::nonce::use_nonce() else {
+        return;
+    };
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    if let Ok(policy) = HeaderValue::from_str(&assets::content_security_policy(&nonce)) {
+        response.insert_header(CONTENT_SECURITY_POLICY, policy);
     }
 }
 

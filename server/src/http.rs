@@ -6,6 +6,7 @@ use crate::{config::HttpLimits, csrf, limits, problem::ApiError};
 
 use app::{
     App,
+    assets::SiteAssets,
     error::{AppError, ErrorCode},
     shell,
     state::AppState,
@@ -40,13 +41,19 @@ pub fn router(
     state: AppState,
     partner: crate::partner_api::PartnerState,
     options: LeptosOptions,
+    assets: SiteAssets,
     http: HttpLimits,
     operations: Operations,
 ) -> Router {
     let routes = generate_route_list(App);
+    let secure = state.settings.secure_cookies;
+    let pkg = pkg_files(&options, assets.clone());
     let context = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        move || {
+            provide_context(state.clone());
+            provide_context(assets.clone());
+        }
     };
     let pages = Router::new()
         .leptos_routes_with_context(&options, routes, context.clone(), {
@@ -54,7 +61,14 @@ pub fn router(
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
-        .with_state(options);
+        .with_state(options)
+        // Pages and server functions carry a reseller's or the operator's
+        // data: no cache keeps them (`/pkg` says otherwise, below).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .nest_service("/pkg", pkg);
 
     let health = Router::new()
         .route("/healthz", get(healthz))
@@ -98,10 +112,56 @@ pub fn router(
             forwarded_client,
         ))
     };
+    // Behind https (the public URL says so) browsers are told to come back
+    // only over https.
+    let routes = if secure {
+        routes.layer(security_header(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
+    } else {
+        routes
+    };
     routes
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))
+}
+
+/// `/pkg`: the wasm, JS and stylesheet, sent brotli- or gzip-compressed
+/// from the copies the build made when the browser accepts them. A hashed
+/// name never changes content, so browsers keep it a year without asking;
+/// any other file is revalidated.
+fn pkg_files(options: &LeptosOptions, assets: SiteAssets) -> Router {
+    let dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    let files = tower_http::services::ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip();
+    Router::new()
+        .fallback_service(files)
+        .layer(middleware::from_fn_with_state(Arc::new(assets), asset_caching))
+}
+
+async fn asset_caching(
+    State(assets): State<Arc<SiteAssets>>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let immutable = request
+        .uri()
+        .path()
+        .rsplit('/')
+        .next()
+        .is_some_and(|name| assets.is_immutable(name));
+    let mut response = next.run(request).await;
+    if response.status().is_success() || response.status() == axum::http::StatusCode::NOT_MODIFIED {
+        let policy = if immutable {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    response
 }
 
 /// Names the client a trusted proxy forwarded the request for (see

@@ -10,7 +10,7 @@ use crate::{
     webhooks,
 };
 use anyhow::Context;
-use app::{state::AppState, store::Store};
+use app::{assets::SiteAssets, state::AppState, store::Store};
 use leptos::config::{Env, LeptosOptions};
 use std::{
     future::Future,
@@ -73,12 +73,23 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", config.addr))?;
         let address = listener.local_addr()?;
+        let assets = SiteAssets::load(&config.site_root);
         let options = LeptosOptions::builder()
             .output_name("fluxbilling")
             .site_root(config.site_root.to_string_lossy().into_owned())
             .site_pkg_dir("pkg")
             .site_addr(address)
             .env(Env::PROD)
+            // Leptos joins this to the binary's folder; an absolute path
+            // points it at the site's own list of hashed names.
+            .hash_files(assets.hash_file().is_some())
+            .hash_file(
+                assets
+                    .hash_file()
+                    .map(|path| path.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "hash.txt".to_owned())
+                    .into(),
+            )
             .build();
         let operations = http::Operations {
             metrics: metrics.clone(),
@@ -86,7 +97,7 @@ impl Application {
             draining: draining.clone(),
             trusted_proxies: config.trusted_proxies.clone(),
         };
-        let router = http::router(state.clone(), partner, options, config.http, operations);
+        let router = http::router(state.clone(), partner, options, assets, config.http, operations);
         let worker = if config.run_worker {
             Some(webhooks::deliverer(&config, &state, &metrics)?)
         } else {

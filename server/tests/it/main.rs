@@ -4,6 +4,7 @@
 mod accounts;
 mod admin_price_book;
 mod admin_resellers;
+mod assets;
 mod billing;
 mod cli;
 mod health;
