@@ -6,7 +6,8 @@
 //! `fluxbilling serve` on it, sets up a reseller with a priced product, an
 //! API key and a webhook secret through the admin API, then measures:
 //!   1. a bare axum endpoint (a child process, `fluxbench bare`),
-//!   2. `GET /api/v1/products`, then on two `serve` processes at once (a
+//!   2. `GET /api/v1/products`; both again at `--wide-clients` (64)
+//!      connections; then products on two `serve` processes at once (a
 //!      second one on the same database and secrets key, the clients split
 //!      between them), for the bench reseller and then for one whose rate
 //!      limit the load exceeds (allowed against the limit: each process
@@ -20,9 +21,15 @@
 //!      measured alone) drained by `fluxbilling worker`, in deliveries/s,
 //!   6. commit-to-2xx latency: orders paced at a steady rate with the worker
 //!      idle, each delivery timed from its event's `timestamp` (written in
-//!      the order's transaction) to its arrival at the receiver.
+//!      the order's transaction) to its arrival at the receiver,
+//!   7. orders again at full load while the worker delivers each one's event
+//!      meanwhile (production's shape),
+//!   8. the first load of each panel's first page: HTML and the `/pkg` files
+//!      it links, as sent to a browser accepting brotli.
 //!
 //! It prints req/s, latency percentiles and the ratios the issue targets.
+
+mod scale;
 
 use anyhow::{Context, bail};
 use base64::Engine;
@@ -60,6 +67,25 @@ enum Cmd {
         /// Seconds measured per scenario (after a 2 s warm-up).
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// Connections of the second bare/products pair: whether the
+        /// request path keeps up as concurrency grows.
+        #[arg(long, default_value_t = 64)]
+        wide_clients: usize,
+    },
+    /// The lists at 1k rows and at full size (see `scale.rs`).
+    Scale {
+        #[arg(long, env = "FLUX_BIN")]
+        server_bin: String,
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+        pg_admin: String,
+        #[arg(long, default_value_t = 1_000)]
+        resellers: u64,
+        #[arg(long, default_value_t = 1_000_000)]
+        services: u64,
+        #[arg(long, default_value_t = 5_000_000)]
+        logs: u64,
+        #[arg(long, default_value_t = 1_000_000)]
+        deliveries: u64,
     },
     /// The baseline: a bare axum endpoint returning a small JSON body.
     Bare {
@@ -74,12 +100,38 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cli.command {
         Cmd::Bare { port } => runtime.block_on(bare(port)),
+        Cmd::Scale {
+            server_bin,
+            pg_admin,
+            resellers,
+            services,
+            logs,
+            deliveries,
+        } => runtime.block_on(scale::run(
+            &server_bin,
+            &pg_admin,
+            scale::Sizes {
+                resellers,
+                services,
+                logs,
+                deliveries,
+            },
+        )),
         Cmd::Run {
             server_bin,
             pg_admin,
             clients,
             seconds,
-        } => runtime.block_on(run(&server_bin, &pg_admin, clients, Duration::from_secs(seconds))),
+            wide_clients,
+        } => runtime.block_on(run(
+            &server_bin,
+            &pg_admin,
+            Concurrency {
+                clients,
+                wide: wide_clients,
+            },
+            Duration::from_secs(seconds),
+        )),
     }
 }
 
@@ -144,6 +196,7 @@ async fn wait_ready(url: &str) -> anyhow::Result<()> {
     bail!("{url} did not come up")
 }
 
+#[derive(Clone)]
 struct Admin {
     base: String,
     token: String,
@@ -503,13 +556,21 @@ fn pgbench(admin: &str, name: &str, clients: usize, duration: Duration) -> anyho
     Ok(tps)
 }
 
-async fn run(server_bin: &str, pg_admin: &str, clients: usize, duration: Duration) -> anyhow::Result<()> {
+/// Connections: `clients` for every scenario, `wide` for the second
+/// bare/products pair.
+#[derive(Clone, Copy)]
+struct Concurrency {
+    clients: usize,
+    wide: usize,
+}
+
+async fn run(server_bin: &str, pg_admin: &str, concurrency: Concurrency, duration: Duration) -> anyhow::Result<()> {
     let id = std::process::id();
     let app_db = format!("flux_bench_{id}");
     let pgbench_db = format!("flux_bench_pgbench_{id}");
     psql(pg_admin, &format!("CREATE DATABASE {app_db}"))?;
     psql(pg_admin, &format!("CREATE DATABASE {pgbench_db}"))?;
-    let result = measure(server_bin, pg_admin, &app_db, &pgbench_db, clients, duration).await;
+    let result = measure(server_bin, pg_admin, &app_db, &pgbench_db, concurrency, duration).await;
     let _ = psql(pg_admin, &format!("DROP DATABASE IF EXISTS {app_db} WITH (FORCE)"));
     let _ = psql(pg_admin, &format!("DROP DATABASE IF EXISTS {pgbench_db} WITH (FORCE)"));
     result
@@ -520,9 +581,10 @@ async fn measure(
     pg_admin: &str,
     app_db: &str,
     pgbench_db: &str,
-    clients: usize,
+    concurrency: Concurrency,
     duration: Duration,
 ) -> anyhow::Result<()> {
+    let Concurrency { clients, wide } = concurrency;
     let database_url = db_url(pg_admin, app_db);
     let secrets_key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
     let env = [
@@ -624,6 +686,15 @@ async fn measure(
 
     let products_url = Arc::new(format!("{base}/api/v1/products"));
     let mut products = load_products(clients, duration, products_url.clone(), key.clone(), None).await;
+    let mut bare_wide = load(wide, duration, {
+        let url = bare_url.clone();
+        move |c, _| {
+            let url = url.clone();
+            async move { c.get(url.as_str()).send().await.is_ok_and(|r| r.status().is_success()) }
+        }
+    })
+    .await;
+    let mut products_wide = load_products(wide, duration, products_url.clone(), key.clone(), None).await;
     let two = two_instances(server_bin, &env, &base, &key, &limited.key, clients, duration).await?;
 
     let mut orders = load(clients, duration, {
@@ -657,6 +728,19 @@ async fn measure(
     );
     let drain = drain(&received, backlog).await;
     let mut paced = paced_orders(&partner, &received, duration).await?;
+    // Production's shape: orders while the worker delivers each one's
+    // event to the receiver meanwhile (same machine, same database).
+    let delivered_before = received.lock().expect("received").count;
+    let mut orders_delivering = load(clients, duration, {
+        let partner = partner.clone();
+        move |c, n| {
+            let partner = partner.clone();
+            async move { partner.order(&c, (1 << 62) | n).await }
+        }
+    })
+    .await;
+    let delivered_meanwhile = received.lock().expect("received").count - delivered_before;
+    let first_load = first_load(&base).await?;
 
     let tps = pgbench(pg_admin, pgbench_db, clients, duration)?;
 
@@ -671,6 +755,8 @@ async fn measure(
     println!();
     let (bare_rate, _) = report("bare axum GET", &mut bare_stats);
     let (products_rate, _) = report("GET /api/v1/products", &mut products);
+    let (bare_wide_rate, _) = report(&format!("bare axum GET, {wide} conns"), &mut bare_wide);
+    let (products_wide_rate, _) = report(&format!("  products, {wide} conns"), &mut products_wide);
     let [first, second] = two.products;
     let mut products_two = first.merge(second);
     let (two_rate, two_p50, two_p99) = (
@@ -708,6 +794,8 @@ async fn measure(
     );
     let (orders_rate, orders_p99) = report("POST /api/v1/orders (signed)", &mut orders);
     let (prepaid_rate, _) = report("  the same, prepaid account", &mut prepaid_orders);
+    let (delivering_rate, delivering_p99) = report("  the same, worker delivering", &mut orders_delivering);
+    println!("{:<28} {delivered_meanwhile:>10} deliveries arrived meanwhile", "");
     println!("{:<28} {tps:>10.0} tps", "pgbench TPC-B");
     println!(
         "{:<28} {:>10.0} deliveries/s   ({} of {backlog} delivered in {:.1} s)",
@@ -725,7 +813,9 @@ async fn measure(
     println!();
     let products_ratio = products_rate / bare_rate;
     let orders_ratio = orders_rate / tps;
-    println!("products / bare endpoint     {products_ratio:.2}x   (target >= 0.40)");
+    println!("products / bare endpoint     {products_ratio:.2}x   (target >= 0.50)");
+    let products_wide_ratio = products_wide_rate / bare_wide_rate;
+    println!("  at {wide} connections        {products_wide_ratio:.2}x   (target >= 0.50)");
     let two_ratio = two_rate / bare_rate;
     let two_scale = two_rate / products_rate;
     println!(
@@ -742,8 +832,18 @@ async fn measure(
     let prepaid_ratio = prepaid_rate / tps;
     println!("prepaid orders / pgbench     {prepaid_ratio:.2}x   (admission serialised per reseller)");
     println!("orders p99                   {orders_p99:.1} ms   (target < 50 ms at 16 clients)");
-    println!("webhook deliveries/s         {:.0}   (target >= 1000)", drain.rate());
-    println!("webhook commit-to-2xx p50    {delivery_p50:.1} ms   (target < 100 ms)");
+    let delivering_ratio = delivering_rate / tps;
+    println!(
+        "orders, worker delivering    {delivering_ratio:.2}x   p99 {delivering_p99:.1} ms   (target >= 0.50, p99 < 50 ms)"
+    );
+    println!("webhook deliveries/s         {:.0}   (target >= 2500)", drain.rate());
+    println!("webhook commit-to-2xx p50    {delivery_p50:.1} ms   p99 {delivery_p99:.1} ms   (target p50 < 100 ms)");
+    for (page, bytes) in &first_load {
+        println!(
+            "first load {page:<17} {:>7.0} KB   (html + js + wasm + css, brotli; target <= 300 KB)",
+            *bytes as f64 / 1024.0
+        );
+    }
     println!(
         "{}",
         json!({
@@ -754,6 +854,11 @@ async fn measure(
             "prepaid_orders_rps": prepaid_rate.round(), "prepaid_orders_ratio": (prepaid_ratio * 100.0).round() / 100.0, "orders_p99_ms": (orders_p99 * 10.0).round() / 10.0,
             "webhook_backlog": backlog, "webhook_delivered": drain.count, "webhook_deliveries_per_s": drain.rate().round(),
             "webhook_p50_ms": (delivery_p50 * 10.0).round() / 10.0, "webhook_p99_ms": (delivery_p99 * 10.0).round() / 10.0,
+            "wide_clients": wide, "bare_wide_rps": bare_wide_rate.round(), "products_wide_rps": products_wide_rate.round(),
+            "products_wide_ratio": (products_wide_ratio * 100.0).round() / 100.0,
+            "orders_delivering_rps": delivering_rate.round(), "orders_delivering_ratio": (delivering_ratio * 100.0).round() / 100.0,
+            "orders_delivering_p99_ms": (delivering_p99 * 10.0).round() / 10.0, "delivered_meanwhile": delivered_meanwhile,
+            "first_load_bytes": first_load.iter().map(|(page, bytes)| (page.to_string(), json!(bytes))).collect::<serde_json::Map<_, _>>(),
             "products_two_instances_rps": two_rate.round(), "products_two_instances_ratio": (two_ratio * 100.0).round() / 100.0,
             "products_two_instances_scale": (two_scale * 100.0).round() / 100.0,
             "rate_limit_two_instances": {
@@ -768,6 +873,42 @@ async fn measure(
         })
     );
     Ok(())
+}
+
+/// The first page of each panel.
+const FIRST_PAGES: [&str; 2] = ["/admin/login", "/portal/login"];
+
+/// What a browser with an empty cache downloads for each first page,
+/// accepting brotli as browsers do: the HTML and every `/pkg` file it links
+/// (bodies as sent; this reqwest has no decompression, so `bytes()` is the
+/// wire size less headers).
+async fn first_load(base: &str) -> anyhow::Result<Vec<(&'static str, u64)>> {
+    let client = reqwest::Client::new();
+    let get = |url: String| {
+        let request = client.get(url).header("accept-encoding", "br, gzip");
+        async move { anyhow::Ok(request.send().await?.error_for_status()?.bytes().await?) }
+    };
+    let mut sizes = Vec::new();
+    for page in FIRST_PAGES {
+        let html = get(format!("{base}{page}")).await?;
+        let text = String::from_utf8_lossy(&html);
+        let mut files: Vec<&str> = text
+            .split("\"/pkg/")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        files.sort_unstable();
+        files.dedup();
+        if !files.iter().any(|f| f.ends_with(".wasm")) {
+            bail!("{page} links no wasm: is the site built (cargo xtask site --release)?");
+        }
+        let mut total = html.len() as u64;
+        for file in files {
+            total += get(format!("{base}/pkg/{file}")).await?.len() as u64;
+        }
+        sizes.push((page, total));
+    }
+    Ok(sizes)
 }
 
 /// An active reseller `name` with `product` in its book, a key and a

@@ -76,6 +76,22 @@ fn workspace_root() -> PathBuf {
 fn build_site(root: &Path, site_root: &Path, release: bool) -> anyhow::Result<()> {
     let started = Instant::now();
     let wasm = build_wasm(root, release)?;
+    // wasm-opt and brotli take a minute or two: skip them when the inputs
+    // are the ones the site was last built from.
+    let inputs = {
+        let mut digest = Sha256::new();
+        digest.update(fs::read(&wasm).with_context(|| format!("reading {}", wasm.display()))?);
+        digest.update(fs::read(root.join(STYLESHEET)).with_context(|| format!("reading {STYLESHEET}"))?);
+        digest.update([u8::from(release)]);
+        // This build tool itself: a changed xtask builds the site again.
+        digest.update(fs::read(std::env::current_exe()?)?);
+        hex::encode(digest.finalize())
+    };
+    let stamp = site_root.join(".built-from");
+    if site_root.join("hash.txt").exists() && fs::read_to_string(&stamp).is_ok_and(|s| s == inputs) {
+        println!("site in {} is up to date", site_root.display());
+        return Ok(());
+    }
 
     let staging = site_root.join(".staging");
     recreate_dir(&staging)?;
@@ -118,6 +134,7 @@ fn build_site(root: &Path, site_root: &Path, release: bool) -> anyhow::Result<()
         format!("js: {js_hash}\nwasm: {wasm_hash}\ncss: {css_hash}\n"),
     )?;
     fs::remove_dir_all(&staging)?;
+    fs::write(&stamp, inputs)?;
 
     for (name, bytes) in &files {
         println!("  {name:<40} {:>9} B", bytes.len());
