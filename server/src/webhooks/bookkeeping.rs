@@ -6,7 +6,8 @@
 //! At least once still holds: an attempt's job is acknowledged to the queue
 //! only after its batch committed (`record` returns then), so a crash
 //! between the POST and the commit re-sends the event; it is never lost.
-//! A batch that fails fails every attempt in it, and the queue retries each.
+//! When a batch fails, each of its attempts is recorded on its own, so one
+//! that cannot be recorded fails (and is retried by the queue) alone.
 
 use app::{
     error::{AppError, AppResult},
@@ -60,15 +61,22 @@ async fn record_batches(store: Store, mut waiting: mpsc::Receiver<Pending>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (attempts, waiters): (Vec<_>, Vec<_>) = batch.drain(..).map(|p| (p.attempt, p.recorded)).unzip();
-        let recorded = match webhooks::record_attempts(&store, &attempts).await {
-            Ok(()) => true,
-            Err(e) => {
-                tracing::warn!(error = %e, attempts = attempts.len(), "recording a batch of attempts failed");
-                false
+        if webhooks::record_attempts(&store, &attempts).await.is_ok() {
+            for waiter in waiters {
+                let _ = waiter.send(true);
             }
-        };
-        for waiter in waiters {
-            let _ = waiter.send(recorded);
+            continue;
+        }
+        // One attempt that cannot be recorded (its delivery purged
+        // meanwhile, say) must not make the queue re-send the others every
+        // time it is retried: each is recorded on its own, and only what
+        // still fails is retried.
+        for (attempt, waiter) in attempts.into_iter().zip(waiters) {
+            let recorded = webhooks::record_attempts(&store, std::slice::from_ref(&attempt)).await;
+            if let Err(e) = &recorded {
+                tracing::warn!(error = %e, delivery = %attempt.delivery, "recording an attempt failed");
+            }
+            let _ = waiter.send(recorded.is_ok());
         }
     }
 }

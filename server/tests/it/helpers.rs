@@ -43,6 +43,10 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn new() -> Self {
+        // Every test makes reqwest clients (rustls without a built-in
+        // provider); a test whose server is another process would otherwise
+        // depend on some other test having built a webhook client first.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let unique = ulid::Ulid::new().to_string().to_lowercase();
         match backend() {
             Backend::Sqlite => {
