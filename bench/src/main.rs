@@ -151,6 +151,32 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// Starts `fluxbilling serve` on a free port with `env`; answers the process
+/// (stopped when dropped) and its base URL once `/healthz` answers.
+async fn serve(server_bin: &str, env: &[(&str, &str)]) -> anyhow::Result<(Guard, String)> {
+    let port = free_port()?;
+    let server = Guard(
+        Command::new(server_bin)
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .spawn()?,
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&format!("{base}/healthz")).await?;
+    Ok((server, base))
+}
+
+/// The baseline scenario: `GET` of the bare endpoint.
+async fn load_bare(clients: usize, duration: Duration, url: &Arc<String>) -> Stats {
+    let url = url.clone();
+    load(clients, duration, move |c, _| {
+        let url = url.clone();
+        async move { c.get(url.as_str()).send().await.is_ok_and(|r| r.status().is_success()) }
+    })
+    .await
+}
+
 /// Kills the child process when dropped.
 struct Guard(Child);
 
@@ -483,16 +509,7 @@ async fn two_instances(
     clients: usize,
     duration: Duration,
 ) -> anyhow::Result<TwoInstances> {
-    let port = free_port()?;
-    let _second = Guard(
-        Command::new(server_bin)
-            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .spawn()?,
-    );
-    let second_base = format!("http://127.0.0.1:{port}");
-    wait_ready(&format!("{second_base}/healthz")).await?;
+    let (_second, second_base) = serve(server_bin, env).await?;
     let me: Value = reqwest::Client::new()
         .get(format!("{first_base}/api/v1/me"))
         .bearer_auth(key.as_str())
@@ -607,16 +624,7 @@ async fn measure(
         .unwrap_or_default()
         .trim()
         .to_owned();
-    let port = free_port()?;
-    let _server = Guard(
-        Command::new(server_bin)
-            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-            .envs(env)
-            .stdout(Stdio::null())
-            .spawn()?,
-    );
-    let base = format!("http://127.0.0.1:{port}");
-    wait_ready(&format!("{base}/healthz")).await?;
+    let (_server, base) = serve(server_bin, &env).await?;
 
     let admin = Admin {
         base: base.clone(),
@@ -675,25 +683,11 @@ async fn measure(
         "FluxBilling partner API benchmark: {clients} clients, {} s per scenario, PostgreSQL",
         duration.as_secs()
     );
-    let mut bare_stats = load(clients, duration, {
-        let url = bare_url.clone();
-        move |c, _| {
-            let url = url.clone();
-            async move { c.get(url.as_str()).send().await.is_ok_and(|r| r.status().is_success()) }
-        }
-    })
-    .await;
+    let mut bare_stats = load_bare(clients, duration, &bare_url).await;
 
     let products_url = Arc::new(format!("{base}/api/v1/products"));
     let mut products = load_products(clients, duration, products_url.clone(), key.clone(), None).await;
-    let mut bare_wide = load(wide, duration, {
-        let url = bare_url.clone();
-        move |c, _| {
-            let url = url.clone();
-            async move { c.get(url.as_str()).send().await.is_ok_and(|r| r.status().is_success()) }
-        }
-    })
-    .await;
+    let mut bare_wide = load_bare(wide, duration, &bare_url).await;
     let mut products_wide = load_products(wide, duration, products_url.clone(), key.clone(), None).await;
     let two = two_instances(server_bin, &env, &base, &key, &limited.key, clients, duration).await?;
 

@@ -15,7 +15,7 @@
 //! and an operator. Each figure is the median of 21 sequential requests
 //! after 5 warm-ups.
 
-use super::{Admin, Guard, bench_partner, db_url, free_port, psql, psql_value, wait_ready};
+use super::{Admin, bench_partner, db_url, psql, psql_value, serve};
 use anyhow::{Context, bail};
 use base64::Engine;
 use serde_json::json;
@@ -87,16 +87,7 @@ async fn measure(server_bin: &str, database_url: &str, sizes: Sizes) -> anyhow::
         ],
         "scale-operator-password\n",
     )?;
-    let port = free_port()?;
-    let _server = Guard(
-        Command::new(server_bin)
-            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-            .envs(env)
-            .stdout(Stdio::null())
-            .spawn()?,
-    );
-    let base = format!("http://127.0.0.1:{port}");
-    wait_ready(&format!("{base}/healthz")).await?;
+    let (_server, base) = serve(server_bin, &env).await?;
     let admin = Admin {
         base: base.clone(),
         token: token.clone(),
