@@ -412,7 +412,7 @@ async fn ensure_activity(state: &AppState, operator: &Actor, email: &str) -> any
     let deliverer = Deliverer {
         store: store.clone(),
         secrets_key: settings.secrets_key.clone(),
-        http: crate::webhooks::client::build(Duration::from_secs(5), true)?,
+        http: crate::webhooks::client::build(Duration::from_secs(5), true, 8)?,
         schedule: vec![
             Duration::from_secs(60),
             Duration::from_secs(600),

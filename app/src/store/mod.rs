@@ -47,7 +47,7 @@ pub use orders::DashboardStats;
 pub use resellers::NewReseller;
 pub use retention::Purged;
 pub use tx::StoreTx;
-pub use webhooks::{AfterAttempt, AttemptRecord, DeliveryWork, WebhookTarget};
+pub use webhooks::{AfterAttempt, AttemptRecord, DeliveryWork, FinishedAttempt, WebhookTarget};
 
 /// Errors the storage layer reports. `NotFound` and `Conflict` are expected
 /// outcomes the services turn into domain errors; `Database` is a fault.

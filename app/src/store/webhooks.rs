@@ -19,6 +19,7 @@ use crate::{
 };
 use apalis_core::task::builder::TaskBuilder;
 use sqlx::types::Json;
+use std::collections::HashMap;
 
 /// Infrastructure failures of a delivery job are retried by the queue this
 /// many times; delivery failures follow the webhook schedule instead.
@@ -173,12 +174,18 @@ impl StoreTx {
 
     /// Queues a job for each delivery (at `run_at`, or now), one statement.
     pub async fn enqueue(&mut self, deliveries: &[DeliveryId], run_at: Option<Timestamp>) -> StoreResult<()> {
-        if deliveries.is_empty() {
+        let jobs: Vec<(DeliveryId, Option<Timestamp>)> = deliveries.iter().map(|d| (d.clone(), run_at)).collect();
+        self.enqueue_each(&jobs).await
+    }
+
+    /// Queues a job for each delivery at its own time (or now), one statement.
+    pub async fn enqueue_each(&mut self, jobs: &[(DeliveryId, Option<Timestamp>)]) -> StoreResult<()> {
+        if jobs.is_empty() {
             return Ok(());
         }
-        let tasks = deliveries
+        let tasks = jobs
             .iter()
-            .map(|d| job(d, run_at))
+            .map(|(d, run_at)| job(d, *run_at))
             .collect::<StoreResult<Vec<_>>>()?;
         match &mut self.inner {
             TxInner::Sqlite(t) => push_sqlite(t, tasks).await,
@@ -290,57 +297,119 @@ impl StoreTx {
         Ok(changed == 1)
     }
 
-    /// Records an attempt and moves the delivery on (the next attempt's job
-    /// queued when it is to be retried). A delivery cancelled or held
-    /// meanwhile keeps its status; the attempt is recorded all the same.
-    pub async fn record_attempt(
-        &mut self,
-        id: &DeliveryId,
-        attempt: &AttemptRecord,
-        after: AfterAttempt,
-    ) -> StoreResult<()> {
-        let (status, next, completed) = match after {
-            AfterAttempt::Succeeded => (DeliveryStatus::Succeeded, None, Some(attempt.at)),
-            AfterAttempt::RetryAt(at) => (DeliveryStatus::Pending, Some(at), None),
-            AfterAttempt::Failed => (DeliveryStatus::Failed, None, Some(attempt.at)),
-        };
-        let moved: Option<i64> = on_tx!(self, t => {
-            sqlx::query_scalar(
-                "UPDATE webhook_deliveries SET attempts = attempts + 1, status = $2, next_attempt_at = $3,
-                    last_status_code = $4, last_error = $5, updated_at = $6, completed_at = $7
-                 WHERE id = $1 AND status = 'pending' RETURNING attempts",
-            )
-            .bind(id)
-            .bind(status.as_str())
-            .bind(next)
-            .bind(attempt.status_code)
-            .bind(attempt.error.as_deref())
-            .bind(attempt.at)
-            .bind(completed)
-            .fetch_optional(&mut **t)
-            .await?
-        });
-        on_tx!(self, t => {
-            sqlx::query(
-                "INSERT INTO webhook_attempts (delivery_id, attempt_no, at, url, status_code, duration_ms, error, response_body)
-                 VALUES ($1, COALESCE($2, (SELECT attempts + 1 FROM webhook_deliveries WHERE id = $1)), $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(id)
-            .bind(moved)
-            .bind(attempt.at)
-            .bind(&attempt.url)
-            .bind(attempt.status_code)
-            .bind(attempt.duration_ms)
-            .bind(attempt.error.as_deref())
-            .bind(attempt.response_body.as_deref())
-            .execute(&mut **t)
-            .await?;
-        });
-        if let (Some(_), Some(at)) = (moved, next) {
-            self.enqueue(std::slice::from_ref(id), Some(at)).await?;
+    /// Records finished attempts and moves each delivery on (the next
+    /// attempt's job queued when it is to be retried), in three statements
+    /// per chunk whatever its size: one UPDATE of the deliveries, one INSERT
+    /// of the attempts, one push of the retries' jobs. A delivery cancelled
+    /// or held meanwhile keeps its status; its attempt is recorded all the
+    /// same. Should a delivery appear twice (a job re-queued while its
+    /// first run was still recording), its attempts go in separate rounds,
+    /// in order, so each counts.
+    pub async fn record_attempts(&mut self, attempts: &[FinishedAttempt]) -> StoreResult<()> {
+        for round in rounds(attempts) {
+            // 8 parameters a row: chunks keep SQLite's 32,766-parameter limit.
+            for chunk in round.chunks(1000) {
+                let moved = self.move_deliveries_on(chunk).await?;
+                self.insert_attempts(chunk, &moved).await?;
+                let retries: Vec<(DeliveryId, Option<Timestamp>)> = chunk
+                    .iter()
+                    .filter(|a| moved.contains_key(&a.delivery))
+                    .filter_map(|a| match a.after {
+                        AfterAttempt::RetryAt(at) => Some((a.delivery.clone(), Some(at))),
+                        _ => None,
+                    })
+                    .collect();
+                self.enqueue_each(&retries).await?;
+            }
         }
         Ok(())
     }
+
+    /// The UPDATE of `record_attempts`: the pending deliveries among
+    /// `attempts`, with the attempt number each reached.
+    async fn move_deliveries_on(&mut self, attempts: &[&FinishedAttempt]) -> StoreResult<HashMap<DeliveryId, i64>> {
+        let moved: Vec<(DeliveryId, i64)> = on_tx!(self, t => {
+            let mut update = sqlx::QueryBuilder::new(
+                "WITH v (id, status, next_attempt_at, last_status_code, last_error, updated_at, completed_at) AS (",
+            );
+            update.push_values(attempts, |mut row, a| {
+                let (status, next, completed) = a.after.delivery_moves(a.record.at);
+                row.push_bind(&a.delivery)
+                    .push_bind(status.as_str())
+                    .push_bind(next)
+                    .push_bind(a.record.status_code)
+                    .push_bind(a.record.error.as_deref())
+                    .push_bind(a.record.at)
+                    .push_bind(completed);
+            });
+            update.push(
+                ") UPDATE webhook_deliveries SET attempts = webhook_deliveries.attempts + 1, status = v.status,
+                    next_attempt_at = v.next_attempt_at, last_status_code = v.last_status_code,
+                    last_error = v.last_error, updated_at = v.updated_at, completed_at = v.completed_at
+                 FROM v WHERE webhook_deliveries.id = v.id AND webhook_deliveries.status = 'pending'
+                 RETURNING webhook_deliveries.id, webhook_deliveries.attempts",
+            );
+            update.build_query_as().fetch_all(&mut **t).await?
+        });
+        Ok(moved.into_iter().collect())
+    }
+
+    /// The INSERT of `record_attempts`. An attempt whose delivery did not
+    /// move on (no longer pending) is numbered after the delivery's count.
+    async fn insert_attempts(
+        &mut self,
+        attempts: &[&FinishedAttempt],
+        moved: &HashMap<DeliveryId, i64>,
+    ) -> StoreResult<()> {
+        on_tx!(self, t => {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO webhook_attempts (delivery_id, attempt_no, at, url, status_code, duration_ms, error, response_body) ",
+            );
+            insert.push_values(attempts, |mut row, a| {
+                let r = &a.record;
+                row.push_bind(&a.delivery);
+                match moved.get(&a.delivery) {
+                    Some(attempt_no) => row.push_bind(*attempt_no),
+                    None => row
+                        .push("(SELECT attempts + 1 FROM webhook_deliveries WHERE id = ")
+                        .push_bind_unseparated(&a.delivery)
+                        .push_unseparated(")"),
+                };
+                row.push_bind(r.at)
+                    .push_bind(&r.url)
+                    .push_bind(r.status_code)
+                    .push_bind(r.duration_ms)
+                    .push_bind(r.error.as_deref())
+                    .push_bind(r.response_body.as_deref());
+            });
+            insert.build().execute(&mut **t).await?;
+        });
+        Ok(())
+    }
+}
+
+/// `attempts` split so that no delivery appears twice in a round (its
+/// second attempt must see what its first one wrote), in their order.
+fn rounds(attempts: &[FinishedAttempt]) -> Vec<Vec<&FinishedAttempt>> {
+    let mut rounds: Vec<Vec<&FinishedAttempt>> = Vec::new();
+    let mut seen: HashMap<&DeliveryId, usize> = HashMap::new();
+    for attempt in attempts {
+        let round = seen.entry(&attempt.delivery).or_insert(0);
+        if rounds.len() <= *round {
+            rounds.push(Vec::new());
+        }
+        rounds[*round].push(attempt);
+        *round += 1;
+    }
+    rounds
+}
+
+/// An attempt the worker finished, to be recorded.
+#[derive(Clone, Debug)]
+pub struct FinishedAttempt {
+    pub delivery: DeliveryId,
+    pub record: AttemptRecord,
+    pub after: AfterAttempt,
 }
 
 /// What a delivery attempt needs to know.
@@ -370,6 +439,18 @@ pub enum AfterAttempt {
     Succeeded,
     RetryAt(Timestamp),
     Failed,
+}
+
+impl AfterAttempt {
+    /// The delivery's status, next attempt and completion time after an
+    /// attempt made `at`.
+    fn delivery_moves(self, at: Timestamp) -> (DeliveryStatus, Option<Timestamp>, Option<Timestamp>) {
+        match self {
+            AfterAttempt::Succeeded => (DeliveryStatus::Succeeded, None, Some(at)),
+            AfterAttempt::RetryAt(next) => (DeliveryStatus::Pending, Some(next), None),
+            AfterAttempt::Failed => (DeliveryStatus::Failed, None, Some(at)),
+        }
+    }
 }
 
 const DELIVERY_COLUMNS: &str = "id, event_id, reseller_id, event_type, status, attempts, next_attempt_at, \

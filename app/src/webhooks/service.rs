@@ -1,5 +1,7 @@
 //! Webhook use cases for the panels and the admin API.
 
+pub use crate::store::FinishedAttempt;
+
 use super::{Delivery, DeliveryDetail, DeliveryFilter, EventType, Gate, NewEvent, gate, may_retry_now, new_delivery};
 use crate::{
     audit::Actor,
@@ -7,7 +9,7 @@ use crate::{
     ids::{DeliveryId, ResellerId},
     resellers::{Reseller, ResellerStatus},
     state::{AppState, TEST_EVENTS_PER_MINUTE},
-    store::{AfterAttempt, AttemptRecord, NewAuditEntry, Store, StoreError, StoreTx},
+    store::{NewAuditEntry, Store, StoreError, StoreTx},
     timestamp::Timestamp,
 };
 
@@ -53,26 +55,11 @@ pub async fn retry_now(store: &Store, actor: &Actor, id: &DeliveryId) -> AppResu
     detail(store, id, None).await
 }
 
-/// An attempt the worker finished, to be recorded.
-#[derive(Clone, Debug)]
-pub struct FinishedAttempt {
-    pub delivery: DeliveryId,
-    pub record: AttemptRecord,
-    pub after: AfterAttempt,
-}
-
 /// After attempts: records each and moves its delivery on, all in one
 /// transaction (the worker's bookkeeper batches what finished meanwhile).
 pub async fn record_attempts(store: &Store, attempts: &[FinishedAttempt]) -> AppResult<()> {
     let mut tx = store.begin().await?;
-    let recorded = async {
-        for attempt in attempts {
-            tx.record_attempt(&attempt.delivery, &attempt.record, attempt.after)
-                .await?;
-        }
-        Ok::<_, StoreError>(())
-    }
-    .await;
+    let recorded = tx.record_attempts(attempts).await;
     Ok(tx.finish(recorded).await?)
 }
 

@@ -24,7 +24,10 @@ impl Resolve for PublicOnly {
     }
 }
 
-pub fn build(timeout: Duration, allow_private: bool) -> anyhow::Result<reqwest::Client> {
+/// `in_flight`: attempts the worker runs at once; as many idle connections
+/// per host are kept, so a busy receiver's connections are reused rather
+/// than closed and opened again after each attempt.
+pub fn build(timeout: Duration, allow_private: bool, in_flight: usize) -> anyhow::Result<reqwest::Client> {
     // reqwest is built without a default TLS provider (no aws-lc C build):
     // install ring's once per process; a second call just reports "already".
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -36,7 +39,7 @@ pub fn build(timeout: Duration, allow_private: bool) -> anyhow::Result<reqwest::
         // HTTP(S)_PROXY in the environment must not route deliveries (nor
         // carry them past the address checks below).
         .no_proxy()
-        .pool_max_idle_per_host(32);
+        .pool_max_idle_per_host(in_flight.max(1));
     if !allow_private {
         builder = builder.dns_resolver(Arc::new(PublicOnly));
     }

@@ -220,11 +220,28 @@ fn describe(e: &reqwest::Error) -> String {
     }
 }
 
+/// The job's handler. apalis polls every in-flight job from one task (a
+/// `FuturesUnordered`), which kept the worker's CPU work (reading,
+/// signing, the HTTP exchange, recording) on one core: each attempt runs
+/// as a task of its own, so the runtime spreads them over every core.
 async fn deliver(job: DeliveryJob, deliverer: Data<Arc<Deliverer>>) -> Result<(), BoxDynError> {
-    deliverer.attempt(&job.delivery_id).await.map_err(|e| {
-        tracing::warn!(delivery = %job.delivery_id, error = %e, "delivery attempt failed on our side; the queue retries it");
-        Box::new(e) as BoxDynError
-    })
+    let deliverer = Arc::clone(&deliverer);
+    let id = job.delivery_id;
+    let attempt = tokio::spawn(async move {
+        let done = deliverer.attempt(&id).await;
+        (id, done)
+    });
+    match attempt.await {
+        Ok((_, Ok(()))) => Ok(()),
+        Ok((id, Err(e))) => {
+            tracing::warn!(delivery = %id, error = %e, "delivery attempt failed on our side; the queue retries it");
+            Err(Box::new(e))
+        }
+        Err(panicked) => {
+            tracing::error!(error = %panicked, "a delivery attempt panicked; the queue retries it");
+            Err(Box::new(panicked))
+        }
+    }
 }
 
 /// Runs the delivery worker until `shutdown` completes. Worker names are

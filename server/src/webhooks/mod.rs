@@ -20,7 +20,11 @@ pub fn deliverer(
     let deliverer = job::Deliverer {
         store: state.store.clone(),
         secrets_key: state.settings.secrets_key.clone(),
-        http: client::build(config.webhook_timeout, config.webhook_allow_private)?,
+        http: client::build(
+            config.webhook_timeout,
+            config.webhook_allow_private,
+            config.webhook_concurrency,
+        )?,
         schedule: config.webhook_retry_schedule.clone(),
         allow_private: config.webhook_allow_private,
         metrics: metrics.clone(),

@@ -512,3 +512,107 @@ async fn kill_9_mid_delivery_then_restart_delivers_everything() {
         );
     }
 }
+
+/// The worker's bookkeeper records a batch of finished attempts in one
+/// transaction (`record_attempts`): each delivery moves on by its own
+/// outcome, a delivery that finished twice in the batch counts both
+/// attempts in order, one no longer pending keeps its status but its
+/// attempt is recorded, and a retry's job is queued for its time.
+#[tokio::test]
+async fn a_batch_of_finished_attempts_moves_each_delivery_on() {
+    use app::{
+        store::{AfterAttempt, AttemptRecord, FinishedAttempt},
+        timestamp::Timestamp,
+    };
+    let app = spawn_app_with(|c| c.run_worker = false).await;
+    let admin = app.admin().await;
+    let receiver = Receiver::start().await;
+    let (partner, _, product) = partner(&app.url(""), &admin, &receiver, "batch@example.com").await;
+    let order = partner.order(&order_body("c-batch", &product, "monthly", 2)).await;
+    assert_eq!(order.status, 201, "{}", order.body);
+    let query = format!("reseller_id={}&limit=10", partner.reseller_id);
+    let pending = deliveries(&admin, &query).await;
+    assert_eq!(pending.len(), 3, "order.created and two service.created: {pending:?}");
+    let id = |i: usize| app::ids::DeliveryId::parse(pending[i]["id"].as_str().unwrap()).unwrap();
+    let (retried, succeeded, cancelled) = (id(0), id(1), id(2));
+    crate::helpers::execute(
+        &app.store,
+        &format!("UPDATE webhook_deliveries SET status = 'cancelled' WHERE id = '{cancelled}'"),
+    )
+    .await;
+
+    let now = Timestamp::now();
+    let later = now.plus(time::Duration::hours(1));
+    let attempt = |delivery: &app::ids::DeliveryId, code: i64, after: AfterAttempt| FinishedAttempt {
+        delivery: delivery.clone(),
+        record: AttemptRecord {
+            at: now,
+            url: receiver.url.clone(),
+            status_code: Some(code),
+            duration_ms: 3,
+            error: (code >= 300).then(|| format!("HTTP {code}")),
+            response_body: Some(format!("said {code}")),
+        },
+        after,
+    };
+    let jobs_later = || async {
+        let sql = match crate::helpers::backend() {
+            crate::helpers::Backend::Postgres => format!(
+                "SELECT COUNT(*) FROM apalis.jobs WHERE job_type = '{}' AND run_at > now() + interval '30 minutes'",
+                app::webhooks::QUEUE
+            ),
+            crate::helpers::Backend::Sqlite => format!(
+                "SELECT COUNT(*) FROM Jobs WHERE job_type = '{}' AND run_at > unixepoch() + 1800",
+                app::webhooks::QUEUE
+            ),
+        };
+        crate::helpers::count(&app.store, &sql).await
+    };
+    assert_eq!(jobs_later().await, 0);
+    app::webhooks::service::record_attempts(
+        &app.store,
+        &[
+            attempt(&retried, 500, AfterAttempt::RetryAt(later)),
+            attempt(&succeeded, 200, AfterAttempt::Succeeded),
+            attempt(&cancelled, 200, AfterAttempt::Succeeded),
+            attempt(&retried, 503, AfterAttempt::RetryAt(later)),
+        ],
+    )
+    .await
+    .unwrap();
+
+    let detail = |d: app::ids::DeliveryId| {
+        let admin = &admin;
+        async move {
+            let (status, detail) = admin.get(&format!("/webhook-deliveries/{d}")).await;
+            assert_eq!(status, 200, "{detail}");
+            let attempts: Vec<(i64, i64)> = detail["attempts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| (a["attempt_no"].as_i64().unwrap(), a["status_code"].as_i64().unwrap()))
+                .collect();
+            (detail["delivery"].clone(), attempts)
+        }
+    };
+    let (delivery, attempts) = detail(retried).await;
+    assert_eq!(attempts, [(1, 500), (2, 503)], "both attempts, in order");
+    assert_eq!(delivery["status"], "pending");
+    assert_eq!(delivery["attempts"], 2);
+    assert_eq!(delivery["last_status_code"], 503);
+    assert!(delivery["next_attempt_at"].is_string(), "{delivery}");
+    let (delivery, attempts) = detail(succeeded).await;
+    assert_eq!(attempts, [(1, 200)]);
+    assert_eq!(
+        (delivery["status"].as_str(), delivery["attempts"].as_i64()),
+        (Some("succeeded"), Some(1))
+    );
+    assert!(delivery["completed_at"].is_string(), "{delivery}");
+    let (delivery, attempts) = detail(cancelled).await;
+    assert_eq!(attempts, [(1, 200)], "recorded all the same");
+    assert_eq!(
+        (delivery["status"].as_str(), delivery["attempts"].as_i64()),
+        (Some("cancelled"), Some(0))
+    );
+    assert_eq!(jobs_later().await, 2, "each retry's job queued for its time");
+}
