@@ -51,7 +51,8 @@ async fn earlier_answer(
     now: Timestamp,
 ) -> AppResult<Option<Answer>> {
     let key = claim.key.as_str();
-    if let Some(saved) = tx.saved_answer(reseller, key).await? {
+    let earlier = tx.earlier_use(reseller, key, claim.signature.as_deref()).await?;
+    if let Some(saved) = earlier.answer {
         if saved.expires_at > now {
             if saved.request_hash != claim.request_hash {
                 return Err(reused());
@@ -64,9 +65,7 @@ async fn earlier_answer(
         }
         tx.forget_idempotency_key(reseller, key).await?;
     }
-    if let Some(signature) = &claim.signature
-        && tx.signature_used(reseller, signature).await?
-    {
+    if earlier.signature_used {
         return Err(signature_reused());
     }
     Ok(None)

@@ -41,7 +41,7 @@ pub use api_access::ApiKeyRecord;
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use billing::{AccountRow, NewEntry};
 pub use catalog::{SealedProvisioning, StoredProvisioning};
-pub use idempotency::{HeldClaim, SavedAnswer};
+pub use idempotency::{EarlierUse, HeldClaim, SavedAnswer};
 pub use instances::{ChangeSignal, QuotaLease};
 pub use orders::DashboardStats;
 pub use resellers::NewReseller;
