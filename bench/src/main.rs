@@ -195,6 +195,56 @@ fn psql(admin: &str, sql: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What PostgreSQL ran during a phase, per order placed in it, from
+/// `pg_stat_statements` when the server loads it (`shared_preload_libraries`;
+/// the bench does not change the server's configuration). Every statement
+/// of the database counts, the server's background work included: it is
+/// part of what an order costs.
+struct Statements {
+    orders_before: u64,
+}
+
+struct PerOrder {
+    total: f64,
+    /// The most frequent statements: calls per order, the query's start.
+    top: Vec<(f64, String)>,
+}
+
+impl Statements {
+    fn start(url: &str) -> Option<Statements> {
+        psql_value(url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements").ok()?;
+        psql_value(url, "SELECT pg_stat_statements_reset()").ok()?;
+        let orders_before = psql_value(url, "SELECT count(*) FROM orders").ok()?.parse().ok()?;
+        Some(Statements { orders_before })
+    }
+
+    fn per_order(self, url: &str) -> anyhow::Result<PerOrder> {
+        let orders: u64 = psql_value(url, "SELECT count(*) FROM orders")?.parse()?;
+        let placed = orders.saturating_sub(self.orders_before).max(1) as f64;
+        let ours = "FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+             AND query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE 'SELECT count(*) FROM orders'";
+        let total: f64 = psql_value(url, &format!("SELECT COALESCE(sum(calls), 0) {ours}"))?.parse()?;
+        let top = psql_value(
+            url,
+            &format!(
+                "SELECT calls || '|' || regexp_replace(left(query, 200), '\\s+', ' ', 'g') {ours} ORDER BY calls DESC LIMIT 24"
+            ),
+        )?
+        .lines()
+        .filter_map(|line| {
+            let (calls, query) = line.split_once('|')?;
+            let calls = calls.parse::<f64>().ok()? / placed;
+            Some((calls, query.chars().take(90).collect()))
+        })
+        .filter(|(calls, _)| *calls >= 0.05)
+        .collect();
+        Ok(PerOrder {
+            total: total / placed,
+            top,
+        })
+    }
+}
+
 /// The single value a query prints.
 fn psql_value(url: &str, sql: &str) -> anyhow::Result<String> {
     let out = Command::new("psql").args([url, "-qAt", "-c", sql]).output()?;
@@ -691,6 +741,7 @@ async fn measure(
     let mut products_wide = load_products(wide, duration, products_url.clone(), key.clone(), None).await;
     let two = two_instances(server_bin, &env, &base, &key, &limited.key, clients, duration).await?;
 
+    let statements = Statements::start(&database_url);
     let mut orders = load(clients, duration, {
         let partner = partner.clone();
         move |c, n| {
@@ -699,6 +750,7 @@ async fn measure(
         }
     })
     .await;
+    let statements = statements.map(|s| s.per_order(&database_url)).transpose()?;
     let mut prepaid_orders = load(clients, duration, {
         let prepaid = prepaid.clone();
         move |c, n| {
@@ -790,6 +842,18 @@ async fn measure(
     let (prepaid_rate, _) = report("  the same, prepaid account", &mut prepaid_orders);
     let (delivering_rate, delivering_p99) = report("  the same, worker delivering", &mut orders_delivering);
     println!("{:<28} {delivered_meanwhile:>10} deliveries arrived meanwhile", "");
+    match &statements {
+        Some(per_order) => {
+            println!(
+                "{:<28} {:>10.1} statements per order (pg_stat_statements)",
+                "", per_order.total
+            );
+            for (calls, query) in &per_order.top {
+                println!("{:<28} {calls:>10.2}   {query}", "");
+            }
+        }
+        None => println!("{:<28} statements per order: load pg_stat_statements to see them", ""),
+    }
     println!("{:<28} {tps:>10.0} tps", "pgbench TPC-B");
     println!(
         "{:<28} {:>10.0} deliveries/s   ({} of {backlog} delivered in {:.1} s)",
@@ -851,7 +915,8 @@ async fn measure(
             "wide_clients": wide, "bare_wide_rps": bare_wide_rate.round(), "products_wide_rps": products_wide_rate.round(),
             "products_wide_ratio": (products_wide_ratio * 100.0).round() / 100.0,
             "orders_delivering_rps": delivering_rate.round(), "orders_delivering_ratio": (delivering_ratio * 100.0).round() / 100.0,
-            "orders_delivering_p99_ms": (delivering_p99 * 10.0).round() / 10.0, "delivered_meanwhile": delivered_meanwhile,
+            "orders_delivering_p99_ms": (delivering_p99 * 10.0).round() / 10.0,
+            "statements_per_order": statements.as_ref().map(|s| (s.total * 10.0).round() / 10.0), "delivered_meanwhile": delivered_meanwhile,
             "first_load_bytes": first_load.iter().map(|(page, bytes)| (page.to_string(), json!(bytes))).collect::<serde_json::Map<_, _>>(),
             "products_two_instances_rps": two_rate.round(), "products_two_instances_ratio": (two_ratio * 100.0).round() / 100.0,
             "products_two_instances_scale": (two_scale * 100.0).round() / 100.0,
