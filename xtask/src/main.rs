@@ -66,8 +66,14 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn workspace_root() -> PathBuf {
-    // xtask/ sits in the workspace root.
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    // xtask/ sits in the workspace root. `cargo xtask` sets
+    // CARGO_MANIFEST_DIR for this run: the value compiled in names the
+    // checkout that built this binary, which is another one when clones
+    // share a target directory (cargo does not rebuild for a new path).
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .parent()
         .expect("xtask lives inside the workspace")
         .to_path_buf()
