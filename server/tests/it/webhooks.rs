@@ -616,3 +616,25 @@ async fn a_batch_of_finished_attempts_moves_each_delivery_on() {
     );
     assert_eq!(jobs_later().await, 2, "each retry's job queued for its time");
 }
+
+/// The delivery queue's acknowledgements go by primary key: on PostgreSQL
+/// the only index on `lock_by` is for jobs still locked (see
+/// `index_locked_jobs_only`), and migrating again changes nothing.
+#[tokio::test]
+async fn the_queue_indexes_lock_by_for_locked_jobs_only() {
+    let app = spawn_app_with(|c| c.run_worker = false).await;
+    app.store.migrate().await.expect("migrating twice");
+    let Some(pool) = app.store.postgres_pool() else {
+        return; // apalis-sqlite's queries are not affected.
+    };
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT indexname::text, indexdef FROM pg_indexes
+         WHERE schemaname = 'apalis' AND tablename = 'jobs' AND indexdef LIKE '%(lock_by)%'",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(indexes.len(), 1, "{indexes:?}");
+    assert_eq!(indexes[0].0, "jobs_locked_by");
+    assert!(indexes[0].1.contains("WHERE"), "partial: {}", indexes[0].1);
+}
