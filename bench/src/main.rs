@@ -280,6 +280,26 @@ struct Admin {
 }
 
 impl Admin {
+    fn new(base: &str, token: String) -> Admin {
+        Admin {
+            base: base.to_owned(),
+            token,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// A VPS product with a retail monthly price of 10.00; its id.
+    async fn product(&self, name: &str, slug: &str) -> anyhow::Result<String> {
+        let product = self
+            .call(
+                reqwest::Method::POST,
+                "/products",
+                json!({ "name": name, "slug": slug, "kind": "vps", "retail_monthly": "10.00" }),
+            )
+            .await?;
+        Ok(product["id"].as_str().context("product id")?.to_owned())
+    }
+
     async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> anyhow::Result<Value> {
         let r = self
             .client
@@ -676,19 +696,8 @@ async fn measure(
         .to_owned();
     let (_server, base) = serve(server_bin, &env).await?;
 
-    let admin = Admin {
-        base: base.clone(),
-        token,
-        client: reqwest::Client::new(),
-    };
-    let product = admin
-        .call(
-            reqwest::Method::POST,
-            "/products",
-            json!({ "name": "Bench VPS", "slug": "bench-vps", "kind": "vps", "retail_monthly": "10.00" }),
-        )
-        .await?;
-    let product_id = product["id"].as_str().unwrap_or_default().to_owned();
+    let admin = Admin::new(&base, token);
+    let product_id = admin.product("Bench VPS", "bench-vps").await?;
     let partner = bench_partner(&admin, &base, "bench", &product_id, receiver_port).await?;
     // A prepaid account (credit limit 0.00) with funds for every order the
     // run can place: its orders are admitted one at a time per reseller.

@@ -88,19 +88,8 @@ async fn measure(server_bin: &str, database_url: &str, sizes: Sizes) -> anyhow::
         "scale-operator-password\n",
     )?;
     let (_server, base) = serve(server_bin, &env).await?;
-    let admin = Admin {
-        base: base.clone(),
-        token: token.clone(),
-        client: reqwest::Client::new(),
-    };
-    let product = admin
-        .call(
-            reqwest::Method::POST,
-            "/products",
-            json!({ "name": "Scale VPS", "slug": "scale-vps", "kind": "vps", "retail_monthly": "10.00" }),
-        )
-        .await?;
-    let product = product["id"].as_str().context("product id")?.to_owned();
+    let admin = Admin::new(&base, token.clone());
+    let product = admin.product("Scale VPS", "scale-vps").await?;
     let probe = bench_partner(&admin, &base, "probe", &product, 9).await?;
 
     let sql = |statement: &str| psql(database_url, statement);

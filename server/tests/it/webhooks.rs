@@ -68,6 +68,16 @@ pub async fn deliveries(admin: &Admin, query: &str) -> Vec<Value> {
     page["data"].as_array().unwrap().clone()
 }
 
+/// A delivery detail's attempts as (attempt number, status code).
+fn attempt_codes(detail: &Value) -> Vec<(i64, i64)> {
+    detail["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["attempt_no"].as_i64().unwrap(), a["status_code"].as_i64().unwrap()))
+        .collect()
+}
+
 #[tokio::test]
 async fn each_event_type_once_signed_with_its_payload() {
     let app = app(&[1, 1]).await;
@@ -228,13 +238,7 @@ async fn failures_follow_the_schedule_and_every_attempt_is_recorded() {
     let (_, detail) = admin
         .get(&format!("/webhook-deliveries/{}", delivery["id"].as_str().unwrap()))
         .await;
-    let recorded: Vec<(i64, i64)> = detail["attempts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| (a["attempt_no"].as_i64().unwrap(), a["status_code"].as_i64().unwrap()))
-        .collect();
-    assert_eq!(recorded, [(1, 500), (2, 503), (3, 200)]);
+    assert_eq!(attempt_codes(&detail), [(1, 500), (2, 503), (3, 200)]);
     assert_eq!(detail["attempts"][0]["response_body"], "receiver says 500");
     assert!(detail["attempts"][0]["duration_ms"].as_i64().is_some());
     assert_eq!(detail["delivery"]["attempts"], 3);
@@ -586,13 +590,7 @@ async fn a_batch_of_finished_attempts_moves_each_delivery_on() {
         async move {
             let (status, detail) = admin.get(&format!("/webhook-deliveries/{d}")).await;
             assert_eq!(status, 200, "{detail}");
-            let attempts: Vec<(i64, i64)> = detail["attempts"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| (a["attempt_no"].as_i64().unwrap(), a["status_code"].as_i64().unwrap()))
-                .collect();
-            (detail["delivery"].clone(), attempts)
+            (detail["delivery"].clone(), attempt_codes(&detail))
         }
     };
     let (delivery, attempts) = detail(retried).await;
