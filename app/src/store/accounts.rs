@@ -1,6 +1,6 @@
 //! Users, sessions, login attempts and admin tokens.
 
-use super::{OptionalExt, Store, StoreError, StoreResult, tx::on_tx, with_pool, with_tx};
+use super::{OptionalExt, Store, StoreError, StoreResult, StoreTx, tx::on_tx, with_pool};
 use crate::{
     accounts::{Role, User},
     ids::{AdminTokenId, UserId},
@@ -83,29 +83,6 @@ impl Store {
         }))
     }
 
-    /// Replaces the password hash and ends every session of the user, in
-    /// one transaction: a changed password locks out whoever knew the old
-    /// one.
-    pub async fn set_password_hash(&self, id: &UserId, password_hash: &str) -> StoreResult<()> {
-        with_tx!(self, tx => {
-            let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-                .bind(password_hash)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if done == 0 {
-                return Err(StoreError::NotFound);
-            }
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
     pub async fn count_users_with_role(&self, role: Role) -> StoreResult<i64> {
         Ok(with_pool!(self, pool => {
             sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = $1")
@@ -139,15 +116,14 @@ impl Store {
         Ok(())
     }
 
-    /// The user behind a live session: not expired, and used since
-    /// `idle_since`. Use is recorded at most once a minute per session, so
-    /// page loads do not each write.
+    /// The user behind a live session (not expired, and used since
+    /// `idle_since`) and when the session was last seen.
     pub async fn session_user(
         &self,
         token_hash: &str,
         now: Timestamp,
         idle_since: Timestamp,
-    ) -> StoreResult<Option<User>> {
+    ) -> StoreResult<Option<(User, Timestamp)>> {
         #[derive(sqlx::FromRow)]
         struct Row {
             #[sqlx(flatten)]
@@ -166,17 +142,21 @@ impl Store {
             .fetch_optional(pool)
             .await?
         });
-        let Some(row) = row else { return Ok(None) };
-        if row.last_seen_at < now.minus(time::Duration::minutes(1)) {
-            with_pool!(self, pool => {
-                sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
-                    .bind(token_hash)
-                    .bind(now)
-                    .execute(pool)
-                    .await?;
-            });
-        }
-        Ok(Some(row.user))
+        Ok(row.map(|row| (row.user, row.last_seen_at)))
+    }
+
+    /// Records that the session was seen at `now` unless it was seen at or
+    /// after `stale_before` (`last_used`).
+    pub async fn touch_session(&self, token_hash: &str, now: Timestamp, stale_before: Timestamp) -> StoreResult<()> {
+        with_pool!(self, pool => {
+            sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1 AND last_seen_at <= $3")
+                .bind(token_hash)
+                .bind(now)
+                .bind(stale_before)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
@@ -284,24 +264,6 @@ impl Store {
 
     // ---- admin tokens ---------------------------------------------------------
 
-    pub async fn insert_admin_token(&self, token: &AdminTokenRecord) -> StoreResult<()> {
-        with_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO admin_tokens (id, name, prefix, token_hash, created_at)
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(&token.id)
-            .bind(&token.name)
-            .bind(&token.prefix)
-            .bind(&token.token_hash)
-            .bind(token.created_at)
-            .execute(pool)
-            .await
-            .map_err(StoreError::from_write)?;
-        });
-        Ok(())
-    }
-
     pub async fn admin_token_by_prefix(&self, prefix: &str) -> StoreResult<Option<AdminTokenRecord>> {
         Ok(with_pool!(self, pool => {
             sqlx::query_as(
@@ -325,36 +287,85 @@ impl Store {
         }))
     }
 
-    /// Records use at most once a minute per token, so busy scripts do not
-    /// turn every read into a write.
-    pub async fn touch_admin_token(&self, id: &AdminTokenId, now: Timestamp) -> StoreResult<()> {
-        let a_minute_ago = now.minus(time::Duration::minutes(1));
+    /// Records the token's use at `now` unless one at or after
+    /// `stale_before` is recorded (`last_used`).
+    pub async fn touch_admin_token(
+        &self,
+        id: &AdminTokenId,
+        now: Timestamp,
+        stale_before: Timestamp,
+    ) -> StoreResult<()> {
         with_pool!(self, pool => {
             sqlx::query(
                 "UPDATE admin_tokens SET last_used_at = $1
-                 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
+                 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)",
             )
             .bind(now)
             .bind(id)
-            .bind(a_minute_ago)
+            .bind(stale_before)
             .execute(pool)
             .await?;
         });
         Ok(())
     }
+}
 
-    pub async fn revoke_admin_token(&self, prefix: &str, now: Timestamp) -> StoreResult<()> {
-        let done = with_pool!(self, pool => {
-            sqlx::query("UPDATE admin_tokens SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL")
-                .bind(now)
-                .bind(prefix)
-                .execute(pool)
+impl StoreTx {
+    /// Replaces the password hash (NotFound for an unknown user).
+    pub async fn set_password_hash(&mut self, id: &UserId, password_hash: &str) -> StoreResult<()> {
+        let done = on_tx!(self, t => {
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(password_hash)
+                .bind(id)
+                .execute(&mut **t)
                 .await?
                 .rows_affected()
         });
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
+        super::changed_one(done)?;
+        Ok(())
+    }
+
+    /// Ends every session of the user.
+    pub async fn end_sessions(&mut self, id: &UserId) -> StoreResult<()> {
+        on_tx!(self, t => {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut **t)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// A new admin token; a prefix taken already is `Conflict`.
+    pub async fn insert_admin_token(&mut self, token: &AdminTokenRecord) -> StoreResult<()> {
+        on_tx!(self, t => {
+            sqlx::query(
+                "INSERT INTO admin_tokens (id, name, prefix, token_hash, created_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&token.id)
+            .bind(&token.name)
+            .bind(&token.prefix)
+            .bind(&token.token_hash)
+            .bind(token.created_at)
+            .execute(&mut **t)
+            .await
+            .map_err(StoreError::from_write)?;
+        });
+        Ok(())
+    }
+
+    /// Revokes a live token (NotFound if none has this prefix).
+    pub async fn revoke_admin_token(&mut self, prefix: &str, now: Timestamp) -> StoreResult<()> {
+        let done = on_tx!(self, t => {
+            sqlx::query("UPDATE admin_tokens SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL")
+                .bind(now)
+                .bind(prefix)
+                .execute(&mut **t)
+                .await?
+                .rows_affected()
+        });
+        super::changed_one(done)?;
         Ok(())
     }
 }

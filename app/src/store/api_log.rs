@@ -85,6 +85,13 @@ impl Store {
             if let Some(code) = &filter.error_code {
                 query.push(" AND error_code = ").push_bind(code);
             }
+            if let Some(prefix) = &filter.path_prefix {
+                // substr, not LIKE: the same case-sensitive match on both
+                // databases, and no wildcard to escape. An int4 length:
+                // PostgreSQL has no substr(text, int8, int8).
+                let chars = i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX);
+                query.push(" AND substr(path, 1, ").push_bind(chars).push(") = ").push_bind(prefix);
+            }
             if let Some(from) = filter.from {
                 query.push(" AND at >= ").push_bind(from);
             }

@@ -78,14 +78,6 @@ impl super::StoreTx {
 }
 
 impl Store {
-    /// Writes one entry on its own (for actions that change nothing else).
-    pub async fn append_audit(&self, entry: &NewAuditEntry<'_>) -> StoreResult<()> {
-        with_pool!(self, pool => {
-            insert_audit(entry).execute(pool).await?;
-        });
-        Ok(())
-    }
-
     /// Newest first.
     pub async fn list_audit(&self, filter: &AuditFilter) -> StoreResult<Page<AuditEntry>> {
         let rows: Vec<AuditEntry> = with_pool!(self, pool => {

@@ -1,5 +1,13 @@
-//! The reseller account: settings rows and the ledger (immutable entries;
-//! a balance is their sum, never a stored figure).
+//! The reseller account: settings rows, the ledger (immutable entries; a
+//! balance is their sum) and its monthly snapshots.
+//!
+//! A snapshot is the balance at the end of a month whose statement is
+//! final (nothing can be dated in it any more), so a balance is the
+//! latest snapshot plus the entries since: what admission, the Billing
+//! page and statements sum stays about a month of entries however long
+//! the ledger grows. Snapshots are derived, never edited: the sweep writes
+//! one per account and final month (`close_periods`), and an account
+//! without one sums its whole ledger, as before.
 
 use super::{Store, StoreError, StoreResult, StoreTx, tx::on_tx, with_pool};
 use crate::{
@@ -54,6 +62,37 @@ pub struct AccountRow {
     pub balance: Amount,
 }
 
+/// The balance before `at` (everything, without `at`), in one statement:
+/// the latest snapshot not after `at` plus the entries from its end, or
+/// the sum of every entry for an account without one. `$1` the reseller,
+/// `$2` the bound.
+fn balance_sql(bounded: bool) -> sqlx::AssertSqlSafe<String> {
+    let (snap_bound, entry_bound) = if bounded {
+        (" AND period_end <= $2", " AND e.at < $2")
+    } else {
+        ("", "")
+    };
+    sqlx::AssertSqlSafe(format!(
+        "WITH snap AS (SELECT balance, period_end FROM ledger_snapshots
+                       WHERE reseller_id = $1{snap_bound} ORDER BY period_end DESC LIMIT 1)
+         SELECT s.balance + (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e
+                             WHERE e.reseller_id = $1 AND e.at >= s.period_end{entry_bound}) AS balance
+         FROM snap s
+         UNION ALL
+         SELECT (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e
+                 WHERE e.reseller_id = $1{entry_bound}) AS balance
+         WHERE NOT EXISTS (SELECT 1 FROM snap)"
+    ))
+}
+
+/// A statement's lines after `after` (time, id) in `[from, to)`, oldest
+/// first.
+const STATEMENT_PAGE: &str = "SELECT id, kind, amount, at, order_id, service_id, reference, reason, recorded_by
+     FROM ledger_entries
+     WHERE reseller_id = $1 AND at >= $2 AND at < $3
+       AND ($4 IS NULL OR at > $4 OR (at = $4 AND id > $5))
+     ORDER BY at, id LIMIT $6";
+
 impl Store {
     /// The account's settings (the default without a row) and balance.
     pub async fn account(&self, reseller: &ResellerId) -> StoreResult<(AccountSettings, Amount)> {
@@ -67,18 +106,164 @@ impl Store {
         Ok((settings.unwrap_or_default(), balance))
     }
 
-    /// The sum of the entries before `at` (all of them without).
+    /// The sum of the entries before `at` (all of them without), from the
+    /// latest snapshot on.
     pub async fn balance_before(&self, reseller: &ResellerId, at: Option<Timestamp>) -> StoreResult<Amount> {
+        let sql = balance_sql(at.is_some());
+        Ok(with_pool!(self, pool => {
+            let mut query = sqlx::query_scalar(sql).bind(reseller);
+            if let Some(at) = at {
+                query = query.bind(at);
+            }
+            query.fetch_one(pool).await?
+        }))
+    }
+
+    /// The sum of each day's entries in `[from, to)`, by day number since
+    /// 1970 (days without entries are missing), grouped by the database.
+    pub async fn day_sums(
+        &self,
+        reseller: &ResellerId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<Vec<(i64, Amount)>> {
+        Ok(with_pool!(self, pool, dialect => {
+            let sql = sqlx::AssertSqlSafe(format!(
+                "SELECT {day} AS d, SUM(amount) FROM ledger_entries
+                 WHERE reseller_id = $1 AND at >= $2 AND at < $3 GROUP BY d ORDER BY d",
+                day = dialect.bucket("at", 86_400)
+            ));
+            sqlx::query_as(sql).bind(reseller).bind(from).bind(to).fetch_all(pool).await?
+        }))
+    }
+
+    /// One page of a statement's lines: the entries in `[from, to)` after
+    /// the cursor entry, oldest first.
+    pub async fn statement_page(
+        &self,
+        reseller: &ResellerId,
+        from: Timestamp,
+        to: Timestamp,
+        page: &crate::lists::PageRequest<TransactionId>,
+    ) -> StoreResult<Page<Entry>> {
+        let after = match &page.after {
+            Some(id) => Some(self.entry_time(reseller, id).await?),
+            None => None,
+        };
+        let rows: Vec<Entry> = with_pool!(self, pool => {
+            sqlx::query_as(STATEMENT_PAGE)
+                .bind(reseller)
+                .bind(from)
+                .bind(to)
+                .bind(after)
+                .bind(page.after.as_ref())
+                .bind(page.fetch())
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(Page::from_overfetch(rows, page.limit, |e| e.id.to_string()))
+    }
+
+    /// The sum of the entries in `[from, to)` up to and including the
+    /// cursor entry (the running balance a statement page starts from).
+    pub async fn sum_through(
+        &self,
+        reseller: &ResellerId,
+        from: Timestamp,
+        to: Timestamp,
+        through: &TransactionId,
+    ) -> StoreResult<Amount> {
+        let at = self.entry_time(reseller, through).await?;
         Ok(with_pool!(self, pool => {
             sqlx::query_scalar(
                 "SELECT COALESCE(SUM(amount), 0) FROM ledger_entries
-                 WHERE reseller_id = $1 AND ($2 IS NULL OR at < $2)",
+                 WHERE reseller_id = $1 AND at >= $2 AND at < $3 AND (at < $4 OR (at = $4 AND id <= $5))",
             )
             .bind(reseller)
+            .bind(from)
+            .bind(to)
             .bind(at)
+            .bind(through)
             .fetch_one(pool)
             .await?
         }))
+    }
+
+    // ---- snapshots ------------------------------------------------------------
+
+    /// The accounts with entries before `period_end` and no snapshot at it:
+    /// each with its latest snapshot (end, balance), if any.
+    pub async fn accounts_to_close(
+        &self,
+        period_end: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<(ResellerId, Option<Timestamp>, Option<Amount>)>> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT p.id,
+                        (SELECT MAX(s.period_end) FROM ledger_snapshots s WHERE s.reseller_id = p.id) AS last_end,
+                        (SELECT s.balance FROM ledger_snapshots s WHERE s.reseller_id = p.id
+                          ORDER BY s.period_end DESC LIMIT 1) AS last_balance
+                 FROM reseller_profiles p
+                 WHERE EXISTS (SELECT 1 FROM ledger_entries e WHERE e.reseller_id = p.id AND e.at < $1)
+                   AND NOT EXISTS (SELECT 1 FROM ledger_snapshots s WHERE s.reseller_id = p.id AND s.period_end = $1)
+                 ORDER BY p.id LIMIT $2",
+            )
+            .bind(period_end)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// The time of the oldest entry, if any (the first month with a
+    /// statement) before `before`.
+    pub async fn first_entry_before(&self, reseller: &ResellerId, before: Timestamp) -> StoreResult<Option<Timestamp>> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_scalar("SELECT MIN(at) FROM ledger_entries WHERE reseller_id = $1 AND at < $2")
+                .bind(reseller)
+                .bind(before)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// The sum of the entries in `[from, to)`.
+    pub async fn sum_between(&self, reseller: &ResellerId, from: Timestamp, to: Timestamp) -> StoreResult<Amount> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE reseller_id = $1 AND at >= $2 AND at < $3",
+            )
+            .bind(reseller)
+            .bind(from)
+            .bind(to)
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    /// Records the balance at `period_end` (written once: a concurrent
+    /// sweep's equal row wins).
+    pub async fn insert_snapshot(
+        &self,
+        reseller: &ResellerId,
+        period_end: Timestamp,
+        balance: Amount,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO ledger_snapshots (reseller_id, period_end, balance, created_at)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (reseller_id, period_end) DO NOTHING",
+            )
+            .bind(reseller)
+            .bind(period_end)
+            .bind(balance)
+            .bind(now)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
     }
 
     /// Entries newest first (by time, then id), filtered, one page.
@@ -124,22 +309,6 @@ impl Store {
         at.ok_or(StoreError::NotFound)
     }
 
-    /// Entries in `[from, to)`, oldest first (a statement's lines).
-    pub async fn entries_between(
-        &self,
-        reseller: &ResellerId,
-        from: Timestamp,
-        to: Timestamp,
-    ) -> StoreResult<Vec<Entry>> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {ENTRY_COLUMNS} FROM ledger_entries
-             WHERE reseller_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id"
-        ));
-        Ok(with_pool!(self, pool => {
-            sqlx::query_as(sql).bind(reseller).bind(from).bind(to).fetch_all(pool).await?
-        }))
-    }
-
     /// The time of the oldest entry, if any (the first month with a
     /// statement).
     pub async fn first_entry_at(&self, reseller: &ResellerId) -> StoreResult<Option<Timestamp>> {
@@ -161,7 +330,11 @@ impl Store {
             let mut query = sqlx::QueryBuilder::new(
                 "SELECT p.id AS reseller_id, a.credit_limit, a.low_balance_threshold,
                         COALESCE(a.low_balance_notified, FALSE) AS low_balance_notified,
-                        COALESCE((SELECT SUM(amount) FROM ledger_entries l WHERE l.reseller_id = p.id), 0) AS balance
+                        COALESCE((SELECT s.balance FROM ledger_snapshots s WHERE s.reseller_id = p.id
+                                  ORDER BY s.period_end DESC LIMIT 1), 0)
+                        + COALESCE((SELECT SUM(l.amount) FROM ledger_entries l WHERE l.reseller_id = p.id
+                                    AND l.at >= COALESCE((SELECT MAX(s.period_end) FROM ledger_snapshots s
+                                                          WHERE s.reseller_id = p.id), l.at)), 0) AS balance
                  FROM reseller_profiles p LEFT JOIN reseller_accounts a ON a.reseller_id = p.id
                  WHERE p.id IN (",
             );
@@ -202,13 +375,12 @@ impl StoreTx {
         Ok(row.unwrap_or_default())
     }
 
-    /// The sum of every entry, as this transaction sees it.
+    /// The balance as this transaction sees it (the latest snapshot and
+    /// the entries since).
     pub async fn balance(&mut self, reseller: &ResellerId) -> StoreResult<Amount> {
+        let sql = balance_sql(false);
         Ok(on_tx!(self, t => {
-            sqlx::query_scalar("SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE reseller_id = $1")
-                .bind(reseller)
-                .fetch_one(&mut **t)
-                .await?
+            sqlx::query_scalar(sql).bind(reseller).fetch_one(&mut **t).await?
         }))
     }
 
@@ -243,9 +415,9 @@ impl StoreTx {
         })
     }
 
-    /// The payment recorded with this Idempotency-Key, and the hash of its
-    /// request.
-    pub async fn payment_by_key(&mut self, reseller: &ResellerId, key: &str) -> StoreResult<Option<(Entry, String)>> {
+    /// The entry recorded with this Idempotency-Key (a payment, credit or
+    /// adjustment), and the hash of its request.
+    pub async fn entry_by_key(&mut self, reseller: &ResellerId, key: &str) -> StoreResult<Option<(Entry, String)>> {
         #[derive(sqlx::FromRow)]
         struct Row {
             #[sqlx(flatten)]

@@ -1,11 +1,11 @@
 //! Products and their (operator-only) provisioning settings.
 
-use super::{OptionalExt, Store, StoreError, StoreResult, audit::insert_audit, with_pool, with_tx};
+use super::{OptionalExt, Store, StoreError, StoreResult, StoreTx, tx::on_tx, with_pool};
 use crate::{
     catalog::{Product, ProductDraft, ProductKind, Provisioning},
     ids::{ProductId, ResellerId},
-    money::{Money, TermPrices},
-    store::NewAuditEntry,
+    money::Money,
+    terms::TermPrices,
     timestamp::Timestamp,
 };
 use sqlx::types::Json;
@@ -97,18 +97,10 @@ impl From<ProvisioningRow> for StoredProvisioning {
     }
 }
 
-impl Store {
-    /// Inserts a product, its provisioning settings and the audit entry in
-    /// one transaction. A taken slug is `Conflict`.
-    pub async fn insert_product(
-        &self,
-        id: &ProductId,
-        draft: &ProductDraft,
-        provisioning: Option<&SealedProvisioning>,
-        audit: &NewAuditEntry<'_>,
-    ) -> StoreResult<()> {
-        let now = audit.at;
-        with_tx!(self, tx, d => {
+impl StoreTx {
+    /// Inserts a product. A taken slug is `Conflict`.
+    pub async fn insert_product(&mut self, id: &ProductId, draft: &ProductDraft, now: Timestamp) -> StoreResult<()> {
+        on_tx!(self, t => {
             sqlx::query(
                 "INSERT INTO products (id, name, slug, kind, description, is_active,
                     retail_monthly, retail_quarterly, retail_semi_annual, retail_annual, retail_hourly,
@@ -128,42 +120,20 @@ impl Store {
             .bind(draft.retail.hourly)
             .bind(draft.retail_setup_fee)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut **t)
             .await
             .map_err(StoreError::from_write)?;
-            if let Some(p) = provisioning {
-                sqlx::query(
-                    "INSERT INTO product_provisioning (product_id, module, settings, sealed_settings, updated_at)
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(id)
-                .bind(&p.module)
-                .bind(Json(serde_json::Map::new()))
-                .bind(&p.sealed)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            }
-            insert_audit(audit).execute(&mut *tx).await?;
-            super::instances::announce_change!(d, &mut *tx);
-            tx.commit().await?;
-            self.bump_epoch();
         });
+        // Catalogues are cached on the request path.
+        self.bumps_epoch = true;
         Ok(())
     }
 
-    /// Replaces a product's definition; `provisioning` of `None` keeps the
-    /// stored settings (they are write-only: forms never echo them back).
-    pub async fn update_product(
-        &self,
-        id: &ProductId,
-        draft: &ProductDraft,
-        provisioning: Option<&SealedProvisioning>,
-        audit: &NewAuditEntry<'_>,
-    ) -> StoreResult<()> {
-        let now = audit.at;
-        with_tx!(self, tx, d => {
-            let updated = sqlx::query(
+    /// Replaces a product's definition. A taken slug is `Conflict`, an
+    /// unknown id `NotFound`.
+    pub async fn update_product(&mut self, id: &ProductId, draft: &ProductDraft, now: Timestamp) -> StoreResult<()> {
+        let updated = on_tx!(self, t => {
+            sqlx::query(
                 "UPDATE products SET name = $2, slug = $3, kind = $4, description = $5, is_active = $6,
                     retail_monthly = $7, retail_quarterly = $8, retail_semi_annual = $9,
                     retail_annual = $10, retail_hourly = $11, retail_setup_fee = $12, updated_at = $13
@@ -182,37 +152,44 @@ impl Store {
             .bind(draft.retail.hourly)
             .bind(draft.retail_setup_fee)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut **t)
             .await
             .map_err(StoreError::from_write)?
-            .rows_affected();
-            if updated == 0 {
-                return Err(StoreError::NotFound);
-            }
-            if let Some(p) = provisioning {
-                sqlx::query(
-                    "INSERT INTO product_provisioning (product_id, module, settings, sealed_settings, updated_at)
-                     VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (product_id) DO UPDATE
-                     SET module = excluded.module, settings = excluded.settings,
-                         sealed_settings = excluded.sealed_settings, updated_at = excluded.updated_at",
-                )
-                .bind(id)
-                .bind(&p.module)
-                .bind(Json(serde_json::Map::new()))
-                .bind(&p.sealed)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            }
-            insert_audit(audit).execute(&mut *tx).await?;
-            super::instances::announce_change!(d, &mut *tx);
-            tx.commit().await?;
-            self.bump_epoch();
+            .rows_affected()
         });
+        super::changed_one(updated)?;
+        self.bumps_epoch = true;
         Ok(())
     }
 
+    /// Creates or replaces a product's (sealed) provisioning settings.
+    pub async fn put_provisioning(
+        &mut self,
+        id: &ProductId,
+        provisioning: &SealedProvisioning,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        on_tx!(self, t => {
+            sqlx::query(
+                "INSERT INTO product_provisioning (product_id, module, settings, sealed_settings, updated_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (product_id) DO UPDATE
+                 SET module = excluded.module, settings = excluded.settings,
+                     sealed_settings = excluded.sealed_settings, updated_at = excluded.updated_at",
+            )
+            .bind(id)
+            .bind(&provisioning.module)
+            .bind(Json(serde_json::Map::new()))
+            .bind(&provisioning.sealed)
+            .bind(now)
+            .execute(&mut **t)
+            .await?;
+        });
+        Ok(())
+    }
+}
+
+impl Store {
     pub async fn product(&self, id: &ProductId) -> StoreResult<Product> {
         let sql = sqlx::AssertSqlSafe(format!("SELECT {PRODUCT_COLUMNS} FROM products WHERE id = $1"));
         let row: Option<ProductRow> = with_pool!(self, pool => {

@@ -20,15 +20,6 @@ pub struct SavedAnswer {
     pub expires_at: Timestamp,
 }
 
-/// What an idempotency key and a signature were used for before.
-#[derive(Clone, Debug)]
-pub struct EarlierUse {
-    /// The answer saved under the key, expired or not.
-    pub answer: Option<SavedAnswer>,
-    /// Whether a request saved under another key carried the signature.
-    pub signature_used: bool,
-}
-
 /// SQLite's claims: keys whose transaction is running in this process.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct LocalClaims(Arc<Mutex<HashSet<String>>>);
@@ -144,54 +135,38 @@ impl Store {
 }
 
 impl StoreTx {
-    /// What `key` and `signature` were used for before, in one statement:
-    /// the answer saved under the key, if any (expired or not), and whether
-    /// a request saved under another key carried the signature.
-    pub async fn earlier_use(
-        &mut self,
-        reseller: &ResellerId,
-        key: &str,
-        signature: Option<&str>,
-    ) -> StoreResult<EarlierUse> {
+    /// The answer saved under `key`, if any (expired or not).
+    pub async fn saved_answer(&mut self, reseller: &ResellerId, key: &str) -> StoreResult<Option<SavedAnswer>> {
         #[derive(sqlx::FromRow)]
         struct Row {
-            request_hash: Option<String>,
-            state: Option<String>,
+            request_hash: String,
+            state: String,
             response_status: Option<i64>,
             response_body: Option<String>,
-            expires_at: Option<Timestamp>,
-            signature_used: bool,
+            expires_at: Timestamp,
         }
-        let row: Row = on_tx!(self, t => {
+        let row: Option<Row> = on_tx!(self, t => {
             sqlx::query_as(
-                "SELECT k.request_hash, k.state, k.response_status, k.response_body, k.expires_at,
-                        EXISTS (SELECT 1 FROM idempotency_keys o
-                                WHERE o.reseller_id = $1 AND o.signature = $3 AND o.idempotency_key <> $2)
-                            AS signature_used
-                 FROM (SELECT 1 AS one) AS one
-                 LEFT JOIN idempotency_keys k ON k.reseller_id = $1 AND k.idempotency_key = $2",
+                "SELECT request_hash, state, response_status, response_body, expires_at
+                 FROM idempotency_keys WHERE reseller_id = $1 AND idempotency_key = $2",
             )
             .bind(reseller)
             .bind(key)
-            .bind(signature)
-            .fetch_one(&mut **t)
+            .fetch_optional(&mut **t)
             .await?
         });
-        let answer = match (row.request_hash, row.state, row.expires_at) {
-            (Some(request_hash), Some(state), Some(expires_at)) => Some(SavedAnswer {
-                // A row left "in flight" by a version that claimed keys in a
-                // transaction of their own answers nothing: it has expired.
-                expires_at: if state == "done" { expires_at } else { Timestamp::EPOCH },
-                request_hash,
-                status: row.response_status.and_then(|s| u16::try_from(s).ok()).unwrap_or(500),
-                body: row.response_body.unwrap_or_default(),
-            }),
-            _ => None,
-        };
-        Ok(EarlierUse {
-            answer,
-            signature_used: row.signature_used,
-        })
+        Ok(row.map(|row| SavedAnswer {
+            // A row left "in flight" by a version that claimed keys in a
+            // transaction of their own answers nothing: it has expired.
+            expires_at: if row.state == "done" {
+                row.expires_at
+            } else {
+                Timestamp::EPOCH
+            },
+            request_hash: row.request_hash,
+            status: row.response_status.and_then(|s| u16::try_from(s).ok()).unwrap_or(500),
+            body: row.response_body.unwrap_or_default(),
+        }))
     }
 
     pub async fn forget_idempotency_key(&mut self, reseller: &ResellerId, key: &str) -> StoreResult<()> {
@@ -205,8 +180,7 @@ impl StoreTx {
         Ok(())
     }
 
-    /// Saves the answer of a claimed request. A signature saved under
-    /// another key is `Conflict`.
+    /// Saves the answer of a claimed request.
     pub async fn save_answer(
         &mut self,
         reseller: &ResellerId,
@@ -218,14 +192,13 @@ impl StoreTx {
     ) -> StoreResult<()> {
         on_tx!(self, t => {
             sqlx::query(
-                "INSERT INTO idempotency_keys (reseller_id, idempotency_key, request_hash, signature, state,
+                "INSERT INTO idempotency_keys (reseller_id, idempotency_key, request_hash, state,
                     response_status, response_body, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, 'done', $5, $6, $7, $8)",
+                 VALUES ($1, $2, $3, 'done', $4, $5, $6, $7)",
             )
             .bind(reseller)
             .bind(claim.key.as_str())
             .bind(&claim.request_hash)
-            .bind(claim.signature.as_deref())
             .bind(i64::from(status))
             .bind(body)
             .bind(now)

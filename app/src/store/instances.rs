@@ -7,18 +7,23 @@ use super::{Db, Store, StoreResult, with_pool};
 use crate::timestamp::Timestamp;
 use std::time::Duration;
 
+/// Quota rows per delete statement.
+const PURGE_BATCH: i64 = 2_000;
+
 /// The PostgreSQL channel changes are announced on.
 pub const CHANGES_CHANNEL: &str = "fluxbilling_changes";
 
-/// Sends the change announcement in the transaction `$conn` runs
-/// (PostgreSQL delivers it to listeners when, and only if, that
-/// transaction commits); `$dialect` says whether to (SQLite has no other
-/// instance to tell). A macro, not a generic function: a generic
-/// executor's lifetime makes every caller's future lose `Send`.
+/// Sends the change announcement, signed `$announcer` (the sending
+/// process), in the transaction `$conn` runs (PostgreSQL delivers it to
+/// listeners when, and only if, that transaction commits); `$dialect` says
+/// whether to (SQLite has no other instance to tell). A macro, not a
+/// generic function: a generic executor's lifetime makes every caller's
+/// future lose `Send`.
 macro_rules! announce_change {
-    ($dialect:expr, $conn:expr) => {
+    ($dialect:expr, $announcer:expr, $conn:expr) => {
         if $dialect.announces_changes {
-            sqlx::raw_sql("SELECT pg_notify('fluxbilling_changes', '')")
+            sqlx::query("SELECT pg_notify('fluxbilling_changes', $1)")
+                .bind($announcer)
                 .execute($conn)
                 .await?;
         }
@@ -50,8 +55,8 @@ pub struct QuotaLease {
 }
 
 impl Store {
-    /// Runs until the store closes, calling `on_signal` for every
-    /// announcement and after every lost connection. On SQLite returns at
+    /// Runs until the store closes, calling `on_signal` for every other
+    /// process's announcement and after every lost connection. On SQLite returns at
     /// once: one instance, nothing to hear.
     pub async fn listen_for_changes(&self, on_signal: impl Fn(ChangeSignal) + Send) {
         let Db::Postgres(pool) = &self.db else {
@@ -82,6 +87,7 @@ impl Store {
             on_signal(ChangeSignal::Reconnected);
             loop {
                 match listener.try_recv().await {
+                    Ok(Some(heard)) if heard.payload() == &*self.announcer => {}
                     Ok(Some(_)) => on_signal(ChangeSignal::Changed),
                     // The connection dropped; the next call reconnects and
                     // re-subscribes. Anything sent meanwhile is lost.
@@ -164,10 +170,11 @@ impl Store {
             "WITH clock AS (
                  SELECT CAST(floor(extract(epoch FROM clock_timestamp()) * 1000) AS BIGINT) AS now_ms
              )
-             INSERT INTO quota_leases AS q (scope, key, window_index, leased, granted)
-             SELECT $1, $2, now_ms / $5, $4, $4 FROM clock
+             INSERT INTO quota_leases AS q (scope, key, window_index, leased, granted, ends_ms)
+             SELECT $1, $2, now_ms / $5, $4, $4, (now_ms / $5 + 1) * $5 FROM clock
              ON CONFLICT (scope, key) DO UPDATE SET
                  window_index = excluded.window_index,
+                 ends_ms = excluded.ends_ms,
                  leased = CASE WHEN q.window_index = excluded.window_index
                      THEN q.leased + GREATEST(0, LEAST($4, $3 - q.leased)) ELSE excluded.leased END,
                  granted = CASE WHEN q.window_index = excluded.window_index
@@ -189,6 +196,33 @@ impl Store {
             window_index,
             window_left: Duration::from_millis(u64::try_from(left_ms).unwrap_or(0)),
         }))
+    }
+
+    /// Deletes the quota rows of windows that ended before `before`, a
+    /// batch at a time (PostgreSQL; SQLite keeps none); returns how many.
+    /// A key whose row is gone starts its next window afresh, as it would
+    /// anyway: only windows still running hold quota that counts.
+    pub async fn purge_ended_quota(&self, before: Timestamp) -> StoreResult<u64> {
+        let Db::Postgres(pool) = &self.db else {
+            return Ok(0);
+        };
+        let before_ms = before.unix_micros() / 1000;
+        let mut removed = 0;
+        loop {
+            let n = sqlx::query(
+                "DELETE FROM quota_leases WHERE (scope, key) IN (
+                     SELECT scope, key FROM quota_leases WHERE ends_ms < $1 LIMIT $2)",
+            )
+            .bind(before_ms)
+            .bind(PURGE_BATCH)
+            .execute(pool)
+            .await?
+            .rows_affected();
+            removed += n;
+            if n < PURGE_BATCH as u64 {
+                return Ok(removed);
+            }
+        }
     }
 
     /// Whether every migration this build knows is applied (`/readyz`).

@@ -4,7 +4,8 @@
 //! either a SQLite or a PostgreSQL pool. The SQL is written once, in the
 //! portable subset both databases share (`$1` placeholders, `RETURNING`,
 //! `ON CONFLICT`, timestamps passed in from Rust), and each method runs it on
-//! whichever pool is present through [`with_pool!`] / [`with_tx!`]. What
+//! whichever pool is present through [`with_pool!`], or in a use case's
+//! transaction ([`StoreTx`], `on_tx!`). What
 //! differs between the two databases is named in one place:
 //! [`types`] (how money and time are stored) and [`Dialect`] (locking,
 //! transaction start), plus one migrations folder per database.
@@ -18,6 +19,8 @@ mod api_log;
 mod audit;
 mod billing;
 mod catalog;
+mod customers;
+mod dashboard;
 mod idempotency;
 pub mod instances;
 mod orders;
@@ -29,6 +32,7 @@ pub mod tx;
 pub mod types;
 mod webhooks;
 
+use crate::clock::Clock;
 use sqlx::{
     PgPool, SqlitePool,
     postgres::{PgConnectOptions, PgPoolOptions},
@@ -41,13 +45,13 @@ pub use api_access::ApiKeyRecord;
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use billing::{AccountRow, NewEntry};
 pub use catalog::{SealedProvisioning, StoredProvisioning};
-pub use idempotency::{EarlierUse, HeldClaim, SavedAnswer};
+pub use dashboard::DashboardStats;
+pub use idempotency::{HeldClaim, SavedAnswer};
 pub use instances::{ChangeSignal, QuotaLease};
-pub use orders::DashboardStats;
 pub use resellers::NewReseller;
 pub use retention::Purged;
 pub use tx::StoreTx;
-pub use webhooks::{AfterAttempt, AttemptRecord, DeliveryWork, FinishedAttempt, WebhookTarget};
+pub use webhooks::{DeliveryWork, WebhookTarget};
 
 /// Errors the storage layer reports. `NotFound` and `Conflict` are expected
 /// outcomes the services turn into domain errors; `Database` is a fault.
@@ -73,6 +77,15 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// An UPDATE of one row by its key: no row changed means there is no such
+/// row (`NotFound`).
+pub(crate) fn changed_one(rows_affected: u64) -> StoreResult<()> {
+    if rows_affected == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
 
 impl StoreError {
     /// Turns unique violations into `Conflict`, keeping the constraint name
@@ -170,9 +183,15 @@ pub struct Store {
     /// (reseller status or settings, keys, webhook secret, price book,
     /// products), so request-path caches know when to reload.
     epoch: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Names this process in its change announcements, so its own listener
+    /// skips them: the committing process has already moved its epoch on,
+    /// and hearing itself a moment later would drop caches filled since.
+    announcer: std::sync::Arc<str>,
     /// Idempotency keys claimed by transactions running in this process
     /// (used on SQLite; PostgreSQL holds advisory locks instead).
     claims: idempotency::LocalClaims,
+    /// The business clock use cases read (see `crate::clock`).
+    clock: Clock,
 }
 
 /// Runs a block with `$pool` bound to the store's pool (and optionally `$d`
@@ -199,35 +218,22 @@ macro_rules! with_pool {
     };
 }
 
-/// Like [`with_pool!`], inside a write transaction bound to `$tx`. The block
-/// must commit; dropping the transaction rolls it back (early `?` returns).
-/// SQLite starts it with `BEGIN IMMEDIATE` so two writers queue on the lock
-/// instead of failing when a read transaction tries to upgrade.
-macro_rules! with_tx {
-    ($store:expr, $tx:ident => $body:expr) => {
-        $crate::store::with_tx!($store, $tx, _dialect => $body)
-    };
-    ($store:expr, $tx:ident, $d:ident => $body:expr) => {
-        match &$store.db {
-            $crate::store::Db::Sqlite(pool) => {
-                #[allow(unused_variables)]
-                let $d = $crate::store::SQLITE;
-                #[allow(unused_mut)]
-                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                $body
-            }
-            $crate::store::Db::Postgres(pool) => {
-                #[allow(unused_variables)]
-                let $d = $crate::store::POSTGRES;
-                #[allow(unused_mut)]
-                let mut $tx = pool.begin().await?;
-                $body
-            }
-        }
-    };
-}
+pub(crate) use with_pool;
 
-pub(crate) use {with_pool, with_tx};
+/// The database file a `sqlite:` URL opens (as [`Store::connect`] reads
+/// it); `None` for in-memory databases and other URLs.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    if !url.starts_with("sqlite:") {
+        return None;
+    }
+    let params = url.split_once('?').map_or("", |(_, params)| params);
+    let in_memory = url::form_urlencoded::parse(params.as_bytes()).any(|(k, v)| k == "mode" && v == "memory");
+    let options = SqliteConnectOptions::from_str(url).ok()?;
+    let file = options.get_filename();
+    // sqlx names `:memory:` databases `file:sqlx-in-memory-<n>`.
+    let unnamed = file.as_os_str().is_empty() || file.to_string_lossy().starts_with("file:sqlx-in-memory-");
+    (!in_memory && !unnamed).then(|| file.to_path_buf())
+}
 
 impl Store {
     /// Connects to `url`: `sqlite://...` or `postgres://...`.
@@ -266,7 +272,9 @@ impl Store {
             db,
             relaxed,
             epoch: Default::default(),
+            announcer: ulid::Ulid::new().to_string().into(),
             claims: Default::default(),
+            clock: Clock::system(),
         })
     }
 
@@ -276,8 +284,20 @@ impl Store {
             db: self.relaxed.clone(),
             relaxed: self.relaxed.clone(),
             epoch: self.epoch.clone(),
+            announcer: self.announcer.clone(),
             claims: self.claims.clone(),
+            clock: self.clock.clone(),
         }
+    }
+
+    /// Now, on the business clock (see `crate::clock`).
+    pub fn now(&self) -> crate::timestamp::Timestamp {
+        self.clock.now()
+    }
+
+    /// The business clock, for tests and the demo to move.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// The current configuration epoch (see the field).
@@ -375,6 +395,35 @@ pub(crate) trait OptionalExt<T> {
 impl<T> OptionalExt<T> for Option<T> {
     fn found(self) -> StoreResult<T> {
         self.ok_or(StoreError::NotFound)
+    }
+}
+
+/// What a use case says when a row it was asked for is missing:
+/// `store.service(id).await.or_not_found("service")` is 404 "service not
+/// found" (another reseller's row is missing too, by the scoping of the
+/// query); any other store error is an internal fault.
+pub trait NotFoundExt<T> {
+    fn or_not_found(self, what: &'static str) -> crate::error::AppResult<T>;
+}
+
+impl<T> NotFoundExt<T> for StoreResult<T> {
+    #[track_caller]
+    fn or_not_found(self, what: &'static str) -> crate::error::AppResult<T> {
+        match self {
+            Ok(value) => Ok(value),
+            Err(err) => Err(err.not_found_as(what)),
+        }
+    }
+}
+
+impl StoreError {
+    /// See [`NotFoundExt`]: `NotFound` is "`what` not found".
+    #[track_caller]
+    pub fn not_found_as(self, what: &'static str) -> crate::error::AppError {
+        match self {
+            StoreError::NotFound => crate::error::AppError::not_found(what),
+            other => crate::error::AppError::internal(other),
+        }
     }
 }
 

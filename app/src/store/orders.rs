@@ -1,14 +1,14 @@
-//! Orders, their lines and services, and end customers: always scoped to
-//! one reseller (another reseller's id finds nothing).
+//! Orders and their lines, always scoped to one reseller (another
+//! reseller's id finds nothing), and the price book's offers an order is
+//! priced from.
 
 use super::{OptionalExt, Store, StoreResult, StoreTx, tx::on_tx, with_pool};
 use crate::{
-    customers::{Customer, CustomerFilter},
     ids::{CustomerId, OrderId, ProductId, ResellerId, ServiceId},
     lists::Page,
-    money::{BillingTerm, Money, TermPrices},
-    orders::{CustomerRef, Offer, Order, OrderCustomer, OrderFilter, OrderLine},
-    services::{Service, ServiceFilter, ServiceStatus},
+    money::Money,
+    orders::{Offer, Order, OrderCustomer, OrderFilter, OrderLine},
+    terms::{BillingTerm, TermPrices},
     timestamp::Timestamp,
 };
 
@@ -48,20 +48,6 @@ struct LineRow {
     line_total: Money,
 }
 
-/// The figures on the portal's dashboard.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct DashboardStats {
-    pub services_by_status: Vec<(ServiceStatus, i64)>,
-    pub orders_this_month: i64,
-    pub spend_this_month: crate::money::Amount,
-    pub api_requests_24h: i64,
-    pub api_errors_24h: i64,
-    /// (day number since 1970, orders, wholesale spend), days with orders.
-    pub orders_by_day: Vec<(i64, i64, crate::money::Amount)>,
-    /// (hour number since 1970, requests, errors), hours with requests.
-    pub api_by_hour: Vec<(i64, i64, i64)>,
-}
-
 /// `$first, $first+1, ...` for an IN list of `n` values.
 fn placeholders(first: usize, n: usize) -> String {
     (first..first + n)
@@ -72,8 +58,6 @@ fn placeholders(first: usize, n: usize) -> String {
 
 const ORDER_SELECT: &str = "SELECT o.id, o.customer_id, c.external_id, o.status, o.wholesale_total, \
      o.currency, o.created_at FROM orders o JOIN customers c ON c.id = o.customer_id";
-
-use super::services::COLUMNS as SERVICE_COLUMNS;
 
 impl StoreTx {
     /// The book's offer of each product, for pricing (products without a
@@ -130,47 +114,6 @@ impl StoreTx {
         }))
     }
 
-    /// Units of `product` the reseller holds (services not terminated).
-    async fn units_held(&mut self, reseller: &ResellerId, product: &ProductId) -> StoreResult<i64> {
-        Ok(on_tx!(self, t => {
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM services
-                 WHERE reseller_id = $1 AND product_id = $2 AND status <> 'terminated'",
-            )
-            .bind(reseller)
-            .bind(product)
-            .fetch_one(&mut **t)
-            .await?
-        }))
-    }
-
-    /// The reseller's customer with this external id, created if new; one
-    /// statement (the no-op update makes RETURNING answer for an existing
-    /// row too).
-    pub async fn upsert_customer(
-        &mut self,
-        reseller: &ResellerId,
-        customer: &CustomerRef,
-        now: Timestamp,
-    ) -> StoreResult<CustomerId> {
-        Ok(on_tx!(self, t => {
-            sqlx::query_scalar(
-                "INSERT INTO customers (id, reseller_id, external_id, name, email, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (reseller_id, external_id) DO UPDATE SET external_id = excluded.external_id
-                 RETURNING id",
-            )
-            .bind(CustomerId::generate())
-            .bind(reseller)
-            .bind(&customer.external_id)
-            .bind(customer.name.as_deref())
-            .bind(customer.email.as_deref())
-            .bind(now)
-            .fetch_one(&mut **t)
-            .await?
-        }))
-    }
-
     /// The order row and its lines (one statement each).
     pub async fn insert_order(&mut self, reseller: &ResellerId, order: &Order) -> StoreResult<()> {
         on_tx!(self, t => {
@@ -202,34 +145,6 @@ impl StoreTx {
             });
             lines.build().execute(&mut **t).await?;
         });
-        Ok(())
-    }
-
-    /// New services, in statements of up to 200 rows (SQLite's parameter
-    /// limit).
-    pub async fn insert_services(&mut self, reseller: &ResellerId, services: &[Service]) -> StoreResult<()> {
-        for chunk in services.chunks(200) {
-            on_tx!(self, t => {
-                let mut insert = sqlx::QueryBuilder::new(
-                    "INSERT INTO services (id, reseller_id, order_id, customer_id, product_id, term, status,
-                        recurring_price, started_at, next_renewal_at, updated_at) ",
-                );
-                insert.push_values(chunk, |mut row, s| {
-                    row.push_bind(&s.id)
-                        .push_bind(reseller)
-                        .push_bind(&s.order_id)
-                        .push_bind(&s.customer_id)
-                        .push_bind(&s.product_id)
-                        .push_bind(s.term.as_str())
-                        .push_bind(s.status.as_str())
-                        .push_bind(s.recurring_price)
-                        .push_bind(s.started_at)
-                        .push_bind(s.next_renewal_at)
-                        .push_bind(s.started_at);
-                });
-                insert.build().execute(&mut **t).await?;
-            });
-        }
         Ok(())
     }
 }
@@ -348,139 +263,6 @@ impl Store {
         Ok(Page {
             data: self.complete_orders(page.data).await?,
             next_cursor: page.next_cursor,
-        })
-    }
-
-    pub async fn service(&self, reseller: &ResellerId, id: &ServiceId) -> StoreResult<Service> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {SERVICE_COLUMNS} FROM services WHERE reseller_id = $1 AND id = $2"
-        ));
-        with_pool!(self, pool => {
-            sqlx::query_as(sql).bind(reseller).bind(id).fetch_optional(pool).await?
-        })
-        .found()
-    }
-
-    /// Newest first.
-    pub async fn services(&self, reseller: &ResellerId, filter: &ServiceFilter) -> StoreResult<Page<Service>> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {SERVICE_COLUMNS} FROM services
-             WHERE reseller_id = $1
-               AND ($2 IS NULL OR status = $2)
-               AND ($3 IS NULL OR customer_id = $3)
-               AND ($4 IS NULL OR order_id = $4)
-               AND ($5 IS NULL OR id < $5)
-             ORDER BY id DESC LIMIT $6"
-        ));
-        let rows: Vec<Service> = with_pool!(self, pool => {
-            sqlx::query_as(sql)
-                .bind(reseller)
-                .bind(filter.status.map(ServiceStatus::as_str))
-                .bind(filter.customer_id.as_ref())
-                .bind(filter.order_id.as_ref())
-                .bind(filter.page.after.as_ref())
-                .bind(filter.page.fetch())
-                .fetch_all(pool)
-                .await?
-        });
-        Ok(Page::from_overfetch(rows, filter.page.limit, |s| s.id.to_string()))
-    }
-
-    pub async fn customer(&self, reseller: &ResellerId, id: &CustomerId) -> StoreResult<Customer> {
-        with_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT id, external_id, name, email, created_at FROM customers WHERE reseller_id = $1 AND id = $2",
-            )
-            .bind(reseller)
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-        })
-        .found()
-    }
-
-    /// Newest first.
-    pub async fn customers(&self, reseller: &ResellerId, filter: &CustomerFilter) -> StoreResult<Page<Customer>> {
-        let search = filter
-            .search
-            .as_deref()
-            .map(|s| format!("%{}%", super::escape_like(&s.to_lowercase())));
-        let rows: Vec<Customer> = with_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT id, external_id, name, email, created_at FROM customers
-                 WHERE reseller_id = $1
-                   AND ($2 IS NULL OR external_id = $2)
-                   AND ($3 IS NULL OR lower(external_id) LIKE $3 ESCAPE '\\' OR lower(name) LIKE $3 ESCAPE '\\')
-                   AND ($4 IS NULL OR id < $4)
-                 ORDER BY id DESC LIMIT $5",
-            )
-            .bind(reseller)
-            .bind(filter.external_id.as_deref())
-            .bind(search.as_deref())
-            .bind(filter.page.after.as_ref())
-            .bind(filter.page.fetch())
-            .fetch_all(pool)
-            .await?
-        });
-        Ok(Page::from_overfetch(rows, filter.page.limit, |c| c.id.to_string()))
-    }
-
-    /// The dashboard's counts and sums, computed by the database.
-    pub async fn dashboard(
-        &self,
-        reseller: &ResellerId,
-        month_start: Timestamp,
-        day_ago: Timestamp,
-        days_ago: Timestamp,
-    ) -> StoreResult<DashboardStats> {
-        with_pool!(self, pool, dialect => {
-            let by_status: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT status, COUNT(*) FROM services WHERE reseller_id = $1 GROUP BY status",
-            )
-            .bind(reseller)
-            .fetch_all(pool)
-            .await?;
-            let (orders_this_month, spend_this_month): (i64, crate::money::Amount) = sqlx::query_as(
-                "SELECT COUNT(*), COALESCE(SUM(wholesale_total), 0) FROM orders
-                 WHERE reseller_id = $1 AND created_at >= $2",
-            )
-            .bind(reseller)
-            .bind(month_start)
-            .fetch_one(pool)
-            .await?;
-            let (api_requests_24h, api_errors_24h): (i64, i64) = sqlx::query_as(
-                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), 0)
-                 FROM api_requests WHERE reseller_id = $1 AND at >= $2",
-            )
-            .bind(reseller)
-            .bind(day_ago)
-            .fetch_one(pool)
-            .await?;
-            let by_day = sqlx::AssertSqlSafe(format!(
-                "SELECT {day} AS d, COUNT(*), COALESCE(SUM(wholesale_total), 0) FROM orders
-                 WHERE reseller_id = $1 AND created_at >= $2 GROUP BY d ORDER BY d",
-                day = dialect.bucket("created_at", 86_400)
-            ));
-            let orders_by_day = sqlx::query_as(by_day).bind(reseller).bind(days_ago).fetch_all(pool).await?;
-            let by_hour = sqlx::AssertSqlSafe(format!(
-                "SELECT {hour} AS h, COUNT(*), COALESCE(SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), 0)
-                 FROM api_requests WHERE reseller_id = $1 AND at >= $2 GROUP BY h ORDER BY h",
-                hour = dialect.bucket("at", 3_600)
-            ));
-            let api_by_hour = sqlx::query_as(by_hour).bind(reseller).bind(day_ago).fetch_all(pool).await?;
-            Ok(DashboardStats {
-                orders_by_day,
-                api_by_hour,
-                services_by_status: ServiceStatus::ALL
-                    .iter()
-                    .copied()
-                    .map(|s| (s, by_status.iter().find(|(k, _)| k == s.as_str()).map_or(0, |(_, n)| *n)))
-                    .collect(),
-                orders_this_month,
-                spend_this_month,
-                api_requests_24h,
-                api_errors_24h,
-            })
         })
     }
 }

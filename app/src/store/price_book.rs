@@ -1,13 +1,13 @@
 //! The price book: rows, their history, and the catalogue a reseller sees.
 
-use super::{Store, StoreResult, audit::insert_audit, with_pool, with_tx};
+use super::{Store, StoreResult, StoreTx, tx::on_tx, with_pool};
 use crate::{
     audit::Actor,
     catalog::{Product, ProductKind},
     ids::{ProductId, ResellerId},
-    money::{Money, Percent, TermPrices},
+    money::{Money, Percent},
     price_book::{CatalogItem, PriceChange, PriceRow, PriceRowDraft},
-    store::NewAuditEntry,
+    terms::TermPrices,
     timestamp::Timestamp,
 };
 use sqlx::types::Json;
@@ -55,54 +55,33 @@ const ROW_COLUMNS: &str = "reseller_id, product_id, wholesale_monthly, wholesale
      wholesale_semi_annual, wholesale_annual, wholesale_hourly, wholesale_setup_fee, \
      discount_rate_override, is_enabled, max_quantity, created_at, updated_at";
 
-impl Store {
-    pub async fn price_row(&self, reseller: &ResellerId, product: &ProductId) -> StoreResult<Option<PriceRow>> {
+impl StoreTx {
+    /// The current row, locked until the transaction ends (PostgreSQL; on
+    /// SQLite the write transaction excludes other writers already).
+    pub async fn lock_price_row(
+        &mut self,
+        reseller: &ResellerId,
+        product: &ProductId,
+    ) -> StoreResult<Option<PriceRow>> {
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {ROW_COLUMNS} FROM reseller_products WHERE reseller_id = $1 AND product_id = $2"
+            "SELECT {ROW_COLUMNS} FROM reseller_products WHERE reseller_id = $1 AND product_id = $2{}",
+            self.dialect().for_update
         ));
-        let row: Option<PriceRowRecord> = with_pool!(self, pool => {
-            sqlx::query_as(sql).bind(reseller).bind(product).fetch_optional(pool).await?
+        let row: Option<PriceRowRecord> = on_tx!(self, t => {
+            sqlx::query_as(sql).bind(reseller).bind(product).fetch_optional(&mut **t).await?
         });
         Ok(row.map(PriceRow::from))
     }
 
-    pub async fn price_rows(&self, reseller: &ResellerId) -> StoreResult<Vec<PriceRow>> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {ROW_COLUMNS} FROM reseller_products WHERE reseller_id = $1 ORDER BY product_id"
-        ));
-        let rows: Vec<PriceRowRecord> = with_pool!(self, pool => {
-            sqlx::query_as(sql).bind(reseller).fetch_all(pool).await?
-        });
-        Ok(rows.into_iter().map(PriceRow::from).collect())
-    }
-
-    /// Creates or replaces a row. In one transaction: reads the current row
-    /// (locked on PostgreSQL), writes the new one and, if anything changed,
-    /// the history entry (old and new) and the audit entry. Returns whether
-    /// anything changed.
-    pub async fn put_price_row(
-        &self,
+    /// Creates or replaces the row.
+    pub async fn upsert_price_row(
+        &mut self,
         reseller: &ResellerId,
         product: &ProductId,
         draft: &PriceRowDraft,
-        actor: &Actor,
-        audit: &NewAuditEntry<'_>,
-    ) -> StoreResult<bool> {
-        let at = audit.at;
-        let select = sqlx::AssertSqlSafe(format!(
-            "SELECT {ROW_COLUMNS} FROM reseller_products WHERE reseller_id = $1 AND product_id = $2"
-        ));
-        with_tx!(self, tx, dialect => {
-            let locked = sqlx::AssertSqlSafe(format!("{}{}", select.0, dialect.for_update));
-            let old: Option<PriceRowRecord> = sqlx::query_as(locked)
-                .bind(reseller)
-                .bind(product)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let old = old.map(|r| PriceRow::from(r).draft());
-            if old.as_ref() == Some(draft) {
-                return Ok(false);
-            }
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        on_tx!(self, t => {
             sqlx::query(
                 "INSERT INTO reseller_products (reseller_id, product_id, wholesale_monthly, wholesale_quarterly,
                     wholesale_semi_annual, wholesale_annual, wholesale_hourly, wholesale_setup_fee,
@@ -131,9 +110,26 @@ impl Store {
             .bind(draft.discount_rate_override)
             .bind(draft.is_enabled)
             .bind(draft.max_quantity)
-            .bind(at)
-            .execute(&mut *tx)
+            .bind(now)
+            .execute(&mut **t)
             .await?;
+        });
+        // Catalogues are cached on the request path.
+        self.bumps_epoch = true;
+        Ok(())
+    }
+
+    /// The row's history entry: who changed it from `old` to `new`.
+    pub async fn insert_price_change(
+        &mut self,
+        reseller: &ResellerId,
+        product: &ProductId,
+        actor: &Actor,
+        old: Option<&PriceRowDraft>,
+        new: &PriceRowDraft,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        on_tx!(self, t => {
             sqlx::query(
                 "INSERT INTO reseller_product_history
                     (reseller_id, product_id, at, actor_kind, actor_id, actor_name, old_row, new_row)
@@ -141,20 +137,38 @@ impl Store {
             )
             .bind(reseller)
             .bind(product)
-            .bind(at)
+            .bind(now)
             .bind(actor.kind.as_str())
             .bind(actor.id.as_deref())
             .bind(&actor.name)
-            .bind(old.as_ref().map(Json))
-            .bind(Json(draft))
-            .execute(&mut *tx)
+            .bind(old.map(Json))
+            .bind(Json(new))
+            .execute(&mut **t)
             .await?;
-            insert_audit(audit).execute(&mut *tx).await?;
-            super::instances::announce_change!(dialect, &mut *tx);
-            tx.commit().await?;
-            self.bump_epoch();
         });
-        Ok(true)
+        Ok(())
+    }
+}
+
+impl Store {
+    pub async fn price_row(&self, reseller: &ResellerId, product: &ProductId) -> StoreResult<Option<PriceRow>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {ROW_COLUMNS} FROM reseller_products WHERE reseller_id = $1 AND product_id = $2"
+        ));
+        let row: Option<PriceRowRecord> = with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(reseller).bind(product).fetch_optional(pool).await?
+        });
+        Ok(row.map(PriceRow::from))
+    }
+
+    pub async fn price_rows(&self, reseller: &ResellerId) -> StoreResult<Vec<PriceRow>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {ROW_COLUMNS} FROM reseller_products WHERE reseller_id = $1 ORDER BY product_id"
+        ));
+        let rows: Vec<PriceRowRecord> = with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(reseller).fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(PriceRow::from).collect())
     }
 
     /// The row's changes, newest first (every row of the reseller when
@@ -234,18 +248,20 @@ impl Store {
             max_quantity: Option<i64>,
             units_held: i64,
         }
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT p.id, p.name, p.slug, p.kind, p.description,
+                rp.wholesale_monthly, rp.wholesale_quarterly, rp.wholesale_semi_annual,
+                rp.wholesale_annual, rp.wholesale_hourly, rp.wholesale_setup_fee, rp.max_quantity,
+                (SELECT COUNT(*) FROM services s
+                  WHERE s.reseller_id = rp.reseller_id AND s.product_id = rp.product_id
+                    AND {holds}) AS units_held
+             FROM reseller_products rp JOIN products p ON p.id = rp.product_id
+             WHERE rp.reseller_id = $1 AND rp.is_enabled AND p.is_active
+             ORDER BY p.name, p.id",
+            holds = super::services::holds_unit("s")
+        ));
         let rows: Vec<Row> = with_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT p.id, p.name, p.slug, p.kind, p.description,
-                    rp.wholesale_monthly, rp.wholesale_quarterly, rp.wholesale_semi_annual,
-                    rp.wholesale_annual, rp.wholesale_hourly, rp.wholesale_setup_fee, rp.max_quantity,
-                    (SELECT COUNT(*) FROM services s
-                      WHERE s.reseller_id = rp.reseller_id AND s.product_id = rp.product_id
-                        AND s.status <> 'terminated') AS units_held
-                 FROM reseller_products rp JOIN products p ON p.id = rp.product_id
-                 WHERE rp.reseller_id = $1 AND rp.is_enabled AND p.is_active
-                 ORDER BY p.name, p.id",
-            )
+            sqlx::query_as(sql)
             .bind(reseller)
             .fetch_all(pool)
             .await?

@@ -1,12 +1,11 @@
 //! Reseller profiles: applications, lifecycle transitions, settings.
 
-use super::{OptionalExt, Store, StoreError, StoreResult, audit::insert_audit, escape_like, with_pool, with_tx};
+use super::{OptionalExt, Store, StoreError, StoreResult, StoreTx, escape_like, tx::on_tx, with_pool};
 use crate::{
     ids::{ResellerId, UserId},
     lists::Page,
     money::Percent,
     resellers::{LifecycleAction, Reseller, ResellerFilter, ResellerPatch, ResellerStatus},
-    store::NewAuditEntry,
     timestamp::Timestamp,
 };
 
@@ -29,7 +28,7 @@ pub struct NewReseller<'a> {
     pub at: Timestamp,
 }
 
-impl super::StoreTx {
+impl StoreTx {
     /// Moves a profile from `from` to `action.target()` if, and only if, it
     /// is still in `from` (compare-and-set: two concurrent transitions
     /// cannot both win); `detail` is the approver or the reason. False when
@@ -66,7 +65,7 @@ impl super::StoreTx {
             }
         };
         let binds_detail = sql.contains("$5");
-        let changed = super::tx::on_tx!(self, t => {
+        let changed = on_tx!(self, t => {
             let mut query = sqlx::query(sql).bind(id).bind(from.as_str()).bind(action.target().as_str()).bind(now);
             if binds_detail {
                 query = query.bind(detail);
@@ -80,7 +79,7 @@ impl super::StoreTx {
     /// The profile's status as this transaction sees it (request-path
     /// caches may be seconds behind another instance's change).
     pub async fn reseller_status(&mut self, id: &ResellerId) -> StoreResult<ResellerStatus> {
-        let status: Option<String> = super::tx::on_tx!(self, t => {
+        let status: Option<String> = on_tx!(self, t => {
             sqlx::query_scalar("SELECT status FROM reseller_profiles WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut **t)
@@ -88,12 +87,10 @@ impl super::StoreTx {
         });
         status.as_deref().and_then(ResellerStatus::parse).found()
     }
-}
 
-impl Store {
     /// Creates a pending profile; a user with a profile already is `Conflict`.
-    pub async fn insert_reseller(&self, new: &NewReseller<'_>, audit: &NewAuditEntry<'_>) -> StoreResult<()> {
-        with_tx!(self, tx => {
+    pub async fn insert_reseller(&mut self, new: &NewReseller<'_>) -> StoreResult<()> {
+        on_tx!(self, t => {
             sqlx::query(
                 "INSERT INTO reseller_profiles (id, user_id, company_name, website, message, status,
                     default_discount_rate, rate_limit, api_enabled, applied_at, status_changed_at, updated_at)
@@ -107,15 +104,41 @@ impl Store {
             .bind(new.default_discount_rate)
             .bind(new.rate_limit)
             .bind(new.at)
-            .execute(&mut *tx)
+            .execute(&mut **t)
             .await
             .map_err(StoreError::from_write)?;
-            insert_audit(audit).execute(&mut *tx).await?;
-            tx.commit().await?;
         });
         Ok(())
     }
 
+    /// Applies the present fields of `patch`.
+    pub async fn patch_reseller(&mut self, id: &ResellerId, patch: &ResellerPatch, now: Timestamp) -> StoreResult<()> {
+        let changed = on_tx!(self, t => {
+            sqlx::query(
+                "UPDATE reseller_profiles SET
+                    api_enabled = COALESCE($2, api_enabled),
+                    rate_limit = COALESCE($3, rate_limit),
+                    default_discount_rate = COALESCE($4, default_discount_rate),
+                    updated_at = $5
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(patch.api_enabled)
+            .bind(patch.rate_limit)
+            .bind(patch.default_discount_rate)
+            .bind(now)
+            .execute(&mut **t)
+            .await?
+            .rows_affected()
+        });
+        super::changed_one(changed)?;
+        // Access, limits and discounts are read from request-path caches.
+        self.bumps_epoch = true;
+        Ok(())
+    }
+}
+
+impl Store {
     pub async fn reseller(&self, id: &ResellerId) -> StoreResult<Reseller> {
         let sql = sqlx::AssertSqlSafe(format!("{SELECT_RESELLER} WHERE r.id = $1"));
         with_pool!(self, pool => {
@@ -166,40 +189,5 @@ impl Store {
             page.next_cursor = None;
         }
         Ok(page)
-    }
-
-    /// Applies the present fields of `patch`.
-    pub async fn patch_reseller(
-        &self,
-        id: &ResellerId,
-        patch: &ResellerPatch,
-        audit: &NewAuditEntry<'_>,
-    ) -> StoreResult<()> {
-        with_tx!(self, tx, d => {
-            let changed = sqlx::query(
-                "UPDATE reseller_profiles SET
-                    api_enabled = COALESCE($2, api_enabled),
-                    rate_limit = COALESCE($3, rate_limit),
-                    default_discount_rate = COALESCE($4, default_discount_rate),
-                    updated_at = $5
-                 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(patch.api_enabled)
-            .bind(patch.rate_limit)
-            .bind(patch.default_discount_rate)
-            .bind(audit.at)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if changed == 0 {
-                return Err(StoreError::NotFound);
-            }
-            insert_audit(audit).execute(&mut *tx).await?;
-            super::instances::announce_change!(d, &mut *tx);
-            tx.commit().await?;
-            self.bump_epoch();
-        });
-        Ok(())
     }
 }

@@ -26,16 +26,17 @@ impl Store {
     pub async fn purge_older_than(&self, before: Timestamp) -> StoreResult<Purged> {
         Ok(Purged {
             api_requests: self.purge_batches(PURGE_API_REQUESTS, before).await?,
-            attempts: self.purge_batches(PURGE_ATTEMPTS, before).await?,
+            attempts: self.purge_batches(&purge_attempts(), before).await?,
             deliveries: self.purge_deliveries(before).await?,
             events: self.purge_batches(PURGE_EVENTS, before).await?,
             jobs: self.purge_jobs(before).await?,
         })
     }
 
-    async fn purge_batches(&self, sql: &'static str, before: Timestamp) -> StoreResult<u64> {
+    async fn purge_batches(&self, sql: &str, before: Timestamp) -> StoreResult<u64> {
         let mut removed = 0;
         loop {
+            let sql = sqlx::AssertSqlSafe(sql.to_owned());
             let n = with_pool!(self, pool => {
                 sqlx::query(sql).bind(before).bind(BATCH).execute(pool).await?.rows_affected()
             });
@@ -52,11 +53,10 @@ impl Store {
         let mut removed = 0;
         loop {
             let n = with_pool!(self, pool => {
-                let ids: Vec<String> = sqlx::query_scalar(
-                    "SELECT id FROM webhook_deliveries
-                     WHERE created_at < $1 AND status IN ('succeeded', 'failed', 'cancelled')
-                     ORDER BY id LIMIT $2",
-                )
+                let ids: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT id FROM webhook_deliveries d WHERE d.created_at < $1 AND {} ORDER BY d.id LIMIT $2",
+                    super::webhooks::is_final("d")
+                )))
                 .bind(before)
                 .bind(BATCH)
                 .fetch_all(pool)
@@ -123,9 +123,14 @@ const PURGE_API_REQUESTS: &str = "DELETE FROM api_requests WHERE id IN (
     SELECT id FROM api_requests WHERE at < $1 ORDER BY id LIMIT $2)";
 
 /// Attempts of finished deliveries (a pending delivery keeps its history).
-const PURGE_ATTEMPTS: &str = "DELETE FROM webhook_attempts WHERE id IN (
-    SELECT a.id FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
-    WHERE a.at < $1 AND d.status IN ('succeeded', 'failed', 'cancelled') ORDER BY a.id LIMIT $2)";
+fn purge_attempts() -> String {
+    format!(
+        "DELETE FROM webhook_attempts WHERE id IN (
+            SELECT a.id FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+            WHERE a.at < $1 AND {} ORDER BY a.id LIMIT $2)",
+        super::webhooks::is_final("d")
+    )
+}
 
 /// Events none of whose deliveries is left (all purged, or none made).
 const PURGE_EVENTS: &str = "DELETE FROM webhook_events WHERE id IN (

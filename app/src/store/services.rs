@@ -1,15 +1,24 @@
-//! Service status changes and renewals (operator-side, any reseller).
+//! Services: a reseller's (scoped reads), any reseller's (operators),
+//! new ones (an order's), status changes and renewals.
 
 use super::{OptionalExt, Store, StoreResult, StoreTx, tx::on_tx, with_pool};
 use crate::{
-    ids::{ResellerId, ServiceId},
-    services::{Service, ServiceStatus, SuspensionReason},
+    ids::{ProductId, ResellerId, ServiceId},
+    lists::Page,
+    services::{Service, ServiceFilter, ServiceStatus, SuspensionReason},
     timestamp::Timestamp,
 };
 
 /// A service's columns, in the order of [`Service`]'s fields.
 pub(crate) const COLUMNS: &str = "id, order_id, customer_id, product_id, term, status, recurring_price, started_at, \
      next_renewal_at, suspension_reason";
+
+/// The SQL condition "the service of `alias` holds a unit of its product"
+/// (counted against the price book's `max_quantity`): every service until
+/// it is terminated. The one place the rule is written for SQL.
+pub(crate) fn holds_unit(alias: &str) -> String {
+    format!("{alias}.status <> '{}'", ServiceStatus::Terminated.as_str())
+}
 
 /// A service and whose it is.
 #[derive(sqlx::FromRow)]
@@ -109,5 +118,83 @@ impl StoreTx {
                 .await?;
         });
         Ok(())
+    }
+}
+
+impl StoreTx {
+    /// Units of `product` the reseller holds (see [`holds_unit`]).
+    pub(crate) async fn units_held(&mut self, reseller: &ResellerId, product: &ProductId) -> StoreResult<i64> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM services s WHERE s.reseller_id = $1 AND s.product_id = $2 AND {}",
+            holds_unit("s")
+        ));
+        Ok(on_tx!(self, t => {
+            sqlx::query_scalar(sql).bind(reseller).bind(product).fetch_one(&mut **t).await?
+        }))
+    }
+
+    /// New services, in statements of up to 200 rows (SQLite's parameter
+    /// limit).
+    pub async fn insert_services(&mut self, reseller: &ResellerId, services: &[Service]) -> StoreResult<()> {
+        for chunk in services.chunks(200) {
+            on_tx!(self, t => {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO services (id, reseller_id, order_id, customer_id, product_id, term, status,
+                        recurring_price, started_at, next_renewal_at, updated_at) ",
+                );
+                insert.push_values(chunk, |mut row, s| {
+                    row.push_bind(&s.id)
+                        .push_bind(reseller)
+                        .push_bind(&s.order_id)
+                        .push_bind(&s.customer_id)
+                        .push_bind(&s.product_id)
+                        .push_bind(s.term.as_str())
+                        .push_bind(s.status.as_str())
+                        .push_bind(s.recurring_price)
+                        .push_bind(s.started_at)
+                        .push_bind(s.next_renewal_at)
+                        .push_bind(s.started_at);
+                });
+                insert.build().execute(&mut **t).await?;
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    pub async fn service(&self, reseller: &ResellerId, id: &ServiceId) -> StoreResult<Service> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM services WHERE reseller_id = $1 AND id = $2"
+        ));
+        with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(reseller).bind(id).fetch_optional(pool).await?
+        })
+        .found()
+    }
+
+    /// Newest first.
+    pub async fn services(&self, reseller: &ResellerId, filter: &ServiceFilter) -> StoreResult<Page<Service>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM services
+             WHERE reseller_id = $1
+               AND ($2 IS NULL OR status = $2)
+               AND ($3 IS NULL OR customer_id = $3)
+               AND ($4 IS NULL OR order_id = $4)
+               AND ($5 IS NULL OR id < $5)
+             ORDER BY id DESC LIMIT $6"
+        ));
+        let rows: Vec<Service> = with_pool!(self, pool => {
+            sqlx::query_as(sql)
+                .bind(reseller)
+                .bind(filter.status.map(ServiceStatus::as_str))
+                .bind(filter.customer_id.as_ref())
+                .bind(filter.order_id.as_ref())
+                .bind(filter.page.after.as_ref())
+                .bind(filter.page.fetch())
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(Page::from_overfetch(rows, filter.page.limit, |s| s.id.to_string()))
     }
 }

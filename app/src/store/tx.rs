@@ -3,7 +3,9 @@
 //! the other queries of its domain, in `impl StoreTx` blocks) and commits.
 //! Dropping it without `commit` rolls everything back.
 //!
-//! Like [`super::with_tx!`], SQLite transactions start with `BEGIN
+//! Every write of more than one statement, and every write an audit entry
+//! or an event goes with, is a use case over one `StoreTx`: begin,
+//! statements, audit, `finish`. SQLite transactions start with `BEGIN
 //! IMMEDIATE`, so writers queue on SQLite's lock instead of failing to
 //! upgrade a read lock.
 
@@ -76,8 +78,8 @@ impl Store {
 impl StoreTx {
     pub async fn commit(mut self) -> StoreResult<()> {
         if self.bumps_epoch {
-            let dialect = self.dialect();
-            on_tx!(self, t => super::instances::announce_change!(dialect, &mut **t));
+            let (dialect, announcer) = (self.dialect(), self.store.announcer.clone());
+            on_tx!(self, t => super::instances::announce_change!(dialect, &*announcer, &mut **t));
         }
         match self.inner {
             TxInner::Sqlite(tx) => tx.commit().await?,
@@ -126,6 +128,11 @@ impl StoreTx {
     /// The store the transaction belongs to.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Now, on the store's business clock.
+    pub fn now(&self) -> crate::timestamp::Timestamp {
+        self.store.now()
     }
 
     /// Waits for the lock named `name`, held until the transaction ends:

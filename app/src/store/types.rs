@@ -82,7 +82,13 @@ impl Type<Sqlite> for Amount {
 
 impl Encode<'_, Sqlite> for Amount {
     fn encode_by_ref(&self, buf: &mut SqliteArgumentsBuffer) -> Result<IsNull, BoxDynError> {
-        let units = i64::try_from((self.value() * Decimal::from(10_000)).trunc())?;
+        // Checked: an amount beyond what the column holds is an error the
+        // write reports, never a panic (inputs are bounded before this).
+        let scaled = self
+            .value()
+            .checked_mul(Decimal::from(10_000))
+            .ok_or("amount too large to store")?;
+        let units = i64::try_from(scaled.trunc())?;
         <i64 as Encode<Sqlite>>::encode(units, buf)
     }
 }

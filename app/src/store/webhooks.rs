@@ -14,12 +14,23 @@ use crate::{
     resellers::ResellerStatus,
     timestamp::Timestamp,
     webhooks::{
-        Attempt, Delivery, DeliveryDetail, DeliveryFilter, DeliveryJob, DeliveryStatus, EventPayload, NewEvent, QUEUE,
+        AfterAttempt, Attempt, Delivery, DeliveryDetail, DeliveryFilter, DeliveryJob, DeliveryStatus, EventPayload,
+        FinishedAttempt, NewEvent, QUEUE,
     },
 };
 use apalis_core::task::builder::TaskBuilder;
 use sqlx::types::Json;
 use std::collections::HashMap;
+
+/// The SQL condition "the delivery of `alias` is final"
+/// ([`DeliveryStatus::FINAL`], named there once).
+pub(crate) fn is_final(alias: &str) -> String {
+    let names: Vec<String> = DeliveryStatus::FINAL
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    format!("{alias}.status IN ({})", names.join(", "))
+}
 
 /// Infrastructure failures of a delivery job are retried by the queue this
 /// many times; delivery failures follow the webhook schedule instead.
@@ -404,14 +415,6 @@ fn rounds(attempts: &[FinishedAttempt]) -> Vec<Vec<&FinishedAttempt>> {
     rounds
 }
 
-/// An attempt the worker finished, to be recorded.
-#[derive(Clone, Debug)]
-pub struct FinishedAttempt {
-    pub delivery: DeliveryId,
-    pub record: AttemptRecord,
-    pub after: AfterAttempt,
-}
-
 /// What a delivery attempt needs to know.
 #[derive(Clone, Debug)]
 pub struct DeliveryWork {
@@ -420,37 +423,6 @@ pub struct DeliveryWork {
     pub reseller_status: ResellerStatus,
     pub url: Option<String>,
     pub sealed_secret: Option<String>,
-}
-
-/// The outcome of one attempt, as recorded.
-#[derive(Clone, Debug)]
-pub struct AttemptRecord {
-    pub at: Timestamp,
-    pub url: String,
-    pub status_code: Option<i64>,
-    pub duration_ms: i64,
-    pub error: Option<String>,
-    pub response_body: Option<String>,
-}
-
-/// Where the delivery goes after an attempt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AfterAttempt {
-    Succeeded,
-    RetryAt(Timestamp),
-    Failed,
-}
-
-impl AfterAttempt {
-    /// The delivery's status, next attempt and completion time after an
-    /// attempt made `at`.
-    fn delivery_moves(self, at: Timestamp) -> (DeliveryStatus, Option<Timestamp>, Option<Timestamp>) {
-        match self {
-            AfterAttempt::Succeeded => (DeliveryStatus::Succeeded, None, Some(at)),
-            AfterAttempt::RetryAt(next) => (DeliveryStatus::Pending, Some(next), None),
-            AfterAttempt::Failed => (DeliveryStatus::Failed, None, Some(at)),
-        }
-    }
 }
 
 const DELIVERY_COLUMNS: &str = "id, event_id, reseller_id, event_type, status, attempts, next_attempt_at, \
