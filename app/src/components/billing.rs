@@ -1,8 +1,11 @@
 //! The reseller account as both panels show it: the figures, the entries,
 //! the balance chart, the months with statements and a statement.
 
-use super::{Chart, ChartKind, DataTable, Series};
-use crate::billing::{Balance, BalancePoint, Entry, Month, Statement};
+use super::{Chart, ChartKind, DataTable, NextPage, Series};
+use crate::{
+    billing::{Balance, BalancePoint, Entry, Month, Statement, credit_limit_label},
+    money::{shown, shown_or_dash},
+};
 use leptos::prelude::*;
 
 /// Balance, credit limit and available.
@@ -10,23 +13,16 @@ use leptos::prelude::*;
 pub fn AccountFigures(balance: Balance) -> impl IntoView {
     let code = balance.currency.clone();
     let limit = match balance.credit_limit {
-        None => "No limit (billed in arrears)".to_owned(),
-        Some(l) if l.is_zero() => format!("{l} {code} (prepaid)"),
-        Some(l) => format!("{l} {code}"),
+        None => format!("{} (billed in arrears)", credit_limit_label(None, &code)),
+        limit => credit_limit_label(limit, &code),
     };
-    let available = balance
-        .available
-        .map(|a| format!("{a} {code}"))
-        .unwrap_or_else(|| "—".to_owned());
-    let threshold = balance
-        .low_balance_threshold
-        .map(|t| format!("{t} {code}"))
-        .unwrap_or_else(|| "—".to_owned());
+    let available = shown_or_dash(balance.available, &code);
+    let threshold = shown_or_dash(balance.low_balance_threshold, &code);
     view! {
         <section class="cards" aria-label="Account">
             <div class="card">
                 <div>"Balance"</div>
-                <div class="figure" data-testid="balance">{format!("{} {code}", balance.balance)}</div>
+                <div class="figure" data-testid="balance">{shown(balance.balance, &code)}</div>
             </div>
             <div class="card">
                 <div>"Credit limit"</div>
@@ -54,7 +50,7 @@ pub fn EntryTable(entries: Vec<Entry>, currency: String) -> impl IntoView {
                 <td>{e.at.short()}</td>
                 <td>{e.kind.label()}</td>
                 <td>{e.description()}</td>
-                <td class=class>{format!("{} {currency}", e.amount)}</td>
+                <td class=class>{shown(e.amount, &currency)}</td>
                 <td>{e.recorded_by.clone().unwrap_or_else(|| "—".into())}</td>
                 <th scope="row"><code>{e.id.to_string()}</code></th>
             </tr>
@@ -120,9 +116,18 @@ pub fn StatementMonths(months: Vec<Month>, base: String, csv: String) -> impl In
 }
 
 /// A statement, laid out to print (the print stylesheet hides the panel).
+/// A statement page: its lines (a page at a time: `base` is the page's
+/// own address, to which the next page's cursor is added), the balances
+/// and the whole month to print or download.
 #[component]
-pub fn StatementView(statement: Statement, #[prop(into)] holder: String, csv_href: String) -> impl IntoView {
+pub fn StatementView(
+    statement: Statement,
+    #[prop(into)] holder: String,
+    csv_href: String,
+    base: String,
+) -> impl IntoView {
     let code = statement.currency.clone();
+    let next = statement.next_cursor.clone().map(|c| format!("{base}?after={c}"));
     let rows = statement.entries.clone();
     let row = {
         let code = code.clone();
@@ -131,8 +136,8 @@ pub fn StatementView(statement: Statement, #[prop(into)] holder: String, csv_hre
                 <tr>
                     <td>{l.entry.at.short()}</td>
                     <td>{l.description.clone()}</td>
-                    <td class="num">{format!("{} {code}", l.entry.amount)}</td>
-                    <td class="num">{format!("{} {code}", l.balance_after)}</td>
+                    <td class="num">{shown(l.entry.amount, &code)}</td>
+                    <td class="num">{shown(l.balance_after, &code)}</td>
                     <td><code>{l.entry.id.to_string()}</code></td>
                 </tr>
             }
@@ -142,16 +147,25 @@ pub fn StatementView(statement: Statement, #[prop(into)] holder: String, csv_hre
         <article class="statement">
             <h1>{format!("Statement, {}", statement.month.label())}</h1>
             <p>{holder}</p>
+            <p data-testid="statement-state">
+                {if statement.is_final {
+                    "Final: this month has ended and its grace days have passed; it will not change."
+                } else {
+                    "Open: payments may still be dated into this month."
+                }}
+            </p>
             <p class="no-print">
-                <button type="button" class="secondary" onclick="window.print()">"Print"</button>
+                // An event handler, not an inline `onclick`: the page's
+                // Content-Security-Policy runs no inline script.
+                <button type="button" class="secondary" on:click=|_| print_page()>"Print"</button>
                 " "
                 <a href=csv_href rel="external" download="">"Download CSV"</a>
             </p>
             <dl class="facts">
                 <dt>"Opening balance"</dt>
-                <dd data-testid="opening-balance">{format!("{} {code}", statement.opening_balance)}</dd>
+                <dd data-testid="opening-balance">{shown(statement.opening_balance, &code)}</dd>
                 <dt>"Closing balance"</dt>
-                <dd data-testid="closing-balance">{format!("{} {code}", statement.closing_balance)}</dd>
+                <dd data-testid="closing-balance">{shown(statement.closing_balance, &code)}</dd>
             </dl>
             <DataTable
                 columns=vec!["When", "Description", "Amount", "Balance after", "Transaction"]
@@ -160,6 +174,16 @@ pub fn StatementView(statement: Statement, #[prop(into)] holder: String, csv_hre
                 empty="No entries this month."
                 caption="Entries"
             />
+            <NextPage href=next text="More entries of this month"/>
         </article>
+    }
+}
+
+/// The browser's print dialog (the page's print stylesheet leaves out
+/// navigation and buttons).
+fn print_page() {
+    #[cfg(feature = "hydrate")]
+    if let Err(e) = window().print() {
+        leptos::logging::warn!("print failed: {e:?}");
     }
 }

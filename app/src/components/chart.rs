@@ -36,7 +36,7 @@ impl Series {
         let values: Vec<Decimal> = values.into_iter().collect();
         let shown = values
             .iter()
-            .map(|v| format!("{} {currency}", crate::money::Amount::new(*v).unwrap_or_default()))
+            .map(|v| crate::money::shown(crate::money::Amount::new(*v).unwrap_or_default(), currency))
             .collect();
         Series { name, values, shown }
     }

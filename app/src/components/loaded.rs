@@ -10,7 +10,9 @@ use serde::{Serialize, de::DeserializeOwned};
 /// exist (or is another reseller's) makes the page a 404; other refusals
 /// keep the page's 200, since the page itself exists and says why (a
 /// client who has not applied yet sees its dashboard's explanation).
-/// `error_heading` titles pages whose heading comes from the data itself.
+/// `error_heading` titles pages whose heading comes from the data itself;
+/// `quiet` shows nothing on error, for a sub-page whose frame awaits the
+/// same resource and shows its error already.
 ///
 /// ```ignore
 /// <Loaded resource=orders let:page>
@@ -22,6 +24,7 @@ pub fn Loaded<T, F, V>(
     resource: Resource<Result<T, AppError>>,
     children: F,
     #[prop(optional)] error_heading: Option<&'static str>,
+    #[prop(optional)] quiet: bool,
 ) -> impl IntoView
 where
     T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
@@ -35,6 +38,7 @@ where
                 Suspend::new(async move {
                     match resource.await {
                         Ok(data) => Either::Left(children(data).into_any()),
+                        Err(_) if quiet => Either::Left(().into_any()),
                         Err(error) => Either::Right(view! { <LoadError error heading=error_heading/> }),
                     }
                 })

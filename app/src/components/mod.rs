@@ -1,7 +1,7 @@
 //! View pieces both panels share: the panel frame, waiting for data,
-//! errors and outcomes, tables, filter forms, and the tables of services
-//! and webhook deliveries both panels show. Pages hold only what is
-//! particular to them.
+//! errors and outcomes, tables, filter forms, the tab bar of a page's
+//! sub-pages, and the tables of services and webhook deliveries both
+//! panels show. Pages hold only what is particular to them.
 
 mod billing;
 mod chart;
@@ -12,6 +12,7 @@ mod outcome;
 mod panel;
 mod services;
 mod table;
+mod tabs;
 
 pub use billing::{AccountFigures, BalanceChart, EntryTable, StatementMonths, StatementView};
 pub use chart::{Chart, ChartKind, Series};
@@ -20,8 +21,9 @@ pub use filters::{FilterForm, FilterInput, FilterSelect, choices, use_query_para
 pub use loaded::Loaded;
 pub use outcome::{ActionOutcome, ActionResult};
 pub use panel::{NavItem, PanelGuard};
-pub use services::{ServiceTable, product_name};
+pub use services::{ServiceTable, name_in};
 pub use table::{DataTable, NextPage};
+pub use tabs::{Tab, TabBar, use_current_tab};
 
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -100,9 +102,7 @@ pub fn StatusBadge(status: crate::resellers::ResellerStatus) -> impl IntoView {
 
 /// `12.50 EUR`, or a dash for "not sold".
 pub fn amount(value: Option<crate::money::Money>, currency: &str) -> String {
-    value
-        .map(|m| format!("{m} {currency}"))
-        .unwrap_or_else(|| "—".to_owned())
+    crate::money::shown_or_dash(value, currency)
 }
 
 /// A timestamp for tables, or a dash.

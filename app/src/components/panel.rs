@@ -14,44 +14,53 @@ use leptos_router::components::A;
 /// A navigation entry: the link text is exactly the page's name.
 pub type NavItem = (&'static str, &'static str);
 
-/// The frame of a panel: brand, navigation, who is signed in, sign out.
 #[component]
-fn PanelFrame(panel: Panel, user: User, nav: &'static [NavItem], children: Children) -> impl IntoView {
+fn TopBar(panel: Panel, user: User) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
-    let (brand, nav_label) = match panel {
-        Panel::Admin => ("FluxBilling admin", "Admin"),
-        Panel::Portal => ("FluxBilling reseller portal", "Portal"),
+    let brand = match panel {
+        Panel::Admin => "FluxBilling admin",
+        Panel::Portal => "FluxBilling reseller portal",
     };
     let panel_value = match panel {
         Panel::Admin => "admin",
         Panel::Portal => "portal",
     };
     view! {
-        <div class="panel">
-            <header class="topbar">
-                <a class="brand" href=panel.home()>{brand}</a>
-                <span class="who">{user.email}</span>
-                <ActionForm action=sign_out attr:class="inline">
-                    <input type="hidden" name="panel" value=panel_value/>
-                    <button type="submit">"Sign out"</button>
-                </ActionForm>
-            </header>
-            <nav aria-label=nav_label class="sidenav">
-                <ul>
-                    {nav
-                        .iter()
-                        .map(|(href, name)| {
-                            view! {
-                                <li>
-                                    <A href=*href exact=true>{*name}</A>
-                                </li>
-                            }
-                        })
-                        .collect_view()}
-                </ul>
-            </nav>
-            <main class="content">{children()}</main>
-        </div>
+        <header class="topbar">
+            <a class="brand" href=panel.home()>{brand}</a>
+            <span class="who">{user.email}</span>
+            <ActionForm action=sign_out attr:class="inline">
+                <input type="hidden" name="panel" value=panel_value/>
+                <button type="submit">"Sign out"</button>
+            </ActionForm>
+        </header>
+    }
+}
+
+#[component]
+fn SideNav(panel: Panel, nav: &'static [NavItem]) -> impl IntoView {
+    let label = match panel {
+        Panel::Admin => "Admin",
+        Panel::Portal => "Portal",
+    };
+    view! {
+        <nav aria-label=label class="sidenav">
+            <ul>
+                {nav
+                    .iter()
+                    .map(|(href, name)| {
+                        // A page's sub-pages (`/admin/resellers/rsl_.../account`)
+                        // mark its entry too; the panel's home only itself.
+                        let exact = *href == panel.home();
+                        view! {
+                            <li>
+                                <A href=*href exact>{*name}</A>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
     }
 }
 
@@ -59,25 +68,32 @@ fn PanelFrame(panel: Panel, user: User, nav: &'static [NavItem], children: Child
 /// the panel's role, sends anonymous visitors to the sign-in page, and
 /// refuses (403) a user of the other role. The server functions behind the
 /// pages check again: this guard is for people, not for security.
+///
+/// Two rules of Leptos's server rendering shape this (see
+/// docs/ARCHITECTURE.md, "Pages and resources"): the page is built once,
+/// beside the guard's `Loaded` rather than inside it (a `Suspense` walks
+/// its children again as resources resolve, and a page built inside one
+/// was built two or three times per request with fresh resources, which
+/// now and then left the response hanging), and the user is read in that
+/// one `Loaded` only (a resource read under two `Suspense`s can hang the
+/// response too). A refusal hides the page beside it with CSS
+/// (`.refusal ~ *`).
 #[component]
-pub fn PanelGuard(panel: Panel, nav: &'static [NavItem], children: ChildrenFn) -> impl IntoView {
+pub fn PanelGuard(panel: Panel, nav: &'static [NavItem], children: Children) -> impl IntoView {
     let user = Resource::new(|| (), |_| whoami());
-    let children = StoredValue::new(children);
     view! {
-        <Loaded resource=user let:user>
-            {match user {
-                Some(user) if user.role == panel.role() => {
-                    view! {
-                        <PanelFrame panel user nav>
-                            {children.with_value(|c| c())}
-                        </PanelFrame>
+        <div class="panel">
+            <Loaded resource=user let:user>
+                {match user {
+                    Some(user) if user.role == panel.role() => {
+                        view! { <TopBar panel user/> <SideNav panel nav/> }.into_any()
                     }
-                        .into_any()
-                }
-                Some(user) => view! { <WrongPanel panel user/> }.into_any(),
-                None => view! { <SignInFirst panel/> }.into_any(),
-            }}
-        </Loaded>
+                    Some(user) => view! { <WrongPanel panel user/> }.into_any(),
+                    None => view! { <SignInFirst panel/> }.into_any(),
+                }}
+            </Loaded>
+            <main class="content">{children()}</main>
+        </div>
     }
 }
 
@@ -98,7 +114,7 @@ fn WrongPanel(panel: Panel, user: User) -> impl IntoView {
     };
     let error = AppError::new(ErrorCode::Forbidden, message);
     view! {
-        <main class="narrow">
+        <main class="narrow refusal">
             <h1>"Not allowed"</h1>
             <Alert error/>
             <p>"Signed in as " {user.email} ". " <a href=link>{link_text}</a></p>

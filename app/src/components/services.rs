@@ -9,8 +9,9 @@ use crate::services::{
 };
 use leptos::prelude::*;
 
-/// The product's name from `names` (`(id, name)` pairs), else its id.
-pub fn product_name(names: &[(String, String)], id: &str) -> String {
+/// The name of `id` from `names` (`(id, name)` pairs: products,
+/// customers), else the id itself.
+pub fn name_in(names: &[(String, String)], id: &str) -> String {
     names
         .iter()
         .find(|(pid, _)| pid == id)
@@ -18,27 +19,28 @@ pub fn product_name(names: &[(String, String)], id: &str) -> String {
         .unwrap_or_else(|| id.to_owned())
 }
 
-/// Services with product, status, term, price and renewal; with `act`, a
-/// column of the provisioning outcomes an operator may record.
+/// Services with product, status (and why a suspended one is), term,
+/// price and renewal; with `customers` (`(id, label)` pairs), a column
+/// naming each one's customer; with `act`, a column of the provisioning
+/// outcomes an operator may record.
 #[component]
 pub fn ServiceTable(
     services: Vec<Service>,
     names: Vec<(String, String)>,
     currency: String,
+    /// The customers' labels, for lists of several customers' services.
+    #[prop(optional)]
+    customers: Option<Vec<(String, String)>>,
     #[prop(optional)] act: Option<ServerAction<RecordOutcome>>,
     /// "Renew now", beside the outcomes (operators).
     #[prop(optional)]
     renew: Option<ServerAction<RenewService>>,
 ) -> impl IntoView {
-    let mut columns = vec![
-        "Service",
-        "Product",
-        "Status",
-        "Term",
-        "Price",
-        "Started",
-        "Next renewal",
-    ];
+    let mut columns = vec!["Service"];
+    if customers.is_some() {
+        columns.push("Customer");
+    }
+    columns.extend(["Product", "Status", "Term", "Price", "Started", "Next renewal"]);
     if act.is_some() {
         columns.push("Provisioning outcome");
     }
@@ -46,23 +48,24 @@ pub fn ServiceTable(
         view! {
             <tr>
                 <th scope="row"><code>{s.id.to_string()}</code></th>
-                <td>{product_name(&names, s.product_id.as_str())}</td>
+                {customers.as_ref().map(|c| view! { <td>{name_in(c, s.customer_id.as_str())}</td> })}
+                <td>{name_in(&names, s.product_id.as_str())}</td>
                 <td>{status_label(&s)}</td>
                 <td>{s.term.label()}</td>
                 <td class="num">{amount(Some(s.recurring_price), &currency)}</td>
                 <td>{s.started_at.date()}</td>
                 <td>{s.next_renewal_at.short()}</td>
                 {act.map(|act| {
-                    let renewable = renew.filter(|_| {
-                        s.status == ServiceStatus::Active || s.suspension_reason == Some(SuspensionReason::Unpaid)
-                    });
+                    let renewable = renew.filter(|_| s.renewable());
                     let id = s.id.to_string();
+                    let seen = s.next_renewal_at.rfc3339();
                     view! {
                         <td>
                             <OutcomeButtons service=s act/>
                             {renewable.map(|renew| view! {
                                 <ActionForm action=renew attr:class="inline">
                                     <input type="hidden" name="service_id" value=id/>
+                                    <input type="hidden" name="next_renewal_at" value=seen/>
                                     <button type="submit" class="secondary">"Renew now"</button>
                                 </ActionForm>
                             })}
@@ -75,11 +78,14 @@ pub fn ServiceTable(
     view! { <DataTable columns rows=services row empty="No services."/> }
 }
 
-/// "Suspended (unpaid)" for a suspension for non-payment.
+/// The status, and why a suspended service is: "Suspended (unpaid)" for
+/// a renewal the account could not cover, "Suspended (by the operator)"
+/// for a provisioning outcome.
 fn status_label(s: &Service) -> String {
-    match s.suspension_reason {
-        Some(SuspensionReason::Unpaid) if s.status == ServiceStatus::Suspended => "Suspended (unpaid)".to_owned(),
-        _ => s.status.label().to_owned(),
+    match (s.status, s.suspension_reason) {
+        (ServiceStatus::Suspended, Some(SuspensionReason::Unpaid)) => "Suspended (unpaid)".to_owned(),
+        (ServiceStatus::Suspended, Some(SuspensionReason::Operator)) => "Suspended (by the operator)".to_owned(),
+        (status, _) => status.label().to_owned(),
     }
 }
 

@@ -2,19 +2,18 @@
 
 pub mod api_logs;
 pub mod audit_log;
-pub mod billing;
-pub mod price_book;
 pub mod products;
 pub mod reseller;
 pub mod resellers;
+pub mod statement;
 pub mod webhooks;
 
 pub use api_logs::ApiLogsPage;
 pub use audit_log::AuditLogPage;
-pub use billing::StatementPage;
 pub use products::{ProductPage, ProductsPage};
-pub use reseller::ResellerPage;
+pub use reseller::{AccountTab, HistoryTab, OverviewTab, PriceBookTab, ResellerFrame, ServicesTab};
 pub use resellers::ResellersPage;
+pub use statement::StatementPage;
 pub use webhooks::{DeliveryPage, WebhooksPage};
 
 use crate::{

@@ -9,7 +9,7 @@ use crate::{
     },
     components::{ActionOutcome, DataTable, Field, Loaded, amount},
     error::AppError,
-    money::BillingTerm,
+    terms::BillingTerm,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

@@ -55,17 +55,14 @@ fn ResellerTable(resellers: Vec<Reseller>, balances: Vec<Balance>) -> impl IntoV
     let rows: Vec<(Reseller, Balance)> = resellers.into_iter().zip(balances).collect();
     let row = |(r, b): (Reseller, Balance)| {
         let code = b.currency.clone();
-        let limit = b
-            .credit_limit
-            .map(|l| format!("{l} {code}"))
-            .unwrap_or_else(|| "No limit".into());
-        let available = b.available.map(|a| format!("{a} {code}")).unwrap_or_else(|| "—".into());
+        let limit = crate::billing::credit_limit_label(b.credit_limit, &code);
+        let available = crate::money::shown_or_dash(b.available, &code);
         view! {
             <tr>
                 <th scope="row"><a href=format!("/admin/resellers/{}", r.id)>{r.company_name}</a></th>
                 <td>{r.contact_name} <br/> <small>{r.email}</small></td>
                 <td><StatusBadge status=r.status/></td>
-                <td class="num" data-testid="row-balance">{format!("{} {code}", b.balance)}</td>
+                <td class="num" data-testid="row-balance">{crate::money::shown(b.balance, &code)}</td>
                 <td class="num">{limit}</td>
                 <td class="num">{available}</td>
                 <td>{r.applied_at.short()}</td>

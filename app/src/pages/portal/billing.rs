@@ -13,7 +13,7 @@ use crate::{
     },
 };
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn BillingPage() -> impl IntoView {
@@ -55,14 +55,21 @@ pub fn BillingPage() -> impl IntoView {
 #[component]
 pub fn StatementPage() -> impl IntoView {
     let params = use_params_map();
-    let month = move || params.read().get("month").unwrap_or_default();
-    let statement = Resource::new(month, my_statement);
+    let query = use_query_map();
+    let key = move || {
+        (
+            params.read().get("month").unwrap_or_default(),
+            query.read().get("after"),
+        )
+    };
+    let statement = Resource::new(key, |(month, after)| my_statement(month, after));
     view! {
         <p class="no-print"><a href="/portal/billing">"Billing"</a></p>
         <Loaded resource=statement error_heading="Statement" let:s>
             {
                 let csv = format!("/portal/billing/statement.csv?month={}", s.month);
-                view! { <StatementView statement=s holder="Your reseller account" csv_href=csv/> }
+                let base = format!("/portal/billing/statements/{}", s.month);
+                view! { <StatementView statement=s holder="Your reseller account" csv_href=csv base/> }
             }
         </Loaded>
     }

@@ -3,7 +3,7 @@
 use super::orders::OrderTable;
 use crate::{
     components::{Chart, ChartKind, Loaded, Series, StatusBadge},
-    orders::{DashboardView, server_fns::my_dashboard},
+    dashboard::{DashboardView, server_fns::my_dashboard},
 };
 use leptos::prelude::*;
 
@@ -31,7 +31,7 @@ fn Dashboard(d: DashboardView) -> impl IntoView {
         <p>{d.company_name.clone()} " " <StatusBadge status=d.status/></p>
         <section class="cards" aria-label="Figures">
             <Card label="Orders this month" testid="orders-this-month" figure=d.orders_this_month.to_string()/>
-            <Card label="Wholesale spend this month" testid="spend-this-month" figure=format!("{} {code}", d.spend_this_month)/>
+            <Card label="Wholesale spend this month" testid="spend-this-month" figure=crate::money::shown(d.spend_this_month, &code)/>
             <Card label="API requests (24 h)" testid="api-requests" figure=d.api_requests_24h.to_string()/>
             <Card label="API error rate (24 h)" testid="api-error-rate" figure=rate/>
         </section>

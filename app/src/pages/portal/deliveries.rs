@@ -13,7 +13,7 @@ pub fn MyDeliveryPage() -> impl IntoView {
     let detail = Resource::new(move || params.read().get("id").unwrap_or_default(), my_delivery);
     view! {
         <h1>"Webhook delivery"</h1>
-        <p><a href="/portal/api-settings">"API Settings"</a></p>
+        <p><a href="/portal/api-settings/deliveries">"All deliveries"</a></p>
         <Loaded resource=detail let:d>
             <DeliveryView detail=d/>
         </Loaded>

@@ -10,7 +10,7 @@ pub mod products;
 pub mod program;
 pub mod services;
 
-pub use api_settings::ApiSettingsPage;
+pub use api_settings::{ApiSettingsFrame, DeliveriesTab, GuideTab, KeysTab, RequestsTab, WebhookTab};
 pub use billing::{BillingPage, StatementPage};
 pub use customers::CustomersPage;
 pub use dashboard::DashboardPage;

@@ -4,7 +4,7 @@
 use crate::{
     components::{
         ActionResult, DataTable, Field, FilterForm, FilterInput, Loaded, NextPage, Notice, ServiceTable, amount,
-        product_name, use_query_params,
+        name_in, use_query_params,
     },
     lists::percent_encode,
     orders::{
@@ -136,7 +136,7 @@ fn OrderView(detail: OrderDetail) -> impl IntoView {
         move |l: OrderLine| {
             view! {
                 <tr>
-                    <th scope="row">{product_name(&names, l.product_id.as_str())}</th>
+                    <th scope="row">{name_in(&names, l.product_id.as_str())}</th>
                     <td>{l.term.label()}</td>
                     <td class="num">{l.quantity}</td>
                     <td class="num">{amount(Some(l.unit_price), &code)}</td>

@@ -1,4 +1,5 @@
-//! `/portal/services`: every service with status, term, price and renewal.
+//! `/portal/services`: every service with its customer, status (and why
+//! a suspended one is), term, price and renewal.
 
 use crate::{
     components::{FilterForm, FilterSelect, Loaded, NextPage, ServiceTable, choices, use_query_params},
@@ -20,7 +21,12 @@ pub fn ServicesPage() -> impl IntoView {
             <FilterSelect id="filter-status" label="Status" name="status" options=statuses/>
         </FilterForm>
         <Loaded resource=page let:p>
-            <ServiceTable services=p.page.data names=p.product_names currency=p.currency/>
+            <ServiceTable
+                services=p.page.data
+                names=p.product_names
+                customers=p.customer_names
+                currency=p.currency
+            />
             <NextPage href=p.page.next_cursor.map(|c| format!("/portal/services?before={c}")) text="More services"/>
         </Loaded>
     }

@@ -1,45 +1,56 @@
-//! The reseller's own webhook deliveries, and a test event.
+//! `/portal/api-settings/deliveries`: the reseller's own webhook
+//! deliveries, newest first, by status and event type, a page at a time;
+//! and a test event.
 
 use crate::{
-    components::{ActionOutcome, DeliveryTable, Loaded},
-    error::AppError,
-    lists::Page,
+    components::{ActionOutcome, DeliveryTable, FilterForm, FilterSelect, Loaded, NextPage, choices, use_query_params},
+    lists::percent_encode,
     webhooks::{
-        Delivery,
+        DeliveryStatus, EventType,
         server_fns::{SendTestEvent, my_deliveries},
     },
 };
 use leptos::prelude::*;
 
-/// The deliveries list and its test-event action. Created with the page,
-/// not inside the settings' `Suspend`: a resource first created after an
-/// await is not matched to its server-rendered data on hydration (the page
-/// panicked in tachys when the list was empty).
-#[derive(Clone, Copy)]
-pub struct DeliveriesState {
-    test: ServerAction<SendTestEvent>,
-    list: Resource<Result<Page<Delivery>, AppError>>,
-}
-
-impl DeliveriesState {
-    pub fn new() -> Self {
-        let test = ServerAction::<SendTestEvent>::new();
-        let list = Resource::new(move || test.version().get(), |_| my_deliveries(None));
-        DeliveriesState { test, list }
-    }
-}
+/// The filters, by query name; the next page keeps them.
+const FILTERS: [&str; 2] = ["status", "event_type"];
 
 #[component]
-pub fn Deliveries(state: DeliveriesState) -> impl IntoView {
-    let DeliveriesState { test, list } = state;
+pub fn DeliveriesTab() -> impl IntoView {
+    let param = use_query_params();
+    let test = ServerAction::<SendTestEvent>::new();
+    let list = Resource::new(
+        move || {
+            (
+                param("status"),
+                param("event_type"),
+                param("before"),
+                test.version().get(),
+            )
+        },
+        |(status, event_type, before, _)| my_deliveries(status, event_type, before),
+    );
+    let older = move |cursor: String| {
+        let kept: String = FILTERS
+            .iter()
+            .filter_map(|name| param(name).map(|v| format!("&{name}={}", percent_encode(&v))))
+            .collect();
+        format!("{}/deliveries?before={cursor}{kept}", super::BASE)
+    };
+    let events = choices(EventType::ALL, EventType::as_str, EventType::as_str);
+    let statuses = choices(DeliveryStatus::ALL, DeliveryStatus::as_str, DeliveryStatus::as_str);
     view! {
-        <h2>"Webhook deliveries"</h2>
         <ActionForm action=test attr:class="inline">
             <button type="submit" class="secondary" disabled=move || test.pending().get()>"Send test event"</button>
         </ActionForm>
         <ActionOutcome value=test.value() ok_text="Test event queued: it appears below once sent."/>
+        <FilterForm label="Filter deliveries">
+            <FilterSelect id="dlv-status" label="Status" name="status" options=statuses/>
+            <FilterSelect id="dlv-event" label="Event type" name="event_type" options=events/>
+        </FilterForm>
         <Loaded resource=list let:rows>
             <DeliveryTable deliveries=rows.data detail_base="/portal/deliveries/" show_reseller=false/>
+            <NextPage href=rows.next_cursor.map(older) text="Older deliveries"/>
         </Loaded>
     }
 }

@@ -1,21 +1,44 @@
-//! API keys: generate (the secret is shown once), list, revoke.
+//! `/portal/api-settings`: API keys (generate: the secret is shown once;
+//! list; revoke) and the rate limit they share.
 
+use super::SetupNotices;
 use crate::{
     api_access::{
         ApiKey,
-        server_fns::{GenerateApiKey, RevokeApiKey},
+        server_fns::{ApiSettingsView, GenerateApiKey, RevokeApiKey, my_api_settings},
     },
-    components::{ActionOutcome, ActionResult, DataTable, Field, when},
+    components::{ActionOutcome, ActionResult, DataTable, Field, Loaded, when},
 };
 use leptos::prelude::*;
 
 #[component]
-pub fn Keys(
-    keys: Vec<ApiKey>,
+pub fn KeysTab() -> impl IntoView {
+    let generate = ServerAction::<GenerateApiKey>::new();
+    let revoke = ServerAction::<RevokeApiKey>::new();
+    let settings = Resource::new(
+        move || (generate.version().get(), revoke.version().get()),
+        |_| my_api_settings(),
+    );
+    view! {
+        <Loaded resource=settings let:view>
+            <Keys view generate revoke/>
+        </Loaded>
+    }
+}
+
+#[component]
+fn Keys(
+    view: ApiSettingsView,
     generate: ServerAction<GenerateApiKey>,
     revoke: ServerAction<RevokeApiKey>,
 ) -> impl IntoView {
+    let limit = format!(
+        "{} requests per {} seconds, for all your keys together. Every response carries RateLimit-Policy and RateLimit headers.",
+        view.rate_limit, view.window_secs,
+    );
+    let keys = view.keys.clone();
     view! {
+        <SetupNotices view/>
         <h2>"API keys"</h2>
         <p>
             "Keep several keys live to rotate without downtime: create the new one, deploy it, revoke the old. "
@@ -37,6 +60,8 @@ pub fn Keys(
         </ActionResult>
         <KeyTable keys revoke/>
         <ActionOutcome value=revoke.value() ok_text="Key revoked."/>
+        <h2>"Rate limit"</h2>
+        <p data-testid="rate-limit">{limit}</p>
     }
 }
 

@@ -1,8 +1,8 @@
-//! `/portal/api-settings`: everything a partner developer needs on one
-//! page, each part in its own file: API keys (shown once, several live for
-//! rotation), the webhook endpoint and its secret, the reseller's webhook
-//! deliveries, the rate limit, recent requests, and a signing guide with a
-//! worked example.
+//! `/portal/api-settings/...`: what a partner developer needs, in
+//! sub-pages under a tab bar, each part in its own file: Keys (shown once,
+//! several live for rotation; the rate limit), Webhook (the endpoint and
+//! its secret), Deliveries and Requests (each paged and filterable), and
+//! the signing Guide with a worked example.
 
 mod deliveries;
 mod guide;
@@ -10,59 +10,50 @@ mod keys;
 mod requests;
 mod webhook;
 
-pub use guide::{EXAMPLE_BODY, EXAMPLE_SECRET, EXAMPLE_SIGNATURE, EXAMPLE_TIMESTAMP};
+pub use deliveries::DeliveriesTab;
+pub use guide::{
+    EXAMPLE_BODY, EXAMPLE_IDEMPOTENCY_KEY, EXAMPLE_SECRET, EXAMPLE_SIGNATURE, EXAMPLE_TIMESTAMP, GuideTab,
+};
+pub use keys::KeysTab;
+pub use requests::RequestsTab;
+pub use webhook::WebhookTab;
 
 use crate::{
-    api_access::server_fns::{
-        ApiSettingsView, GenerateApiKey, RevokeApiKey, RotateWebhookSecret, SaveWebhookUrl, my_api_settings,
-    },
-    components::{Loaded, Notice},
+    api_access::server_fns::ApiSettingsView,
+    components::{Notice, Tab, TabBar, use_current_tab},
     resellers::ResellerStatus,
 };
-use deliveries::{Deliveries, DeliveriesState};
 use leptos::prelude::*;
+use leptos_router::components::Outlet;
 
-/// The actions whose success changes what the settings show.
-#[derive(Clone, Copy)]
-struct Actions {
-    generate: ServerAction<GenerateApiKey>,
-    revoke: ServerAction<RevokeApiKey>,
-    save_url: ServerAction<SaveWebhookUrl>,
-    rotate: ServerAction<RotateWebhookSecret>,
-}
+/// Where the sub-pages are.
+pub const BASE: &str = "/portal/api-settings";
 
+/// The sub-pages, below [`BASE`].
+pub const TABS: &[Tab] = &[
+    ("", "Keys"),
+    ("/webhook", "Webhook"),
+    ("/deliveries", "Deliveries"),
+    ("/requests", "Requests"),
+    ("/guide", "Guide"),
+];
+
+/// The frame of every sub-page: "API Settings: <tab>" as its `<h1>`, then
+/// the tab bar and the sub-page.
 #[component]
-pub fn ApiSettingsPage() -> impl IntoView {
-    let actions = Actions {
-        generate: ServerAction::new(),
-        revoke: ServerAction::new(),
-        save_url: ServerAction::new(),
-        rotate: ServerAction::new(),
-    };
-    // Created with the page (see DeliveriesState).
-    let deliveries = DeliveriesState::new();
-    let settings = Resource::new(
-        move || {
-            (
-                actions.generate.version().get(),
-                actions.revoke.version().get(),
-                actions.save_url.version().get(),
-                actions.rotate.version().get(),
-            )
-        },
-        |_| my_api_settings(),
-    );
+pub fn ApiSettingsFrame() -> impl IntoView {
+    let base = Signal::stored(BASE.to_owned());
+    let tab = use_current_tab(base, TABS);
     view! {
-        <h1>"API Settings"</h1>
-        <Loaded resource=settings let:view>
-            <Settings view actions deliveries/>
-        </Loaded>
-        <guide::SigningGuide/>
+        <h1>{move || format!("API Settings: {}", tab.get())}</h1>
+        <TabBar label="API Settings" base tabs=TABS/>
+        <Outlet/>
     }
 }
 
+/// Why changes may be refused (the Keys and Webhook tabs).
 #[component]
-fn Settings(view: ApiSettingsView, actions: Actions, deliveries: DeliveriesState) -> impl IntoView {
+fn SetupNotices(view: ApiSettingsView) -> impl IntoView {
     let inactive = (view.status != ResellerStatus::Active)
         .then(|| view! { <Notice text="Only an active reseller can create keys or change its webhook."/> });
     let api_off = (!view.api_enabled)
@@ -70,17 +61,5 @@ fn Settings(view: ApiSettingsView, actions: Actions, deliveries: DeliveriesState
     view! {
         {inactive}
         {api_off}
-        <keys::Keys keys=view.keys generate=actions.generate revoke=actions.revoke/>
-        <webhook::Webhook endpoint=view.endpoint save_url=actions.save_url rotate=actions.rotate/>
-        <Deliveries state=deliveries/>
-        <h2>"Rate limit"</h2>
-        <p>
-            {format!(
-                "{} requests per {} seconds. Every response carries RateLimit-Policy and RateLimit headers.",
-                view.rate_limit,
-                view.window_secs,
-            )}
-        </p>
-        <requests::RecentRequests requests=view.recent_requests/>
     }
 }

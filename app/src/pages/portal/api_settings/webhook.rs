@@ -1,24 +1,47 @@
-//! The webhook endpoint: its URL, and the whsec_ secret that signs both
-//! our webhooks and the partner's API requests (reveal, rotate).
+//! `/portal/api-settings/webhook`: the webhook endpoint, its URL, and the
+//! whsec_ secret that signs both our webhooks and the partner's API
+//! requests (reveal, rotate).
 
+use super::SetupNotices;
 use crate::{
     api_access::{
         WebhookEndpoint,
-        server_fns::{RevealWebhookSecret, RotateWebhookSecret, SaveWebhookUrl},
+        server_fns::{ApiSettingsView, RevealWebhookSecret, RotateWebhookSecret, SaveWebhookUrl, my_api_settings},
     },
-    components::{ActionResult, Field},
+    components::{ActionResult, Field, Loaded},
 };
 use leptos::prelude::*;
 
 #[component]
-pub fn Webhook(
-    endpoint: WebhookEndpoint,
+pub fn WebhookTab() -> impl IntoView {
+    let save_url = ServerAction::<SaveWebhookUrl>::new();
+    let rotate = ServerAction::<RotateWebhookSecret>::new();
+    let settings = Resource::new(
+        move || (save_url.version().get(), rotate.version().get()),
+        |_| my_api_settings(),
+    );
+    view! {
+        <Loaded resource=settings let:view>
+            <Webhook view save_url rotate/>
+        </Loaded>
+    }
+}
+
+#[component]
+fn Webhook(
+    view: ApiSettingsView,
     save_url: ServerAction<SaveWebhookUrl>,
     rotate: ServerAction<RotateWebhookSecret>,
 ) -> impl IntoView {
+    let endpoint = view.endpoint.clone();
     let url = endpoint.url.clone().unwrap_or_default();
     view! {
-        <h2>"Webhook"</h2>
+        <SetupNotices view/>
+        <h2>"Endpoint"</h2>
+        <p>
+            "We send your events here, signed with your secret; each attempt is listed under "
+            <a href="/portal/api-settings/deliveries">"Deliveries"</a> "."
+        </p>
         <ActionForm action=save_url attr:class="actions">
             <Field label="Webhook URL" name="url" kind="url" value=url/>
             <button type="submit" disabled=move || save_url.pending().get()>"Save"</button>
@@ -26,6 +49,7 @@ pub fn Webhook(
         <ActionResult value=save_url.value() let:saved>
             <SecretShown endpoint=saved/>
         </ActionResult>
+        <h2>"Secret"</h2>
         <Secret endpoint rotate/>
     }
 }

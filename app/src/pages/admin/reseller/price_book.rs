@@ -1,20 +1,28 @@
-//! The price book grid on a reseller's admin page: products × terms, setup
-//! fee, discount override, enabled, max quantity; one form per row, and
-//! "Derive from retail" filling the row before the operator saves it.
+//! `/admin/resellers/:id/price-book`: the grid of products × terms, setup
+//! fee, discount override, enabled, max quantity (one form per row, and
+//! "Derive from retail" filling the row before the operator saves it),
+//! and the price history.
 
+use super::use_reseller;
 use crate::{
     components::{Alert, DataTable, Loaded, Notice, amount},
     error::AppError,
-    money::BillingTerm,
     price_book::{
         GridLine, PriceChange,
         server_fns::{PreviewDerive, PriceBookView, SavePriceRow, admin_price_book, admin_price_history},
     },
+    terms::BillingTerm,
 };
 use leptos::prelude::*;
 
 #[component]
-pub fn PriceBook(reseller_id: String) -> impl IntoView {
+pub fn PriceBookTab() -> impl IntoView {
+    let id = use_reseller().id;
+    view! { {move || view! { <PriceBook reseller_id=id.get()/> }} }
+}
+
+#[component]
+fn PriceBook(reseller_id: String) -> impl IntoView {
     // Bumped by every successful save: the history refetches, the grid
     // keeps what the operator typed.
     let saved = RwSignal::new(0usize);
@@ -28,7 +36,6 @@ pub fn PriceBook(reseller_id: String) -> impl IntoView {
     };
     let rid = StoredValue::new(reseller_id);
     view! {
-        <h2>"Price book"</h2>
         <p>
             "Wholesale prices per term. A blank term is not sold. Only enabled rows of active "
             "products appear in the reseller's catalogue."
@@ -36,7 +43,7 @@ pub fn PriceBook(reseller_id: String) -> impl IntoView {
         <Loaded resource=grid let:view>
             <Grid reseller_id=rid.get_value() view saved/>
         </Loaded>
-        <h3>"Price history"</h3>
+        <h2>"Price history"</h2>
         <Loaded resource=history let:changes>
             <History changes/>
         </Loaded>

@@ -1,35 +1,25 @@
-//! `/admin/resellers/:id`: a reseller's profile, lifecycle actions,
-//! settings, price book, services and history.
+//! `/admin/resellers/:id`: the reseller's facts and status, its lifecycle
+//! actions and its settings.
 
-use super::{audit_log::AuditTable, billing::Account, price_book::PriceBook};
+use super::use_reseller;
 use crate::{
-    components::{ActionOutcome, Field, Loaded, ServiceTable, StatusBadge, when},
+    components::{ActionOutcome, Field, Loaded, StatusBadge, when},
     resellers::{
         LifecycleAction, Reseller,
-        server_fns::{ResellerAction, ResellerDetail, UpdateResellerSettings, admin_reseller},
+        server_fns::{ResellerAction, ResellerDetail, UpdateResellerSettings},
     },
-    services::server_fns::{RenewService, ServiceAction as RecordOutcome, admin_reseller_services},
 };
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 #[component]
-pub fn ResellerPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.read().get("id").unwrap_or_default();
-    let action = ServerAction::<ResellerAction>::new();
-    let settings = ServerAction::<UpdateResellerSettings>::new();
-    let detail = Resource::new(
-        move || (id(), action.version().get(), settings.version().get()),
-        |(id, _, _)| admin_reseller(id),
-    );
+pub fn OverviewTab() -> impl IntoView {
+    let ctx = use_reseller();
+    let detail = ctx.load_detail();
+    let (action, settings) = (ctx.lifecycle, ctx.settings);
     view! {
-        <Loaded resource=detail error_heading="Reseller" let:d>
+        <Loaded resource=detail quiet=true let:d>
             <Detail detail=d action settings/>
         </Loaded>
-        {move || view! { <Account reseller_id=id()/> }}
-        {move || view! { <PriceBook reseller_id=id()/> }}
-        {move || view! { <ResellerServices reseller_id=id()/> }}
     }
 }
 
@@ -43,7 +33,7 @@ fn Detail(
         reseller: r,
         approved_by,
         actions,
-        history,
+        history: _,
     } = detail;
     let lifecycle = if actions.is_empty() {
         view! { <p>"No further transitions: terminated profiles are kept for the record."</p> }.into_any()
@@ -60,15 +50,11 @@ fn Detail(
         .into_any()
     };
     view! {
-        <h1>{r.company_name.clone()}</h1>
-        <p><a href="/admin/resellers">"All resellers"</a></p>
         <Facts reseller=r.clone() approved_by/>
         <h2>"Lifecycle"</h2>
         {lifecycle}
         <ActionOutcome value=action.value() ok_text="Status changed."/>
         <Settings reseller=r settings/>
-        <h2>"Status history"</h2>
-        <AuditTable entries=history subjects=false empty="No history yet."/>
     }
 }
 
@@ -158,25 +144,5 @@ fn LifecycleForm(
                 })}
             <button type="submit" class=class disabled=move || action.pending().get()>{lifecycle.label()}</button>
         </ActionForm>
-    }
-}
-
-/// The reseller's services with the provisioning outcomes an operator
-/// records (each sends its webhook).
-#[component]
-pub fn ResellerServices(reseller_id: String) -> impl IntoView {
-    let act = ServerAction::<RecordOutcome>::new();
-    let renew = ServerAction::<RenewService>::new();
-    let services = Resource::new(
-        move || (act.version().get(), renew.version().get()),
-        move |_| admin_reseller_services(reseller_id.clone()),
-    );
-    view! {
-        <h2>"Services"</h2>
-        <ActionOutcome value=act.value() ok_text="Service updated."/>
-        <ActionOutcome value=renew.value() ok_text="Service renewed."/>
-        <Loaded resource=services let:p>
-            <ServiceTable services=p.page.data names=p.product_names currency=p.currency act renew/>
-        </Loaded>
     }
 }

@@ -1,18 +1,22 @@
-//! The account on the admin reseller page: figures, latest entries,
-//! "Record payment", credit limit and threshold; and a reseller's
-//! statement (`/admin/resellers/:id/statements/:month`).
+//! `/admin/resellers/:id/account`: the account's figures, its balance
+//! chart, the latest entries, the statements, "Record payment", and the
+//! credit limit and low-balance threshold.
 
+use super::use_reseller;
 use crate::{
-    billing::server_fns::{RecordPayment, UpdateAccountSettings, admin_account, admin_statement},
-    components::{
-        AccountFigures, ActionOutcome, BalanceChart, EntryTable, Field, Loaded, StatementMonths, StatementView,
-    },
+    billing::server_fns::{RecordPayment, UpdateAccountSettings, admin_account},
+    components::{AccountFigures, ActionOutcome, BalanceChart, EntryTable, Field, Loaded, StatementMonths},
 };
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 #[component]
-pub fn Account(reseller_id: String) -> impl IntoView {
+pub fn AccountTab() -> impl IntoView {
+    let id = use_reseller().id;
+    view! { {move || view! { <Account reseller_id=id.get()/> }} }
+}
+
+#[component]
+fn Account(reseller_id: String) -> impl IntoView {
     let pay = ServerAction::<RecordPayment>::new();
     let settings = ServerAction::<UpdateAccountSettings>::new();
     let account = Resource::new(
@@ -23,7 +27,6 @@ pub fn Account(reseller_id: String) -> impl IntoView {
         |(id, _, _)| admin_account(id),
     );
     view! {
-        <h2>"Account"</h2>
         <Loaded resource=account let:a>
             {
                 let id = reseller_id.clone();
@@ -33,9 +36,9 @@ pub fn Account(reseller_id: String) -> impl IntoView {
                 view! {
                     <AccountFigures balance=a.balance/>
                     <BalanceChart history=a.history currency=code.clone()/>
-                    <h3>"Latest entries"</h3>
+                    <h2>"Latest entries"</h2>
                     <EntryTable entries=a.entries.data currency=code/>
-                    <h3>"Statements"</h3>
+                    <h2>"Statements"</h2>
                     <StatementMonths
                         months=a.months
                         base=format!("/admin/resellers/{id}/statements")
@@ -57,7 +60,7 @@ pub fn Account(reseller_id: String) -> impl IntoView {
 fn PaymentForm(reseller_id: String, token: String, pay: ServerAction<RecordPayment>) -> impl IntoView {
     view! {
         <section aria-labelledby="record-payment">
-            <h3 id="record-payment">"Record payment"</h3>
+            <h2 id="record-payment">"Record payment"</h2>
             <ActionForm action=pay attr:class="stack">
                 <input type="hidden" name="reseller_id" value=reseller_id/>
                 <input type="hidden" name="form_token" value=token/>
@@ -81,7 +84,7 @@ fn LimitsForm(
 ) -> impl IntoView {
     view! {
         <section aria-labelledby="account-settings">
-            <h3 id="account-settings">"Credit limit and warning"</h3>
+            <h2 id="account-settings">"Credit limit and warning"</h2>
             <ActionForm action=settings attr:class="stack">
                 <input type="hidden" name="reseller_id" value=reseller_id/>
                 <Field
@@ -100,25 +103,5 @@ fn LimitsForm(
             </ActionForm>
             <ActionOutcome value=settings.value() ok_text="Account settings saved."/>
         </section>
-    }
-}
-
-#[component]
-pub fn StatementPage() -> impl IntoView {
-    let params = use_params_map();
-    let key = move || {
-        let p = params.read();
-        (p.get("id").unwrap_or_default(), p.get("month").unwrap_or_default())
-    };
-    let statement = Resource::new(key, |(id, month)| admin_statement(id, month));
-    view! {
-        <p class="no-print"><a href=move || format!("/admin/resellers/{}", key().0)>"Back to the reseller"</a></p>
-        <Loaded resource=statement error_heading="Statement" let:s>
-            {
-                let id = key().0;
-                let csv = format!("/admin/resellers/{id}/statement.csv?month={}", s.month);
-                view! { <StatementView statement=s holder=format!("Reseller {id}") csv_href=csv/> }
-            }
-        </Loaded>
     }
 }
