@@ -37,8 +37,9 @@ crate::wire_enum! {
         ResellerSuspended,
         ApiDisabled,
         InvalidSignature,
-        /// A signature already used for another state-changing request.
-        SignatureReused,
+        /// A signature of a retired version (`v1`, which did not sign the
+        /// Idempotency-Key).
+        SignatureVersionUnsupported,
         TimestampOutOfRange,
         TermNotPriced,
         ProductNotAvailable,
@@ -72,7 +73,10 @@ impl ErrorCode {
     /// for server functions and problem+json alike.
     pub fn http_status(self) -> u16 {
         match self {
-            Self::Unauthenticated | Self::InvalidSignature | Self::SignatureReused | Self::TimestampOutOfRange => 401,
+            Self::Unauthenticated
+            | Self::InvalidSignature
+            | Self::SignatureVersionUnsupported
+            | Self::TimestampOutOfRange => 401,
             Self::InvalidCredentials => 401,
             Self::Forbidden
             | Self::InsufficientScope
@@ -123,7 +127,7 @@ impl ErrorCode {
             Self::ResellerSuspended => "Reseller suspended",
             Self::ApiDisabled => "API access disabled",
             Self::InvalidSignature => "Invalid signature",
-            Self::SignatureReused => "Signature already used",
+            Self::SignatureVersionUnsupported => "Signature version not supported",
             Self::TimestampOutOfRange => "Timestamp out of range",
             Self::TermNotPriced => "Billing term not priced",
             Self::ProductNotAvailable => "Product not available",
@@ -308,6 +312,16 @@ impl FromServerFnError for AppError {
             _ => "The request failed. Please reload the page and try again.".to_owned(),
         };
         Self::new(ErrorCode::Transport, message)
+    }
+}
+
+/// `retail_monthly` -> `Retail monthly`: a field's name in a message.
+pub fn field_label(field: &str) -> String {
+    let spaced = field.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 

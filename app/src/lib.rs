@@ -48,6 +48,7 @@ pub mod billing;
 pub mod catalog;
 pub mod components;
 pub mod customers;
+pub mod dashboard;
 pub mod error;
 pub mod ids;
 pub mod lists;
@@ -57,11 +58,18 @@ pub mod pages;
 pub mod price_book;
 pub mod resellers;
 pub mod services;
+pub mod terms;
 pub mod timestamp;
 pub mod webhooks;
 
 #[cfg(feature = "ssr")]
+pub mod clock;
+#[cfg(feature = "ssr")]
+pub mod csv_file;
+#[cfg(feature = "ssr")]
 pub mod idempotency;
+#[cfg(feature = "ssr")]
+pub mod last_used;
 #[cfg(feature = "ssr")]
 pub mod net;
 #[cfg(feature = "ssr")]
@@ -147,8 +155,14 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/admin") view=admin::AdminLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=admin::ResellersPage/>
                     <Route path=path!("resellers") view=admin::ResellersPage/>
-                    <Route path=path!("resellers/:id") view=admin::ResellerPage/>
                     <Route path=path!("resellers/:id/statements/:month") view=admin::StatementPage/>
+                    <ParentRoute path=path!("resellers/:id") view=admin::ResellerFrame>
+                        <Route path=path!("") view=admin::OverviewTab/>
+                        <Route path=path!("account") view=admin::AccountTab/>
+                        <Route path=path!("price-book") view=admin::PriceBookTab/>
+                        <Route path=path!("services") view=admin::ServicesTab/>
+                        <Route path=path!("history") view=admin::HistoryTab/>
+                    </ParentRoute>
                     <Route path=path!("products") view=admin::ProductsPage/>
                     <Route path=path!("products/:id") view=admin::ProductPage/>
                     <Route path=path!("api-logs") view=admin::ApiLogsPage/>
@@ -168,7 +182,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("customers") view=portal::CustomersPage/>
                     <Route path=path!("billing") view=portal::BillingPage/>
                     <Route path=path!("billing/statements/:month") view=portal::StatementPage/>
-                    <Route path=path!("api-settings") view=portal::ApiSettingsPage/>
+                    <ParentRoute path=path!("api-settings") view=portal::ApiSettingsFrame>
+                        <Route path=path!("") view=portal::KeysTab/>
+                        <Route path=path!("webhook") view=portal::WebhookTab/>
+                        <Route path=path!("deliveries") view=portal::DeliveriesTab/>
+                        <Route path=path!("requests") view=portal::RequestsTab/>
+                        <Route path=path!("guide") view=portal::GuideTab/>
+                    </ParentRoute>
                     <Route path=path!("deliveries/:id") view=portal::MyDeliveryPage/>
                     <Route path=path!("program") view=portal::ProgramPage/>
                 </ParentRoute>
@@ -195,7 +215,7 @@ mod tests {
 
     #[test]
     fn every_wire_enum_has_one_spelling() {
-        use crate::{catalog::*, error::*, money::*, resellers::*, services::*, webhooks::*};
+        use crate::{catalog::*, error::*, resellers::*, services::*, terms::*, webhooks::*};
         one_spelling(ProductKind::ALL, ProductKind::as_str);
         one_spelling(ServiceStatus::ALL, ServiceStatus::as_str);
         one_spelling(ServiceAction::ALL, ServiceAction::as_str);

@@ -334,113 +334,6 @@ impl<'de> Deserialize<'de> for Percent {
     }
 }
 
-crate::wire_enum! {
-    /// The five billing terms a product can be sold on.
-    #[derive(PartialOrd, Ord)]
-    pub enum BillingTerm {
-        Monthly,
-        Quarterly,
-        SemiAnnual,
-        Annual,
-        Hourly,
-    }
-}
-
-impl BillingTerm {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Monthly => "Monthly",
-            Self::Quarterly => "Quarterly",
-            Self::SemiAnnual => "Semi-annual",
-            Self::Annual => "Annual",
-            Self::Hourly => "Hourly",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        raw.trim().parse().ok()
-    }
-
-    /// Decimal places a price on this term is rounded to when derived.
-    pub fn derived_scale(self) -> u32 {
-        match self {
-            Self::Hourly => 4,
-            _ => 2,
-        }
-    }
-
-    /// Length of one term in whole months (hourly terms have none).
-    pub fn months(self) -> Option<u8> {
-        match self {
-            Self::Monthly => Some(1),
-            Self::Quarterly => Some(3),
-            Self::SemiAnnual => Some(6),
-            Self::Annual => Some(12),
-            Self::Hourly => None,
-        }
-    }
-}
-
-impl TryFrom<String> for BillingTerm {
-    type Error = String;
-    fn try_from(raw: String) -> Result<Self, String> {
-        BillingTerm::parse(&raw).ok_or_else(|| format!("unknown billing term `{raw}`"))
-    }
-}
-
-impl fmt::Display for BillingTerm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Prices for every term; `None` means "not sold on this term" and is left
-/// out of JSON (`{"monthly": "10.00"}` lists only the priced terms).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct TermPrices {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub monthly: Option<Money>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quarterly: Option<Money>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub semi_annual: Option<Money>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub annual: Option<Money>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hourly: Option<Money>,
-}
-
-impl TermPrices {
-    pub fn get(&self, term: BillingTerm) -> Option<Money> {
-        match term {
-            BillingTerm::Monthly => self.monthly,
-            BillingTerm::Quarterly => self.quarterly,
-            BillingTerm::SemiAnnual => self.semi_annual,
-            BillingTerm::Annual => self.annual,
-            BillingTerm::Hourly => self.hourly,
-        }
-    }
-
-    pub fn set(&mut self, term: BillingTerm, price: Option<Money>) {
-        match term {
-            BillingTerm::Monthly => self.monthly = price,
-            BillingTerm::Quarterly => self.quarterly = price,
-            BillingTerm::SemiAnnual => self.semi_annual = price,
-            BillingTerm::Annual => self.annual = price,
-            BillingTerm::Hourly => self.hourly = price,
-        }
-    }
-
-    /// The priced terms, in catalogue order.
-    pub fn priced(&self) -> impl Iterator<Item = (BillingTerm, Money)> + '_ {
-        BillingTerm::ALL
-            .iter()
-            .copied()
-            .filter_map(|t| self.get(t).map(|p| (t, p)))
-    }
-}
-
 /// The installation's currency: three upper-case ISO 4217 letters.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Currency(String);
@@ -458,11 +351,60 @@ impl Currency {
     pub fn code(&self) -> &str {
         &self.0
     }
+}
 
-    /// `12.50 EUR`: every amount shown to a person carries its currency.
-    pub fn format(&self, amount: Money) -> String {
-        format!("{amount} {}", self.0)
+/// The one message for an amount typed wrong, naming the field: "Credit
+/// limit is not a decimal number: write a plain decimal such as 125.00 (at
+/// most 4 decimals)."
+pub fn invalid_amount(field: &str, e: MoneyError) -> crate::error::AppError {
+    crate::error::AppError::validation(
+        field,
+        format!(
+            "{} {e}: write a plain decimal such as 125.00 (at most {MAX_SCALE} decimals).",
+            crate::error::field_label(field)
+        ),
+    )
+}
+
+/// A price or limit as typed (`"125.00"`): not negative, at most four
+/// decimals, below [`Money::MAX`].
+pub fn parse_money(field: &str, raw: &str) -> crate::error::AppResult<Money> {
+    Money::parse(raw).map_err(|e| invalid_amount(field, e))
+}
+
+/// [`parse_money`] for an optional field: absent or blank is `None`.
+pub fn parse_optional_money(field: &str, raw: Option<&str>) -> crate::error::AppResult<Option<Money>> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => parse_money(field, text).map(Some),
     }
+}
+
+/// A signed amount as typed (`"-12.50"`), bounded like a price so that it
+/// can always be stored.
+pub fn parse_amount(field: &str, raw: &str) -> crate::error::AppResult<Amount> {
+    let amount = Amount::parse(raw).map_err(|e| invalid_amount(field, e))?;
+    bounded(field, amount)
+}
+
+/// A signed amount that is set rather than summed (a threshold, an
+/// adjustment): bounded like a price, however it arrived (a form, JSON).
+pub fn bounded(field: &str, amount: Amount) -> crate::error::AppResult<Amount> {
+    if amount.value().abs() >= Money::MAX {
+        return Err(invalid_amount(field, MoneyError::TooLarge));
+    }
+    Ok(amount)
+}
+
+/// `12.50 EUR`: how every amount shown to a person is written (the
+/// amount's own decimals, then the currency code).
+pub fn shown(amount: impl fmt::Display, currency: &str) -> String {
+    format!("{amount} {currency}")
+}
+
+/// [`shown`], or a dash where there is no amount ("not sold", no limit).
+pub fn shown_or_dash<A: fmt::Display>(amount: Option<A>, currency: &str) -> String {
+    amount.map_or_else(|| "—".to_owned(), |a| shown(a, currency))
 }
 
 impl Default for Currency {
@@ -566,17 +508,10 @@ mod tests {
     }
 
     #[test]
-    fn terms_round_trip() {
-        for &t in BillingTerm::ALL {
-            assert_eq!(BillingTerm::parse(t.as_str()), Some(t));
-        }
-        assert_eq!(BillingTerm::parse("weekly"), None);
-    }
-
-    #[test]
     fn currency_codes() {
         assert!(Currency::parse("EUR").is_ok());
         assert!(Currency::parse("eur").is_err());
-        assert_eq!(Currency::default().format(m("12.5")), "12.50 EUR");
+        assert_eq!(shown(m("12.5"), Currency::default().code()), "12.50 EUR");
+        assert_eq!(shown_or_dash(None::<Money>, "EUR"), "—");
     }
 }

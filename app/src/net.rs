@@ -2,7 +2,8 @@
 //! unicast only, unless the operator allows private ones (tests, local
 //! development). Checked when a URL is saved and again at every delivery,
 //! since DNS answers change. And who is calling: the TCP peer, or behind
-//! trusted proxies the client they name in `X-Forwarded-For`.
+//! trusted proxies the client they name in `X-Forwarded-For`; and what the
+//! per-address limits count that client as (an IPv6 client by its /64).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -90,17 +91,42 @@ fn is_nat64(ip: Ipv6Addr) -> bool {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ForwardedClient(pub IpAddr);
 
-/// The address throttles key on and the API log records: the client a
-/// trusted proxy named, else the TCP peer (`X-Forwarded-For` from anyone
-/// else is ignored: it is whatever the sender wants it to be).
-pub fn client_address(extensions: &http::Extensions) -> String {
+/// The client a trusted proxy named, else the TCP peer (`X-Forwarded-For`
+/// from anyone else is ignored: it is whatever the sender wants it to be).
+fn client_ip(extensions: &http::Extensions) -> Option<IpAddr> {
     if let Some(ForwardedClient(ip)) = extensions.get::<ForwardedClient>() {
-        return ip.to_string();
+        return Some(*ip);
     }
     extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
+        .map(|info| info.0.ip())
+}
+
+/// The address the API log records: the client's own.
+pub fn client_address(extensions: &http::Extensions) -> String {
+    client_ip(extensions).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+}
+
+/// What every per-address limit counts the client as (failed
+/// authentication, sign-ins, registrations): see [`limit_key`].
+pub fn client_limit_key(extensions: &http::Extensions) -> String {
+    client_ip(extensions).map_or_else(|| "unknown".to_owned(), limit_key)
+}
+
+/// An IPv4 address as itself; an IPv6 address as its /64. An IPv6
+/// subscriber is given at least a /64 and may send from any of its 2^64
+/// addresses, so counting single addresses would let one client rotate
+/// past every limit. IPv4 addresses written as IPv6 (`::ffff:a.b.c.d`, as
+/// a dual-stack listener sees them) count as the IPv4 address, not as one
+/// /64 shared by every IPv4 client.
+pub fn limit_key(ip: IpAddr) -> String {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let [a, b, c, d, ..] = v6.segments();
+            format!("{}/64", Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))
+        }
+    }
 }
 
 /// The proxies (load balancers) whose `X-Forwarded-For` is believed
@@ -126,55 +152,150 @@ impl TrustedProxies {
     }
 
     fn trusts(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
         self.0.iter().any(|net| net.contains(&ip))
     }
 
     /// The client of a request from `peer`: when `peer` is trusted, the
     /// right-most address of `X-Forwarded-For` that is not itself a
-    /// trusted proxy (each proxy appends the address it saw, so entries
-    /// left of the first untrusted one could be forged). `None` when the
-    /// peer is the client (untrusted peer, no or malformed header).
-    pub fn client(&self, peer: IpAddr, forwarded_for: Option<&str>) -> Option<IpAddr> {
+    /// trusted proxy. Each proxy appends the address it saw, to the last
+    /// line or as a line of its own, so the lines are read as one list
+    /// (a client's own line comes first and could name anyone); entries
+    /// left of the first untrusted one could be forged. `None` when the
+    /// peer is the client (untrusted peer, no header, or an entry right of
+    /// the client's that is not an address).
+    pub fn client(&self, peer: IpAddr, headers: &http::HeaderMap) -> Option<IpAddr> {
         if !self.trusts(peer) {
             return None;
         }
         let mut nearest = None;
-        for entry in forwarded_for?.rsplit(',') {
-            let ip = entry.trim().parse::<IpAddr>().ok()?;
-            if !self.trusts(ip) {
-                return Some(ip);
+        for line in headers.get_all("x-forwarded-for").iter().rev() {
+            for entry in line.to_str().ok()?.rsplit(',') {
+                let ip = forwarded_address(entry.trim())?;
+                if !self.trusts(ip) {
+                    return Some(ip);
+                }
+                nearest = Some(ip);
             }
-            nearest = Some(ip);
         }
         nearest
     }
+}
+
+/// One `X-Forwarded-For` entry: an address, or an address with the port
+/// some proxies add (`203.0.113.7:5678`, `[2001:db8::1]:443`), or a
+/// bracketed IPv6 address without one.
+fn forwarded_address(entry: &str) -> Option<IpAddr> {
+    if let Ok(ip) = entry.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    if let Ok(socket) = entry.parse::<std::net::SocketAddr>() {
+        return Some(socket.ip());
+    }
+    let bracketed = entry.strip_prefix('[')?.strip_suffix(']')?;
+    bracketed.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn forwarded(lines: &[&str]) -> http::HeaderMap {
+        let mut headers = http::HeaderMap::new();
+        for line in lines {
+            headers.append("x-forwarded-for", line.parse().unwrap());
+        }
+        headers
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
     #[test]
     fn the_client_is_the_first_untrusted_hop_from_the_right() {
         let proxies = TrustedProxies::parse("10.0.0.0/8, 127.0.0.1").unwrap();
-        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
         let lb = ip("10.0.0.5");
-        assert_eq!(proxies.client(lb, Some("203.0.113.7")), Some(ip("203.0.113.7")));
+        let client = |lines: &[&str]| proxies.client(lb, &forwarded(lines));
+        assert_eq!(client(&["203.0.113.7"]), Some(ip("203.0.113.7")));
         assert_eq!(
-            proxies.client(lb, Some("198.51.100.1, 203.0.113.7, 10.0.0.9")),
+            client(&["198.51.100.1, 203.0.113.7, 10.0.0.9"]),
             Some(ip("203.0.113.7")),
             "a forged left-most entry is not believed"
         );
-        assert_eq!(proxies.client(lb, Some("10.0.0.8")), Some(ip("10.0.0.8")));
-        assert_eq!(proxies.client(lb, None), None);
-        assert_eq!(proxies.client(lb, Some("not an address")), None);
+        assert_eq!(client(&["10.0.0.8"]), Some(ip("10.0.0.8")));
+        assert_eq!(client(&[]), None);
+        assert_eq!(client(&["not an address"]), None);
         assert_eq!(
-            proxies.client(ip("203.0.113.9"), Some("198.51.100.1")),
+            client(&["198.51.100.1, not an address"]),
+            None,
+            "what the nearest proxy wrote is not an address: nobody is named"
+        );
+        assert_eq!(
+            proxies.client(ip("203.0.113.9"), &forwarded(&["198.51.100.1"])),
             None,
             "an untrusted peer's header is ignored"
         );
+        assert_eq!(
+            proxies.client(ip("::ffff:10.0.0.5"), &forwarded(&["203.0.113.7"])),
+            Some(ip("203.0.113.7")),
+            "a trusted IPv4 proxy seen by a dual-stack listener"
+        );
         assert!(TrustedProxies::parse("10.0.0.0/33").is_err());
         assert!(TrustedProxies::parse("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn header_lines_are_read_as_one_list_from_the_last() {
+        let proxies = TrustedProxies::parse("10.0.0.0/8").unwrap();
+        let client = |lines: &[&str]| proxies.client(ip("10.0.0.5"), &forwarded(lines));
+        // The client sent the first line; the proxy appended the second.
+        assert_eq!(client(&["203.0.113.50", "198.51.100.7"]), Some(ip("198.51.100.7")));
+        assert_eq!(
+            client(&["203.0.113.50", "198.51.100.7, 10.0.0.9", "10.0.0.8"]),
+            Some(ip("198.51.100.7")),
+            "past the trusted hops of every line"
+        );
+        assert_eq!(client(&["198.51.100.7", "10.0.0.9"]), Some(ip("198.51.100.7")));
+    }
+
+    #[test]
+    fn ports_are_not_part_of_the_address() {
+        let proxies = TrustedProxies::parse("10.0.0.0/8").unwrap();
+        let client = |line: &str| proxies.client(ip("10.0.0.5"), &forwarded(&[line]));
+        assert_eq!(client("203.0.113.7:5678"), Some(ip("203.0.113.7")));
+        assert_eq!(client("[2001:db8::1]:443"), Some(ip("2001:db8::1")));
+        assert_eq!(client("[2001:db8::1]"), Some(ip("2001:db8::1")));
+        assert_eq!(client("2001:db8::1"), Some(ip("2001:db8::1")));
+        assert_eq!(
+            client("203.0.113.7:5678, 10.0.0.9:80"),
+            Some(ip("203.0.113.7")),
+            "a trusted hop with a port is still trusted"
+        );
+        for malformed in [
+            "203.0.113.7:",
+            "[2001:db8::1",
+            "2001:db8::1]:443",
+            "203.0.113.7:99999",
+            "",
+        ] {
+            assert_eq!(client(malformed), None, "{malformed:?}");
+        }
+    }
+
+    #[test]
+    fn ipv6_clients_are_limited_by_their_64() {
+        assert_eq!(limit_key(ip("203.0.113.7")), "203.0.113.7");
+        assert_eq!(limit_key(ip("2001:db8:1:2::1")), "2001:db8:1:2::/64");
+        assert_eq!(limit_key(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")), "2001:db8:1:2::/64");
+        assert_ne!(limit_key(ip("2001:db8:1:3::1")), limit_key(ip("2001:db8:1:2::1")));
+        assert_eq!(
+            limit_key(ip("::ffff:203.0.113.7")),
+            "203.0.113.7",
+            "IPv4 as IPv6 is IPv4"
+        );
+        assert_ne!(limit_key(ip("::ffff:203.0.113.7")), limit_key(ip("::ffff:203.0.113.8")));
+        assert_eq!(limit_key(ip("::1")), "::/64");
     }
 
     #[test]

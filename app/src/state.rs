@@ -3,7 +3,7 @@
 
 use crate::{
     error::{AppError, AppResult},
-    money::{Currency, Money},
+    money::Currency,
     secrets::{Passwords, SecretsKey},
     store::Store,
     throttle::Throttle,
@@ -28,6 +28,9 @@ pub struct Settings {
     pub secrets_key: SecretsKey,
     /// Units (services) one order may create (`FLUX_MAX_UNITS_PER_ORDER`).
     pub max_units_per_order: u32,
+    /// Days after its month a statement stays open for payments dated in
+    /// it (`FLUX_STATEMENT_GRACE_DAYS`).
+    pub statement_grace_days: u32,
     /// A session unused this long ends (`FLUX_SESSION_IDLE_MINUTES`).
     pub session_idle: time::Duration,
     /// Registrations per client address per hour (`FLUX_REGISTRATIONS_PER_HOUR`).
@@ -53,6 +56,7 @@ impl Default for Settings {
             webhook_allow_private: false,
             secrets_key: SecretsKey::random(),
             max_units_per_order: crate::orders::DEFAULT_MAX_UNITS_PER_ORDER,
+            statement_grace_days: 5,
             session_idle: time::Duration::hours(12),
             registrations_per_hour: 20,
             auth_failures_per_minute: 30,
@@ -70,6 +74,9 @@ pub struct Guards {
     pub registrations: Throttle,
     pub failed_auth: Throttle,
     pub test_events: Throttle,
+    /// Admin tokens that authenticated here, with their last recorded
+    /// use: known to work, so not held up by their address's failures.
+    pub admin_tokens: crate::last_used::Recorded,
 }
 
 impl Guards {
@@ -85,6 +92,7 @@ impl Guards {
             ),
             failed_auth: Throttle::for_store(store, "auth_failures", settings.auth_failures_per_minute.into(), minute),
             test_events: Throttle::for_store(store, "test_events", TEST_EVENTS_PER_MINUTE.into(), minute),
+            admin_tokens: Default::default(),
         }
     }
 }
@@ -108,11 +116,6 @@ impl AppState {
 
     pub fn passwords(&self) -> &Passwords {
         &self.guards.passwords
-    }
-
-    /// `12.50 EUR`.
-    pub fn format_money(&self, amount: Money) -> String {
-        self.settings.currency.format(amount)
     }
 }
 

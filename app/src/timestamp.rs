@@ -52,6 +52,18 @@ impl Timestamp {
             .map(Self::from_datetime)
     }
 
+    /// An RFC 3339 time, or a date alone (`2026-11-26`), which is the
+    /// start of that day (UTC).
+    pub fn parse_date_or_rfc3339(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        if raw.len() == 10 {
+            let format = time::macros::format_description!("[year]-[month]-[day]");
+            let date = time::Date::parse(raw, &format).ok()?;
+            return Some(Self::from_datetime(date.midnight().assume_utc()));
+        }
+        Self::parse_rfc3339(raw)
+    }
+
     pub fn rfc3339(self) -> String {
         self.0.format(&Rfc3339).unwrap_or_default()
     }
@@ -113,6 +125,16 @@ mod tests {
         assert_eq!(Timestamp::from_unix_micros(t.unix_micros()), Some(t));
         assert_eq!(t.short(), "2026-11-26 14:05 UTC");
         assert_eq!(t.rfc3339(), "2026-11-26T14:05:06.123456Z");
+    }
+
+    #[test]
+    fn dates_are_the_start_of_their_day() {
+        let day = Timestamp::parse_date_or_rfc3339("2026-11-26").unwrap();
+        assert_eq!(day.rfc3339(), "2026-11-26T00:00:00Z");
+        assert!(Timestamp::parse_date_or_rfc3339("2026-11-26T10:00:00Z").is_some());
+        for bad in ["2026-13-01", "0001-01-0", "26-11-2026", ""] {
+            assert!(Timestamp::parse_date_or_rfc3339(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

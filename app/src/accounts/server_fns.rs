@@ -25,7 +25,7 @@ pub async fn sign_in(
     session::respond(
         async {
             let state = crate::state::app_state()?;
-            let address = session::client_address();
+            let address = session::client_limit_key();
             let (_user, token) =
                 service::sign_in(&state.store, state.passwords(), panel, &email, &password, &address).await?;
             session::set_response_header(
@@ -67,7 +67,7 @@ pub async fn register(name: String, email: String, password: String) -> Result<(
     session::respond(
         async {
             let state = crate::state::app_state()?;
-            let address = session::client_address();
+            let address = session::client_limit_key();
             let user = service::register_client(&state, &name, &email, &password, &address).await?;
             let token = service::start_session(&state.store, &user).await?;
             session::set_response_header(

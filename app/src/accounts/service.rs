@@ -6,9 +6,10 @@ use crate::{
     audit::Actor,
     error::{AppError, AppResult, ErrorCode},
     ids::{AdminTokenId, UserId},
+    last_used,
     secrets::{self, NO_PASSWORD, Passwords},
     state::AppState,
-    store::{AdminTokenRecord, NewAuditEntry, Store, StoreError},
+    store::{AdminTokenRecord, NewAuditEntry, NotFoundExt, Store, StoreError},
     throttle::Throttle,
     timestamp::Timestamp,
 };
@@ -94,13 +95,15 @@ pub async fn register_client(
 
 /// Refuses when `throttle` has seen too many of `what` from `key`.
 async fn throttled(throttle: &Throttle, key: &str, what: &str) -> AppResult<()> {
-    throttle.hit(key).await.map_err(|wait| {
-        AppError::new(
-            ErrorCode::RateLimited,
-            format!("Too many {what} from your address; try again in {wait} s."),
-        )
-        .retry_after(wait)
-    })
+    throttle.hit(key).await.map_err(|wait| too_many(what, wait))
+}
+
+fn too_many(what: &str, wait: u64) -> AppError {
+    AppError::new(
+        ErrorCode::RateLimited,
+        format!("Too many {what} from your address; try again in {wait} s."),
+    )
+    .retry_after(wait)
 }
 
 /// A client account created by an operator's invitation. It has no
@@ -145,7 +148,7 @@ pub async fn accept_invitation(
             )
         })?;
     let hash = passwords.hash(&password).await?;
-    store.set_password_hash(&user_id, &hash).await?;
+    replace_password_hash(store, &user_id, &hash).await?;
     let user = store.user(&user_id).await?;
     let session = start_session(store, &user).await?;
     Ok((user, session))
@@ -184,7 +187,20 @@ pub async fn create_client(
 pub async fn set_password(store: &Store, passwords: &Passwords, user: &UserId, password: &str) -> AppResult<()> {
     let password = Password::parse_new(password)?;
     let hash = passwords.hash(&password).await?;
-    Ok(store.set_password_hash(user, &hash).await?)
+    replace_password_hash(store, user, &hash).await
+}
+
+/// The new hash and the end of every session, in one transaction: a
+/// changed password locks out whoever knew the old one.
+async fn replace_password_hash(store: &Store, user: &UserId, hash: &str) -> AppResult<()> {
+    let mut tx = store.begin().await?;
+    let replaced = async {
+        tx.set_password_hash(user, hash).await.or_not_found("user")?;
+        tx.end_sessions(user).await?;
+        Ok(())
+    }
+    .await;
+    tx.finish(replaced).await
 }
 
 /// A PHC string of a throw-away password, verified against when the email is
@@ -282,9 +298,16 @@ pub async fn start_session(store: &Store, user: &User) -> AppResult<SessionToken
 /// idle for longer than `idle`.
 pub async fn session_user(store: &Store, token: &str, idle: Duration) -> AppResult<Option<User>> {
     let now = Timestamp::now();
-    Ok(store
-        .session_user(&secrets::sha256_hex(token), now, now.minus(idle))
-        .await?)
+    let hash = secrets::sha256_hex(token);
+    let Some((user, last_seen)) = store.session_user(&hash, now, now.minus(idle)).await? else {
+        return Ok(None);
+    };
+    // Being seen keeps the session from idling out; a page load within
+    // the minute writes nothing.
+    if last_used::due(Some(last_seen), now) {
+        store.touch_session(&hash, now, last_used::stale_before(now)).await?;
+    }
+    Ok(Some(user))
 }
 
 pub async fn sign_out(store: &Store, token: &str) -> AppResult<()> {
@@ -315,16 +338,21 @@ pub async fn create_admin_token(store: &Store, actor: &Actor, name: &str) -> App
             last_used_at: None,
             revoked_at: None,
         };
-        match store.insert_admin_token(&record).await {
+        let mut tx = store.begin().await?;
+        let inserted = async {
+            tx.insert_admin_token(&record).await?;
+            let audit = NewAuditEntry::new(
+                actor,
+                "admin_token.create",
+                "admin_token",
+                record.id.as_str(),
+                record.created_at,
+            );
+            tx.insert_audit(&audit).await
+        }
+        .await;
+        match tx.finish(inserted).await {
             Ok(()) => {
-                let audit = NewAuditEntry::new(
-                    actor,
-                    "admin_token.create",
-                    "admin_token",
-                    record.id.as_str(),
-                    record.created_at,
-                );
-                store.append_audit(&audit).await?;
                 return Ok(IssuedAdminToken {
                     record,
                     secret: issued.secret,
@@ -337,27 +365,75 @@ pub async fn create_admin_token(store: &Store, actor: &Actor, name: &str) -> App
     Err(AppError::internal("three admin token prefix collisions in a row"))
 }
 
-/// Checks a presented admin token: well-formed, known, not revoked, hash
-/// equal in constant time.
-pub async fn authenticate_admin_token(store: &Store, presented: &str) -> AppResult<AdminTokenRecord> {
-    let refused = || AppError::new(ErrorCode::Unauthenticated, "Missing, unknown or revoked admin token.");
-    let prefix = secrets::prefix_of(ADMIN_TOKEN_KIND, presented).ok_or_else(refused)?;
-    let record = store.admin_token_by_prefix(prefix).await?.ok_or_else(refused)?;
-    if record.revoked_at.is_some() || !secrets::matches_hash(presented, &record.token_hash) {
-        return Err(refused());
+/// The record of a presented admin token if it is well-formed, known, not
+/// revoked, and its hash equals the stored one (compared in constant time).
+pub async fn admin_token(store: &Store, presented: &str) -> AppResult<Option<AdminTokenRecord>> {
+    let Some(prefix) = secrets::prefix_of(ADMIN_TOKEN_KIND, presented) else {
+        return Ok(None);
+    };
+    let Some(record) = store.admin_token_by_prefix(prefix).await? else {
+        return Ok(None);
+    };
+    let live = record.revoked_at.is_none() && secrets::matches_hash(presented, &record.token_hash);
+    Ok(live.then_some(record))
+}
+
+/// How long a token that worked is not held up by its address's failures.
+const KNOWN_TOKEN: Duration = Duration::minutes(10);
+
+/// Authenticates an admin API call presenting `presented` (or nothing)
+/// from a client the per-address limits count as `address`. Failures
+/// count against the address with the partner API's failed keys
+/// (`guards.failed_auth`): beyond the limit the call is refused before
+/// any look-up, unless its token worked from this process in the last ten
+/// minutes (an operator's script is not locked out by its neighbours).
+/// Use is recorded at most once a minute (`last_used`).
+pub async fn authenticate_admin_token(
+    state: &AppState,
+    presented: Option<&str>,
+    address: &str,
+) -> AppResult<AdminTokenRecord> {
+    let guards = &state.guards;
+    let now = Timestamp::now();
+    let prefix = presented.and_then(|token| secrets::prefix_of(ADMIN_TOKEN_KIND, token));
+    let known = prefix.is_some_and(|prefix| guards.admin_tokens.since(prefix, now.minus(KNOWN_TOKEN)));
+    let what = "requests without a valid admin token";
+    if !known && let Some(wait) = guards.failed_auth.blocked(address) {
+        return Err(too_many(what, wait));
     }
-    store.touch_admin_token(&record.id, Timestamp::now()).await?;
+    let record = match presented {
+        Some(token) => admin_token(&state.store, token).await?,
+        None => None,
+    };
+    let (Some(record), Some(prefix)) = (record, prefix) else {
+        throttled(&guards.failed_auth, address, what).await?;
+        return Err(AppError::new(
+            ErrorCode::Unauthenticated,
+            "Send a valid admin token: Authorization: Bearer flux_admin_...",
+        ));
+    };
+    // The row was just read: it says when the use was last recorded.
+    let mut recorded = record.last_used_at.unwrap_or(Timestamp::EPOCH);
+    if last_used::due(record.last_used_at, now) {
+        state
+            .store
+            .touch_admin_token(&record.id, now, last_used::stale_before(now))
+            .await?;
+        recorded = now;
+    }
+    guards.admin_tokens.note(prefix, recorded);
     Ok(record)
 }
 
 pub async fn revoke_admin_token(store: &Store, actor: &Actor, prefix: &str) -> AppResult<()> {
-    store
-        .revoke_admin_token(prefix, Timestamp::now())
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => AppError::not_found("admin token"),
-            other => other.into(),
-        })?;
-    let audit = NewAuditEntry::new(actor, "admin_token.revoke", "admin_token", prefix, Timestamp::now());
-    Ok(store.append_audit(&audit).await?)
+    let now = store.now();
+    let mut tx = store.begin().await?;
+    let revoked = async {
+        tx.revoke_admin_token(prefix, now).await.or_not_found("admin token")?;
+        let audit = NewAuditEntry::new(actor, "admin_token.revoke", "admin_token", prefix, now);
+        tx.insert_audit(&audit).await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    tx.finish(revoked).await
 }

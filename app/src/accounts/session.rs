@@ -94,13 +94,12 @@ pub async fn require_reseller() -> AppResult<(AppState, User, crate::resellers::
     Ok((state, client, reseller))
 }
 
-/// The peer address of the current request (for login throttling). The
-/// server does not trust `X-Forwarded-For`: behind a proxy, every client
-/// shares the proxy's address and per-address throttling becomes global
-/// (documented in the README).
-pub fn client_address() -> String {
+/// What the per-address limits (sign-ins, registrations) count the
+/// current request's client as: see `net::client_limit_key` (the client a
+/// trusted proxy names, else the TCP peer; an IPv6 client by its /64).
+pub fn client_limit_key() -> String {
     request_parts()
-        .map(|parts| crate::net::client_address(&parts.extensions))
+        .map(|parts| crate::net::client_limit_key(&parts.extensions))
         .unwrap_or_else(|_| "unknown".to_owned())
 }
 

@@ -1,8 +1,8 @@
-//! The portal's API Settings page: keys, webhook endpoint and secret, and
-//! the reseller's own recent API requests.
+//! The portal's API Settings: keys, the webhook endpoint and its secret,
+//! and the rate limit (deliveries and requests have their own lists).
 
 use super::{ApiKey, IssuedKey, WebhookEndpoint};
-use crate::{api_log::ApiRequest, error::AppError, resellers::ResellerStatus};
+use crate::{error::AppError, resellers::ResellerStatus};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -13,36 +13,26 @@ pub struct ApiSettingsView {
     pub api_enabled: bool,
     pub keys: Vec<ApiKey>,
     pub endpoint: WebhookEndpoint,
-    pub recent_requests: Vec<ApiRequest>,
     pub rate_limit: i64,
     pub window_secs: u64,
 }
 
-/// Clients: everything on API Settings (the secret stays hidden).
+/// Clients: their API set-up, for the Keys and Webhook tabs of API
+/// Settings (the secret stays hidden).
 #[server(prefix = "/api/fn")]
 pub async fn my_api_settings() -> Result<ApiSettingsView, AppError> {
-    use crate::{accounts::session, api_log::ApiRequestFilter};
+    use crate::accounts::session;
     session::respond(
         async {
             let (state, _, reseller) = session::require_reseller().await?;
             let keys = super::service::list_keys(&state.store, &reseller.id).await?;
             let endpoint = super::service::endpoint(&state.store, &state.settings, &reseller.id, false).await?;
-            let recent_requests = state
-                .store
-                .api_requests(&ApiRequestFilter {
-                    reseller_id: Some(reseller.id.clone()),
-                    page: crate::lists::PageRequest::first(20),
-                    ..ApiRequestFilter::default()
-                })
-                .await?
-                .data;
             Ok(ApiSettingsView {
                 reseller_id: reseller.id.to_string(),
                 status: reseller.status,
                 api_enabled: reseller.api_enabled,
                 keys,
                 endpoint,
-                recent_requests,
                 rate_limit: reseller.rate_limit,
                 window_secs: state.settings.rate_limit_window_secs,
             })

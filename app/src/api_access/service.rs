@@ -6,11 +6,11 @@ use crate::{
     audit::Actor,
     error::{AppError, AppResult, ErrorCode},
     ids::{ApiKeyId, ResellerId},
-    net,
+    last_used, net,
     resellers::{Reseller, ResellerStatus, service as resellers},
     secrets,
     state::Settings,
-    store::{NewAuditEntry, Store, StoreError},
+    store::{NewAuditEntry, NotFoundExt, Store, StoreError},
     timestamp::Timestamp,
 };
 use base64::Engine;
@@ -30,6 +30,8 @@ pub async fn create_key(
         ));
     }
     let name = parse_key_name(name)?;
+    let now = store.now();
+    // A prefix is random: a collision is rare, and another try fixes it.
     for _ in 0..3 {
         let issued = secrets::issue(API_KEY_KIND);
         let key = ApiKey {
@@ -38,21 +40,22 @@ pub async fn create_key(
             name: name.clone(),
             prefix: issued.prefix,
             scope,
-            created_at: Timestamp::now(),
+            created_at: now,
             last_used_at: None,
             revoked_at: None,
         };
-        let audit = NewAuditEntry {
-            details: Some(serde_json::json!({ "prefix": key.prefix, "scope": scope.as_str() })),
-            ..NewAuditEntry::new(
-                actor,
-                "api_key.create",
-                "reseller",
-                reseller.id.as_str(),
-                key.created_at,
-            )
-        };
-        match store.insert_api_key(&key, &issued.hash, &audit).await {
+        let mut tx = store.begin().await?;
+        let inserted = async {
+            tx.insert_api_key(&key, &issued.hash).await?;
+            let audit = NewAuditEntry {
+                details: Some(serde_json::json!({ "prefix": key.prefix, "scope": scope.as_str() })),
+                ..NewAuditEntry::new(actor, "api_key.create", "reseller", reseller.id.as_str(), now)
+            };
+            tx.insert_audit(&audit).await?;
+            Ok::<_, StoreError>(())
+        }
+        .await;
+        match tx.finish(inserted).await {
             Ok(()) => {
                 return Ok(IssuedKey {
                     key,
@@ -72,29 +75,25 @@ pub async fn list_keys(store: &Store, reseller: &ResellerId) -> AppResult<Vec<Ap
 
 /// Revokes one of `reseller`'s keys; another reseller's prefix is not found.
 pub async fn revoke_key(store: &Store, actor: &Actor, reseller: &ResellerId, prefix: &str) -> AppResult<()> {
-    let audit = NewAuditEntry {
-        details: Some(serde_json::json!({ "prefix": prefix })),
-        ..NewAuditEntry::new(actor, "api_key.revoke", "reseller", reseller.as_str(), Timestamp::now())
-    };
-    store
-        .revoke_api_key(reseller, prefix, &audit)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => AppError::not_found("API key"),
-            other => other.into(),
-        })
+    let now = store.now();
+    let mut tx = store.begin().await?;
+    let revoked = async {
+        tx.revoke_api_key(reseller, prefix, now).await.or_not_found("API key")?;
+        let audit = NewAuditEntry {
+            details: Some(serde_json::json!({ "prefix": prefix })),
+            ..NewAuditEntry::new(actor, "api_key.revoke", "reseller", reseller.as_str(), now)
+        };
+        tx.insert_audit(&audit).await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    tx.finish(revoked).await
 }
 
 /// A reseller changes its own keys and webhook only while active (an
 /// operator may change any reseller's, through the admin API).
 pub fn may_change_own_setup(reseller: &Reseller) -> AppResult<()> {
-    if reseller.status != ResellerStatus::Active {
-        return Err(AppError::new(
-            ErrorCode::ResellerNotActive,
-            "Only an active reseller can change its API set-up.",
-        ));
-    }
-    Ok(())
+    reseller.status.must_be_active("change its API set-up")
 }
 
 /// The live key a presented credential names, with its hash checked in
@@ -107,6 +106,12 @@ pub async fn authenticate(store: &Store, presented: &str) -> AppResult<Option<su
         .api_key_by_prefix(prefix)
         .await?
         .filter(|record| record.accepts(presented)))
+}
+
+/// Records that the key was used at `now`; the caller asks `last_used`
+/// (through its cache's record) whether the use is due.
+pub async fn record_use(store: &Store, key: &ApiKeyId, now: Timestamp) -> AppResult<()> {
+    Ok(store.touch_api_key(key, now, last_used::stale_before(now)).await?)
 }
 
 /// A webhook URL that may be saved: `net::webhook_url`'s rules, and a host
@@ -163,24 +168,49 @@ pub async fn set_webhook_url(
     let url = validate_webhook_url(url, settings.webhook_allow_private).await?;
     let existing = secret(store, settings, reseller).await?;
     let secret = existing.unwrap_or_else(new_secret);
-    let audit = NewAuditEntry {
-        details: Some(serde_json::json!({ "url": url })),
-        ..NewAuditEntry::new(
-            actor,
-            "webhook.set_url",
-            "reseller",
-            reseller.as_str(),
-            Timestamp::now(),
-        )
-    };
-    store
-        .set_webhook(reseller, Some(&url), &settings.secrets_key.seal(&secret), &audit)
-        .await?;
+    let details = serde_json::json!({ "url": url });
+    save_webhook(
+        store,
+        actor,
+        reseller,
+        Some(&url),
+        &settings.secrets_key.seal(&secret),
+        "webhook.set_url",
+        Some(details),
+    )
+    .await?;
     Ok(WebhookEndpoint {
         url: Some(url),
         secret: Some(secret),
         has_secret: true,
     })
+}
+
+/// Writes the endpoint and its audit entry in one transaction.
+async fn save_webhook(
+    store: &Store,
+    actor: &Actor,
+    reseller: &ResellerId,
+    url: Option<&str>,
+    sealed_secret: &str,
+    action: &str,
+    details: Option<serde_json::Value>,
+) -> AppResult<()> {
+    let now = store.now();
+    let mut tx = store.begin().await?;
+    let saved = async {
+        tx.set_webhook(reseller, url, sealed_secret, now)
+            .await
+            .or_not_found("reseller")?;
+        let audit = NewAuditEntry {
+            details,
+            ..NewAuditEntry::new(actor, action, "reseller", reseller.as_str(), now)
+        };
+        tx.insert_audit(&audit).await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    tx.finish(saved).await
 }
 
 /// Replaces the secret. Partner requests signed with the old one fail from
@@ -194,16 +224,17 @@ pub async fn rotate_secret(
     let profile = resellers::get(store, reseller).await?;
     let url = store.webhook_url(&profile.id).await?;
     let secret = new_secret();
-    let audit = NewAuditEntry::new(
+    let sealed = settings.secrets_key.seal(&secret);
+    save_webhook(
+        store,
         actor,
+        reseller,
+        url.as_deref(),
+        &sealed,
         "webhook.rotate_secret",
-        "reseller",
-        reseller.as_str(),
-        Timestamp::now(),
-    );
-    store
-        .set_webhook(reseller, url.as_deref(), &settings.secrets_key.seal(&secret), &audit)
-        .await?;
+        None,
+    )
+    .await?;
     Ok(WebhookEndpoint {
         url,
         secret: Some(secret),

@@ -3,9 +3,11 @@
 //! `partner_api::audit`), read by operators (all) and resellers (their own).
 
 pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod service;
 
 use crate::{
-    error::AppResult,
+    error::{AppError, AppResult},
     ids::ResellerId,
     lists::{PageRequest, blank_to_none, optional},
     timestamp::Timestamp,
@@ -50,10 +52,15 @@ pub struct ApiRequestFilter {
     pub reseller_id: Option<ResellerId>,
     pub status: Option<i64>,
     pub error_code: Option<String>,
+    /// The path (and query) as sent begins with this (the portal's filter).
+    pub path_prefix: Option<String>,
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
     pub page: PageRequest<i64>,
 }
+
+/// The longest path prefix a filter takes.
+pub const PATH_PREFIX_MAX: usize = 200;
 
 impl ApiRequestFilter {
     /// From a query or form (the admin panel, its CSV export and the admin
@@ -77,42 +84,53 @@ impl ApiRequestFilter {
             reseller_id: optional("reseller_id", reseller_id, |r| r.parse().ok())?,
             status,
             error_code: blank_to_none(code).map(str::to_owned),
+            path_prefix: None,
             from: optional("from", from, time)?,
             to: optional("to", to, time)?,
             page: PageRequest::parse(limit, cursor)?,
         })
     }
-}
 
-/// One CSV cell (RFC 4180). A cell a spreadsheet would run as a formula
-/// (starting with `=`, `+`, `-`, `@`, a tab or a carriage return: partners
-/// choose their paths and queries) is prefixed with `'`, so it opens as
-/// text (OWASP's CSV injection advice). A negative number such as
-/// `-12.50` (a charge on a statement) is a number, not a formula, and stays.
-pub fn csv_cell(text: &str) -> String {
-    let negative_number = text
-        .strip_prefix('-')
-        .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit() || c == '.'));
-    let neutral = if !negative_number && text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    if neutral.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", neutral.replace('"', "\"\""))
-    } else {
-        neutral
+    /// Only requests whose path begins with `raw` (blank: any path).
+    pub fn with_path_prefix(mut self, raw: Option<&str>) -> AppResult<Self> {
+        self.path_prefix = match blank_to_none(raw) {
+            None => None,
+            Some(p) if !p.starts_with('/') => {
+                return Err(AppError::validation(
+                    "path",
+                    "A path begins with /, as in /api/v1/orders.",
+                ));
+            }
+            Some(p) if p.chars().count() > PATH_PREFIX_MAX => {
+                return Err(AppError::validation(
+                    "path",
+                    format!("A path filter is at most {PATH_PREFIX_MAX} characters."),
+                ));
+            }
+            Some(p) => Some(p.to_owned()),
+        };
+        Ok(self)
     }
 }
 
 /// The log as CSV, for the operator's export.
+#[cfg(feature = "ssr")]
 pub fn to_csv(rows: &[ApiRequest]) -> String {
-    let field = csv_cell;
-    let mut out = String::from(
-        "id,at,request_id,reseller_id,key_prefix,method,path,status,error_code,duration_ms,client_addr\r\n",
-    );
+    let mut file = crate::csv_file::CsvFile::new(&[
+        "id",
+        "at",
+        "request_id",
+        "reseller_id",
+        "key_prefix",
+        "method",
+        "path",
+        "status",
+        "error_code",
+        "duration_ms",
+        "client_addr",
+    ]);
     for r in rows {
-        let cells = [
+        file.row(&[
             r.id.to_string(),
             r.at.rfc3339(),
             r.request_id.clone(),
@@ -124,17 +142,31 @@ pub fn to_csv(rows: &[ApiRequest]) -> String {
             r.error_code.clone().unwrap_or_default(),
             format!("{:.3}", r.duration_us as f64 / 1000.0),
             r.client_addr.clone(),
-        ];
-        out.push_str(&cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
+        ]);
     }
-    out
+    file.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_path_filter_begins_with_a_slash_and_is_bounded() {
+        let filter = |raw: &str| ApiRequestFilter::default().with_path_prefix(Some(raw));
+        assert_eq!(filter("  ").unwrap().path_prefix, None);
+        assert_eq!(
+            filter(" /api/v1/orders ").unwrap().path_prefix.as_deref(),
+            Some("/api/v1/orders")
+        );
+        let error = filter("api/v1").unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("path"));
+        assert!(error.message.contains("begins with /"), "{}", error.message);
+        assert!(filter(&format!("/{}", "a".repeat(PATH_PREFIX_MAX))).is_err());
+        assert!(filter(&format!("/{}", "é".repeat(PATH_PREFIX_MAX - 1))).is_ok());
+    }
+
+    #[cfg(feature = "ssr")]
     #[test]
     fn csv_quotes_what_needs_quoting() {
         let row = ApiRequest {
@@ -154,15 +186,5 @@ mod tests {
         assert!(csv.ends_with(
             "7,2026-01-02T03:04:05Z,req_1,,flux_key_abc,GET,\"/api/v1/orders?a=1,2\",200,,1.500,127.0.0.1\r\n"
         ));
-    }
-
-    #[test]
-    fn formulas_open_as_text() {
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        for risky in ["+1", "-2+A1", "-", "-cmd|' /C calc'!A0", "@SUM(A1)", "\tx", "\rx"] {
-            assert!(csv_cell(risky).trim_start_matches('"').starts_with('\''), "{risky:?}");
-        }
-        assert_eq!(csv_cell("/api/v1/orders"), "/api/v1/orders");
-        assert_eq!(csv_cell("-12.50"), "-12.50", "a negative amount is a number");
     }
 }

@@ -1,4 +1,5 @@
-//! The admin panel's API logs page.
+//! The admin panel's API logs page, and the reseller's own requests on
+//! API Settings.
 
 use super::ApiRequest;
 #[cfg(feature = "ssr")]
@@ -31,7 +32,38 @@ pub async fn admin_api_logs(
                 before.as_deref(),
                 Some(PAGE_SIZE),
             )?;
-            Ok(state.store.api_requests(&filter).await?)
+            super::service::requests(&state.store, &filter).await
+        }
+        .await,
+    )
+}
+
+/// Requests per page on the portal's API Settings, a screen's worth.
+pub const MY_PAGE_SIZE: u32 = 20;
+
+/// Clients: their own requests, newest first, optionally of one status
+/// and a path beginning with `path`.
+#[server(prefix = "/api/fn")]
+pub async fn my_api_requests(
+    status: Option<String>,
+    path: Option<String>,
+    before: Option<String>,
+) -> Result<Page<ApiRequest>, AppError> {
+    use crate::accounts::session;
+    session::respond(
+        async {
+            let (state, _, reseller) = session::require_reseller().await?;
+            let filter = ApiRequestFilter::parse(
+                None,
+                status.as_deref(),
+                None,
+                None,
+                None,
+                before.as_deref(),
+                Some(MY_PAGE_SIZE),
+            )?
+            .with_path_prefix(path.as_deref())?;
+            super::service::requests_of(&state.store, &reseller.id, filter).await
         }
         .await,
     )

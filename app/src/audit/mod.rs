@@ -5,6 +5,8 @@
 //! one that did not happen.
 
 pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod service;
 
 use crate::{accounts::User, ids::AdminTokenId, timestamp::Timestamp};
 use serde::{Deserialize, Serialize};

@@ -25,7 +25,7 @@ pub async fn admin_audit_log(
                 before.as_deref(),
                 Some(PAGE_SIZE),
             )?;
-            Ok(state.store.list_audit(&filter).await?)
+            super::service::entries(&state.store, &filter).await
         }
         .await,
     )

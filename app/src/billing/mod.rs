@@ -9,16 +9,20 @@
 pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod service;
+mod statement;
+
+#[cfg(feature = "ssr")]
+pub use statement::StatementCsv;
+pub use statement::{Month, Statement, StatementLine};
 
 use crate::{
     error::{AppError, AppResult, ErrorCode},
     ids::{OrderId, ServiceId, TransactionId},
     lists::{PageRequest, blank_to_none, optional},
-    money::{Amount, Money, MoneyError},
+    money::{Amount, Money},
     timestamp::Timestamp,
 };
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 crate::wire_enum! {
     /// What an entry records: charges (`order`, `renewal`) are negative,
@@ -77,7 +81,27 @@ pub struct Entry {
     pub recorded_by: Option<String>,
 }
 
+/// Who reads an account. Operators see who recorded a payment, credit or
+/// adjustment (an operator's email, a token's name); a reseller sees that
+/// the operator did, never who at the operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    Operator,
+    Reseller,
+}
+
+/// `recorded_by` as a reseller reads it.
+pub const RECORDED_BY_OPERATOR: &str = "operator";
+
 impl Entry {
+    /// The entry as `audience` may read it.
+    pub fn for_audience(mut self, audience: Audience) -> Self {
+        if audience == Audience::Reseller && self.recorded_by.is_some() {
+            self.recorded_by = Some(RECORDED_BY_OPERATOR.to_owned());
+        }
+        self
+    }
+
     /// One line for tables and statements.
     pub fn description(&self) -> String {
         let or_blank = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -162,6 +186,16 @@ pub enum LowBalance {
     Unchanged,
 }
 
+/// A credit limit in words: "No limit" (billed in arrears), "Prepaid"
+/// (0.00), or the amount of the credit line.
+pub fn credit_limit_label(limit: Option<Money>, currency: &str) -> String {
+    match limit {
+        None => "No limit".to_owned(),
+        Some(l) if l.is_zero() => "Prepaid".to_owned(),
+        Some(l) => crate::money::shown(l, currency),
+    }
+}
+
 /// `GET /balance`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -186,201 +220,6 @@ impl Balance {
             low_balance_threshold: settings.low_balance_threshold,
             currency: currency.to_owned(),
         }
-    }
-}
-
-/// A calendar month (UTC), `2026-11` on the wire.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Month {
-    pub year: i32,
-    pub month: u8,
-}
-
-impl Month {
-    /// `yyyy-mm`, years 2000 to 9999.
-    pub fn parse(raw: &str) -> AppResult<Self> {
-        let bad = || AppError::validation("month", format!("`{raw}` is not a month like 2026-11."));
-        let (y, m) = raw.trim().split_once('-').ok_or_else(bad)?;
-        if y.len() != 4 || m.len() != 2 || !y.chars().chain(m.chars()).all(|c| c.is_ascii_digit()) {
-            return Err(bad());
-        }
-        let (year, month): (i32, u8) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
-        if !(2000..=9999).contains(&year) || !(1..=12).contains(&month) {
-            return Err(bad());
-        }
-        Ok(Month { year, month })
-    }
-
-    pub fn of(at: Timestamp) -> Self {
-        let d = at.datetime();
-        Month {
-            year: d.year(),
-            month: u8::from(d.month()),
-        }
-    }
-
-    pub fn next(self) -> Self {
-        if self.month == 12 {
-            Month {
-                year: self.year + 1,
-                month: 1,
-            }
-        } else {
-            Month {
-                year: self.year,
-                month: self.month + 1,
-            }
-        }
-    }
-
-    pub fn previous(self) -> Self {
-        if self.month == 1 {
-            Month {
-                year: self.year - 1,
-                month: 12,
-            }
-        } else {
-            Month {
-                year: self.year,
-                month: self.month - 1,
-            }
-        }
-    }
-
-    /// Its first instant (UTC).
-    pub fn start(self) -> Timestamp {
-        let month = time::Month::try_from(self.month).unwrap_or(time::Month::January);
-        let date = time::Date::from_calendar_date(self.year, month, 1).unwrap_or(time::Date::MIN);
-        Timestamp::from_datetime(date.midnight().assume_utc())
-    }
-
-    /// `November 2026`.
-    pub fn label(self) -> String {
-        let month = time::Month::try_from(self.month).unwrap_or(time::Month::January);
-        format!("{month} {}", self.year)
-    }
-}
-
-impl fmt::Display for Month {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}", self.year, self.month)
-    }
-}
-
-impl Serialize for Month {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Month {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(d)?;
-        Month::parse(&raw).map_err(|e| serde::de::Error::custom(e.message))
-    }
-}
-
-#[cfg(feature = "ssr")]
-crate::openapi::value_schema!(
-    Month,
-    crate::openapi::string("A calendar month (UTC), yyyy-mm.", Some(r"^\d{4}-\d{2}$"), "2026-11")
-);
-
-/// A statement line: the entry and the balance right after it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct StatementLine {
-    #[serde(flatten)]
-    pub entry: Entry,
-    pub description: String,
-    pub balance_after: Amount,
-}
-
-/// One calendar month of an account.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct Statement {
-    pub month: Month,
-    pub currency: String,
-    /// The closing balance of the month before.
-    pub opening_balance: Amount,
-    /// Oldest first.
-    pub entries: Vec<StatementLine>,
-    pub closing_balance: Amount,
-}
-
-impl Statement {
-    /// The statement from the balance before the month and its entries in
-    /// time order: each line carries the running balance.
-    pub fn build(month: Month, currency: &str, opening_balance: Amount, entries: Vec<Entry>) -> Self {
-        let mut running = opening_balance;
-        let entries: Vec<StatementLine> = entries
-            .into_iter()
-            .map(|entry| {
-                running = running + entry.amount;
-                StatementLine {
-                    description: entry.description(),
-                    entry,
-                    balance_after: running,
-                }
-            })
-            .collect();
-        Statement {
-            month,
-            currency: currency.to_owned(),
-            opening_balance,
-            entries,
-            closing_balance: running,
-        }
-    }
-
-    /// The statement as CSV: a header, one row per entry, then the opening
-    /// and closing balances as rows of their own.
-    pub fn to_csv(&self) -> String {
-        let mut out = String::from("date,id,kind,description,amount,balance_after\n");
-        let row = |out: &mut String, cells: [&str; 6]| {
-            let line: Vec<String> = cells.iter().map(|c| crate::api_log::csv_cell(c)).collect();
-            out.push_str(&line.join(","));
-            out.push('\n');
-        };
-        let start = self.month.start().rfc3339();
-        row(
-            &mut out,
-            [
-                &start,
-                "",
-                "opening",
-                "Opening balance",
-                "",
-                &self.opening_balance.to_string(),
-            ],
-        );
-        for line in &self.entries {
-            row(
-                &mut out,
-                [
-                    &line.entry.at.rfc3339(),
-                    line.entry.id.as_str(),
-                    line.entry.kind.as_str(),
-                    &line.description,
-                    &line.entry.amount.to_string(),
-                    &line.balance_after.to_string(),
-                ],
-            );
-        }
-        let end = self.month.next().start().rfc3339();
-        row(
-            &mut out,
-            [
-                &end,
-                "",
-                "closing",
-                "Closing balance",
-                "",
-                &self.closing_balance.to_string(),
-            ],
-        );
-        out
     }
 }
 
@@ -430,21 +269,14 @@ pub struct NewCorrection {
     pub reason: String,
 }
 
-fn money_error(field: &str, e: MoneyError) -> AppError {
-    AppError::validation(
-        field,
-        format!("The {field} {e}: write a plain decimal such as 125.00 (at most 4 decimals)."),
-    )
-}
-
 /// A positive amount of money, as typed: `"125.00"`; refuses zero,
 /// negatives, exponents and more than four decimals.
 pub fn parse_positive(field: &str, raw: &str) -> AppResult<Money> {
-    let amount = Money::parse(raw).map_err(|e| money_error(field, e))?;
+    let amount = crate::money::parse_money(field, raw)?;
     if amount.is_zero() {
         return Err(AppError::validation(
             field,
-            format!("The {field} must be more than zero."),
+            format!("{} must be more than zero.", crate::error::field_label(field)),
         ));
     }
     Ok(amount)
@@ -452,12 +284,12 @@ pub fn parse_positive(field: &str, raw: &str) -> AppResult<Money> {
 
 /// A signed, non-zero amount (adjustments): `"-12.50"`.
 pub fn parse_signed(field: &str, raw: &str) -> AppResult<Amount> {
-    let amount = Amount::parse(raw).map_err(|e| money_error(field, e))?;
+    let amount = crate::money::parse_amount(field, raw)?;
     if amount.is_zero() {
-        return Err(AppError::validation(field, format!("The {field} cannot be zero.")));
-    }
-    if amount.value().abs() >= Money::MAX {
-        return Err(money_error(field, MoneyError::TooLarge));
+        return Err(AppError::validation(
+            field,
+            format!("{} cannot be zero.", crate::error::field_label(field)),
+        ));
     }
     Ok(amount)
 }
@@ -475,19 +307,62 @@ pub fn parse_required_text(field: &str, raw: Option<&str>) -> AppResult<String> 
 }
 
 impl NewPayment {
-    pub fn parse(amount: &str, reference: Option<&str>, received_at: Option<&str>, now: Timestamp) -> AppResult<Self> {
-        let received_at = optional("received_at", received_at, Timestamp::parse_rfc3339)?;
-        if received_at.is_some_and(|at| at > now.plus(time::Duration::minutes(5))) {
+    /// `received_at` is an RFC 3339 time or a date (`2026-11-26`: the
+    /// start of that day, UTC, so "today" is never in the future). Where it
+    /// may fall is [`PaymentWindow`]'s rule, checked against the account.
+    pub fn parse(amount: &str, reference: Option<&str>, received_at: Option<&str>) -> AppResult<Self> {
+        Ok(NewPayment {
+            amount: parse_positive("amount", amount)?,
+            reference: parse_required_text("reference", reference)?,
+            received_at: optional("received_at", received_at, Timestamp::parse_date_or_rfc3339)?,
+        })
+    }
+}
+
+/// When a payment may be dated: not in the future (beyond a few minutes of
+/// clock skew), not in a month whose statement is final (DESIGN.md
+/// "Reseller account": a month ends, then `grace_days` pass), and not
+/// before the account's first day. A statement once final never changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PaymentWindow {
+    /// The earliest time a payment may be dated.
+    pub opens: Timestamp,
+    pub now: Timestamp,
+}
+
+/// Clock skew tolerated on a `received_at` with a time of day.
+const RECEIVED_SKEW: time::Duration = time::Duration::minutes(5);
+
+impl PaymentWindow {
+    /// For an account opened at `account_start`, now, with statements final
+    /// `grace_days` after their month.
+    pub fn new(account_start: Timestamp, now: Timestamp, grace_days: u32) -> Self {
+        let first_day = Timestamp::from_datetime(account_start.datetime().replace_time(time::Time::MIDNIGHT));
+        let open_month = Month::first_open(now, grace_days).start();
+        PaymentWindow {
+            opens: first_day.max(open_month),
+            now,
+        }
+    }
+
+    pub fn check(&self, received_at: Timestamp) -> AppResult<()> {
+        if received_at > self.now.plus(RECEIVED_SKEW) {
             return Err(AppError::validation(
                 "received_at",
                 "A payment cannot be received in the future.",
             ));
         }
-        Ok(NewPayment {
-            amount: parse_positive("amount", amount)?,
-            reference: parse_required_text("reference", reference)?,
-            received_at,
-        })
+        if received_at < self.opens {
+            return Err(AppError::validation(
+                "received_at",
+                format!(
+                    "A payment can be dated from {} on: statements of earlier months are final, \
+                     and the account did not exist before.",
+                    self.opens.date()
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -521,16 +396,23 @@ impl AccountPatch {
     /// From form fields: blank clears, anything else must be an amount
     /// (the credit limit not negative).
     pub fn parse_form(credit_limit: &str, threshold: &str) -> AppResult<Self> {
-        let credit_limit = blank_to_none(Some(credit_limit))
-            .map(|raw| Money::parse(raw).map_err(|e| money_error("credit limit", e)))
-            .transpose()?;
+        let credit_limit = crate::money::parse_optional_money("credit_limit", Some(credit_limit))?;
         let threshold = blank_to_none(Some(threshold))
-            .map(|raw| Amount::parse(raw).map_err(|e| money_error("threshold", e)))
+            .map(|raw| crate::money::parse_amount("low_balance_threshold", raw))
             .transpose()?;
         Ok(AccountPatch {
             credit_limit: Some(credit_limit),
             low_balance_threshold: Some(threshold),
         })
+    }
+
+    /// Every value within what an amount may be (the threshold has no
+    /// other bound; a credit limit is `Money`, bounded when parsed).
+    pub fn validate(&self) -> AppResult<()> {
+        if let Some(Some(threshold)) = self.low_balance_threshold {
+            crate::money::bounded("low_balance_threshold", threshold)?;
+        }
+        Ok(())
     }
 
     pub fn apply(&self, mut settings: AccountSettings) -> AccountSettings {
@@ -554,26 +436,21 @@ pub struct BalancePoint {
 }
 
 /// The balance at the end of each of the `days` days up to `today`, from
-/// the balance before the first day and the entries since, oldest first.
-pub fn balance_by_day(
-    today: Timestamp,
-    days: i64,
-    before: Amount,
-    entries: &[(Timestamp, Amount)],
-) -> Vec<BalancePoint> {
-    let first = today.minus(time::Duration::days(days - 1));
+/// the balance before the first day and the sum of each day's entries
+/// (`(day number since 1970, sum)`, days without entries missing), oldest
+/// first.
+pub fn balance_by_day(today: Timestamp, days: i64, before: Amount, day_sums: &[(i64, Amount)]) -> Vec<BalancePoint> {
+    let last = today.unix_seconds().div_euclid(86_400);
     let mut running = before;
-    let mut rest = entries.iter().peekable();
-    (0..days)
-        .map(|i| {
-            let day = first.plus(time::Duration::days(i));
-            let end =
-                Timestamp::from_datetime(day.datetime().replace_time(time::Time::MIDNIGHT) + time::Duration::days(1));
-            while let Some((_, amount)) = rest.next_if(|(at, _)| *at < end) {
-                running = running + *amount;
+    (last - days + 1..=last)
+        .map(|day| {
+            if let Some((_, sum)) = day_sums.iter().find(|(d, _)| *d == day) {
+                running = running + *sum;
             }
             BalancePoint {
-                day: day.date(),
+                day: Timestamp::from_unix_micros(day * 86_400_000_000)
+                    .map(|t| t.date())
+                    .unwrap_or_default(),
                 balance: running,
             }
         })
@@ -633,79 +510,24 @@ mod tests {
     }
 
     #[test]
-    fn months() {
-        let m = Month::parse("2026-12").unwrap();
-        assert_eq!(
-            (m.to_string(), m.next().to_string()),
-            ("2026-12".into(), "2027-01".into())
-        );
-        assert_eq!(Month::parse("2026-01").unwrap().previous().to_string(), "2025-12");
-        assert_eq!(m.start().rfc3339(), "2026-12-01T00:00:00Z");
-        for bad in [
-            "2026-13",
-            "2026-00",
-            "26-11",
-            "2026/11",
-            "2026-1",
-            "1999-12",
-            "x",
-            "2026-11-01",
-            "２０２６-11",
-        ] {
-            assert!(Month::parse(bad).is_err(), "{bad}");
-        }
-        assert_eq!(m.label(), "December 2026");
-    }
-
-    fn entry(kind: EntryKind, raw: &str) -> Entry {
-        Entry {
-            id: TransactionId::generate(),
-            kind,
-            amount: amount(raw),
-            at: Timestamp::parse_rfc3339("2026-11-03T10:00:00Z").unwrap(),
-            order_id: None,
-            service_id: None,
-            reference: Some("wire, 7".into()),
-            reason: None,
-            recorded_by: None,
-        }
-    }
-
-    #[test]
-    fn statements_run_the_balance() {
-        let month = Month::parse("2026-11").unwrap();
-        let s = Statement::build(
-            month,
-            "EUR",
-            amount("10"),
-            vec![entry(EntryKind::Payment, "100"), entry(EntryKind::Order, "-30.5")],
-        );
-        let after: Vec<String> = s.entries.iter().map(|l| l.balance_after.to_string()).collect();
-        assert_eq!(after, ["110.00", "79.50"]);
-        assert_eq!(s.closing_balance, amount("79.5"));
-        let csv = s.to_csv();
-        assert!(csv.starts_with("date,id,kind,description,amount,balance_after\n2026-11-01T00:00:00Z,,opening"));
-        assert!(csv.contains("\"Payment, ref. wire, 7\""), "{csv}");
-        assert!(csv.trim_end().ends_with("closing,Closing balance,,79.50"), "{csv}");
-    }
-
-    #[test]
     fn operator_amounts() {
-        let now = Timestamp::now();
-        assert!(NewPayment::parse("125.00", Some("INV-1"), None, now).is_ok());
+        assert!(NewPayment::parse("125.00", Some("INV-1"), None).is_ok());
         for bad in ["-1", "0", "0.00", "1.23456", "1e3", "abc", "", "NaN", "1,5"] {
-            let e = NewPayment::parse(bad, Some("INV-1"), None, now).unwrap_err();
+            let e = NewPayment::parse(bad, Some("INV-1"), None).unwrap_err();
             assert_eq!(e.field.as_deref(), Some("amount"), "{bad}");
         }
         assert_eq!(
-            NewPayment::parse("1", Some("  "), None, now)
-                .unwrap_err()
-                .field
-                .as_deref(),
+            NewPayment::parse("1", Some("  "), None).unwrap_err().field.as_deref(),
             Some("reference")
         );
-        let future = now.plus(time::Duration::days(1)).rfc3339();
-        assert!(NewPayment::parse("1", Some("r"), Some(&future), now).is_err());
+        assert_eq!(
+            NewPayment::parse("1", Some("r"), Some("2026-11-26"))
+                .unwrap()
+                .received_at,
+            Timestamp::parse_rfc3339("2026-11-26T00:00:00Z"),
+            "a date is the start of its day"
+        );
+        assert!(NewPayment::parse("1", Some("r"), Some("yesterday")).is_err());
         assert_eq!(
             NewCorrection::adjustment("-5", Some("fix")).unwrap().amount,
             amount("-5")
@@ -716,16 +538,41 @@ mod tests {
     }
 
     #[test]
+    fn payments_are_dated_in_open_months_only() {
+        let at = |raw: &str| Timestamp::parse_rfc3339(raw).unwrap();
+        let opened = at("2026-01-10T15:00:00Z");
+        // On 3 March with 5 days' grace, February is still open.
+        let window = PaymentWindow::new(opened, at("2026-03-03T10:00:00Z"), 5);
+        assert!(window.check(at("2026-02-01T00:00:00Z")).is_ok());
+        assert!(window.check(at("2026-03-03T00:00:00Z")).is_ok(), "today, at midnight");
+        assert!(
+            window.check(at("2026-03-03T10:04:00Z")).is_ok(),
+            "within the clock skew"
+        );
+        assert!(window.check(at("2026-03-04T00:00:00Z")).is_err(), "tomorrow");
+        assert!(window.check(at("2026-01-31T23:59:59Z")).is_err(), "January is final");
+        // On 6 March February is final too.
+        let window = PaymentWindow::new(opened, at("2026-03-06T00:00:00Z"), 5);
+        assert!(window.check(at("2026-02-28T12:00:00Z")).is_err());
+        assert!(window.check(at("2026-03-01T00:00:00Z")).is_ok());
+        // Never before the account's first day (its whole first day counts).
+        let window = PaymentWindow::new(opened, at("2026-01-20T00:00:00Z"), 5);
+        assert!(window.check(at("2026-01-10T00:00:00Z")).is_ok());
+        assert!(window.check(at("2026-01-09T23:59:59Z")).is_err());
+        assert!(window.check(at("0001-01-01T00:00:00Z")).is_err());
+    }
+
+    #[test]
     fn balance_by_day_steps() {
         let today = Timestamp::parse_rfc3339("2026-11-26T15:00:00Z").unwrap();
-        let at = |raw: &str| Timestamp::parse_rfc3339(raw).unwrap();
+        let day = |raw: &str| Timestamp::parse_rfc3339(raw).unwrap().unix_seconds().div_euclid(86_400);
         let points = balance_by_day(
             today,
             3,
             amount("5"),
             &[
-                (at("2026-11-25T08:00:00Z"), amount("10")),
-                (at("2026-11-26T09:00:00Z"), amount("-3")),
+                (day("2026-11-25T08:00:00Z"), amount("10")),
+                (day("2026-11-26T09:00:00Z"), amount("-3")),
             ],
         );
         let got: Vec<(String, String)> = points.iter().map(|p| (p.day.clone(), p.balance.to_string())).collect();

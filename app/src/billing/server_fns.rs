@@ -28,17 +28,21 @@ async fn account_view(
     state: &crate::state::AppState,
     reseller: &crate::ids::ResellerId,
     filter: &super::EntryFilter,
+    audience: super::Audience,
 ) -> Result<AccountView, AppError> {
     use super::service;
     let store = &state.store;
     Ok(AccountView {
         balance: service::balance(store, state.settings.currency.code(), reseller).await?,
-        entries: service::transactions(store, reseller, filter).await?,
+        entries: service::transactions(store, reseller, filter, audience).await?,
         months: service::statement_months(store, reseller).await?,
         history: service::balance_history(store, reseller, HISTORY_DAYS).await?,
         form_token: crate::ids::TransactionId::generate().to_string(),
     })
 }
+
+/// Lines a statement page shows.
+pub const STATEMENT_PAGE: u32 = 100;
 
 /// Clients: their account, entries newest first (optionally one kind).
 #[server(prefix = "/api/fn")]
@@ -48,21 +52,32 @@ pub async fn my_billing(kind: Option<String>, before: Option<String>) -> Result<
         async {
             let (state, _, reseller) = session::require_reseller().await?;
             let filter = super::EntryFilter::parse(kind.as_deref(), None, None, before.as_deref(), Some(PAGE_SIZE))?;
-            account_view(&state, &reseller.id, &filter).await
+            account_view(&state, &reseller.id, &filter, super::Audience::Reseller).await
         }
         .await,
     )
 }
 
-/// Clients: one month's statement.
+/// Clients: one page of a month's statement (`after`: the last line of the
+/// page before).
 #[server(prefix = "/api/fn")]
-pub async fn my_statement(month: String) -> Result<Statement, AppError> {
+pub async fn my_statement(month: String, after: Option<String>) -> Result<Statement, AppError> {
     use crate::accounts::session;
     session::respond(
         async {
             let (state, _, reseller) = session::require_reseller().await?;
             let month = Month::parse(&month)?;
-            super::service::statement(&state.store, state.settings.currency.code(), &reseller.id, month).await
+            let page = crate::lists::PageRequest::parse(Some(STATEMENT_PAGE), after.as_deref())?;
+            let reseller = &reseller.id;
+            super::service::statement(
+                &state.store,
+                &state.settings,
+                reseller,
+                month,
+                &page,
+                super::Audience::Reseller,
+            )
+            .await
         }
         .await,
     )
@@ -81,15 +96,15 @@ pub async fn admin_account(reseller_id: String) -> Result<AccountView, AppError>
                 page: crate::lists::PageRequest::first(LATEST),
                 ..Default::default()
             };
-            account_view(&state, &id, &filter).await
+            account_view(&state, &id, &filter, super::Audience::Operator).await
         }
         .await,
     )
 }
 
-/// Operators: one month's statement of a reseller.
+/// Operators: one page of a month's statement of a reseller.
 #[server(prefix = "/api/fn")]
-pub async fn admin_statement(reseller_id: String, month: String) -> Result<Statement, AppError> {
+pub async fn admin_statement(reseller_id: String, month: String, after: Option<String>) -> Result<Statement, AppError> {
     use crate::accounts::{Role, session};
     session::respond(
         async {
@@ -97,7 +112,16 @@ pub async fn admin_statement(reseller_id: String, month: String) -> Result<State
             let id = crate::ids::parse_id("reseller_id", &reseller_id)?;
             crate::resellers::service::get(&state.store, &id).await?;
             let month = Month::parse(&month)?;
-            super::service::statement(&state.store, state.settings.currency.code(), &id, month).await
+            let page = crate::lists::PageRequest::parse(Some(STATEMENT_PAGE), after.as_deref())?;
+            super::service::statement(
+                &state.store,
+                &state.settings,
+                &id,
+                month,
+                &page,
+                super::Audience::Operator,
+            )
+            .await
         }
         .await,
     )
@@ -117,30 +141,23 @@ pub async fn record_payment(
     use crate::{
         accounts::{Role, session},
         audit::Actor,
-        timestamp::Timestamp,
+        idempotency::IdempotencyKey,
     };
     session::respond(
         async {
             let (state, operator) = session::require(Role::Operator).await?;
             let id = crate::ids::parse_id("reseller_id", &reseller_id)?;
-            // A date from the form's date field means that day, at noon UTC.
-            let received_at = received_at
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|d| {
-                    if d.len() == 10 {
-                        format!("{d}T12:00:00Z")
-                    } else {
-                        d.to_owned()
-                    }
-                });
-            let payment =
-                super::NewPayment::parse(&amount, Some(&reference), received_at.as_deref(), Timestamp::now())?;
-            let key = crate::lists::blank_to_none(form_token.as_deref()).map(|t| format!("form:{t}"));
+            // The form's date field sends a date: the start of that day.
+            let payment = super::NewPayment::parse(&amount, Some(&reference), received_at.as_deref())?;
+            // The form's token is its Idempotency-Key, held to the same rules.
+            let key = crate::lists::blank_to_none(form_token.as_deref())
+                .map(|t| IdempotencyKey::parse(Some(&format!("form:{t}"))))
+                .transpose()
+                .map_err(|e| e.with_field("form_token"))?;
+            let actor = Actor::user(&operator);
+            let key = key.as_ref().map(IdempotencyKey::as_str);
             let recorded =
-                super::service::record_payment(&state.store, &Actor::user(&operator), &id, &payment, key.as_deref())
-                    .await?;
+                super::service::record_payment(&state.store, &state.settings, &actor, &id, &payment, key).await?;
             Ok(recorded.entry)
         }
         .await,

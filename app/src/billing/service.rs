@@ -10,28 +10,24 @@
 //! they take with SKIP LOCKED (payments), so no two wait on each other.
 
 use super::{
-    AccountPatch, AccountSettings, Balance, BalancePoint, Entry, EntryFilter, EntryKind, LowBalance, Month,
-    NewCorrection, NewPayment, Statement, balance_by_day,
+    AccountPatch, AccountSettings, Audience, Balance, BalancePoint, Entry, EntryFilter, EntryKind, LowBalance, Month,
+    NewCorrection, NewPayment, PaymentWindow, Statement, StatementCsv, balance_by_day, statement,
 };
 use crate::{
     audit::Actor,
     error::{AppError, AppResult, ErrorCode},
-    ids::{ResellerId, ServiceId},
-    lists::Page,
+    idempotency::{self, Answer, Claim},
+    ids::{ResellerId, ServiceId, TransactionId},
+    lists::{Page, PageRequest},
     money::{Amount, Money},
     orders::Order,
+    resellers::service as resellers,
     services::{Renewal, Service, ServiceStatus, SuspensionReason},
-    store::{NewAuditEntry, NewEntry, Store, StoreError, StoreTx},
+    state::Settings,
+    store::{NewAuditEntry, NewEntry, NotFoundExt, Store, StoreError, StoreTx},
     timestamp::Timestamp,
     webhooks::{EventType, NewEvent, service as webhooks},
 };
-
-fn reseller_not_found(e: StoreError) -> AppError {
-    match e {
-        StoreError::NotFound => AppError::not_found("reseller"),
-        other => other.into(),
-    }
-}
 
 // ---- Charges ---------------------------------------------------------------
 
@@ -47,31 +43,42 @@ pub async fn charge_order(tx: &mut StoreTx, reseller: &ResellerId, order: &Order
 
 /// The one path of every charge: admission against the limit, the entry,
 /// the low-balance check. A zero charge moves no money and writes nothing.
+///
+/// With a credit limit the account row is locked before the balance is
+/// read, so admission is serialised per reseller and the limit can never
+/// be exceeded. Without one, charges only append entries (orders do not
+/// queue); but with a low-balance threshold, whether this charge crossed
+/// it is decided on the balance after the entry, read under the account's
+/// lock: each of two concurrent charges then sees the one that committed
+/// before it, so one of them sees the crossing (`balance.low` once).
 async fn charge(tx: &mut StoreTx, reseller: &ResellerId, amount: Money, entry: NewEntry<'_>) -> AppResult<()> {
     if amount.is_zero() {
         return Ok(());
     }
     let mut settings = tx.account_settings(reseller).await?;
-    if settings.credit_limit.is_some() {
+    let admitted_on = if settings.credit_limit.is_some() {
         settings = tx.lock_account(reseller).await?;
-    }
-    // The balance is only summed when a rule needs it.
-    let needs_balance = settings.credit_limit.is_some() || settings.low_balance_threshold.is_some();
-    let before = if needs_balance {
-        Some(tx.balance(reseller).await?)
+        let balance = tx.balance(reseller).await?;
+        settings.admit(balance, amount)?;
+        Some(balance)
     } else {
         None
     };
-    if let Some(balance) = before {
-        settings.admit(balance, amount)?;
-    }
     let entry = NewEntry {
         amount: -Amount::from(amount),
         ..entry
     };
     tx.insert_entry(reseller, &entry).await?;
-    if let Some(balance) = before {
-        low_balance(tx, reseller, &settings, balance.minus(amount), entry.at).await?;
+    if settings.low_balance_threshold.is_some() {
+        let after = match admitted_on {
+            // Locked since admission: nothing else was charged meanwhile.
+            Some(balance) => balance.minus(amount),
+            None => {
+                settings = tx.lock_account(reseller).await?;
+                tx.balance(reseller).await?
+            }
+        };
+        low_balance(tx, reseller, &settings, after, entry.at).await?;
     }
     Ok(())
 }
@@ -130,7 +137,7 @@ pub async fn renew_active(
     service: &Service,
     now: Timestamp,
 ) -> AppResult<Renewed> {
-    match renew_charged(tx, reseller, service, now).await {
+    match charge_term(tx, reseller, &Renewal::of(service), now).await {
         Ok(()) => Ok(Renewed::Charged),
         Err(e) if e.code == ErrorCode::InsufficientFunds => {
             suspend_unpaid(tx, service, now).await?;
@@ -140,9 +147,10 @@ pub async fn renew_active(
     }
 }
 
-/// Charges one term of `service` and advances it, with `service.renewed`.
-async fn renew_charged(tx: &mut StoreTx, reseller: &ResellerId, service: &Service, now: Timestamp) -> AppResult<()> {
-    let renewal = Renewal::of(service);
+/// Charges the term of `renewal` and moves its service on, with
+/// `service.renewed`.
+async fn charge_term(tx: &mut StoreTx, reseller: &ResellerId, renewal: &Renewal, now: Timestamp) -> AppResult<()> {
+    let service = &renewal.service;
     let entry = NewEntry {
         service_id: Some(&service.id),
         ..NewEntry::new(EntryKind::Renewal, Amount::ZERO, now)
@@ -170,10 +178,11 @@ async fn suspend_unpaid(tx: &mut StoreTx, service: &Service, now: Timestamp) -> 
     Ok(())
 }
 
-/// Renews a service suspended for non-payment, if the account covers it,
-/// and unsuspends it (`service.renewed`, `service.unsuspended`).
+/// Restores a service suspended for non-payment, if the account covers a
+/// term from `now` (one charge, whatever the service owed before), and
+/// unsuspends it (`service.renewed`, `service.unsuspended`).
 async fn renew_unpaid(tx: &mut StoreTx, reseller: &ResellerId, service: &Service, now: Timestamp) -> AppResult<()> {
-    renew_charged(tx, reseller, service, now).await?;
+    charge_term(tx, reseller, &Renewal::restored(service, now), now).await?;
     let changed = tx
         .set_service_status(&service.id, ServiceStatus::Suspended, ServiceStatus::Active, None, now)
         .await?;
@@ -188,36 +197,66 @@ async fn renew_unpaid(tx: &mut StoreTx, reseller: &ResellerId, service: &Service
 /// rule, now. An active service is charged (or suspended for
 /// non-payment); one suspended for non-payment is renewed and unsuspended
 /// if the account covers it (402 otherwise, nothing changed); any other
-/// service cannot be renewed.
-pub async fn renew_now(store: &Store, actor: &Actor, id: &ServiceId) -> AppResult<Service> {
-    let now = Timestamp::now();
+/// service cannot be renewed. `seen` is the next renewal the caller saw:
+/// if the service moved on meanwhile (the scheduler, another click renewed
+/// it), nothing is charged twice: 409.
+pub async fn renew_now(store: &Store, actor: &Actor, id: &ServiceId, seen: Option<Timestamp>) -> AppResult<Service> {
     let mut tx = store.begin().await?;
-    let renewed = async {
-        let (service, reseller) = tx
-            .lock_service(id)
-            .await?
-            .ok_or_else(|| AppError::not_found("service"))?;
-        match (service.status, service.suspension_reason) {
-            (ServiceStatus::Active, _) => {
-                renew_active(&mut tx, &reseller, &service, now).await?;
-            }
-            (ServiceStatus::Suspended, Some(SuspensionReason::Unpaid)) => {
-                renew_unpaid(&mut tx, &reseller, &service, now).await?;
-            }
-            _ => {
-                return Err(AppError::new(
-                    ErrorCode::InvalidTransition,
-                    "Only active services and services suspended for non-payment can be renewed.",
-                ));
-            }
-        }
-        let audit = NewAuditEntry::new(actor, "service.renew", "service", id.as_str(), now);
-        tx.insert_audit(&audit).await?;
-        Ok(())
+    let renewed = renew_in(&mut tx, actor, id, seen).await;
+    tx.finish(renewed).await
+}
+
+/// [`renew_now`] at most once per Idempotency-Key (the operator's keys are
+/// kept apart from the reseller's own): a retry answers the first answer.
+pub async fn renew_now_idempotent(
+    store: &Store,
+    actor: &Actor,
+    id: &ServiceId,
+    seen: Option<Timestamp>,
+    claim: &Claim,
+) -> AppResult<Answer> {
+    let (_, reseller) = store.service_owned(id).await.or_not_found("service")?;
+    idempotency::service::run(store, &reseller, claim, async |tx| {
+        let service = renew_in(tx, actor, id, seen).await?;
+        Ok((200, serde_json::to_string(&service).map_err(AppError::internal)?))
+    })
+    .await
+}
+
+/// The renewal of [`renew_now`] in `tx`; the service as it is after.
+async fn renew_in(tx: &mut StoreTx, actor: &Actor, id: &ServiceId, seen: Option<Timestamp>) -> AppResult<Service> {
+    let now = tx.now();
+    let (service, reseller) = tx
+        .lock_service(id)
+        .await?
+        .ok_or_else(|| AppError::not_found("service"))?;
+    if seen.is_some_and(|seen| seen != service.next_renewal_at) {
+        return Err(AppError::new(
+            ErrorCode::InvalidTransition,
+            format!(
+                "The service was renewed meanwhile (its next renewal is now {}); reload to see it.",
+                service.next_renewal_at.short()
+            ),
+        ));
     }
-    .await;
-    tx.finish(renewed).await?;
-    store.service_any(id).await.map_err(AppError::from)
+    if !service.renewable() {
+        return Err(AppError::new(
+            ErrorCode::InvalidTransition,
+            "Only active services and services suspended for non-payment can be renewed.",
+        ));
+    }
+    if service.status == ServiceStatus::Active {
+        renew_active(tx, &reseller, &service, now).await?;
+    } else {
+        renew_unpaid(tx, &reseller, &service, now).await?;
+    }
+    let audit = NewAuditEntry::new(actor, "service.renew", "service", id.as_str(), now);
+    tx.insert_audit(&audit).await?;
+    let (after, _) = tx
+        .lock_service(id)
+        .await?
+        .ok_or_else(|| AppError::not_found("service"))?;
+    Ok(after)
 }
 
 // ---- Money received ------------------------------------------------------------
@@ -243,67 +282,122 @@ async fn credit_in(
     low_balance(tx, reseller, &settings, balance, now).await
 }
 
-/// What `record_payment` did: recorded now, or found recorded with the
-/// same Idempotency-Key.
+/// What an operator's recording did: recorded now, or found recorded with
+/// the same Idempotency-Key (the first entry, nothing more written).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recorded {
     pub entry: Entry,
     pub replayed: bool,
 }
 
-/// A payment received from the reseller, at most once per Idempotency-Key
-/// (a retry with the same key and request returns the first entry; with
-/// another request it is `idempotency_key_reused`).
+/// A payment received from the reseller, dated within the account's
+/// [`PaymentWindow`], at most once per Idempotency-Key (a retry with the
+/// same key and request returns the first entry; with another request it
+/// is `idempotency_key_reused`). Tells the reseller (`payment.received`).
 pub async fn record_payment(
     store: &Store,
+    settings: &Settings,
     actor: &Actor,
     reseller: &ResellerId,
     payment: &NewPayment,
     idempotency_key: Option<&str>,
 ) -> AppResult<Recorded> {
-    let now = Timestamp::now();
+    let now = store.now();
+    let opened = resellers::get(store, reseller).await?.applied_at;
+    let received_at = payment.received_at.unwrap_or(now);
+    PaymentWindow::new(opened, now, settings.statement_grace_days).check(received_at)?;
     let hash = payment_hash(payment);
+    let entry = NewEntry {
+        reference: Some(&payment.reference),
+        recorded_by: Some(&actor.name),
+        idempotency: idempotency_key.map(|k| (k, hash.as_str())),
+        ..NewEntry::new(EntryKind::Payment, payment.amount.into(), received_at)
+    };
+    record_in(store, actor, reseller, entry, "account.payment", now).await
+}
+
+/// A credit or an adjustment, with its reason, at most once per
+/// Idempotency-Key like a payment. A negative adjustment is a charge the
+/// operator makes: it is not refused by the limit (the operator decides),
+/// but it counts for the low-balance warning.
+pub async fn record_correction(
+    store: &Store,
+    actor: &Actor,
+    reseller: &ResellerId,
+    correction: &NewCorrection,
+    idempotency_key: Option<&str>,
+) -> AppResult<Recorded> {
+    let now = store.now();
+    resellers::get(store, reseller).await?;
+    let hash = request_hash(&[
+        correction.kind.as_str(),
+        &correction.amount.to_string(),
+        &correction.reason,
+    ]);
+    let entry = NewEntry {
+        reason: Some(&correction.reason),
+        recorded_by: Some(&actor.name),
+        idempotency: idempotency_key.map(|k| (k, hash.as_str())),
+        ..NewEntry::new(correction.kind, correction.amount, now)
+    };
+    let action = match correction.kind {
+        EntryKind::Credit => "account.credit",
+        _ => "account.adjustment",
+    };
+    record_in(store, actor, reseller, entry, action, now).await
+}
+
+/// The one path of what an operator records: the replay of an earlier
+/// recording under the same key, or the entry, its event (payments), its
+/// audit entry and what the money now covers (`credit_in`), in one
+/// transaction.
+async fn record_in(
+    store: &Store,
+    actor: &Actor,
+    reseller: &ResellerId,
+    entry: NewEntry<'_>,
+    action: &str,
+    now: Timestamp,
+) -> AppResult<Recorded> {
     let mut tx = store.begin().await?;
     let recorded = async {
-        tx.reseller_status(reseller).await.map_err(reseller_not_found)?;
         let settings = tx.lock_account(reseller).await?;
-        if let Some(key) = idempotency_key
-            && let Some((entry, earlier)) = tx.payment_by_key(reseller, key).await?
+        if let Some((key, hash)) = entry.idempotency
+            && let Some((earlier, earlier_hash)) = tx.entry_by_key(reseller, key).await?
         {
-            if earlier != hash {
+            if earlier_hash != hash {
                 return Err(AppError::new(
                     ErrorCode::IdempotencyKeyReused,
-                    "This Idempotency-Key was used for a different payment.",
+                    "This Idempotency-Key was used for a different recording.",
                 ));
             }
-            return Ok(Recorded { entry, replayed: true });
+            return Ok(Recorded {
+                entry: earlier,
+                replayed: true,
+            });
         }
-        let entry = NewEntry {
-            reference: Some(&payment.reference),
-            recorded_by: Some(&actor.name),
-            idempotency: idempotency_key.map(|k| (k, hash.as_str())),
-            ..NewEntry::new(
-                EntryKind::Payment,
-                payment.amount.into(),
-                payment.received_at.unwrap_or(now),
-            )
-        };
         let entry = tx.insert_entry(reseller, &entry).await.map_err(|e| match e {
             // The same key, recorded by a request still committing.
             StoreError::Conflict(_) => AppError::new(
                 ErrorCode::IdempotencyKeyInFlight,
-                "A payment with this Idempotency-Key is being recorded; retry to read it.",
+                "A recording with this Idempotency-Key is in progress; retry to read it.",
             )
             .retry_after(1),
             other => other.into(),
         })?;
-        let balance = tx.balance(reseller).await?;
-        let event = NewEvent {
-            event_type: EventType::PaymentReceived,
-            data: serde_json::json!({ "reseller_id": reseller, "transaction": entry, "balance": balance }),
-        };
-        webhooks::record(&mut tx, reseller, &[event], now).await?;
-        audit_entry(&mut tx, actor, "account.payment", reseller, &entry, now).await?;
+        if entry.kind == EntryKind::Payment {
+            let balance = tx.balance(reseller).await?;
+            let event = NewEvent {
+                event_type: EventType::PaymentReceived,
+                data: serde_json::json!({
+                    "reseller_id": reseller,
+                    "transaction": entry.clone().for_audience(Audience::Reseller),
+                    "balance": balance,
+                }),
+            };
+            webhooks::record(&mut tx, reseller, &[event], now).await?;
+        }
+        audit_entry(&mut tx, actor, action, reseller, &entry, now).await?;
         credit_in(&mut tx, reseller, &settings, now).await?;
         Ok(Recorded { entry, replayed: false })
     }
@@ -311,7 +405,9 @@ pub async fn record_payment(
     tx.finish(recorded).await
 }
 
-/// The payment's fields, hashed: what a retry must repeat.
+/// What a payment's retry must repeat (amount, reference, the date if one
+/// was given), hashed; the form of the hash that payments recorded by
+/// earlier versions carry.
 fn payment_hash(payment: &NewPayment) -> String {
     use sha2::{Digest, Sha256};
     let canonical = serde_json::json!([
@@ -319,42 +415,14 @@ fn payment_hash(payment: &NewPayment) -> String {
         payment.reference,
         payment.received_at.map(|t| t.unix_micros())
     ]);
-    Sha256::digest(canonical.to_string().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
-/// A credit or an adjustment, with its reason. A negative adjustment is
-/// a charge the operator makes: it is not refused by the limit (the
-/// operator decides), but it counts for the low-balance warning.
-pub async fn record_correction(
-    store: &Store,
-    actor: &Actor,
-    reseller: &ResellerId,
-    correction: &NewCorrection,
-) -> AppResult<Entry> {
-    let now = Timestamp::now();
-    let mut tx = store.begin().await?;
-    let recorded = async {
-        tx.reseller_status(reseller).await.map_err(reseller_not_found)?;
-        let settings = tx.lock_account(reseller).await?;
-        let entry = NewEntry {
-            reason: Some(&correction.reason),
-            recorded_by: Some(&actor.name),
-            ..NewEntry::new(correction.kind, correction.amount, now)
-        };
-        let entry = tx.insert_entry(reseller, &entry).await?;
-        let action = match correction.kind {
-            EntryKind::Credit => "account.credit",
-            _ => "account.adjustment",
-        };
-        audit_entry(&mut tx, actor, action, reseller, &entry, now).await?;
-        credit_in(&mut tx, reseller, &settings, now).await?;
-        Ok(entry)
-    }
-    .await;
-    tx.finish(recorded).await
+/// What a retry under the same Idempotency-Key must repeat, hashed.
+fn request_hash(fields: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let canonical = serde_json::to_string(fields).unwrap_or_default();
+    hex::encode(Sha256::digest(canonical.as_bytes()))
 }
 
 async fn audit_entry(
@@ -386,10 +454,11 @@ pub async fn update_account(
     reseller: &ResellerId,
     patch: &AccountPatch,
 ) -> AppResult<AccountSettings> {
-    let now = Timestamp::now();
+    patch.validate()?;
+    let now = store.now();
     let mut tx = store.begin().await?;
     let updated = async {
-        tx.reseller_status(reseller).await.map_err(reseller_not_found)?;
+        tx.reseller_status(reseller).await.or_not_found("reseller")?;
         let before = tx.lock_account(reseller).await?;
         let mut after = patch.apply(before.clone());
         if after.low_balance_threshold != before.low_balance_threshold {
@@ -430,26 +499,107 @@ pub async fn balances_of(store: &Store, currency: &str, resellers: &[ResellerId]
         .collect())
 }
 
-pub async fn transactions(store: &Store, reseller: &ResellerId, filter: &EntryFilter) -> AppResult<Page<Entry>> {
-    store.entries(reseller, filter).await.map_err(|e| match e {
-        StoreError::NotFound => AppError::validation("cursor", "The cursor is not one a previous page gave."),
-        other => other.into(),
-    })
+/// Entries newest first, filtered, one page, as `audience` may read them.
+pub async fn transactions(
+    store: &Store,
+    reseller: &ResellerId,
+    filter: &EntryFilter,
+    audience: Audience,
+) -> AppResult<Page<Entry>> {
+    let page = store.entries(reseller, filter).await.map_err(bad_cursor)?;
+    Ok(page.map(|e| e.for_audience(audience)))
 }
 
-pub async fn statement(store: &Store, currency: &str, reseller: &ResellerId, month: Month) -> AppResult<Statement> {
+fn bad_cursor(e: StoreError) -> AppError {
+    match e {
+        StoreError::NotFound => AppError::validation("cursor", "The cursor is not one a previous page gave."),
+        other => other.into(),
+    }
+}
+
+/// One page of a month's statement (the page after `page.after`, an entry
+/// of the month), as `audience` may read it. The opening and closing
+/// balances and the running balance a later page starts from are sums the
+/// database makes, so no page loads more than its lines.
+pub async fn statement(
+    store: &Store,
+    settings: &Settings,
+    reseller: &ResellerId,
+    month: Month,
+    page: &PageRequest<TransactionId>,
+    audience: Audience,
+) -> AppResult<Statement> {
     let (from, to) = (month.start(), month.next().start());
     let opening = store.balance_before(reseller, Some(from)).await?;
-    let entries = store.entries_between(reseller, from, to).await?;
-    Ok(Statement::build(month, currency, opening, entries))
+    let closing = store.balance_before(reseller, Some(to)).await?;
+    let running = match &page.after {
+        None => opening,
+        Some(cursor) => {
+            opening
+                + store
+                    .sum_through(reseller, from, to, cursor)
+                    .await
+                    .map_err(bad_cursor)?
+        }
+    };
+    let lines = store
+        .statement_page(reseller, from, to, page)
+        .await
+        .map_err(bad_cursor)?;
+    let lines = lines.map(|e| e.for_audience(audience));
+    let currency = settings.currency.code();
+    let is_final = month.is_final(store.now(), settings.statement_grace_days);
+    Ok(Statement::page(
+        month,
+        currency,
+        is_final,
+        (opening, closing),
+        running,
+        lines,
+    ))
+}
+
+/// Lines a statement CSV reads per query.
+const CSV_PAGE: u32 = 1_000;
+
+/// A month's whole statement as CSV, read a page at a time.
+pub async fn statement_csv(
+    store: &Store,
+    reseller: &ResellerId,
+    month: Month,
+    audience: Audience,
+) -> AppResult<String> {
+    let (from, to) = (month.start(), month.next().start());
+    let opening = store.balance_before(reseller, Some(from)).await?;
+    let mut csv = StatementCsv::new(month, opening);
+    let mut running = opening;
+    let mut page = PageRequest::first(CSV_PAGE);
+    loop {
+        let entries = store.statement_page(reseller, from, to, &page).await?;
+        let lines = statement::lines(
+            running,
+            entries.data.into_iter().map(|e| e.for_audience(audience)).collect(),
+        );
+        running = lines.last().map_or(running, |l| l.balance_after);
+        csv.lines(&lines);
+        match entries.next_cursor {
+            Some(cursor) => page.after = Some(cursor.parse().map_err(AppError::internal)?),
+            None => return Ok(csv.finish(running)),
+        }
+    }
 }
 
 /// The months with a statement: from the first entry's to this one,
 /// newest first (just this month for a new account).
 pub async fn statement_months(store: &Store, reseller: &ResellerId) -> AppResult<Vec<Month>> {
-    let now = Month::of(Timestamp::now());
-    let first = store.first_entry_at(reseller).await?.map(Month::of).unwrap_or(now);
-    let mut months = vec![now];
+    let now = store.now();
+    let this = Month::of(now);
+    let first = store
+        .first_entry_before(reseller, this.next().start())
+        .await?
+        .map(Month::of)
+        .unwrap_or(this);
+    let mut months = vec![this];
     while let Some(&last) = months.last()
         && last > first
         && months.len() < 120
@@ -459,9 +609,10 @@ pub async fn statement_months(store: &Store, reseller: &ResellerId) -> AppResult
     Ok(months)
 }
 
-/// The balance at the end of each of the last `days` days.
+/// The balance at the end of each of the last `days` days: the balance
+/// before the first day and one sum per day, grouped by the database.
 pub async fn balance_history(store: &Store, reseller: &ResellerId, days: i64) -> AppResult<Vec<BalancePoint>> {
-    let today = Timestamp::now();
+    let today = store.now();
     let first = Timestamp::from_datetime(
         today
             .minus(time::Duration::days(days - 1))
@@ -469,9 +620,80 @@ pub async fn balance_history(store: &Store, reseller: &ResellerId, days: i64) ->
             .replace_time(time::Time::MIDNIGHT),
     );
     let before = store.balance_before(reseller, Some(first)).await?;
-    let entries = store
-        .entries_between(reseller, first, today.plus(time::Duration::seconds(1)))
+    let sums = store
+        .day_sums(reseller, first, today.plus(time::Duration::seconds(1)))
         .await?;
-    let amounts: Vec<(Timestamp, Amount)> = entries.iter().map(|e| (e.at, e.amount)).collect();
-    Ok(balance_by_day(today, days, before, &amounts))
+    Ok(balance_by_day(today, days, before, &sums))
+}
+
+// ---- Closing periods -----------------------------------------------------------
+
+/// Accounts snapshotted per batch.
+const CLOSE_BATCH: i64 = 500;
+
+/// A month is snapshotted this long after its statement became final, so
+/// that a payment checked just before that moment has committed.
+const CLOSE_MARGIN: time::Duration = time::Duration::hours(1);
+
+/// Snapshots the balance of every account at the end of each month whose
+/// statement is final (see `store::billing`), from the account's last
+/// snapshot or first entry on; the hourly sweep runs it. Returns how many
+/// snapshots were written.
+pub async fn close_periods(store: &Store, settings: &Settings) -> AppResult<usize> {
+    let now = store.now();
+    let period_end = Month::first_open(now.minus(CLOSE_MARGIN), settings.statement_grace_days).start();
+    let mut written = 0;
+    loop {
+        let accounts = store.accounts_to_close(period_end, CLOSE_BATCH).await?;
+        for (reseller, last_end, last_balance) in &accounts {
+            written += close_account(
+                store,
+                reseller,
+                *last_end,
+                last_balance.unwrap_or(Amount::ZERO),
+                period_end,
+                now,
+            )
+            .await?;
+        }
+        if (accounts.len() as i64) < CLOSE_BATCH {
+            return Ok(written);
+        }
+    }
+}
+
+/// One account's snapshots, month by month, from `last_end` (or the month
+/// of its first entry) to `period_end`.
+async fn close_account(
+    store: &Store,
+    reseller: &ResellerId,
+    last_end: Option<Timestamp>,
+    mut balance: Amount,
+    period_end: Timestamp,
+    now: Timestamp,
+) -> AppResult<usize> {
+    let mut month = match last_end {
+        Some(end) => Month::of(end),
+        None => match store.first_entry_before(reseller, period_end).await? {
+            Some(first) => Month::of(first),
+            None => return Ok(0),
+        },
+    };
+    // Before its first month there is nothing: what precedes the first
+    // snapshot is counted into it.
+    let mut from = last_end.unwrap_or(Timestamp::EPOCH);
+    if last_end.is_none() {
+        balance = store.balance_before(reseller, Some(month.start())).await?;
+        from = month.start();
+    }
+    let mut written = 0;
+    while month.start() < period_end {
+        let end = month.next().start();
+        balance = balance + store.sum_between(reseller, from, end).await?;
+        store.insert_snapshot(reseller, end, balance, now).await?;
+        written += 1;
+        from = end;
+        month = month.next();
+    }
+    Ok(written)
 }

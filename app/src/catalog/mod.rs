@@ -8,7 +8,8 @@ pub mod service;
 use crate::{
     error::{AppError, AppResult},
     ids::ProductId,
-    money::{Money, TermPrices},
+    money::Money,
+    terms::TermPrices,
     timestamp::Timestamp,
 };
 use serde::{Deserialize, Serialize};
@@ -177,26 +178,6 @@ fn yes() -> bool {
     true
 }
 
-/// Parses an optional amount field: absent or blank is `None`.
-pub fn optional_amount(field: &str, raw: Option<&str>) -> AppResult<Option<Money>> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(text) => Money::parse(text)
-            .map(Some)
-            .map_err(|e| AppError::validation(field, format!("{} {e}.", field_label(field)))),
-    }
-}
-
-/// "retail_monthly" -> "Retail monthly", for messages.
-pub fn field_label(field: &str) -> String {
-    let spaced = field.replace('_', " ");
-    let mut chars = spaced.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 impl TryFrom<ProductForm> for ProductDraft {
     type Error = AppError;
 
@@ -209,11 +190,11 @@ impl TryFrom<ProductForm> for ProductDraft {
             ));
         }
         let retail = TermPrices {
-            monthly: optional_amount("retail_monthly", form.retail_monthly.as_deref())?,
-            quarterly: optional_amount("retail_quarterly", form.retail_quarterly.as_deref())?,
-            semi_annual: optional_amount("retail_semi_annual", form.retail_semi_annual.as_deref())?,
-            annual: optional_amount("retail_annual", form.retail_annual.as_deref())?,
-            hourly: optional_amount("retail_hourly", form.retail_hourly.as_deref())?,
+            monthly: crate::money::parse_optional_money("retail_monthly", form.retail_monthly.as_deref())?,
+            quarterly: crate::money::parse_optional_money("retail_quarterly", form.retail_quarterly.as_deref())?,
+            semi_annual: crate::money::parse_optional_money("retail_semi_annual", form.retail_semi_annual.as_deref())?,
+            annual: crate::money::parse_optional_money("retail_annual", form.retail_annual.as_deref())?,
+            hourly: crate::money::parse_optional_money("retail_hourly", form.retail_hourly.as_deref())?,
         };
         Ok(ProductDraft {
             name: name.to_owned(),
@@ -222,7 +203,7 @@ impl TryFrom<ProductForm> for ProductDraft {
             description: form.description.trim().to_owned(),
             is_active: form.is_active,
             retail,
-            retail_setup_fee: optional_amount("retail_setup_fee", form.retail_setup_fee.as_deref())?
+            retail_setup_fee: crate::money::parse_optional_money("retail_setup_fee", form.retail_setup_fee.as_deref())?
                 .unwrap_or(Money::ZERO),
         })
     }
@@ -271,6 +252,9 @@ mod tests {
         let mut f = form();
         f.retail_setup_fee = Some("1.00001".into());
         let err = ProductDraft::try_from(f).unwrap_err();
-        assert_eq!(err.message, "Retail setup fee has more than 4 decimal places.");
+        assert_eq!(
+            err.message,
+            "Retail setup fee has more than 4 decimal places: write a plain decimal such as 125.00 (at most 4 decimals)."
+        );
     }
 }

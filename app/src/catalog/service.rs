@@ -6,8 +6,7 @@ use crate::{
     error::{AppError, AppResult, ErrorCode},
     ids::{ProductId, ResellerId},
     secrets::SecretsKey,
-    store::{NewAuditEntry, SealedProvisioning, Store, StoreError, StoredProvisioning},
-    timestamp::Timestamp,
+    store::{NewAuditEntry, NotFoundExt, SealedProvisioning, Store, StoreError, StoredProvisioning},
 };
 
 /// Provisioning settings hold credentials (server passwords, API tokens):
@@ -62,11 +61,12 @@ fn slug_taken(err: StoreError) -> AppError {
         StoreError::Conflict(_) => {
             AppError::new(ErrorCode::SlugTaken, "Another product already uses this slug.").with_field("slug")
         }
-        StoreError::NotFound => AppError::not_found("product"),
-        other => other.into(),
+        other => other.not_found_as("product"),
     }
 }
 
+/// A new product, with its (sealed) provisioning settings and the audit
+/// entry, in one transaction.
 pub async fn create_product(
     store: &Store,
     key: &SecretsKey,
@@ -75,22 +75,28 @@ pub async fn create_product(
     provisioning: Option<Provisioning>,
 ) -> AppResult<Product> {
     let id = ProductId::generate();
-    let audit = NewAuditEntry {
-        details: Some(serde_json::json!({ "name": draft.name, "slug": draft.slug.as_str() })),
-        ..NewAuditEntry::new(actor, "product.create", "product", id.as_str(), Timestamp::now())
-    };
-    store
-        .insert_product(
-            &id,
-            &draft,
-            provisioning.map(|p| seal(key, &p)).transpose()?.as_ref(),
-            &audit,
-        )
-        .await
-        .map_err(slug_taken)?;
-    Ok(store.product(&id).await?)
+    let sealed = provisioning.map(|p| seal(key, &p)).transpose()?;
+    let now = store.now();
+    let mut tx = store.begin().await?;
+    let created = async {
+        tx.insert_product(&id, &draft, now).await.map_err(slug_taken)?;
+        if let Some(sealed) = &sealed {
+            tx.put_provisioning(&id, sealed, now).await?;
+        }
+        let audit = NewAuditEntry {
+            details: Some(serde_json::json!({ "name": draft.name, "slug": draft.slug.as_str() })),
+            ..NewAuditEntry::new(actor, "product.create", "product", id.as_str(), now)
+        };
+        tx.insert_audit(&audit).await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    tx.finish(created).await?;
+    product(store, &id).await
 }
 
+/// Replaces a product's definition; `provisioning` of `None` keeps the
+/// stored settings (they are write-only: forms never echo them back).
 pub async fn update_product(
     store: &Store,
     key: &SecretsKey,
@@ -99,31 +105,37 @@ pub async fn update_product(
     draft: ProductDraft,
     provisioning: Option<Provisioning>,
 ) -> AppResult<Product> {
-    let audit = NewAuditEntry {
-        details: Some(serde_json::json!({
-            "name": draft.name,
-            "is_active": draft.is_active,
-            "provisioning_changed": provisioning.is_some(),
-        })),
-        ..NewAuditEntry::new(actor, "product.update", "product", id.as_str(), Timestamp::now())
-    };
-    store
-        .update_product(
-            id,
-            &draft,
-            provisioning.map(|p| seal(key, &p)).transpose()?.as_ref(),
-            &audit,
-        )
-        .await
-        .map_err(slug_taken)?;
-    Ok(store.product(id).await?)
+    let sealed = provisioning.map(|p| seal(key, &p)).transpose()?;
+    let now = store.now();
+    let mut tx = store.begin().await?;
+    let updated = async {
+        tx.update_product(id, &draft, now).await.map_err(slug_taken)?;
+        if let Some(sealed) = &sealed {
+            tx.put_provisioning(id, sealed, now).await?;
+        }
+        let audit = NewAuditEntry {
+            details: Some(serde_json::json!({
+                "name": draft.name,
+                "is_active": draft.is_active,
+                "provisioning_changed": sealed.is_some(),
+            })),
+            ..NewAuditEntry::new(actor, "product.update", "product", id.as_str(), now)
+        };
+        tx.insert_audit(&audit).await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    tx.finish(updated).await?;
+    product(store, id).await
 }
 
 pub async fn product(store: &Store, id: &ProductId) -> AppResult<Product> {
-    store.product(id).await.map_err(|e| match e {
-        StoreError::NotFound => AppError::not_found("product"),
-        other => other.into(),
-    })
+    store.product(id).await.or_not_found("product")
+}
+
+/// The products that have provisioning settings (never the settings).
+pub async fn provisioned_product_ids(store: &Store) -> AppResult<std::collections::HashSet<ProductId>> {
+    Ok(store.provisioned_product_ids().await?)
 }
 
 pub async fn list_products(store: &Store) -> AppResult<Vec<Product>> {

@@ -1,18 +1,12 @@
 //! The portal's Customers page: search by external id, each with its
 //! services.
 
-use super::Customer;
-use crate::{error::AppError, lists::Page, services::Service};
+use super::CustomerWithServices;
+use crate::{error::AppError, lists::Page};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub const PAGE_SIZE: u32 = 25;
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CustomerWithServices {
-    pub customer: Customer,
-    pub services: Vec<Service>,
-}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CustomerPage {
@@ -26,28 +20,15 @@ pub struct CustomerPage {
 #[server(prefix = "/api/fn")]
 pub async fn my_customers(search: Option<String>, before: Option<String>) -> Result<CustomerPage, AppError> {
     use super::CustomerFilter;
-    use crate::{accounts::session, lists::PageRequest, orders::service as orders, services::ServiceFilter};
+    use crate::accounts::session;
     session::respond(
         async {
             let (state, _, reseller) = session::require_reseller().await?;
             let filter = CustomerFilter::parse(None, search.as_deref(), before.as_deref(), Some(PAGE_SIZE))?;
-            let customers = orders::customers(&state.store, &reseller.id, &filter).await?;
-            let mut items = Vec::with_capacity(customers.data.len());
-            for customer in customers.data {
-                let filter = ServiceFilter {
-                    customer_id: Some(customer.id.clone()),
-                    page: PageRequest::first(200),
-                    ..ServiceFilter::default()
-                };
-                let services = orders::services(&state.store, &reseller.id, &filter).await?.data;
-                items.push(CustomerWithServices { customer, services });
-            }
+            let page = super::service::with_services(&state.store, &reseller.id, &filter).await?;
             let product_names = crate::catalog::service::names_for(&state.store, &reseller.id).await?;
             Ok(CustomerPage {
-                page: Page {
-                    data: items,
-                    next_cursor: customers.next_cursor,
-                },
+                page,
                 currency: state.settings.currency.code().to_owned(),
                 product_names,
             })

@@ -40,16 +40,23 @@ impl IdempotencyKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The key of an operator's request about a reseller's records (the
+    /// admin API's renewals), kept apart from the reseller's own keys: the
+    /// separator cannot appear in a key as sent.
+    pub fn for_operator(&self) -> IdempotencyKey {
+        IdempotencyKey(format!("operator\u{1f}{}", self.0))
+    }
 }
 
-/// What a request claims: its key, a hash of its body (a replay must carry
-/// the same body) and the signature that authorised it, if any (one
-/// signature authorises one request: see `service::claim`).
+/// What a request claims: its key and a hash of its body (a replay must
+/// carry the same body). The partner API's signature covers the key, so a
+/// signature cannot be carried over to another key (see the server's
+/// `partner_api::signature`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Claim {
     pub key: IdempotencyKey,
     pub request_hash: String,
-    pub signature: Option<String>,
 }
 
 /// The HTTP answer of an idempotent request: as first sent, or replayed.
@@ -73,14 +80,6 @@ pub(crate) fn reused() -> AppError {
     AppError::new(
         ErrorCode::IdempotencyKeyReused,
         "This Idempotency-Key was used with a different request body.",
-    )
-}
-
-pub(crate) fn signature_reused() -> AppError {
-    AppError::new(
-        ErrorCode::SignatureReused,
-        "This Flux-Signature already authorised another request: sign each request anew \
-         (a retry with the same Idempotency-Key replays the first answer).",
     )
 }
 

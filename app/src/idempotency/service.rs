@@ -3,11 +3,11 @@
 //! saved response again, refuse a reused key or signature, or run the work
 //! and save its answer in the same commit.
 
-use super::{Answer, Claim, TTL, in_flight, is_replayable, reused, signature_reused};
+use super::{Answer, Claim, TTL, in_flight, is_replayable, reused};
 use crate::{
     error::{AppError, AppResult},
     ids::ResellerId,
-    store::{Store, StoreError, StoreTx},
+    store::{Store, StoreTx},
     timestamp::Timestamp,
 };
 
@@ -20,10 +20,9 @@ enum Begun {
 }
 
 /// Opens the transaction that holds `claim`. Refuses, in this order: the
-/// key held by a request still running (`idempotency_key_in_flight`), the
-/// key used before with another body (`idempotency_key_reused`), and the
-/// signature already used with another key (`signature_reused`). Whatever
-/// does not go on to the work releases the claim at once.
+/// key held by a request still running (`idempotency_key_in_flight`) and
+/// the key used before with another body (`idempotency_key_reused`).
+/// Whatever does not go on to the work releases the claim at once.
 async fn begin(store: &Store, reseller: &ResellerId, claim: &Claim, now: Timestamp) -> AppResult<Begun> {
     let mut tx = store
         .begin_claimed(reseller, claim.key.as_str())
@@ -43,7 +42,7 @@ async fn begin(store: &Store, reseller: &ResellerId, claim: &Claim, now: Timesta
 }
 
 /// What was answered before under this key, if it still stands; a refusal
-/// if the key or the signature cannot be used for this request.
+/// if the key was used for another request.
 async fn earlier_answer(
     tx: &mut StoreTx,
     reseller: &ResellerId,
@@ -51,38 +50,29 @@ async fn earlier_answer(
     now: Timestamp,
 ) -> AppResult<Option<Answer>> {
     let key = claim.key.as_str();
-    let earlier = tx.earlier_use(reseller, key, claim.signature.as_deref()).await?;
-    if let Some(saved) = earlier.answer {
-        if saved.expires_at > now {
-            if saved.request_hash != claim.request_hash {
-                return Err(reused());
-            }
-            return Ok(Some(Answer {
-                status: saved.status,
-                body: saved.body,
-                replayed: true,
-            }));
-        }
+    let Some(saved) = tx.saved_answer(reseller, key).await? else {
+        return Ok(None);
+    };
+    if saved.expires_at <= now {
         tx.forget_idempotency_key(reseller, key).await?;
+        return Ok(None);
     }
-    if earlier.signature_used {
-        return Err(signature_reused());
+    if saved.request_hash != claim.request_hash {
+        return Err(reused());
     }
-    Ok(None)
+    Ok(Some(Answer {
+        status: saved.status,
+        body: saved.body,
+        replayed: true,
+    }))
 }
 
-/// Saves the answer under the claim and commits. A signature that another
-/// key's request saved meanwhile (a concurrent replay) trips the unique
-/// index: that request wins, this one changes nothing.
+/// Saves the answer under the claim and commits.
 async fn finish(mut tx: StoreTx, reseller: &ResellerId, claim: &Claim, status: u16, body: String) -> AppResult<Answer> {
+    // Keys live on the system clock: a moved business clock must not make
+    // a replay forget its answer.
     let now = Timestamp::now();
-    let saved = tx
-        .save_answer(reseller, claim, status, &body, now, now.plus(TTL))
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => signature_reused(),
-            other => other.into(),
-        });
+    let saved = tx.save_answer(reseller, claim, status, &body, now, now.plus(TTL)).await;
     tx.finish(saved).await?;
     Ok(Answer {
         status,

@@ -11,8 +11,9 @@ use crate::{
     error::{AppError, AppResult, ErrorCode},
     ids::{CustomerId, OrderId, ProductId, ServiceId},
     lists::{PageRequest, optional},
-    money::{BillingTerm, Money, TermPrices},
+    money::Money,
     services::Service,
+    terms::{BillingTerm, TermPrices},
     timestamp::Timestamp,
     webhooks::{EventType, NewEvent},
 };
@@ -256,23 +257,6 @@ pub fn price_order(request: &OrderRequest, offers: &[Offer]) -> AppResult<Priced
     Ok(PricedOrder { lines, total })
 }
 
-/// The next renewal after `start` on `term`: calendar months (the day is
-/// clamped to the month's end: 31 Jan + 1 month = 28/29 Feb), or one hour.
-pub fn next_renewal(start: Timestamp, term: BillingTerm) -> Timestamp {
-    match term.months() {
-        None => start.plus(time::Duration::hours(1)),
-        Some(months) => {
-            let at = start.datetime();
-            let total = at.year() * 12 + (u8::from(at.month()) as i32 - 1) + i32::from(months);
-            let (year, month0) = (total.div_euclid(12), total.rem_euclid(12));
-            let month = time::Month::try_from((month0 + 1) as u8).unwrap_or(time::Month::January);
-            let day = at.day().min(month.length(year));
-            let date = time::Date::from_calendar_date(year, month, day).unwrap_or(at.date());
-            Timestamp::from_datetime(at.replace_date(date))
-        }
-    }
-}
-
 /// One pending service per unit ordered, each at its line's locked price.
 #[cfg(feature = "ssr")]
 pub fn new_services(order: &OrderId, customer: &CustomerId, lines: &[OrderLine], now: Timestamp) -> Vec<Service> {
@@ -288,7 +272,7 @@ pub fn new_services(order: &OrderId, customer: &CustomerId, lines: &[OrderLine],
                 status: crate::services::ServiceStatus::Pending,
                 recurring_price: line.unit_price,
                 started_at: now,
-                next_renewal_at: next_renewal(now, line.term),
+                next_renewal_at: crate::terms::next_renewal(now, line.term),
                 suspension_reason: None,
             })
         })
@@ -355,79 +339,6 @@ pub struct Order {
     #[cfg_attr(feature = "ssr", schema(example = "EUR"))]
     pub currency: String,
     pub created_at: Timestamp,
-}
-
-/// The portal's dashboard: services by status, this month's orders and
-/// wholesale spend, API traffic over 24 hours, the latest orders.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DashboardView {
-    pub company_name: String,
-    pub status: crate::resellers::ResellerStatus,
-    pub services_by_status: Vec<(crate::services::ServiceStatus, i64)>,
-    pub orders_this_month: i64,
-    pub spend_this_month: crate::money::Amount,
-    pub api_requests_24h: i64,
-    pub api_errors_24h: i64,
-    pub recent_orders: Vec<Order>,
-    pub currency: String,
-    /// The last 30 days, oldest first.
-    pub orders_per_day: Vec<DayFigures>,
-    /// The last 24 hours, oldest first.
-    pub api_per_hour: Vec<HourFigures>,
-}
-
-/// Days the dashboard's order chart covers.
-pub const CHART_DAYS: i64 = 30;
-
-/// One day of orders.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DayFigures {
-    /// `2026-11-26`.
-    pub day: String,
-    pub orders: i64,
-    pub spend: crate::money::Amount,
-}
-
-/// One hour of partner API requests.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HourFigures {
-    /// `14:00` (UTC), the hour's start.
-    pub hour: String,
-    pub requests: i64,
-    pub errors: i64,
-}
-
-/// Every one of the `CHART_DAYS` days up to `now`'s, from the days that
-/// had orders (`(day number since 1970, orders, spend)`): empty days are 0.
-pub fn per_day(now: Timestamp, rows: &[(i64, i64, crate::money::Amount)]) -> Vec<DayFigures> {
-    let today = now.unix_seconds().div_euclid(86_400);
-    (today - CHART_DAYS + 1..=today)
-        .map(|d| {
-            let found = rows.iter().find(|r| r.0 == d);
-            DayFigures {
-                day: Timestamp::from_unix_micros(d * 86_400_000_000)
-                    .map(|t| t.date())
-                    .unwrap_or_default(),
-                orders: found.map_or(0, |r| r.1),
-                spend: found.map_or(crate::money::Amount::ZERO, |r| r.2),
-            }
-        })
-        .collect()
-}
-
-/// The 24 hours up to `now`'s, from the hours that had requests.
-pub fn per_hour(now: Timestamp, rows: &[(i64, i64, i64)]) -> Vec<HourFigures> {
-    let this_hour = now.unix_seconds().div_euclid(3_600);
-    (this_hour - 23..=this_hour)
-        .map(|h| {
-            let found = rows.iter().find(|r| r.0 == h);
-            HourFigures {
-                hour: format!("{:02}:00", h.rem_euclid(24)),
-                requests: found.map_or(0, |r| r.1),
-                errors: found.map_or(0, |r| r.2),
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -572,34 +483,5 @@ mod tests {
         );
         let over = request(vec![(1, BillingTerm::Monthly, 60), (2, BillingTerm::Monthly, 41)]).validate(100);
         assert_eq!(over.unwrap_err().field.as_deref(), Some("lines"), "101 units in all");
-    }
-
-    #[test]
-    fn renewals_follow_the_calendar() {
-        let t = |s: &str| Timestamp::parse_rfc3339(s).unwrap();
-        assert_eq!(
-            next_renewal(t("2026-01-31T10:00:00Z"), BillingTerm::Monthly),
-            t("2026-02-28T10:00:00Z")
-        );
-        assert_eq!(
-            next_renewal(t("2028-01-31T10:00:00Z"), BillingTerm::Monthly),
-            t("2028-02-29T10:00:00Z")
-        );
-        assert_eq!(
-            next_renewal(t("2026-11-15T00:00:00Z"), BillingTerm::Quarterly),
-            t("2027-02-15T00:00:00Z")
-        );
-        assert_eq!(
-            next_renewal(t("2026-08-31T00:00:00Z"), BillingTerm::SemiAnnual),
-            t("2027-02-28T00:00:00Z")
-        );
-        assert_eq!(
-            next_renewal(t("2026-03-01T00:00:00Z"), BillingTerm::Annual),
-            t("2027-03-01T00:00:00Z")
-        );
-        assert_eq!(
-            next_renewal(t("2026-03-01T23:30:00Z"), BillingTerm::Hourly),
-            t("2026-03-02T00:30:00Z")
-        );
     }
 }

@@ -1,6 +1,6 @@
-//! The portal's Dashboard and Orders pages (the reseller's own data only).
+//! The portal's Orders pages (the reseller's own data only).
 
-use super::{DashboardView, Order};
+use super::Order;
 use crate::{error::AppError, lists::Page, services::Service};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -62,7 +62,7 @@ pub async fn my_order(id: String) -> Result<OrderDetail, AppError> {
             let (state, _, reseller) = session::require_reseller().await?;
             let id: OrderId = parse_id("id", &id)?;
             let order = super::service::order(&state.store, &reseller.id, &id).await?;
-            let services = super::service::services(
+            let services = crate::services::service::services(
                 &state.store,
                 &reseller.id,
                 &ServiceFilter {
@@ -84,43 +84,6 @@ pub async fn my_order(id: String) -> Result<OrderDetail, AppError> {
     )
 }
 
-/// Clients: the dashboard's figures and the latest orders.
-#[server(prefix = "/api/fn")]
-pub async fn my_dashboard() -> Result<DashboardView, AppError> {
-    use super::OrderFilter;
-    use crate::{accounts::session, lists::PageRequest};
-    session::respond(
-        async {
-            let (state, _, reseller) = session::require_reseller().await?;
-            let stats = super::service::dashboard(&state.store, &reseller.id).await?;
-            let recent = super::service::orders(
-                &state.store,
-                &reseller.id,
-                &OrderFilter {
-                    page: PageRequest::first(5),
-                    ..OrderFilter::default()
-                },
-            )
-            .await?
-            .data;
-            Ok(DashboardView {
-                company_name: reseller.company_name,
-                status: reseller.status,
-                services_by_status: stats.services_by_status,
-                orders_this_month: stats.orders_this_month,
-                spend_this_month: stats.spend_this_month,
-                api_requests_24h: stats.api_requests_24h,
-                api_errors_24h: stats.api_errors_24h,
-                recent_orders: recent,
-                currency: state.settings.currency.code().to_owned(),
-                orders_per_day: super::per_day(crate::timestamp::Timestamp::now(), &stats.orders_by_day),
-                api_per_hour: super::per_hour(crate::timestamp::Timestamp::now(), &stats.api_by_hour),
-            })
-        }
-        .await,
-    )
-}
-
 /// Clients: place an order from the portal, for one of their customers (by
 /// external id; a new one is created), at their book's prices. The same
 /// use case as the partner API's, so the same refusals (a prepaid account
@@ -133,7 +96,7 @@ pub async fn place_order(
     quantity: String,
 ) -> Result<Order, AppError> {
     use super::{CustomerRef, OrderLineRequest, OrderRequest};
-    use crate::{accounts::session, money::BillingTerm};
+    use crate::{accounts::session, terms::BillingTerm};
     session::respond(
         async {
             let (state, _, reseller) = session::require_reseller().await?;

@@ -1,27 +1,17 @@
-//! Order use cases, and the reseller-scoped reads of orders, services and
-//! customers (another reseller's ids are simply not found).
+//! Order use cases, and the reseller-scoped reads of orders (another
+//! reseller's ids are simply not found).
 
 use super::{ORDER_PLACED, Order, OrderCustomer, OrderFilter, OrderRequest, new_services, order_events, price_order};
 use crate::{
     billing::service as billing,
-    customers::{Customer, CustomerFilter},
     error::{AppError, AppResult},
     idempotency::{self, Answer, Claim},
-    ids::{CustomerId, OrderId, ResellerId, ServiceId},
+    ids::{OrderId, ResellerId},
     lists::Page,
-    services::{Service, ServiceFilter},
     state::Settings,
-    store::{DashboardStats, Store, StoreError, StoreTx},
-    timestamp::Timestamp,
+    store::{NotFoundExt, Store, StoreTx},
     webhooks::service as webhooks,
 };
-
-fn not_found(what: &'static str) -> impl Fn(StoreError) -> AppError {
-    move |e| match e {
-        StoreError::NotFound => AppError::not_found(what),
-        other => other.into(),
-    }
-}
 
 /// Places an order for `reseller` at its book's prices (the demo's path;
 /// partners come through [`place_idempotent`]).
@@ -64,11 +54,11 @@ async fn place_in(
     reseller: &ResellerId,
     request: &OrderRequest,
 ) -> AppResult<Order> {
-    let now = Timestamp::now();
+    let now = tx.now();
     // Checked again here: the partner API's view of the profile is cached.
     tx.reseller_status(reseller)
         .await
-        .map_err(not_found("reseller"))?
+        .or_not_found("reseller")?
         .may_order()?;
     let offers = tx.lock_offers(reseller, &request.product_ids()).await?;
     let priced = price_order(request, &offers)?;
@@ -96,42 +86,9 @@ async fn place_in(
 }
 
 pub async fn order(store: &Store, reseller: &ResellerId, id: &OrderId) -> AppResult<Order> {
-    store.order(reseller, id).await.map_err(not_found("order"))
+    store.order(reseller, id).await.or_not_found("order")
 }
 
 pub async fn orders(store: &Store, reseller: &ResellerId, filter: &OrderFilter) -> AppResult<Page<Order>> {
     Ok(store.orders(reseller, filter).await?)
-}
-
-pub async fn service(store: &Store, reseller: &ResellerId, id: &ServiceId) -> AppResult<Service> {
-    store.service(reseller, id).await.map_err(not_found("service"))
-}
-
-pub async fn services(store: &Store, reseller: &ResellerId, filter: &ServiceFilter) -> AppResult<Page<Service>> {
-    Ok(store.services(reseller, filter).await?)
-}
-
-pub async fn customer(store: &Store, reseller: &ResellerId, id: &CustomerId) -> AppResult<Customer> {
-    store.customer(reseller, id).await.map_err(not_found("customer"))
-}
-
-pub async fn customers(store: &Store, reseller: &ResellerId, filter: &CustomerFilter) -> AppResult<Page<Customer>> {
-    Ok(store.customers(reseller, filter).await?)
-}
-
-/// This calendar month (UTC), the last 24 hours, and the last 30 days
-/// for the charts.
-pub async fn dashboard(store: &Store, reseller: &ResellerId) -> AppResult<DashboardStats> {
-    let now = Timestamp::now();
-    let at = now.datetime();
-    let month_start = Timestamp::from_datetime(
-        at.replace_day(1)
-            .map(|d| d.replace_time(time::Time::MIDNIGHT))
-            .unwrap_or(at),
-    );
-    let days_ago =
-        Timestamp::from_datetime((at - time::Duration::days(super::CHART_DAYS - 1)).replace_time(time::Time::MIDNIGHT));
-    Ok(store
-        .dashboard(reseller, month_start, now.minus(time::Duration::hours(24)), days_ago)
-        .await?)
 }

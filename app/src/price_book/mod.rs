@@ -6,10 +6,12 @@ pub mod server_fns;
 pub mod service;
 
 use crate::{
-    catalog::{Product, ProductKind, field_label, optional_amount},
+    catalog::{Product, ProductKind},
+    error::field_label,
     error::{AppError, AppResult},
     ids::{ProductId, ResellerId},
-    money::{BillingTerm, Money, Percent, TermPrices},
+    money::{Money, Percent},
+    terms::{BillingTerm, TermPrices},
     timestamp::Timestamp,
 };
 use serde::{Deserialize, Serialize};
@@ -82,7 +84,7 @@ impl TryFrom<PriceRowInput> for PriceRowDraft {
     /// No negative amounts, at most four decimals, override 0 to 100,
     /// `max_quantity` at least 1 or empty.
     fn try_from(input: PriceRowInput) -> AppResult<Self> {
-        let term = |field: &str, raw: &Option<String>| optional_amount(field, raw.as_deref());
+        let term = |field: &str, raw: &Option<String>| crate::money::parse_optional_money(field, raw.as_deref());
         let prices = TermPrices {
             monthly: term("wholesale_monthly", &input.wholesale_monthly)?,
             quarterly: term("wholesale_quarterly", &input.wholesale_quarterly)?,

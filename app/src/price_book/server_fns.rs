@@ -2,7 +2,7 @@
 //! reseller's page, and the reseller's own catalogue.
 
 use super::{CatalogItem, GridLine, PriceChange, PriceRow};
-use crate::{error::AppError, money::TermPrices, resellers::ResellerStatus};
+use crate::{error::AppError, resellers::ResellerStatus, terms::TermPrices};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -149,7 +149,7 @@ pub async fn admin_price_history(reseller_id: String) -> Result<Vec<(PriceChange
         async {
             let (state, _) = session::require(Role::Operator).await?;
             let id = crate::ids::parse_id("reseller_id", &reseller_id)?;
-            let names = state.store.list_products().await?;
+            let names = crate::catalog::service::list_products(&state.store).await?;
             Ok(service::history(&state.store, &id, None)
                 .await?
                 .into_iter()

@@ -7,14 +7,15 @@ use crate::{
     catalog::service as catalog,
     error::{AppError, AppResult},
     ids::{ProductId, ResellerId},
-    money::{Percent, TermPrices},
+    money::Percent,
     resellers::{Reseller, service as resellers},
     store::{NewAuditEntry, Store},
-    timestamp::Timestamp,
+    terms::TermPrices,
 };
 
-/// Creates or replaces the row of `reseller` for `product`; unchanged rows
-/// write nothing (no empty history entries).
+/// Creates or replaces the row of `reseller` for `product`, with its
+/// history entry (old and new) and audit entry. A row saved unchanged
+/// writes nothing: no empty history entries.
 pub async fn put_row(
     store: &Store,
     actor: &Actor,
@@ -24,12 +25,26 @@ pub async fn put_row(
 ) -> AppResult<PriceRow> {
     resellers::get(store, reseller).await?;
     catalog::product(store, product).await?;
-    let subject = format!("{reseller}/{product}");
-    let audit = NewAuditEntry {
-        details: Some(serde_json::to_value(&draft).map_err(AppError::internal)?),
-        ..NewAuditEntry::new(actor, "price_book.put", "price_book_row", &subject, Timestamp::now())
-    };
-    store.put_price_row(reseller, product, &draft, actor, &audit).await?;
+    let now = store.now();
+    let mut tx = store.begin().await?;
+    let saved = async {
+        let old = tx.lock_price_row(reseller, product).await?.map(|row| row.draft());
+        if old.as_ref() == Some(&draft) {
+            return Ok::<_, AppError>(());
+        }
+        tx.upsert_price_row(reseller, product, &draft, now).await?;
+        tx.insert_price_change(reseller, product, actor, old.as_ref(), &draft, now)
+            .await?;
+        let subject = format!("{reseller}/{product}");
+        let audit = NewAuditEntry {
+            details: Some(serde_json::to_value(&draft).map_err(AppError::internal)?),
+            ..NewAuditEntry::new(actor, "price_book.put", "price_book_row", &subject, now)
+        };
+        tx.insert_audit(&audit).await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    tx.finish(saved).await?;
     row(store, reseller, product).await
 }
 

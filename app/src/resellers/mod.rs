@@ -80,6 +80,19 @@ impl ResellerStatus {
         }
     }
 
+    /// The one rule behind "only an active reseller may ...": change its
+    /// own API set-up, send test events, have deliveries retried. `to`
+    /// completes the refusal: "Only an active reseller can {to}."
+    pub fn must_be_active(self, to: &str) -> AppResult<()> {
+        if self == Self::Active {
+            return Ok(());
+        }
+        Err(AppError::new(
+            ErrorCode::ResellerNotActive,
+            format!("Only an active reseller can {to}."),
+        ))
+    }
+
     /// Whether the reseller may see its catalogue (read-only when suspended).
     pub fn sees_catalog(self) -> bool {
         matches!(self, Self::Active | Self::Suspended)

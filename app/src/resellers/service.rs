@@ -7,19 +7,11 @@ use crate::{
     error::{AppError, AppResult, ErrorCode},
     ids::ResellerId,
     money::Percent,
-    store::{AuditFilter, NewAuditEntry, NewReseller, Store, StoreError},
-    timestamp::Timestamp,
+    store::{AuditFilter, NewAuditEntry, NewReseller, NotFoundExt, Store, StoreError},
     webhooks::{EventType, NewEvent, service as webhooks},
 };
 
 pub const DEFAULT_RATE_LIMIT: i64 = 1000;
-
-fn not_found(err: StoreError) -> AppError {
-    match err {
-        StoreError::NotFound => AppError::not_found("reseller"),
-        other => other.into(),
-    }
-}
 
 fn already_applied() -> AppError {
     AppError::new(
@@ -29,7 +21,7 @@ fn already_applied() -> AppError {
 }
 
 pub async fn get(store: &Store, id: &ResellerId) -> AppResult<Reseller> {
-    store.reseller(id).await.map_err(not_found)
+    store.reseller(id).await.or_not_found("reseller")
 }
 
 pub async fn for_user(store: &Store, user: &User) -> AppResult<Option<Reseller>> {
@@ -50,7 +42,7 @@ async fn create_profile(
     rate_limit: i64,
 ) -> AppResult<Reseller> {
     let id = ResellerId::generate();
-    let at = Timestamp::now();
+    let at = store.now();
     let new = NewReseller {
         id: &id,
         user_id: &user.id,
@@ -66,10 +58,17 @@ async fn create_profile(
         details: Some(serde_json::json!({ "company_name": application.company_name, "email": user.email })),
         ..NewAuditEntry::new(actor, action, "reseller", id.as_str(), at)
     };
-    store.insert_reseller(&new, &audit).await.map_err(|e| match e {
-        StoreError::Conflict(_) => already_applied(),
-        other => other.into(),
-    })?;
+    let mut tx = store.begin().await?;
+    let created = async {
+        tx.insert_reseller(&new).await.map_err(|e| match e {
+            StoreError::Conflict(_) => already_applied(),
+            other => other.into(),
+        })?;
+        tx.insert_audit(&audit).await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    tx.finish(created).await?;
     get(store, &id).await
 }
 
@@ -177,7 +176,7 @@ pub async fn change_status(
         _ => reason.as_deref(),
     };
     let action_name = format!("reseller.{}", action.as_str());
-    let now = Timestamp::now();
+    let now = store.now();
     let audit = NewAuditEntry {
         from_status: Some(current.status.as_str()),
         to_status: Some(to.as_str()),
@@ -237,6 +236,7 @@ pub async fn update_settings(
         super::parse_rate_limit(limit)?;
     }
     let before = get(store, id).await?;
+    let now = store.now();
     let audit = NewAuditEntry {
         details: Some(serde_json::json!({
             "api_enabled": { "old": before.api_enabled, "new": patch.api_enabled.unwrap_or(before.api_enabled) },
@@ -246,35 +246,33 @@ pub async fn update_settings(
                 "new": patch.default_discount_rate.unwrap_or(before.default_discount_rate),
             },
         })),
-        ..NewAuditEntry::new(actor, "reseller.update", "reseller", id.as_str(), Timestamp::now())
+        ..NewAuditEntry::new(actor, "reseller.update", "reseller", id.as_str(), now)
     };
-    store.patch_reseller(id, &patch, &audit).await.map_err(not_found)?;
+    let mut tx = store.begin().await?;
+    let updated = async {
+        tx.patch_reseller(id, &patch, now).await.or_not_found("reseller")?;
+        tx.insert_audit(&audit).await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    tx.finish(updated).await?;
     get(store, id).await
 }
 
 /// Who approved the reseller, as the audit log names them (an operator's
 /// email or an admin token's name), when it was approved.
 pub async fn approved_by(store: &Store, id: &ResellerId) -> AppResult<Option<String>> {
-    let approvals = store
-        .list_audit(&AuditFilter {
-            subject_type: Some("reseller".into()),
-            subject_id: Some(id.to_string()),
-            action: Some("reseller.approve".into()),
-            page: crate::lists::PageRequest::first(1),
-        })
-        .await?;
-    Ok(approvals.data.into_iter().next().map(|entry| entry.actor_name))
+    let approvals = AuditFilter {
+        subject_type: Some("reseller".into()),
+        subject_id: Some(id.to_string()),
+        action: Some("reseller.approve".into()),
+        page: crate::lists::PageRequest::first(1),
+    };
+    let latest = crate::audit::service::entries(store, &approvals).await?;
+    Ok(latest.data.into_iter().next().map(|entry| entry.actor_name))
 }
 
 /// The audit entries about one reseller, newest first: its status history.
 pub async fn history(store: &Store, id: &ResellerId) -> AppResult<Vec<AuditEntry>> {
-    Ok(store
-        .list_audit(&AuditFilter {
-            subject_type: Some("reseller".into()),
-            subject_id: Some(id.to_string()),
-            page: crate::lists::PageRequest::first(200),
-            ..AuditFilter::default()
-        })
-        .await?
-        .data)
+    crate::audit::service::about(store, "reseller", id.as_str(), 200).await
 }

@@ -9,7 +9,8 @@ use crate::{
     error::{AppError, AppResult, ErrorCode},
     ids::{CustomerId, OrderId, ProductId, ServiceId},
     lists::{PageRequest, optional},
-    money::{BillingTerm, Money},
+    money::Money,
+    terms::BillingTerm,
     timestamp::Timestamp,
     webhooks::EventType,
 };
@@ -66,6 +67,19 @@ pub struct Service {
     pub suspension_reason: Option<SuspensionReason>,
 }
 
+impl Service {
+    /// Whether "Renew now" (and `POST /services/{id}/renew`) applies: an
+    /// active service, or one suspended for non-payment (renewed and
+    /// unsuspended when the account covers it). Not a pending, terminated
+    /// or operator-suspended one.
+    pub fn renewable(&self) -> bool {
+        matches!(
+            (self.status, self.suspension_reason),
+            (ServiceStatus::Active, _) | (ServiceStatus::Suspended, Some(SuspensionReason::Unpaid))
+        )
+    }
+}
+
 crate::wire_enum! {
     /// Why a service is suspended: by the `operator` (a provisioning
     /// outcome), or `unpaid` (a renewal its reseller's account could not
@@ -110,10 +124,8 @@ impl ServiceAction {
     }
 }
 
-/// pending -> active (activate); active -> suspended (suspend);
-/// suspended -> active (unsuspend); anything but terminated -> terminated.
-/// A service advanced by one term: the renewal's new period starts where
-/// the last ended.
+/// A service renewed for one term: the period it is charged for and the
+/// service as it is after.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Renewal {
     pub service: Service,
@@ -121,10 +133,21 @@ pub struct Renewal {
 }
 
 impl Renewal {
+    /// The scheduled renewal: the new period starts where the last ended.
     pub fn of(service: &Service) -> Self {
-        let period_start = service.next_renewal_at;
+        Self::from(service, service.next_renewal_at)
+    }
+
+    /// A service suspended for non-payment, restored `now`: it starts a new
+    /// term today. The terms it spent suspended are not charged (nothing
+    /// ran), and its next renewal is a term from now, not one already due.
+    pub fn restored(service: &Service, now: Timestamp) -> Self {
+        Self::from(service, now)
+    }
+
+    fn from(service: &Service, period_start: Timestamp) -> Self {
         let mut renewed = service.clone();
-        renewed.next_renewal_at = crate::orders::next_renewal(period_start, service.term);
+        renewed.next_renewal_at = crate::terms::next_renewal(period_start, service.term);
         Renewal {
             service: renewed,
             period_start,
@@ -140,6 +163,8 @@ impl Renewal {
     }
 }
 
+/// pending -> active (activate); active -> suspended (suspend);
+/// suspended -> active (unsuspend); anything but terminated -> terminated.
 pub fn service_transition(from: ServiceStatus, action: ServiceAction) -> AppResult<ServiceStatus> {
     use ServiceAction as A;
     use ServiceStatus as S;

@@ -12,22 +12,37 @@ pub struct ServicePage {
     pub page: Page<Service>,
     pub currency: String,
     pub product_names: Vec<(String, String)>,
+    /// `(id, label)` of the page's customers.
+    pub customer_names: Vec<(String, String)>,
+}
+
+/// The page with the names of its products and customers.
+#[cfg(feature = "ssr")]
+async fn named_page(
+    state: &crate::state::AppState,
+    reseller: &crate::ids::ResellerId,
+    page: Page<Service>,
+) -> Result<ServicePage, AppError> {
+    let customers: Vec<_> = page.data.iter().map(|s| s.customer_id.clone()).collect();
+    Ok(ServicePage {
+        customer_names: crate::customers::service::labels_for(&state.store, reseller, &customers).await?,
+        product_names: crate::catalog::service::names_for(&state.store, reseller).await?,
+        currency: state.settings.currency.code().to_owned(),
+        page,
+    })
 }
 
 /// Clients: their services, newest first, optionally by status.
 #[server(prefix = "/api/fn")]
 pub async fn my_services(status: Option<String>, before: Option<String>) -> Result<ServicePage, AppError> {
     use super::ServiceFilter;
-    use crate::{accounts::session, orders::service as orders};
+    use crate::accounts::session;
     session::respond(
         async {
             let (state, _, reseller) = session::require_reseller().await?;
             let filter = ServiceFilter::parse(status.as_deref(), None, None, before.as_deref(), Some(PAGE_SIZE))?;
-            Ok(ServicePage {
-                page: orders::services(&state.store, &reseller.id, &filter).await?,
-                currency: state.settings.currency.code().to_owned(),
-                product_names: crate::catalog::service::names_for(&state.store, &reseller.id).await?,
-            })
+            let page = super::service::services(&state.store, &reseller.id, &filter).await?;
+            named_page(&state, &reseller.id, page).await
         }
         .await,
     )
@@ -37,10 +52,7 @@ pub async fn my_services(status: Option<String>, before: Option<String>) -> Resu
 #[server(prefix = "/api/fn")]
 pub async fn admin_reseller_services(reseller_id: String) -> Result<ServicePage, AppError> {
     use super::ServiceFilter;
-    use crate::{
-        accounts::{Role, session},
-        orders::service as orders,
-    };
+    use crate::accounts::{Role, session};
     session::respond(
         async {
             let (state, _) = session::require(Role::Operator).await?;
@@ -49,11 +61,8 @@ pub async fn admin_reseller_services(reseller_id: String) -> Result<ServicePage,
                 page: crate::lists::PageRequest::first(500),
                 ..ServiceFilter::default()
             };
-            Ok(ServicePage {
-                page: orders::services(&state.store, &id, &filter).await?,
-                currency: state.settings.currency.code().to_owned(),
-                product_names: crate::catalog::service::names_for(&state.store, &id).await?,
-            })
+            let page = super::service::services(&state.store, &id, &filter).await?;
+            named_page(&state, &id, page).await
         }
         .await,
     )
@@ -79,18 +88,23 @@ pub async fn service_action(service_id: String, action: super::ServiceAction) ->
 
 /// Operators: "Renew now": the scheduled renewal's rule, at once (charged,
 /// or suspended for non-payment; a service suspended for non-payment is
-/// renewed and unsuspended if the account covers it).
+/// renewed and unsuspended if the account covers it). `next_renewal_at` is
+/// the renewal date the page showed: if the service was renewed since (by
+/// the scheduler, or a second click), nothing is charged twice.
 #[server(prefix = "/api/fn")]
-pub async fn renew_service(service_id: String) -> Result<Service, AppError> {
+pub async fn renew_service(service_id: String, next_renewal_at: Option<String>) -> Result<Service, AppError> {
     use crate::{
         accounts::{Role, session},
         audit::Actor,
+        lists::optional,
+        timestamp::Timestamp,
     };
     session::respond(
         async {
             let (state, operator) = session::require(Role::Operator).await?;
             let id = crate::ids::parse_id("service_id", &service_id)?;
-            crate::billing::service::renew_now(&state.store, &Actor::user(&operator), &id).await
+            let seen = optional("next_renewal_at", next_renewal_at.as_deref(), Timestamp::parse_rfc3339)?;
+            crate::billing::service::renew_now(&state.store, &Actor::user(&operator), &id, seen).await
         }
         .await,
     )

@@ -1,30 +1,40 @@
-//! Service use cases: the operator's provisioning outcomes and renewals.
+//! Service use cases: a reseller's services (scoped reads: another
+//! reseller's id is not found), the operator's provisioning outcomes and
+//! renewals.
 
-use super::{Service, ServiceAction, ServiceStatus, SuspensionReason, service_transition};
+use super::{Service, ServiceAction, ServiceFilter, ServiceStatus, SuspensionReason, service_transition};
 use crate::{
     audit::Actor,
     billing::service::{self as billing, Renewed},
     error::{AppError, AppResult, ErrorCode},
-    ids::ServiceId,
-    store::{NewAuditEntry, Store, StoreError, StoreTx},
+    ids::{ResellerId, ServiceId},
+    lists::Page,
+    store::{NewAuditEntry, NotFoundExt, Store, StoreTx},
     timestamp::Timestamp,
     webhooks::{NewEvent, service as webhooks},
 };
+
+/// One of `reseller`'s services.
+pub async fn service(store: &Store, reseller: &ResellerId, id: &ServiceId) -> AppResult<Service> {
+    store.service(reseller, id).await.or_not_found("service")
+}
+
+/// `reseller`'s services, newest first, filtered, one page.
+pub async fn services(store: &Store, reseller: &ResellerId, filter: &ServiceFilter) -> AppResult<Page<Service>> {
+    Ok(store.services(reseller, filter).await?)
+}
 
 /// Applies `action` to a service (any reseller's: operators only), with its
 /// event and audit entry in one transaction. Concurrent changes cannot
 /// both win.
 pub async fn change_status(store: &Store, actor: &Actor, id: &ServiceId, action: ServiceAction) -> AppResult<Service> {
-    let current = store.service_any(id).await.map_err(|e| match e {
-        StoreError::NotFound => AppError::not_found("service"),
-        other => other.into(),
-    })?;
+    let current = store.service_any(id).await.or_not_found("service")?;
     let to = service_transition(current.status, action)?;
     let name = format!("service.{}", action.as_str());
     let audit = NewAuditEntry {
         from_status: Some(current.status.as_str()),
         to_status: Some(to.as_str()),
-        ..NewAuditEntry::new(actor, &name, "service", id.as_str(), Timestamp::now())
+        ..NewAuditEntry::new(actor, &name, "service", id.as_str(), store.now())
     };
     let mut tx = store.begin().await?;
     let changed = async {

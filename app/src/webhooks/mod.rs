@@ -65,7 +65,7 @@ pub fn new_delivery(reseller: ResellerStatus, has_url: bool) -> Option<DeliveryS
 /// `reseller`: an active reseller's waiting, failed or succeeded one (a
 /// receiver that lost it); never a held or cancelled one.
 pub fn may_retry_now(status: DeliveryStatus, reseller: ResellerStatus) -> bool {
-    reseller == ResellerStatus::Active
+    reseller.must_be_active("retry deliveries").is_ok()
         && matches!(
             status,
             DeliveryStatus::Pending | DeliveryStatus::Failed | DeliveryStatus::Succeeded
@@ -143,8 +143,16 @@ crate::wire_enum! {
 }
 
 impl DeliveryStatus {
+    /// The statuses a delivery ends in: nothing more is sent, and the
+    /// retention sweep may purge it.
+    pub const FINAL: &'static [Self] = &[Self::Succeeded, Self::Failed, Self::Cancelled];
+
     pub fn parse(raw: &str) -> Option<Self> {
         raw.trim().parse().ok()
+    }
+
+    pub fn is_final(self) -> bool {
+        Self::FINAL.contains(&self)
     }
 }
 
@@ -276,6 +284,104 @@ pub fn retry_delay(
         .map(|d| d.min(Duration::from_secs(86_400)))
         .unwrap_or_default();
     Some(jittered.max(asked))
+}
+
+/// How an attempt's HTTP exchange ended, before it is recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttemptOutcome {
+    /// The response's status; `None` when there was no response.
+    pub status_code: Option<u16>,
+    /// Why it failed, in words (never the URL's query).
+    pub error: Option<String>,
+    /// The start of the response body.
+    pub body: Option<String>,
+    /// A 429's or 503's `Retry-After`.
+    pub retry_after: Option<Duration>,
+    pub duration: Duration,
+}
+
+impl AttemptOutcome {
+    /// The receiver accepted the event: any 2xx.
+    pub fn succeeded(&self) -> bool {
+        self.status_code.is_some_and(|c| (200..300).contains(&c))
+    }
+
+    /// Where the delivery goes after this, its `attempts`-th attempt, made
+    /// `at`: done, retried per the schedule (`jitter` in -1..1), or failed
+    /// once the schedule ran out.
+    pub fn after(&self, schedule: &[Duration], attempts: usize, jitter: f64, at: Timestamp) -> AfterAttempt {
+        if self.succeeded() {
+            return AfterAttempt::Succeeded;
+        }
+        match retry_delay(schedule, attempts, jitter, self.retry_after) {
+            Some(delay) => {
+                AfterAttempt::RetryAt(at.plus(time::Duration::try_from(delay).unwrap_or(time::Duration::ZERO)))
+            }
+            None => AfterAttempt::Failed,
+        }
+    }
+
+    /// The attempt as it is recorded.
+    pub fn record(self, at: Timestamp, url: String) -> AttemptRecord {
+        AttemptRecord {
+            at,
+            url,
+            status_code: self.status_code.map(i64::from),
+            duration_ms: i64::try_from(self.duration.as_millis()).unwrap_or(i64::MAX),
+            error: self.error,
+            response_body: self.body,
+        }
+    }
+}
+
+/// The outcome of one attempt, as recorded.
+#[derive(Clone, Debug)]
+pub struct AttemptRecord {
+    pub at: Timestamp,
+    pub url: String,
+    pub status_code: Option<i64>,
+    pub duration_ms: i64,
+    pub error: Option<String>,
+    pub response_body: Option<String>,
+}
+
+/// Where the delivery goes after an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterAttempt {
+    Succeeded,
+    RetryAt(Timestamp),
+    Failed,
+}
+
+impl AfterAttempt {
+    /// The delivery's status, next attempt and completion time after an
+    /// attempt made `at`.
+    pub fn delivery_moves(self, at: Timestamp) -> (DeliveryStatus, Option<Timestamp>, Option<Timestamp>) {
+        match self {
+            AfterAttempt::Succeeded => (DeliveryStatus::Succeeded, None, Some(at)),
+            AfterAttempt::RetryAt(next) => (DeliveryStatus::Pending, Some(next), None),
+            AfterAttempt::Failed => (DeliveryStatus::Failed, None, Some(at)),
+        }
+    }
+}
+
+impl AfterAttempt {
+    /// The name metrics count it by.
+    pub fn label(self) -> &'static str {
+        match self {
+            AfterAttempt::Succeeded => "succeeded",
+            AfterAttempt::RetryAt(_) => "retrying",
+            AfterAttempt::Failed => "failed",
+        }
+    }
+}
+
+/// An attempt the worker finished, to be recorded.
+#[derive(Clone, Debug)]
+pub struct FinishedAttempt {
+    pub delivery: DeliveryId,
+    pub record: AttemptRecord,
+    pub after: AfterAttempt,
 }
 
 /// Truncates a response body to its first KiB (on a char boundary).

@@ -64,14 +64,28 @@ pub async fn retry_delivery(id: String) -> Result<DeliveryDetail, AppError> {
     )
 }
 
-/// Clients: their own deliveries, newest first.
+/// Deliveries per page on the portal's API Settings, a screen's worth.
+pub const MY_PAGE_SIZE: u32 = 20;
+
+/// Clients: their own deliveries, newest first, optionally of one status
+/// and one event type.
 #[server(prefix = "/api/fn")]
-pub async fn my_deliveries(before: Option<String>) -> Result<Page<Delivery>, AppError> {
+pub async fn my_deliveries(
+    status: Option<String>,
+    event_type: Option<String>,
+    before: Option<String>,
+) -> Result<Page<Delivery>, AppError> {
     use crate::accounts::session;
     session::respond(
         async {
             let (state, _, reseller) = session::require_reseller().await?;
-            let mut filter = super::DeliveryFilter::parse(None, None, None, before.as_deref(), Some(PAGE_SIZE))?;
+            let mut filter = super::DeliveryFilter::parse(
+                None,
+                status.as_deref(),
+                event_type.as_deref(),
+                before.as_deref(),
+                Some(MY_PAGE_SIZE),
+            )?;
             filter.reseller_id = Some(reseller.id);
             super::service::list(&state.store, &filter).await
         }

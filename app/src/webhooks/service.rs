@@ -1,15 +1,16 @@
 //! Webhook use cases for the panels and the admin API.
 
-pub use crate::store::FinishedAttempt;
-
-use super::{Delivery, DeliveryDetail, DeliveryFilter, EventType, Gate, NewEvent, gate, may_retry_now, new_delivery};
+use super::{
+    Delivery, DeliveryDetail, DeliveryFilter, EventType, FinishedAttempt, Gate, NewEvent, gate, may_retry_now,
+    new_delivery,
+};
 use crate::{
     audit::Actor,
     error::{AppError, AppResult, ErrorCode},
     ids::{DeliveryId, ResellerId},
-    resellers::{Reseller, ResellerStatus},
+    resellers::Reseller,
     state::{AppState, TEST_EVENTS_PER_MINUTE},
-    store::{NewAuditEntry, Store, StoreError, StoreTx},
+    store::{NewAuditEntry, NotFoundExt, Store, StoreTx},
     timestamp::Timestamp,
 };
 
@@ -19,7 +20,7 @@ pub async fn list(store: &Store, filter: &DeliveryFilter) -> AppResult<crate::li
 
 /// One delivery; with `reseller`, only that reseller's (others: not found).
 pub async fn detail(store: &Store, id: &DeliveryId, reseller: Option<&ResellerId>) -> AppResult<DeliveryDetail> {
-    store.delivery_detail(id, reseller).await.map_err(not_found)
+    store.delivery_detail(id, reseller).await.or_not_found("delivery")
 }
 
 /// Records `events` for `reseller` in the transaction of the change that
@@ -34,10 +35,10 @@ pub async fn record(tx: &mut StoreTx, reseller: &ResellerId, events: &[NewEvent]
 /// "Retry now": queues the delivery at once, if `may_retry_now` allows it,
 /// with an audit entry.
 pub async fn retry_now(store: &Store, actor: &Actor, id: &DeliveryId) -> AppResult<DeliveryDetail> {
-    let now = Timestamp::now();
+    let now = store.now();
     let mut tx = store.begin().await?;
     let retried = async {
-        let (status, reseller) = tx.delivery_states(id).await.map_err(not_found)?;
+        let (status, reseller) = tx.delivery_states(id).await.or_not_found("delivery")?;
         if !may_retry_now(status, reseller) || !tx.requeue_delivery(id, status, now).await? {
             return Err(AppError::new(
                 ErrorCode::InvalidTransition,
@@ -91,12 +92,7 @@ pub async fn park(store: &Store, id: &DeliveryId, seen: Gate) -> AppResult<bool>
 /// `TEST_EVENTS_PER_MINUTE` per reseller (each is a request to the
 /// reseller's server, made by ours).
 pub async fn send_test_event(state: &AppState, reseller: &Reseller) -> AppResult<()> {
-    if reseller.status != ResellerStatus::Active {
-        return Err(AppError::new(
-            ErrorCode::ResellerNotActive,
-            "Only an active reseller can send test events.",
-        ));
-    }
+    reseller.status.must_be_active("send test events")?;
     state
         .guards
         .test_events
@@ -114,13 +110,6 @@ pub async fn send_test_event(state: &AppState, reseller: &Reseller) -> AppResult
         data: serde_json::json!({ "reseller_id": reseller.id, "message": "This is a test event from FluxBilling." }),
     };
     let mut tx = state.store.begin().await?;
-    let recorded = record(&mut tx, &reseller.id, &[event], Timestamp::now()).await;
+    let recorded = record(&mut tx, &reseller.id, &[event], state.store.now()).await;
     tx.finish(recorded).await
-}
-
-fn not_found(err: StoreError) -> AppError {
-    match err {
-        StoreError::NotFound => AppError::not_found("delivery"),
-        other => other.into(),
-    }
 }
