@@ -156,6 +156,11 @@ pub struct ServeArgs {
     #[arg(long, env = "FLUX_RETENTION_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=36_500))]
     pub retention_days: u32,
 
+    /// Days after a month's end its statement stays open: a payment may be
+    /// dated in it until then; after, the statement is final.
+    #[arg(long, env = "FLUX_STATEMENT_GRACE_DAYS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=27))]
+    pub statement_grace_days: u32,
+
     /// Units (services) one order may create in all its lines.
     #[arg(long, env = "FLUX_MAX_UNITS_PER_ORDER", default_value_t = app::orders::DEFAULT_MAX_UNITS_PER_ORDER, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_units_per_order: u32,
@@ -219,9 +224,11 @@ pub struct ServeArgs {
     pub currency: String,
 
     /// File holding the key that seals webhook secrets at rest (created,
-    /// mode 0600, if missing). Keep it out of database backups.
-    #[arg(long, env = "FLUX_SECRETS_KEY_FILE", default_value = "fluxbilling.key")]
-    pub secrets_key_file: PathBuf,
+    /// mode 0600, if missing). Default on SQLite: `fluxbilling.key` in the
+    /// database file's folder; on PostgreSQL there is none: set this or
+    /// FLUX_SECRETS_KEY. Keep it out of database backups.
+    #[arg(long, env = "FLUX_SECRETS_KEY_FILE")]
+    pub secrets_key_file: Option<PathBuf>,
 
     /// The secrets key itself (base64, 32 bytes); wins over the file.
     #[arg(long, env = "FLUX_SECRETS_KEY", hide_env_values = true)]
@@ -243,7 +250,9 @@ pub struct Config {
     pub webhook_allow_private: bool,
     pub currency: Currency,
     pub site_root: PathBuf,
-    pub secrets_key_file: PathBuf,
+    /// Where the key is read from (and made on the first run); `None` on
+    /// PostgreSQL unless configured (see [`default_secrets_key_file`]).
+    pub secrets_key_file: Option<PathBuf>,
     /// Given directly (flag, environment or tests); else read from the file.
     pub secrets_key: Option<SecretsKey>,
     pub webhook_timeout: Duration,
@@ -251,6 +260,7 @@ pub struct Config {
     pub worker_heartbeat: Duration,
     pub run_worker: bool,
     pub retention: Duration,
+    pub statement_grace_days: u32,
     pub max_units_per_order: u32,
     pub session_idle: Duration,
     pub registrations_per_hour: u32,
@@ -299,12 +309,16 @@ impl Config {
             webhook_allow_private: serve.webhook_allow_private,
             currency,
             site_root: serve.site_root.clone(),
-            secrets_key_file: serve.secrets_key_file.clone(),
+            secrets_key_file: serve
+                .secrets_key_file
+                .clone()
+                .or_else(|| default_secrets_key_file(&global.database_url)),
             webhook_timeout: Duration::from_secs(serve.webhook_timeout_secs.max(1)),
             webhook_concurrency: serve.webhook_concurrency.max(1),
             worker_heartbeat: Duration::from_secs(serve.worker_heartbeat_secs.max(1)),
             run_worker: !serve.no_worker,
             retention: Duration::from_secs(u64::from(serve.retention_days) * 86_400),
+            statement_grace_days: serve.statement_grace_days,
             max_units_per_order: serve.max_units_per_order,
             session_idle: Duration::from_secs(u64::from(serve.session_idle_minutes) * 60),
             registrations_per_hour: serve.registrations_per_hour,
@@ -354,23 +368,31 @@ impl Config {
     /// unreadable.
     pub async fn load_secrets_key(&self, store: &app::store::Store) -> anyhow::Result<SecretsKey> {
         let sealed = store.any_sealed_secret().await.context("looking for sealed secrets")?;
-        let key = match &self.secrets_key {
-            Some(key) => key.clone(),
-            None if sealed.is_some() && !self.secrets_key_file.exists() => bail!(
-                "the database holds secrets sealed with a key, but the secrets key file {} is missing: \
-                 restore it (or pass the key as FLUX_SECRETS_KEY); a new key could not open them",
-                self.secrets_key_file.display()
+        let file = self.secrets_key_file.as_deref();
+        let key = match (&self.secrets_key, file) {
+            (Some(key), _) => key.clone(),
+            (None, None) => bail!(
+                "the secrets key has no default place on PostgreSQL (no database file to keep it beside): \
+                 set FLUX_SECRETS_KEY_FILE to a file every instance reads (it is created on the first run), \
+                 or pass the key itself as FLUX_SECRETS_KEY"
             ),
-            None => SecretsKey::load_or_create(&self.secrets_key_file)
-                .with_context(|| format!("reading the secrets key {}", self.secrets_key_file.display()))?,
+            (None, Some(file)) if sealed.is_some() && !file.exists() => bail!(
+                "the database holds secrets sealed with a key, but the secrets key file {} is missing: \
+                 restore it (or pass the key as FLUX_SECRETS_KEY); a new key could not open them \
+                 (before this version the default file was fluxbilling.key in the directory the server \
+                 started in)",
+                file.display()
+            ),
+            (None, Some(file)) => SecretsKey::load_or_create(file)
+                .with_context(|| format!("reading the secrets key {}", file.display()))?,
         };
         if let Some(sealed) = sealed
             && key.open(&sealed).is_err()
         {
+            let file = file.map_or_else(|| "no file".to_owned(), |f| f.display().to_string());
             bail!(
-                "the secrets key (FLUX_SECRETS_KEY or {}) does not open the secrets this database holds: \
-                 is it the key this database was used with?",
-                self.secrets_key_file.display()
+                "the secrets key (FLUX_SECRETS_KEY or {file}) does not open the secrets this database holds: \
+                 is it the key this database was used with?"
             );
         }
         Ok(key)
@@ -389,12 +411,22 @@ impl Config {
             webhook_allow_private: self.webhook_allow_private,
             secrets_key,
             max_units_per_order: self.max_units_per_order,
+            statement_grace_days: self.statement_grace_days,
             session_idle: time::Duration::try_from(self.session_idle).unwrap_or(time::Duration::hours(12)),
             registrations_per_hour: self.registrations_per_hour,
             auth_failures_per_minute: self.auth_failures_per_minute,
             password_hash_wait: self.password_hash_wait,
         }
     }
+}
+
+/// Where the secrets key is kept unless configured: `fluxbilling.key`
+/// beside the SQLite database file (so it does not depend on the directory
+/// the server starts in, and goes wherever the database goes). `None` for
+/// PostgreSQL and in-memory SQLite: no file to keep it beside.
+pub fn default_secrets_key_file(database_url: &str) -> Option<PathBuf> {
+    let database = app::store::sqlite_file(database_url)?;
+    Some(database.with_file_name("fluxbilling.key"))
 }
 
 /// `"5,300,1800"` -> delays; refuses empty lists and non-numbers.
@@ -434,6 +466,30 @@ mod tests {
         assert!(!config.webhook_allow_private);
         assert_eq!(config.currency.code(), "EUR");
         assert!(!config.secure_cookies());
+    }
+
+    #[test]
+    fn the_secrets_key_is_kept_beside_the_sqlite_database() {
+        let place = |url: &str| default_secrets_key_file(url);
+        assert_eq!(
+            place("sqlite:///var/lib/flux/billing.db?mode=rwc"),
+            Some(PathBuf::from("/var/lib/flux/fluxbilling.key"))
+        );
+        assert_eq!(
+            place("sqlite://data/billing.db"),
+            Some(PathBuf::from("data/fluxbilling.key")),
+            "a relative database: the key is relative the same way"
+        );
+        assert_eq!(place(DEFAULT_DATABASE_URL), Some(PathBuf::from("fluxbilling.key")));
+        assert_eq!(place("sqlite::memory:"), None);
+        assert_eq!(place("sqlite://:memory:"), None);
+        assert_eq!(place("sqlite://x.db?mode=memory"), None);
+        assert_eq!(place("postgres://postgres@127.0.0.1:5432/flux"), None);
+        let config = Config::for_database("sqlite:///srv/flux/prod.db?mode=rwc");
+        assert_eq!(
+            config.secrets_key_file,
+            Some(PathBuf::from("/srv/flux/fluxbilling.key"))
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! What both REST APIs read from a request to know who calls: the bearer
-//! credential (an admin token or a partner API key) and the client's
-//! address. Neither API module imports the other; both import this.
+//! credential (an admin token or a partner API key), the client's address
+//! (for the log) and what per-address limits count it as. Neither API
+//! module imports the other; both import this.
 
 use axum::http::{HeaderMap, request::Parts};
 
@@ -19,4 +20,4 @@ pub fn bearer_header(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-pub use app::net::client_address;
+pub use app::net::{client_address, client_limit_key};

@@ -3,6 +3,13 @@
 //! Safe to run again: existing demo accounts get fresh passwords (printed
 //! again), existing products are left as they are. Passwords are random:
 //! a demo database must not open with a well-known password.
+//!
+//! History is seeded through the business clock the use cases read
+//! (`app::clock`): the demo moves it back three months, signs the resellers
+//! up then, and walks each account forward through its payments, orders
+//! and the renewals they fall due for, exactly as the running product
+//! would have recorded them. Nothing is back-dated by hand; at the end the
+//! clock is back on the system time and the renewals due by now are run.
 
 use crate::{config::Config, startup::open_state, webhooks::job::Deliverer};
 use app::{
@@ -29,6 +36,19 @@ use app::{
 use std::time::Duration;
 
 pub const OPERATOR_EMAIL: &str = "operator@fluxbilling.example";
+
+/// How far back the demo's history starts (the resellers sign up then).
+const HISTORY_DAYS: i64 = 95;
+
+/// Moves the business clock to `days_ago` days before `origin` (the real
+/// start of the seeding) and runs the renewals due by then, as the
+/// scheduler would have.
+async fn at_day(store: &Store, origin: Timestamp, days_ago: f64) -> anyhow::Result<()> {
+    let offset = time::Duration::seconds_f64(days_ago * 86_400.0);
+    store.clock().set(origin.minus(offset));
+    services::renew_due(store, store.now()).await.map_err(fail)?;
+    Ok(())
+}
 
 struct DemoProduct {
     name: &'static str,
@@ -337,6 +357,8 @@ pub async fn seed(config: &Config) -> anyhow::Result<()> {
     let state = open_state(config).await?;
     let store = state.store.clone();
     let actor = Actor::cli();
+    let origin = Timestamp::now();
+    at_day(&store, origin, HISTORY_DAYS as f64).await?;
 
     let operator_password = demo_password();
     let operator = ensure_account(&store, true, "Olivia Operator", OPERATOR_EMAIL, &operator_password).await?;
@@ -346,14 +368,20 @@ pub async fn seed(config: &Config) -> anyhow::Result<()> {
     for c in CLIENTS {
         let password = demo_password();
         let user = ensure_account(&store, false, c.name, c.email, &password).await?;
+        // Every reseller signs up at the start of the history.
+        at_day(&store, origin, HISTORY_DAYS as f64).await?;
         ensure_reseller(&store, &operator, &user, c).await?;
+        ensure_account_history(&state, &operator, c, origin).await?;
         if matches!(c.account, DemoAccount::CreditLine) {
-            ensure_activity(&state, &operator, c.email).await?;
+            ensure_activity(&state, &operator, c.email, origin).await?;
         }
-        ensure_account_history(&state, &operator, c).await?;
         let state = c.status.map(|s| s.as_str()).unwrap_or("not applied");
         clients.push((c.email, password, state));
     }
+
+    // Back to the system clock, with whatever fell due meanwhile renewed.
+    store.clock().reset();
+    services::renew_due(&store, store.now()).await.map_err(fail)?;
 
     println!("Demo data is ready.");
     println!();
@@ -368,15 +396,16 @@ pub async fn seed(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Northwind's first weeks, through the real use cases: an API key, orders
-/// from several end customers (placed by the order service), services
-/// activated and one suspended by the operator, the webhooks those caused
-/// delivered by the real deliverer to a receiver the demo runs for the
-/// moment, then the shop's production URL (which does not resolve here),
-/// so the last deliveries are left failing with retries; and the API
-/// requests its software made, written by the API log's own writer. Done
-/// once: a reseller that has orders is left alone.
-async fn ensure_activity(state: &AppState, operator: &Actor, email: &str) -> anyhow::Result<()> {
+/// Northwind's last month, through the real use cases: an API key, orders
+/// from several end customers (placed by the order service) spread over the
+/// month, services activated and one suspended by the operator, the
+/// webhooks those caused delivered by the real deliverer to a receiver the
+/// demo runs for the moment, then the shop's production URL (which does
+/// not resolve here), so the last deliveries are left failing with
+/// retries; and the API requests its software made over the month, written
+/// by the API log's own writer. Done once: a reseller that has orders is
+/// left alone.
+async fn ensure_activity(state: &AppState, operator: &Actor, email: &str, origin: Timestamp) -> anyhow::Result<()> {
     let store = &state.store;
     let Some(user) = store.user_by_email(email).await? else {
         return Ok(());
@@ -397,6 +426,7 @@ async fn ensure_activity(state: &AppState, operator: &Actor, email: &str) -> any
     {
         return Ok(());
     }
+    at_day(store, origin, 31.0).await?;
     let key = api_access::create_key(store, operator, &reseller, "shop backend", KeyScope::Orders)
         .await
         .map_err(fail)?;
@@ -425,29 +455,30 @@ async fn ensure_activity(state: &AppState, operator: &Actor, email: &str) -> any
 
     let catalog = store.reseller_catalog(&reseller.id).await?;
     let product = |slug: &str| catalog.iter().find(|i| i.slug == slug).map(|i| i.id.to_string());
-    let mut placed = Vec::new();
-    for (external_id, name, slug, term, quantity) in DEMO_ORDERS {
+    let mut activated = 0;
+    for (days_ago, external_id, name, slug, term, quantity) in DEMO_ORDERS {
         let Some(product) = product(slug) else { continue };
+        at_day(store, origin, *days_ago).await?;
         let request: OrderRequest = serde_json::from_value(serde_json::json!({
             "customer": { "external_id": external_id, "name": name, "email": format!("{external_id}@customers.example") },
             "lines": [{ "product_id": product, "term": term, "quantity": quantity }],
         }))?;
-        placed.push(
-            orders::place(store, &state.settings, &reseller.id, request)
-                .await
-                .map_err(fail)?,
-        );
-    }
-    // Provisioning reports back: most services run, one is suspended.
-    let services: Vec<ServiceId> = placed.iter().flat_map(|o| o.service_ids.clone()).collect();
-    for (i, id) in services.iter().enumerate() {
-        services::change_status(store, operator, id, ServiceAction::Activate)
+        let order = orders::place(store, &state.settings, &reseller.id, request)
             .await
             .map_err(fail)?;
-        if i == 2 {
-            services::change_status(store, operator, id, ServiceAction::Suspend)
+        // Provisioning reports back the same day: most services run, one
+        // is suspended.
+        at_day(store, origin, days_ago - 0.1).await?;
+        for id in &order.service_ids {
+            services::change_status(store, operator, id, ServiceAction::Activate)
                 .await
                 .map_err(fail)?;
+            activated += 1;
+            if activated == 3 {
+                services::change_status(store, operator, id, ServiceAction::Suspend)
+                    .await
+                    .map_err(fail)?;
+            }
         }
     }
     deliver_pending(&deliverer, &reseller.id).await?;
@@ -465,6 +496,7 @@ async fn ensure_activity(state: &AppState, operator: &Actor, email: &str) -> any
     .await
     .map_err(fail)?;
     if let Some(product) = product("minecraft-4gb") {
+        at_day(store, origin, 0.5).await?;
         let request: OrderRequest = serde_json::from_value(serde_json::json!({
             "customer": { "external_id": "nw-1006", "name": "Quinn Harper" },
             "lines": [{ "product_id": product, "term": "monthly", "quantity": 1 }],
@@ -476,16 +508,21 @@ async fn ensure_activity(state: &AppState, operator: &Actor, email: &str) -> any
     deliver_pending(&deliverer, &reseller.id).await?;
 
     store
-        .insert_api_requests(&demo_api_requests(&reseller.id, &key.key.prefix))
+        .insert_api_requests(&demo_api_requests(&reseller.id, &key.key.prefix, origin))
         .await?;
     Ok(())
 }
 
 /// The reseller's account as `client.account` describes it, through the
-/// account's own use cases (payments dated in past months, limits, orders
-/// charged, a renewal not covered). Done once: an account with a payment
-/// is left alone.
-async fn ensure_account_history(state: &AppState, operator: &Actor, client: &DemoClient) -> anyhow::Result<()> {
+/// account's own use cases on the business clock (payments in past months,
+/// limits, orders charged, the renewals they fell due for, one not
+/// covered). Done once: an account with a payment is left alone.
+async fn ensure_account_history(
+    state: &AppState,
+    operator: &Actor,
+    client: &DemoClient,
+    origin: Timestamp,
+) -> anyhow::Result<()> {
     let store = &state.store;
     let Some(user) = store.user_by_email(client.email).await? else {
         return Ok(());
@@ -496,7 +533,7 @@ async fn ensure_account_history(state: &AppState, operator: &Actor, client: &Dem
     let payments = app::billing::EntryFilter::parse(Some("payment"), None, None, None, Some(1)).map_err(fail)?;
     if reseller.status != ResellerStatus::Active
         || matches!(client.account, DemoAccount::Untouched)
-        || !billing::transactions(store, &reseller.id, &payments)
+        || !billing::transactions(store, &reseller.id, &payments, app::billing::Audience::Operator)
             .await
             .map_err(fail)?
             .data
@@ -504,14 +541,14 @@ async fn ensure_account_history(state: &AppState, operator: &Actor, client: &Dem
     {
         return Ok(());
     }
-    let now = Timestamp::now();
-    let pay = async |amount: &str, days_ago: i64, reference: &str| {
+    let pay = async |amount: &str, days_ago: f64, reference: &str| {
+        at_day(store, origin, days_ago).await?;
         let payment = NewPayment {
             amount: Money::parse(amount).map_err(anyhow::Error::msg)?,
             reference: reference.to_owned(),
-            received_at: Some(now.minus(time::Duration::days(days_ago))),
+            received_at: None,
         };
-        billing::record_payment(store, operator, &reseller.id, &payment, None)
+        billing::record_payment(store, &state.settings, operator, &reseller.id, &payment, None)
             .await
             .map_err(fail)
     };
@@ -543,50 +580,51 @@ async fn ensure_account_history(state: &AppState, operator: &Actor, client: &Dem
     match client.account {
         DemoAccount::Untouched => {}
         DemoAccount::CreditLine => {
-            // Payments over three months; its orders are charged already.
-            pay("400.00", 80, "Bank transfer NW-0908").await?;
-            pay("350.00", 50, "Bank transfer NW-1008").await?;
-            pay("300.00", 20, "Bank transfer NW-1107").await?;
+            // A credit line from the start, paid into over three months
+            // (its orders, over the last month, are `ensure_activity`'s).
             let settings = limits(Some("500.00"), Some("100.00"))?;
             billing::update_account(store, operator, &reseller.id, &settings)
                 .await
                 .map_err(fail)?;
+            pay("400.00", 80.0, "Bank transfer NW-0908").await?;
+            pay("350.00", 50.0, "Bank transfer NW-1008").await?;
+            pay("300.00", 20.0, "Bank transfer NW-1107").await?;
         }
         DemoAccount::Prepaid => {
             billing::update_account(store, operator, &reseller.id, &limits(Some("0.00"), Some("25.00"))?)
                 .await
                 .map_err(fail)?;
-            pay("150.00", 40, "Card payment FJ-3101").await?;
+            pay("150.00", 40.0, "Card payment FJ-3101").await?;
             order("fj-2001", "vps-starter").await?;
+            at_day(store, origin, 26.0).await?;
             order("fj-2002", "minecraft-4gb").await?;
         }
         DemoAccount::Arrears => {
-            pay("20.00", 62, "Bank transfer GW-0930").await?;
-            let services = order("gw-3001", "vps-pro").await?;
-            // The line is used up (available 1.00): the service's renewal,
-            // run now, cannot be covered and suspends it for non-payment.
+            pay("20.00", 62.0, "Bank transfer GW-0930").await?;
+            order("gw-3001", "vps-pro").await?;
+            // The line is used up (available 1.00): a month later the
+            // service's renewal cannot be covered and suspends it for
+            // non-payment (the renewal pass of `at_day`).
             let (_, balance) = store.account(&reseller.id).await?;
             let owed = (-balance.value()).max(rust_decimal::Decimal::ZERO) + rust_decimal::Decimal::ONE;
             let settings = limits(Some(&owed.to_string()), Some("10.00"))?;
             billing::update_account(store, operator, &reseller.id, &settings)
                 .await
                 .map_err(fail)?;
-            for id in &services {
-                billing::renew_now(store, operator, id).await.map_err(fail)?;
-            }
         }
     }
     Ok(())
 }
 
-/// Orders from Northwind's shop: (external id, name, product slug, term, units).
-const DEMO_ORDERS: &[(&str, &str, &str, &str, u32)] = &[
-    ("nw-1001", "Ada Lovelace", "vps-starter", "monthly", 2),
-    ("nw-1002", "Grace Hopper", "vps-pro", "annual", 1),
-    ("nw-1003", "Linus Berg", "minecraft-4gb", "monthly", 1),
-    ("nw-1004", "Margaret Hamilton", "bare-metal-e2388g", "monthly", 1),
-    ("nw-1005", "Ken Iverson", "vps-starter", "hourly", 3),
-    ("nw-1001", "Ada Lovelace", "vps-pro", "quarterly", 1),
+/// Orders from Northwind's shop over the last month: (days ago, external
+/// id, name, product slug, term, units).
+const DEMO_ORDERS: &[(f64, &str, &str, &str, &str, u32)] = &[
+    (29.6, "nw-1001", "Ada Lovelace", "vps-starter", "monthly", 2),
+    (24.3, "nw-1002", "Grace Hopper", "vps-pro", "annual", 1),
+    (17.8, "nw-1003", "Linus Berg", "minecraft-4gb", "monthly", 1),
+    (11.4, "nw-1004", "Margaret Hamilton", "bare-metal-e2388g", "monthly", 1),
+    (6.2, "nw-1005", "Ken Iverson", "vps-starter", "hourly", 3),
+    (2.7, "nw-1001", "Ada Lovelace", "vps-pro", "quarterly", 1),
 ];
 
 /// One attempt of each of the reseller's pending deliveries.
@@ -603,9 +641,9 @@ async fn deliver_pending(deliverer: &Deliverer, reseller: &ResellerId) -> anyhow
     Ok(())
 }
 
-/// What the shop's software asked in its first days, as the API log
+/// What the shop's software asked over the last month, as the API log
 /// records it: reads, orders, and the mistakes every integration makes.
-fn demo_api_requests(reseller: &ResellerId, key_prefix: &str) -> Vec<NewApiRequest> {
+fn demo_api_requests(reseller: &ResellerId, key_prefix: &str, origin: Timestamp) -> Vec<NewApiRequest> {
     let calls: &[(&str, &str, i64, Option<&str>, i64)] = &[
         ("GET", "/api/v1/me", 200, None, 2),
         ("GET", "/api/v1/products", 200, None, 3),
@@ -618,21 +656,28 @@ fn demo_api_requests(reseller: &ResellerId, key_prefix: &str) -> Vec<NewApiReque
         ("GET", "/api/v1/products", 429, Some("rate_limited"), 1),
         ("GET", "/api/v1/customers/cus_unknown", 404, Some("not_found"), 2),
     ];
-    let now = Timestamp::now();
-    calls
-        .iter()
+    // A month of traffic: a call every six hours, and one an hour over
+    // the last day, so the log and the dashboard's charts have something
+    // to show.
+    let month = (0..120).map(|n| 30 * 24 * 60 - n * 360 - 11);
+    let last_day = (0..24).map(|h| h * 60 + 7);
+    month
+        .chain(last_day)
         .enumerate()
-        .map(|(i, (method, path, status, code, ms))| NewApiRequest {
-            request_id: format!("req_demo{:04}", i + 1),
-            at: now.minus(time::Duration::minutes(5 * (calls.len() - i) as i64)),
-            reseller_id: Some(reseller.clone()),
-            key_prefix: Some(key_prefix.to_owned()),
-            method: (*method).to_owned(),
-            path: (*path).to_owned(),
-            status: *status,
-            error_code: code.map(str::to_owned),
-            duration_us: ms * 1000 + 317,
-            client_addr: "203.0.113.24".to_owned(),
+        .map(|(i, minutes_ago)| {
+            let (method, path, status, code, ms) = calls[(i * 7) % calls.len()];
+            NewApiRequest {
+                request_id: format!("req_demo{:04}", i + 1),
+                at: origin.minus(time::Duration::minutes(minutes_ago)),
+                reseller_id: Some(reseller.clone()),
+                key_prefix: Some(key_prefix.to_owned()),
+                method: method.to_owned(),
+                path: path.to_owned(),
+                status,
+                error_code: code.map(str::to_owned),
+                duration_us: ms * 1000 + 317,
+                client_addr: "203.0.113.24".to_owned(),
+            }
         })
         .collect()
 }

@@ -5,7 +5,7 @@
 use app::{
     accounts::{Role, User, service as accounts, session::token_from_headers},
     api_log::{ApiRequestFilter, to_csv},
-    billing::{Month, service as billing},
+    billing::{Audience, Month, service as billing},
     error::AppError,
     ids::ResellerId,
     lists::PageRequest,
@@ -14,13 +14,13 @@ use app::{
 use axum::{
     Router,
     extract::{Path, Query, State},
-    http::{HeaderMap, HeaderValue, header},
-    response::{IntoResponse, Response},
+    http::HeaderMap,
+    response::Response,
     routing::get,
 };
 use serde::Deserialize;
 
-use crate::problem::ApiError;
+use crate::{billing::csv_download, problem::ApiError};
 
 /// Rows in one export.
 const MAX_ROWS: u32 = 50_000;
@@ -58,18 +58,8 @@ async fn api_logs_csv(
         None,
     )?;
     filter.page = PageRequest::first(MAX_ROWS);
-    let rows = state.store.api_requests(&filter).await.map_err(AppError::from)?;
-    let mut response = to_csv(&rows.data).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"api-logs.csv\""),
-    );
-    Ok(response)
+    let rows = app::api_log::service::requests(&state.store, &filter).await?;
+    Ok(csv_download(to_csv(&rows.data), "api-logs.csv"))
 }
 
 /// The session's user, who must have `role`.
@@ -98,7 +88,7 @@ async fn my_statement_csv(
     let reseller = app::resellers::service::for_user(&state.store, &user)
         .await?
         .ok_or_else(|| AppError::not_found("reseller account"))?;
-    statement_csv(&state, &reseller.id, &q.month).await
+    statement_csv(&state, &reseller.id, &q.month, Audience::Reseller).await
 }
 
 async fn reseller_statement_csv(
@@ -110,17 +100,16 @@ async fn reseller_statement_csv(
     signed_in(&state, &headers, Role::Operator).await?;
     let id: ResellerId = crate::json::path_id(&id, "reseller")?;
     app::resellers::service::get(&state.store, &id).await?;
-    statement_csv(&state, &id, &q.month).await
+    statement_csv(&state, &id, &q.month, Audience::Operator).await
 }
 
-async fn statement_csv(state: &AppState, reseller: &ResellerId, month: &str) -> Result<Response, ApiError> {
+async fn statement_csv(
+    state: &AppState,
+    reseller: &ResellerId,
+    month: &str,
+    audience: Audience,
+) -> Result<Response, ApiError> {
     let month = Month::parse(month)?;
-    let statement = billing::statement(&state.store, state.settings.currency.code(), reseller, month).await?;
-    let mut csv_headers = HeaderMap::new();
-    csv_headers.insert(header::ACCEPT, HeaderValue::from_static("text/csv"));
-    Ok(crate::billing::statement_response(
-        &csv_headers,
-        &statement,
-        &format!("statement-{month}.csv"),
-    ))
+    let csv = billing::statement_csv(&state.store, reseller, month, audience).await?;
+    Ok(csv_download(csv, &format!("statement-{month}.csv")))
 }

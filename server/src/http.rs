@@ -62,12 +62,13 @@ pub fn router(
         })
         .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
         .with_state(options)
-        // Pages and server functions carry a reseller's or the operator's
-        // data: no cache keeps them (`/pkg` says otherwise, below).
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
+        // Merged before the layer below, so it covers them too (a layer
+        // applies only to the routes added before it).
+        .merge(crate::exports::router(state.clone()))
+        // Pages, server functions and CSV exports carry a reseller's or
+        // the operator's data: no cache keeps them (`/pkg` says otherwise,
+        // below).
+        .layer(no_store())
         .nest_service("/pkg", pkg);
 
     let health = Router::new()
@@ -89,18 +90,24 @@ pub fn router(
     let timeout = middleware::from_fn_with_state(http.request_timeout, limits::timeout);
     let browser = pages
         .merge(health)
-        .merge(crate::exports::router(state.clone()))
         .layer(middleware::from_fn(limits::server_fn_status))
         .layer(timeout.clone())
         .layer(middleware::from_fn(csrf::protect))
         .layer(TraceLayer::new_for_http());
 
+    // Both APIs answer with accounts, statements (as CSV too) and logs:
+    // never stored either.
     let routes = browser
         .nest(
             "/api/admin/v1",
-            crate::admin_api::router(state, operations.metrics.clone()).layer(timeout.clone()),
+            crate::admin_api::router(state, operations.metrics.clone())
+                .layer(timeout.clone())
+                .layer(no_store()),
         )
-        .nest("/api/v1", crate::partner_api::router(partner, http.request_timeout))
+        .nest(
+            "/api/v1",
+            crate::partner_api::router(partner, http.request_timeout).layer(no_store()),
+        )
         .layer(middleware::from_fn(limits::request_head));
     // Only when proxies are configured: without them nothing is believed
     // and the request path does no extra work.
@@ -175,14 +182,15 @@ async fn forwarded_client(
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|info| info.0.ip());
-    let forwarded = request
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|value| value.to_str().ok());
-    if let Some(client) = peer.and_then(|peer| proxies.client(peer, forwarded)) {
+    if let Some(client) = peer.and_then(|peer| proxies.client(peer, request.headers())) {
         request.extensions_mut().insert(app::net::ForwardedClient(client));
     }
     next.run(request).await
+}
+
+/// `Cache-Control: no-store` unless the response chose its own policy.
+fn no_store() -> SetResponseHeaderLayer<HeaderValue> {
+    security_header(header::CACHE_CONTROL, "no-store")
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

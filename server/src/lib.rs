@@ -11,6 +11,7 @@ pub mod csrf;
 pub mod demo;
 pub mod exports;
 pub mod http;
+pub mod idempotency;
 pub mod json;
 pub mod limits;
 pub mod maintenance;

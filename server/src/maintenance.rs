@@ -1,7 +1,10 @@
 //! Housekeeping while the server runs: renewals of due services (every
 //! minute, where the worker runs), expired idempotency keys (kept at least
-//! 24 h), expired sessions and old login attempts, and everything older
-//! than the retention period (hourly).
+//! 24 h), expired sessions and old login attempts, rate-limit windows that
+//! ended, everything older than the retention period, and the balance
+//! snapshots of months whose statement became final (hourly). Renewals
+//! and snapshots follow the business clock (`app::clock`); the security
+//! windows the sweep purges follow the system clock.
 //!
 //! Several instances may share the database: each job runs on one of them
 //! at a time, the holder of its lease (`background_leases`, renewed on
@@ -9,10 +12,16 @@
 //! it runs out: three missed passes, and at least 30 s).
 
 use crate::metrics::Metrics;
-use app::{services::service::renew_due, store::Store, timestamp::Timestamp};
+use app::{
+    billing::service::close_periods, services::service::renew_due, state::Settings, store::Store, timestamp::Timestamp,
+};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const SWEEP_EVERY: Duration = Duration::from_secs(3600);
+/// How long after its end a rate-limit window's row is kept: more than
+/// the clocks of the database and an instance may differ.
+const QUOTA_CLOCK_MARGIN: time::Duration = time::Duration::minutes(5);
 /// Passes a lease outlives its last renewal by...
 const LEASE_PASSES: u32 = 3;
 /// ...and at least this long, so a holder whose pass runs late on a busy
@@ -30,6 +39,7 @@ pub struct Housekeeping {
     /// Whether this instance renews services (it runs the worker).
     pub renewals: bool,
     pub retention: Duration,
+    pub settings: Arc<Settings>,
     pub metrics: Metrics,
 }
 
@@ -57,7 +67,7 @@ impl Housekeeping {
         loop {
             tick.tick().await;
             if self.renewals && self.holds(Job::Renewals).await {
-                match renew_due(&self.store, Timestamp::now()).await {
+                match renew_due(&self.store, self.store.now()).await {
                     Ok(0) => {}
                     Ok(renewed) => tracing::info!(renewed, "services renewed"),
                     Err(err) => tracing::warn!(code = %err.code, "renewing services failed"),
@@ -66,6 +76,7 @@ impl Housekeeping {
             let sweep_due = last_sweep.is_none_or(|at| at.elapsed() >= SWEEP_EVERY);
             if sweep_due && self.holds(Job::Sweeps).await {
                 sweep(&self.store, Timestamp::now(), self.retention).await;
+                close(&self.store, &self.settings).await;
                 last_sweep = Some(Instant::now());
             }
         }
@@ -104,6 +115,16 @@ impl Housekeeping {
     }
 }
 
+/// Snapshots the balances of months whose statement is now final; errors
+/// are logged and the next pass tries again.
+pub async fn close(store: &Store, settings: &Settings) {
+    match close_periods(store, settings).await {
+        Ok(0) => {}
+        Ok(written) => tracing::info!(written, "balance snapshots of final months written"),
+        Err(err) => tracing::warn!(code = %err.code, "writing balance snapshots failed"),
+    }
+}
+
 /// One pass as of `now`; errors are logged and the next pass tries again.
 pub async fn sweep(store: &Store, now: Timestamp, retention: Duration) {
     match store.purge_idempotency_keys(now).await {
@@ -116,6 +137,14 @@ pub async fn sweep(store: &Store, now: Timestamp, retention: Duration) {
         .await
     {
         tracing::warn!(%err, "purging sessions failed");
+    }
+    // Windows that ended a while ago: the lease that wrote a row measured
+    // its window by the database's clock, `now` is this instance's, and a
+    // row purged while its window runs would hand out the window afresh.
+    match store.purge_ended_quota(now.minus(QUOTA_CLOCK_MARGIN)).await {
+        Ok(n) if n > 0 => tracing::info!(removed = n, "ended rate-limit windows purged"),
+        Ok(_) => {}
+        Err(err) => tracing::warn!(%err, "purging rate-limit windows failed"),
     }
     let before = now.minus(time::Duration::try_from(retention).unwrap_or(time::Duration::days(90)));
     match store.purge_older_than(before).await {

@@ -204,6 +204,7 @@ fn housekeeping(config: &Config, state: &AppState, metrics: &Metrics) -> Houseke
         every: config.housekeeping_every,
         renewals: config.run_worker,
         retention: config.retention,
+        settings: state.settings.clone(),
         metrics: metrics.clone(),
     }
 }

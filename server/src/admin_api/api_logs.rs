@@ -3,8 +3,7 @@
 use super::Operator;
 use crate::{json::ApiQuery, problem::ApiResult};
 use app::{
-    api_log::{ApiRequest, ApiRequestFilter},
-    error::AppError,
+    api_log::{self, ApiRequest, ApiRequestFilter},
     lists::Page,
     state::AppState,
 };
@@ -43,5 +42,5 @@ async fn list(
         q.cursor.as_deref(),
         q.limit,
     )?;
-    Ok(Json(state.store.api_requests(&filter).await.map_err(AppError::from)?))
+    Ok(Json(api_log::service::requests(&state.store, &filter).await?))
 }

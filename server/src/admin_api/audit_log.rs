@@ -3,8 +3,7 @@
 use super::Operator;
 use crate::{json::ApiQuery, problem::ApiResult};
 use app::{
-    audit::{AuditEntry, AuditFilter},
-    error::AppError,
+    audit::{self, AuditEntry, AuditFilter},
     lists::Page,
     state::AppState,
 };
@@ -37,5 +36,5 @@ async fn list(
         q.cursor.as_deref(),
         q.limit,
     )?;
-    Ok(Json(state.store.list_audit(&filter).await.map_err(AppError::from)?))
+    Ok(Json(audit::service::entries(&state.store, &filter).await?))
 }

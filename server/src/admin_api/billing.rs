@@ -4,17 +4,18 @@
 
 use super::Operator;
 use crate::{
-    billing::{TransactionsQuery, statement_response},
-    json::{ApiJson, ApiPath, ApiQuery, path_id},
+    billing::{StatementQuery, TransactionsQuery, statement_response},
+    idempotency,
+    json::{ApiJson, ApiPath, ApiQuery, parse_json, path_id},
     problem::{ApiError, ApiResult},
 };
 use app::{
-    billing::{Balance, Entry, Month, NewCorrection, NewPayment, service as billing},
-    idempotency::IdempotencyKey,
+    billing::{Audience, Balance, Entry, Month, NewCorrection, NewPayment, service as billing, service::Recorded},
+    idempotency::{Claim, IdempotencyKey},
     ids::{ResellerId, ServiceId},
     lists::Page,
     resellers::service as resellers,
-    services::Service,
+    secrets::sha256_hex,
     state::AppState,
     timestamp::Timestamp,
 };
@@ -59,7 +60,9 @@ async fn transactions(
     ApiQuery(q): ApiQuery<TransactionsQuery>,
 ) -> ApiResult<Json<Page<Entry>>> {
     let id = reseller(&state, &id).await?;
-    Ok(Json(billing::transactions(&state.store, &id, &q.filter()?).await?))
+    Ok(Json(
+        billing::transactions(&state.store, &id, &q.filter()?, Audience::Operator).await?,
+    ))
 }
 
 async fn statement(
@@ -67,15 +70,37 @@ async fn statement(
     _: Operator,
     headers: HeaderMap,
     ApiPath((id, month)): ApiPath<(String, String)>,
+    ApiQuery(query): ApiQuery<StatementQuery>,
 ) -> Result<Response, ApiError> {
     let id = reseller(&state, &id).await?;
     let month = Month::parse(&month)?;
-    let statement = billing::statement(&state.store, state.settings.currency.code(), &id, month).await?;
-    Ok(statement_response(
-        &headers,
-        &statement,
-        &format!("statement-{id}-{month}.csv"),
-    ))
+    let filename = format!("statement-{id}-{month}.csv");
+    statement_response(&state, &headers, &id, month, &query, Audience::Operator, &filename).await
+}
+
+/// The `Idempotency-Key` header, if sent (then well-formed).
+fn key_of(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
+    match headers.get(idempotency::HEADER) {
+        Some(raw) => Ok(Some(IdempotencyKey::parse(raw.to_str().ok())?)),
+        None => Ok(None),
+    }
+}
+
+/// 201 with the entry, or 200 and `Idempotent-Replayed: true` when the
+/// key's first request recorded it.
+fn recorded(recorded: Recorded) -> Response {
+    let status = if recorded.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let mut response = (status, Json(recorded.entry)).into_response();
+    if recorded.replayed {
+        response
+            .headers_mut()
+            .insert(idempotency::REPLAYED, HeaderValue::from_static("true"));
+    }
+    response
 }
 
 #[derive(Debug, Deserialize)]
@@ -97,36 +122,11 @@ async fn payment(
     ApiJson(body): ApiJson<PaymentIn>,
 ) -> Result<Response, ApiError> {
     let id = reseller(&state, &id).await?;
-    let key = match headers.get("idempotency-key") {
-        Some(raw) => Some(IdempotencyKey::parse(raw.to_str().ok())?),
-        None => None,
-    };
-    let payment = NewPayment::parse(
-        &body.amount,
-        body.reference.as_deref(),
-        body.received_at.as_deref(),
-        Timestamp::now(),
-    )?;
-    let recorded = billing::record_payment(
-        &state.store,
-        &operator.actor,
-        &id,
-        &payment,
-        key.as_ref().map(IdempotencyKey::as_str),
-    )
-    .await?;
-    let status = if recorded.replayed {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    let mut response = (status, Json(recorded.entry)).into_response();
-    if recorded.replayed {
-        response
-            .headers_mut()
-            .insert("idempotent-replayed", HeaderValue::from_static("true"));
-    }
-    Ok(response)
+    let key = key_of(&headers)?;
+    let payment = NewPayment::parse(&body.amount, body.reference.as_deref(), body.received_at.as_deref())?;
+    let key = key.as_ref().map(IdempotencyKey::as_str);
+    let entry = billing::record_payment(&state.store, &state.settings, &operator.actor, &id, &payment, key).await?;
+    Ok(recorded(entry))
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,51 +139,75 @@ struct CorrectionIn {
 async fn credit(
     State(state): State<AppState>,
     operator: Operator,
+    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<CorrectionIn>,
-) -> ApiResult<(StatusCode, Json<Entry>)> {
-    record(
-        &state,
-        &operator,
-        &id,
-        NewCorrection::credit(&body.amount, body.reason.as_deref()),
-    )
-    .await
+) -> Result<Response, ApiError> {
+    let correction = NewCorrection::credit(&body.amount, body.reason.as_deref());
+    record(&state, &operator, &headers, &id, correction).await
 }
 
 async fn adjustment(
     State(state): State<AppState>,
     operator: Operator,
+    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<CorrectionIn>,
-) -> ApiResult<(StatusCode, Json<Entry>)> {
-    record(
-        &state,
-        &operator,
-        &id,
-        NewCorrection::adjustment(&body.amount, body.reason.as_deref()),
-    )
-    .await
+) -> Result<Response, ApiError> {
+    let correction = NewCorrection::adjustment(&body.amount, body.reason.as_deref());
+    record(&state, &operator, &headers, &id, correction).await
 }
 
-/// Credits and adjustments differ only in how their amount is read.
+/// Credits and adjustments differ only in how their amount is read; like
+/// payments, a retry with the same `Idempotency-Key` records nothing more.
 async fn record(
     state: &AppState,
     operator: &Operator,
+    headers: &HeaderMap,
     id: &str,
     correction: app::error::AppResult<NewCorrection>,
-) -> ApiResult<(StatusCode, Json<Entry>)> {
+) -> Result<Response, ApiError> {
     let id = reseller(state, id).await?;
+    let key = key_of(headers)?;
     let correction = correction?;
-    let entry = billing::record_correction(&state.store, &operator.actor, &id, &correction).await?;
-    Ok((StatusCode::CREATED, Json(entry)))
+    let key = key.as_ref().map(IdempotencyKey::as_str);
+    let entry = billing::record_correction(&state.store, &operator.actor, &id, &correction, key).await?;
+    Ok(recorded(entry))
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RenewIn {
+    /// The next renewal the caller saw: if the service has moved on since
+    /// (renewed meanwhile), nothing is charged (409).
+    next_renewal_at: Option<Timestamp>,
+}
+
+/// Renews a service now. With an `Idempotency-Key` a retry answers the
+/// first answer; with `next_renewal_at` a renewal that happened meanwhile
+/// is not repeated.
 async fn renew(
     State(state): State<AppState>,
     operator: Operator,
+    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<Service>> {
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
     let id: ServiceId = path_id(&id, "service")?;
-    Ok(Json(billing::renew_now(&state.store, &operator.actor, &id).await?))
+    let body: RenewIn = if body.iter().all(u8::is_ascii_whitespace) {
+        RenewIn::default()
+    } else {
+        parse_json(true, &body)?
+    };
+    let Some(key) = key_of(&headers)? else {
+        let service = billing::renew_now(&state.store, &operator.actor, &id, body.next_renewal_at).await?;
+        return Ok(Json(service).into_response());
+    };
+    let claim = Claim {
+        key: key.for_operator(),
+        request_hash: sha256_hex(&format!("renew {id} {:?}", body.next_renewal_at.map(|t| t.rfc3339()))),
+    };
+    let answer =
+        billing::renew_now_idempotent(&state.store, &operator.actor, &id, body.next_renewal_at, &claim).await?;
+    Ok(idempotency::respond(answer))
 }

@@ -12,13 +12,11 @@ mod resellers;
 mod services;
 mod webhook_deliveries;
 
-use crate::{credentials::bearer, problem::ApiError};
-use app::{
-    accounts::service as accounts,
-    audit::Actor,
-    error::{AppError, ErrorCode},
-    state::AppState,
+use crate::{
+    credentials::{bearer, client_limit_key},
+    problem::ApiError,
 };
+use app::{accounts::service as accounts, audit::Actor, error::ErrorCode, state::AppState};
 use axum::{Router, extract::FromRequestParts, http::request::Parts};
 
 pub fn router(state: AppState, metrics: crate::metrics::Metrics) -> Router {
@@ -51,13 +49,8 @@ impl FromRequestParts<AppState> for Operator {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(parts).ok_or_else(|| {
-            ApiError(AppError::new(
-                ErrorCode::Unauthenticated,
-                "Send an admin token: Authorization: Bearer flux_admin_...",
-            ))
-        })?;
-        let record = accounts::authenticate_admin_token(&state.store, token).await?;
+        let address = client_limit_key(&parts.extensions);
+        let record = accounts::authenticate_admin_token(state, bearer(parts), &address).await?;
         Ok(Operator {
             actor: Actor::admin_token(&record.id, &record.name),
         })

@@ -8,7 +8,6 @@ use crate::{
 };
 use app::{
     catalog::{Product, ProductDraft, ProductForm, Provisioning, service as catalog},
-    error::AppError,
     ids::ProductId,
     money::Money,
     state::AppState,
@@ -113,7 +112,7 @@ impl ProductIn {
 }
 
 async fn out(state: &AppState, product: Product) -> ApiResult<ProductOut> {
-    let provisioned = state.store.provisioned_product_ids().await.map_err(AppError::from)?;
+    let provisioned = catalog::provisioned_product_ids(&state.store).await?;
     let has = provisioned.contains(&product.id);
     Ok(ProductOut::new(product, has))
 }
@@ -151,7 +150,7 @@ async fn read(State(state): State<AppState>, _: Operator, ApiPath(id): ApiPath<S
 /// The whole catalogue (operators have tens of products, not thousands:
 /// one page).
 async fn list(State(state): State<AppState>, _: Operator) -> ApiResult<Json<app::lists::Page<ProductOut>>> {
-    let provisioned = state.store.provisioned_product_ids().await.map_err(AppError::from)?;
+    let provisioned = catalog::provisioned_product_ids(&state.store).await?;
     let data = catalog::list_products(&state.store)
         .await?
         .into_iter()

@@ -4,7 +4,7 @@
 
 use super::{PartnerState, audit::AuditSlot};
 use crate::{
-    credentials::{bearer, client_address},
+    credentials::{bearer, client_limit_key},
     problem::ApiError,
 };
 use app::{
@@ -109,7 +109,7 @@ async fn partner_for(
     let cached = prefix.and_then(|prefix| state.cache.partner(prefix, epoch));
     // An address that keeps failing is refused before any look-up; a key
     // this instance knows is never held up by its neighbours' failures.
-    let address = client_address(&parts.extensions);
+    let address = client_limit_key(&parts.extensions);
     let failures = &state.app.guards.failed_auth;
     let known = cached.is_some() || prefix.is_some_and(|p| state.cache.recently_authenticated(p));
     if !known && let Some(seconds) = failures.blocked(&address) {
@@ -155,11 +155,9 @@ async fn partner_for(
             format!("This key's scope is `{}`: it may only read.", record.scope.as_str()),
         ));
     }
-    if state.cache.due_for_touch(prefix) {
-        store
-            .touch_api_key(&record.id, Timestamp::now())
-            .await
-            .map_err(AppError::from)?;
+    let now = Timestamp::now();
+    if state.cache.due_for_touch(prefix, now) {
+        api_access::record_use(store, &record.id, now).await?;
     }
     Ok(partner.clone())
 }

@@ -13,10 +13,16 @@
 //! catalogue (units held); another instance's orders show in units held
 //! within the catalogue's 2 s (orders are not announced: a notifying commit
 //! takes a database-wide lock).
+//!
+//! Why not moka (or another caching crate): what decides whether an entry
+//! may be used is the configuration epoch it was read under, checked on
+//! every read, which a general cache's expiry cannot express; what is left
+//! (a bounded map, a time to live) is the few lines below. `metrics` and
+//! `prometheus-client` already cover the counting.
 
 use super::auth::Partner;
 use crate::metrics::Metrics;
-use app::ids::ResellerId;
+use app::{ids::ResellerId, last_used::Recorded, timestamp::Timestamp};
 use axum::body::Bytes;
 use std::{
     collections::HashMap,
@@ -27,8 +33,8 @@ use std::{
 
 const PARTNER_TTL: Duration = Duration::from_secs(5);
 const CATALOG_TTL: Duration = Duration::from_secs(2);
-/// How often a key's `last_used_at` is written.
-const TOUCH_EVERY: Duration = Duration::from_secs(60);
+/// How long a key that worked is not held up by its address's failures.
+const KNOWN_KEY: time::Duration = time::Duration::minutes(10);
 
 struct Entry<V> {
     value: V,
@@ -84,7 +90,8 @@ pub struct PartnerCache {
     signing_keys: Map<ResellerId, Option<Vec<u8>>>,
     /// `GET /products` bodies, serialised.
     catalogs: Map<ResellerId, Bytes>,
-    touched: Mutex<HashMap<String, Instant>>,
+    /// Keys whose use this process recorded (`last_used_at`).
+    used: Recorded,
     metrics: Metrics,
 }
 
@@ -101,7 +108,7 @@ impl PartnerCache {
             partners: Map::new(PARTNER_TTL),
             signing_keys: Map::new(PARTNER_TTL),
             catalogs: Map::new(CATALOG_TTL),
-            touched: Mutex::new(HashMap::new()),
+            used: Recorded::default(),
             metrics,
         }
     }
@@ -145,23 +152,12 @@ impl PartnerCache {
     /// Whether a key with this prefix passed every check here in the last
     /// ten minutes: such a key is not held up by its address's failures.
     pub fn recently_authenticated(&self, prefix: &str) -> bool {
-        let touched = self.touched.lock().unwrap_or_else(|p| p.into_inner());
-        touched
-            .get(prefix)
-            .is_some_and(|at| at.elapsed() < Duration::from_secs(600))
+        self.used.since(prefix, Timestamp::now().minus(KNOWN_KEY))
     }
 
-    /// Whether the key's `last_used_at` is due for a write (at most once a
-    /// minute per key and process).
-    pub fn due_for_touch(&self, prefix: &str) -> bool {
-        let mut touched = self.touched.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        match touched.get(prefix) {
-            Some(at) if now.duration_since(*at) < TOUCH_EVERY => false,
-            _ => {
-                touched.insert(prefix.to_owned(), now);
-                true
-            }
-        }
+    /// Whether the key's `last_used_at` is due for a write at `now` (at
+    /// most once a minute per key and process, `app::last_used`).
+    pub fn due_for_touch(&self, prefix: &str, now: Timestamp) -> bool {
+        self.used.due(prefix, now)
     }
 }

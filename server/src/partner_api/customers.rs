@@ -6,17 +6,17 @@ use crate::{
     problem::ApiResult,
 };
 use app::{
-    customers::{Customer, CustomerFilter},
+    customers::{self, Customer, CustomerFilter},
     error::Problem,
     ids::CustomerId,
     lists::Page,
-    orders::service as orders,
 };
 use axum::{Json, extract::State};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Exactly this external id (yours).
@@ -28,8 +28,11 @@ pub struct ListQuery {
 }
 
 /// List your end customers, newest first.
-#[utoipa::path(get, path = "/customers", tag = "customers", params(ListQuery),
-    responses((status = 200, body = Page<Customer>), (status = 401, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/customers", operation_id = "list_customers", tag = "customers", params(ListQuery),
+    responses(
+        (status = 200, description = "A page of your customers", body = Page<Customer>),
+        (status = 422, description = "Bad limit, cursor or external id", body = Problem)
+    ))]
 pub async fn list(
     State(state): State<PartnerState>,
     partner: Partner,
@@ -38,13 +41,17 @@ pub async fn list(
     let q = &query.0;
     let filter = CustomerFilter::parse(q.external_id.as_deref(), None, q.cursor.as_deref(), q.limit)?;
     Ok(Json(
-        orders::customers(&state.app.store, &partner.reseller.id, &filter).await?,
+        customers::service::customers(&state.app.store, &partner.reseller.id, &filter).await?,
     ))
 }
 
 /// One of your customers.
-#[utoipa::path(get, path = "/customers/{id}", tag = "customers", params(("id" = String, Path, description = "cus_...")),
-    responses((status = 200, body = Customer), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/customers/{id}", operation_id = "get_customer", tag = "customers",
+    params(("id" = String, Path, description = "cus_...")),
+    responses(
+        (status = 200, description = "The customer", body = Customer),
+        (status = 404, description = "No customer of yours has this id", body = Problem)
+    ))]
 pub async fn read(
     State(state): State<PartnerState>,
     partner: Partner,
@@ -52,6 +59,6 @@ pub async fn read(
 ) -> ApiResult<Json<Customer>> {
     let id: CustomerId = path_id(&id, "customer")?;
     Ok(Json(
-        orders::customer(&state.app.store, &partner.reseller.id, &id).await?,
+        customers::service::customer(&state.app.store, &partner.reseller.id, &id).await?,
     ))
 }

@@ -5,12 +5,11 @@ use super::{
     auth::Partner,
     schemas::{KeyOut, MeOut},
 };
-use app::error::Problem;
 use axum::{Json, extract::State};
 
 /// Your profile's status and limits, and the key you used.
-#[utoipa::path(get, path = "/me", tag = "account",
-    responses((status = 200, body = MeOut), (status = 401, body = Problem), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/me", operation_id = "get_me", tag = "account",
+    responses((status = 200, description = "Your profile and the key you called with", body = MeOut)))]
 pub async fn read(State(state): State<PartnerState>, partner: Partner) -> Json<MeOut> {
     let r = &partner.reseller;
     Json(MeOut {

@@ -9,7 +9,6 @@ pub mod auth;
 mod billing;
 pub mod cache;
 mod customers;
-pub mod idempotency;
 mod me;
 mod orders;
 mod products;
@@ -27,7 +26,7 @@ use rate_limit::RateLimiter;
 use std::sync::Arc;
 use utoipa::{
     Modify, OpenApi,
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -47,25 +46,51 @@ pub struct PartnerState {
         title = "FluxBilling partner API",
         version = "1",
         description = "Place orders and read your catalogue, orders, services and customers. \
-            Authenticate with `Authorization: Bearer <API key>`; sign state-changing requests with \
-            `Flux-Timestamp` and `Flux-Signature` (HMAC-SHA256 with your whsec_ secret). \
+            Authenticate with `Authorization: Bearer <API key>`. Every state-changing request carries an \
+            `Idempotency-Key` (1-255 visible ASCII characters; a retry with the same key and body replays \
+            the first answer) and is signed: `Flux-Timestamp: <unix seconds>` and \
+            `Flux-Signature: v2=<hex HMAC-SHA256(key, \"<timestamp>.<METHOD>.<path and query>.<Idempotency-Key>.<raw body>\")>`, \
+            the key being your whsec_ secret's base64-decoded bytes (up to 4 comma-separated `v2=` \
+            candidates while rotating; `v1` is refused with `signature_version_unsupported`). \
             Errors are application/problem+json with a stable `code`."
     ),
     servers((url = "/api/v1")),
     components(schemas(app::error::Problem, app::error::ErrorCode)),
-    modifiers(&BearerAuth),
+    modifiers(&SecuritySchemes),
     security(("api_key" = []))
 )]
 struct ApiDoc;
 
-struct BearerAuth;
+/// The key on every request; on state-changing ones also the signature
+/// and its timestamp (named by `POST /orders`' security requirement).
+struct SecuritySchemes;
 
-impl Modify for BearerAuth {
+impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "api_key",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("`Authorization: Bearer <API key>`"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "flux_timestamp",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Flux-Timestamp",
+                "The current unix time in seconds (within 300 s of the server's clock), as signed.",
+            ))),
+        );
+        components.add_security_scheme(
+            "flux_signature",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Flux-Signature",
+                "`v2=<lowercase hex HMAC-SHA256(key, \"<Flux-Timestamp>.<METHOD>.<path and query>.<Idempotency-Key>.<raw body>\")>`, \
+                 the key being your whsec_ secret's base64-decoded bytes; up to 4 comma-separated candidates.",
+            ))),
         );
     }
 }
@@ -92,7 +117,26 @@ pub fn openapi_json() -> serde_json::Value {
     let (_, openapi) = routes();
     let mut doc = serde_json::to_value(&openapi).unwrap_or_default();
     document_refusals(&mut doc);
+    refer_to_page_items(&mut doc);
     doc
+}
+
+/// utoipa inlines a generic's argument: `Page_Order`'s items would be a
+/// copy of `Order`, and a generated client would get a second order type.
+/// Each `Page_<T>` refers to the `<T>` component instead, where there is one.
+fn refer_to_page_items(doc: &mut serde_json::Value) {
+    let Some(schemas) = doc["components"]["schemas"].as_object_mut() else {
+        return;
+    };
+    let items: Vec<(String, String)> = schemas
+        .keys()
+        .filter_map(|name| Some((name.clone(), name.strip_prefix("Page_")?.to_owned())))
+        .filter(|(_, item)| schemas.contains_key(item))
+        .collect();
+    for (page, item) in items {
+        schemas[&page]["properties"]["data"]["items"] =
+            serde_json::json!({ "$ref": format!("#/components/schemas/{item}") });
+    }
 }
 
 /// Refusals any operation may get from the steps before its handler: the
@@ -100,7 +144,7 @@ pub fn openapi_json() -> serde_json::Value {
 const COMMON_REFUSALS: &[(&str, &str)] = &[
     (
         "401",
-        "Missing, unknown or revoked API key; bad, reused or stale signature",
+        "Missing, unknown or revoked API key; missing, bad or stale signature; retired signature version (v1)",
     ),
     (
         "403",
@@ -135,9 +179,13 @@ fn document_refusals(doc: &mut serde_json::Value) {
             }
         }
         for (status, description) in COMMON_REFUSALS {
-            responses
+            let response = responses
                 .entry(*status)
-                .or_insert_with(|| serde_json::json!({ "description": description, "content": problem.clone() }));
+                .or_insert_with(|| serde_json::json!({ "content": problem.clone() }));
+            // OpenAPI requires a description: an operation's own, or this.
+            if response["description"].as_str().is_none_or(str::is_empty) {
+                response["description"] = serde_json::json!(description);
+            }
         }
     }
 }

@@ -1,7 +1,8 @@
 //! `POST /orders` (signed, idempotent) and order reads.
 
-use super::{PartnerState, auth::Partner, idempotency, signature::VerifiedSignature};
+use super::{PartnerState, auth::Partner};
 use crate::{
+    idempotency,
     json::{ApiPath, ApiQuery, parse_json, path_id},
     problem::{ApiError, ApiResult},
 };
@@ -12,7 +13,7 @@ use app::{
     orders::{Order, OrderFilter, OrderRequest, service as orders},
 };
 use axum::{
-    Extension, Json,
+    Json,
     body::Bytes,
     extract::State,
     http::{HeaderMap, header},
@@ -28,31 +29,27 @@ use utoipa::IntoParams;
 #[utoipa::path(
     post,
     path = "/orders",
+    operation_id = "place_order",
     tag = "orders",
     request_body = OrderRequest,
     params(
         ("Idempotency-Key" = String, Header, description = "Unique per order attempt (1-255 visible ASCII characters); replays return the first response", pattern = "^[!-~]{1,255}$"),
-        ("Flux-Timestamp" = i64, Header, description = "Unix seconds"),
-        ("Flux-Signature" = String, Header, description = "v1=<hex HMAC-SHA256>"),
     ),
+    // Flux-Timestamp and Flux-Signature are computed from the request as
+    // sent, like the key: a security requirement (all three), not
+    // parameters a generated client would ask its caller for.
+    security(("api_key" = [], "flux_timestamp" = [], "flux_signature" = [])),
     responses(
         (status = 201, description = "Order placed", body = Order),
         (status = 400, description = "Idempotency-Key missing", body = Problem),
-        (status = 401, description = "Also `signature_reused`: this signature already authorised a request with another Idempotency-Key", body = Problem),
-        (status = 403, body = Problem),
+        (status = 401, description = "Unsigned, or the signature does not match (it covers the Idempotency-Key); `signature_version_unsupported` for v1", body = Problem),
+        (status = 402, description = "The order's total exceeds what your account has available (`insufficient_funds`)", body = Problem),
         (status = 409, description = "A request with this Idempotency-Key is still being processed (Retry-After)", body = Problem),
-        (status = 422, description = "Invalid, unpriced, unavailable or over max_quantity", body = Problem),
-        (status = 429, body = Problem)
+        (status = 422, description = "Invalid, unpriced, unavailable or over max_quantity", body = Problem)
     )
 )]
-pub async fn place(
-    State(state): State<PartnerState>,
-    partner: Partner,
-    signature: Option<Extension<VerifiedSignature>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let claim = match idempotency::claim_from(&headers, &body, signature.as_ref().map(|s| &s.0)) {
+pub async fn place(State(state): State<PartnerState>, partner: Partner, headers: HeaderMap, body: Bytes) -> Response {
+    let claim = match idempotency::claim_from(&headers, &body) {
         Ok(claim) => claim,
         Err(err) => return err.into_response(),
     };
@@ -80,6 +77,7 @@ pub async fn place(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// 1 to 200 (default 50).
@@ -91,8 +89,11 @@ pub struct ListQuery {
 }
 
 /// List your orders, newest first.
-#[utoipa::path(get, path = "/orders", tag = "orders", params(ListQuery),
-    responses((status = 200, body = Page<Order>), (status = 401, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/orders", operation_id = "list_orders", tag = "orders", params(ListQuery),
+    responses(
+        (status = 200, description = "A page of your orders", body = Page<Order>),
+        (status = 422, description = "Bad limit, cursor or customer id", body = Problem)
+    ))]
 pub async fn list(
     State(state): State<PartnerState>,
     partner: Partner,
@@ -106,8 +107,12 @@ pub async fn list(
 }
 
 /// One of your orders. Another reseller's order id answers 404.
-#[utoipa::path(get, path = "/orders/{id}", tag = "orders", params(("id" = String, Path, description = "ord_...")),
-    responses((status = 200, body = Order), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/orders/{id}", operation_id = "get_order", tag = "orders",
+    params(("id" = String, Path, description = "ord_...")),
+    responses(
+        (status = 200, description = "The order", body = Order),
+        (status = 404, description = "No order of yours has this id", body = Problem)
+    ))]
 pub async fn read(
     State(state): State<PartnerState>,
     partner: Partner,

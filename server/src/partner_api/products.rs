@@ -3,7 +3,7 @@
 use super::{PartnerState, auth::Partner};
 use crate::problem::ApiResult;
 use app::{
-    error::{AppError, Problem},
+    error::AppError,
     lists::Page,
     price_book::{CatalogItem, service as price_book},
 };
@@ -16,8 +16,8 @@ use axum::{
 
 /// Products you may order: every priced term and the setup fee.
 /// The whole book is one page (`next_cursor` is always null).
-#[utoipa::path(get, path = "/products", tag = "catalog",
-    responses((status = 200, body = Page<CatalogItem>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+#[utoipa::path(get, path = "/products", operation_id = "list_products", tag = "catalog",
+    responses((status = 200, description = "Your whole price book, one page", body = Page<CatalogItem>)))]
 pub async fn list(State(state): State<PartnerState>, partner: Partner) -> ApiResult<Response> {
     let epoch = state.app.store.epoch();
     let body = match state.cache.catalog(&partner.reseller.id, epoch) {

@@ -9,14 +9,14 @@ use app::{
     error::Problem,
     ids::ServiceId,
     lists::Page,
-    orders::service as orders,
-    services::{Service, ServiceFilter, ServiceStatus},
+    services::{self, Service, ServiceFilter, ServiceStatus},
 };
 use axum::{Json, extract::State};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Only services in this status.
@@ -33,8 +33,11 @@ pub struct ListQuery {
 }
 
 /// List your services, newest first.
-#[utoipa::path(get, path = "/services", tag = "services", params(ListQuery),
-    responses((status = 200, body = Page<Service>), (status = 401, body = Problem), (status = 422, body = Problem)))]
+#[utoipa::path(get, path = "/services", operation_id = "list_services", tag = "services", params(ListQuery),
+    responses(
+        (status = 200, description = "A page of your services", body = Page<Service>),
+        (status = 422, description = "Bad status, limit, cursor, customer or order id", body = Problem)
+    ))]
 pub async fn list(
     State(state): State<PartnerState>,
     partner: Partner,
@@ -49,13 +52,17 @@ pub async fn list(
         q.limit,
     )?;
     Ok(Json(
-        orders::services(&state.app.store, &partner.reseller.id, &filter).await?,
+        services::service::services(&state.app.store, &partner.reseller.id, &filter).await?,
     ))
 }
 
 /// One of your services: status, term, price and renewal date.
-#[utoipa::path(get, path = "/services/{id}", tag = "services", params(("id" = String, Path, description = "svc_...")),
-    responses((status = 200, body = Service), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/services/{id}", operation_id = "get_service", tag = "services",
+    params(("id" = String, Path, description = "svc_...")),
+    responses(
+        (status = 200, description = "The service", body = Service),
+        (status = 404, description = "No service of yours has this id", body = Problem)
+    ))]
 pub async fn read(
     State(state): State<PartnerState>,
     partner: Partner,
@@ -63,6 +70,6 @@ pub async fn read(
 ) -> ApiResult<Json<Service>> {
     let id: ServiceId = path_id(&id, "service")?;
     Ok(Json(
-        orders::service(&state.app.store, &partner.reseller.id, &id).await?,
+        services::service::service(&state.app.store, &partner.reseller.id, &id).await?,
     ))
 }

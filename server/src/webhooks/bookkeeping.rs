@@ -12,7 +12,7 @@
 use app::{
     error::{AppError, AppResult},
     store::Store,
-    webhooks::service::{self as webhooks, FinishedAttempt},
+    webhooks::{FinishedAttempt, service as webhooks},
 };
 use tokio::sync::{mpsc, oneshot};
 

@@ -19,11 +19,11 @@ use app::{
     error::{AppError, AppResult},
     ids::DeliveryId,
     secrets::SecretsKey,
-    store::{AfterAttempt, AttemptRecord, Store, StoreError},
+    store::{Store, StoreError},
     timestamp::Timestamp,
     webhooks::{
-        DeliveryJob, DeliveryStatus, Gate, QUEUE, RESPONSE_BODY_LIMIT, gate, retry_delay, service as webhooks,
-        truncate_body,
+        AttemptOutcome, DeliveryJob, DeliveryStatus, FinishedAttempt, Gate, QUEUE, RESPONSE_BODY_LIMIT, gate,
+        service as webhooks, truncate_body,
     },
 };
 use std::{sync::Arc, time::Duration};
@@ -49,15 +49,6 @@ pub struct WorkerSettings {
     pub concurrency: usize,
     pub heartbeat: Duration,
     pub missed_heartbeats: usize,
-}
-
-/// How an attempt ended, before it is recorded.
-struct Outcome {
-    status_code: Option<u16>,
-    error: Option<String>,
-    body: Option<String>,
-    retry_after: Option<Duration>,
-    duration: Duration,
 }
 
 impl Deliverer {
@@ -94,45 +85,22 @@ impl Deliverer {
         let outcome = self.send(&url, &key, &message_id, &body).await;
 
         let attempts = usize::try_from(work.delivery.attempts).unwrap_or(0) + 1;
-        let succeeded = outcome.status_code.is_some_and(|c| (200..300).contains(&c));
-        let after = if succeeded {
-            AfterAttempt::Succeeded
-        } else {
-            let jitter = rand::random::<f64>() * 2.0 - 1.0;
-            match retry_delay(&self.schedule, attempts, jitter, outcome.retry_after) {
-                Some(delay) => {
-                    AfterAttempt::RetryAt(now.plus(time::Duration::try_from(delay).unwrap_or(time::Duration::ZERO)))
-                }
-                None => AfterAttempt::Failed,
-            }
-        };
-        let record = AttemptRecord {
-            at: now,
-            url,
-            status_code: outcome.status_code.map(i64::from),
-            duration_ms: outcome.duration.as_millis().min(i64::MAX as u128) as i64,
-            error: outcome.error,
-            response_body: outcome.body,
-        };
-        let outcome = match after {
-            AfterAttempt::Succeeded => "succeeded",
-            AfterAttempt::RetryAt(_) => "retrying",
-            AfterAttempt::Failed => "failed",
-        };
+        let jitter = rand::random::<f64>() * 2.0 - 1.0;
+        let after = outcome.after(&self.schedule, attempts, jitter, now);
         self.bookkeeper
-            .record(webhooks::FinishedAttempt {
+            .record(FinishedAttempt {
                 delivery: delivery.clone(),
-                record,
+                record: outcome.record(now, url),
                 after,
             })
             .await?;
-        self.metrics.delivery(outcome);
+        self.metrics.delivery(after.label());
         Ok(())
     }
 
-    async fn send(&self, url: &str, key: &[u8], message_id: &str, body: &str) -> Outcome {
+    async fn send(&self, url: &str, key: &[u8], message_id: &str, body: &str) -> AttemptOutcome {
         let started = std::time::Instant::now();
-        let failed = |error: String| Outcome {
+        let failed = |error: String| AttemptOutcome {
             status_code: None,
             error: Some(error),
             body: None,
@@ -166,7 +134,7 @@ impl Deliverer {
                     .map(Duration::from_secs)
                     .filter(|_| status.as_u16() == 429 || status.as_u16() == 503);
                 let text = first_bytes(response).await;
-                Outcome {
+                AttemptOutcome {
                     status_code: Some(status.as_u16()),
                     error: (!status.is_success()).then(|| format!("HTTP {status}")),
                     body: Some(truncate_body(&text)),

@@ -1,9 +1,8 @@
-//! `Idempotency-Key` on the wire: the header read into the claim, and an
-//! [`Answer`] written back (`Idempotent-Replayed: true` on replays). The
-//! flow itself (claim in the order's transaction, replay, refusals) is
-//! `app::idempotency`.
+//! `Idempotency-Key` on the wire, for both APIs: the header read into the
+//! claim, and an [`Answer`] written back (`Idempotent-Replayed: true` on
+//! replays). The flow itself (claim in the work's transaction, replay,
+//! refusals) is `app::idempotency`.
 
-use super::signature::VerifiedSignature;
 use crate::problem::{ApiError, CONTENT_TYPE as PROBLEM_JSON};
 use app::{
     error::ErrorCode,
@@ -18,14 +17,12 @@ use axum::{
 pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED: &str = "idempotent-replayed";
 
-/// The claim of a request: its key, a hash of its body and the signature
-/// that authorised it.
-pub fn claim_from(headers: &HeaderMap, body: &[u8], signature: Option<&VerifiedSignature>) -> Result<Claim, ApiError> {
+/// The claim of a request: its key and a hash of its body.
+pub fn claim_from(headers: &HeaderMap, body: &[u8]) -> Result<Claim, ApiError> {
     let key = IdempotencyKey::parse(headers.get(HEADER).and_then(|v| v.to_str().ok()))?;
     Ok(Claim {
         key,
         request_hash: sha256_hex(&String::from_utf8_lossy(body)),
-        signature: signature.map(|s| s.0.clone()),
     })
 }
 
