@@ -1,8 +1,8 @@
 //! What browsers download: `/pkg` sent precompressed and kept a year under
-//! its hashed name, pages never stored, a Content-Security-Policy with the
-//! response's own nonce, HSTS behind https.
+//! its hashed name, pages and CSV exports never stored, a
+//! Content-Security-Policy with the response's own nonce, HSTS behind https.
 
-use crate::helpers::{browser, spawn_app_with};
+use crate::helpers::{browser, spawn_app, spawn_app_with};
 use std::path::{Path, PathBuf};
 
 const JS: &str = "0a0a0a0a0a0a0a0a0a0a";
@@ -173,4 +173,62 @@ async fn behind_https_browsers_are_told_to_come_back_over_https_only() {
             "{path}"
         );
     }
+}
+
+/// Every CSV download carries a reseller's figures or the request log: no
+/// cache may keep one, whichever door it came through (the panels' export
+/// links, the admin API, the partner API).
+#[tokio::test]
+async fn csv_exports_are_never_stored() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (portal, reseller) = app.active_client("csv-cache@example.com").await;
+    let partner = admin.partner_for(&app, &reseller, "read").await;
+    app.operator("csv-ops@example.com").await;
+    let ops = app.signed_in("admin", "csv-ops@example.com").await;
+    let month = app::billing::Month::of(app::timestamp::Timestamp::now()).to_string();
+
+    let panel = [
+        (&ops, "/admin/api-logs.csv".to_owned()),
+        (&ops, format!("/admin/resellers/{reseller}/statement.csv?month={month}")),
+        (&portal, format!("/portal/billing/statement.csv?month={month}")),
+    ];
+    for (client, path) in panel {
+        let response = client.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(
+            header(&response, "content-type").unwrap().starts_with("text/csv"),
+            "{path}"
+        );
+        assert_eq!(header(&response, "cache-control"), Some("no-store"), "{path}");
+    }
+
+    let response = reqwest::Client::new()
+        .get(format!("{}/resellers/{reseller}/statements/{month}", admin.base))
+        .bearer_auth(&admin.token)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(header(&response, "content-type").unwrap().starts_with("text/csv"));
+    assert_eq!(header(&response, "cache-control"), Some("no-store"), "admin API");
+
+    let statement = partner
+        .send(
+            "GET",
+            &format!("/statements/{month}"),
+            None,
+            false,
+            &[("accept", "text/csv".to_owned())],
+        )
+        .await;
+    assert_eq!(statement.status, 200, "{}", statement.body);
+    assert!(
+        statement.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert_eq!(statement.headers["cache-control"], "no-store", "partner API");
 }

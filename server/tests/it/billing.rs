@@ -8,7 +8,11 @@ use serde_json::{Value, json};
 /// An app, its admin, an orders-scoped partner, and a product priced at
 /// 20.00 a month with a 5.00 setup fee (an order of one: 25.00).
 async fn setup() -> (TestApp, Admin, PartnerClient, String) {
-    let app = spawn_app().await;
+    setup_on(spawn_app().await).await
+}
+
+/// [`setup`] on an app whose clock a test may already have moved.
+async fn setup_on(app: TestApp) -> (TestApp, Admin, PartnerClient, String) {
     let admin = app.admin().await;
     let partner = admin.partner(&app, "billing@example.com", "orders").await;
     let product = admin.product("vps-b", Some("30.00"), None).await;
@@ -340,25 +344,30 @@ async fn another_resellers_account_is_not_found() {
 
 #[tokio::test]
 async fn statements_open_where_the_month_before_closed() {
-    let (_app, admin, partner, product) = setup().await;
-    let r = &partner.reseller_id;
-    let now = Timestamp::now();
-    let this = app::billing::Month::of(now);
+    // History is placed through the business clock: the account opens two
+    // months ago, payments arrive on the first and the fourth of last month.
+    let app = spawn_app().await;
+    let this = app::billing::Month::of(Timestamp::now());
     let last = this.previous();
-    let in_last = last.start().plus(time::Duration::days(3)).rfc3339();
+    let clock = app.store.clock().clone();
+    clock.set(last.previous().start().plus(time::Duration::days(1)));
+    let (_app, admin, partner, product) = setup_on(app).await;
+    let r = &partner.reseller_id;
     for (amount, at) in [
-        ("100.00", Some(in_last.clone())),
-        ("7.00", Some(last.start().rfc3339())),
-        ("50.00", None),
+        ("7.00", last.start()),
+        ("100.00", last.start().plus(time::Duration::days(3))),
+        ("50.00", Timestamp::now()),
     ] {
+        clock.set(at);
         let (status, body) = admin
             .post(
                 &format!("/resellers/{r}/payments"),
-                json!({ "amount": amount, "reference": "wire", "received_at": at }),
+                json!({ "amount": amount, "reference": "wire" }),
             )
             .await;
         assert_eq!(status, 201, "{body}");
     }
+    clock.reset();
     assert_eq!(
         partner.order(&order_body("c-1", &product, "monthly", 1)).await.status,
         201
@@ -394,10 +403,10 @@ async fn statements_open_where_the_month_before_closed() {
     assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let text = csv.text().await.unwrap();
     assert!(
-        text.starts_with("date,id,kind,description,amount,balance_after\n"),
+        text.starts_with("date,id,kind,description,amount,balance_after\r\n"),
         "{text}"
     );
-    assert!(text.contains(",opening,Opening balance,,107.00\n"), "{text}");
+    assert!(text.contains(",opening,Opening balance,,107.00\r\n"), "{text}");
     assert!(
         text.contains(",order,Order ord_") && text.contains(",-25.00,"),
         "{text}"
@@ -692,4 +701,434 @@ async fn the_panels_read_and_record_through_server_functions() {
         .await;
     assert_eq!(error_code(missing).await.0, 404);
     assert_eq!(balance(&admin, &r).await["balance"], "15.00");
+}
+
+/// A service suspended for non-payment and paid for six weeks later starts
+/// a new term on the day it is restored and is charged once: the next
+/// renewal pass leaves it alone (it used to restart from the old due date,
+/// already past, and be charged or suspended again).
+#[tokio::test]
+async fn a_restored_service_starts_a_new_term_on_the_day_it_is_restored() {
+    let app = spawn_app().await;
+    let clock = app.store.clock().clone();
+    clock.set(Timestamp::now().minus(time::Duration::days(100)));
+    let (app, admin, partner, product) = setup_on(app).await;
+    let r = &partner.reseller_id;
+    set_account(&admin, r, json!({ "credit_limit": "0.00" })).await;
+    pay(&admin, r, "25.00").await;
+    let order = partner.order(&order_body("c-r", &product, "monthly", 1)).await;
+    assert_eq!(order.status, 201, "{}", order.body);
+    let service = order.body["service_ids"][0].as_str().unwrap().to_owned();
+    let (status, active) = admin.post(&format!("/services/{service}/activate"), json!({})).await;
+    assert_eq!(status, 200, "{active}");
+    let due = Timestamp::parse_rfc3339(active["next_renewal_at"].as_str().unwrap()).unwrap();
+
+    // A month on, the renewal cannot be covered: suspended for non-payment.
+    clock.set(due.plus(time::Duration::minutes(1)));
+    app::services::service::renew_due(&app.store, app.store.now())
+        .await
+        .unwrap();
+    let s = partner.get(&format!("/services/{service}")).await.body;
+    assert_eq!(s["suspension_reason"], "unpaid", "{s}");
+
+    // Six weeks later the reseller pays: one term, starting today.
+    clock.advance(time::Duration::days(42));
+    let restored_on = app.store.now();
+    pay(&admin, r, "30.00").await;
+    let s = partner.get(&format!("/services/{service}")).await.body;
+    assert_eq!(s["status"], "active", "{s}");
+    let next = Timestamp::parse_rfc3339(s["next_renewal_at"].as_str().unwrap()).unwrap();
+    assert!(
+        next > restored_on.plus(time::Duration::days(27)),
+        "a new term from the day of the payment, not from {due}: {next}"
+    );
+
+    // The next pass finds nothing due.
+    app::services::service::renew_due(&app.store, app.store.now())
+        .await
+        .unwrap();
+    let s = partner.get(&format!("/services/{service}")).await.body;
+    assert_eq!(s["status"], "active", "{s}");
+    assert_eq!(balance(&admin, r).await["balance"], "10.00", "charged once");
+    let entries = all_entries(&partner).await;
+    assert_eq!(entries.iter().filter(|e| e["kind"] == "renewal").count(), 1);
+}
+
+/// Months outside 2000-01..9999-11 are the caller's mistake on both APIs
+/// (9999-12 was a 500 on PostgreSQL: its month after is out of range).
+#[tokio::test]
+async fn statements_of_months_out_of_range_are_refused() {
+    let (_app, admin, partner, _) = setup().await;
+    for month in ["9999-12", "1999-12", "0000-01", "10000-01", "2026-13", "2026-1"] {
+        let r = partner.get(&format!("/statements/{month}")).await;
+        assert_eq!((r.status, r.code()), (422, "validation_failed"), "{month}: {}", r.body);
+        let (status, body) = admin
+            .get(&format!("/resellers/{}/statements/{month}", partner.reseller_id))
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (422, Some("validation_failed")),
+            "{month}: {body}"
+        );
+    }
+    assert_eq!(partner.get("/statements/9999-11").await.status, 200);
+}
+
+/// A low-balance threshold is an amount like any other: bounded (a huge
+/// one was a 500 on PostgreSQL and a panic on SQLite), nothing changed.
+#[tokio::test]
+async fn a_threshold_beyond_any_amount_is_refused_and_changes_nothing() {
+    let (app, admin, partner, _) = setup().await;
+    let r = &partner.reseller_id;
+    for huge in ["99999999999999999999", "1000000000", "922337203685477.5807"] {
+        let (status, body) = admin
+            .patch(&format!("/resellers/{r}"), json!({ "low_balance_threshold": huge }))
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (422, Some("validation_failed")),
+            "{huge}: {body}"
+        );
+    }
+    assert_eq!(balance(&admin, r).await["low_balance_threshold"], Value::Null);
+    // The panel's form says the same.
+    app.operator("ops-threshold@example.com").await;
+    let ops = app.signed_in("admin", "ops-threshold@example.com").await;
+    let refused = app
+        .call::<app::billing::server_fns::UpdateAccountSettings>(
+            &ops,
+            &[
+                ("reseller_id", r),
+                ("credit_limit", ""),
+                ("low_balance_threshold", "99999999999999999999"),
+            ],
+        )
+        .await;
+    assert_eq!(error_code(refused).await, (422, "validation_failed".to_owned()));
+    assert_eq!(balance(&admin, r).await["low_balance_threshold"], Value::Null);
+    let (status, body) = admin
+        .patch(
+            &format!("/resellers/{r}"),
+            json!({ "low_balance_threshold": "999999999.99" }),
+        )
+        .await;
+    assert_eq!(status, 200, "the largest amount is fine: {body}");
+}
+
+/// Resellers read "operator" as who recorded a payment or credit, in the
+/// partner API, statements, the Billing page and `payment.received`; the
+/// operator's side keeps the email.
+#[tokio::test]
+async fn resellers_read_operator_where_the_operator_side_reads_an_email() {
+    use app::billing::server_fns::{AdminAccount, MyBilling, RecordPayment};
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (portal, r) = app.active_client("who-recorded@example.com").await;
+    let email = "ops-who@example.com";
+    app.operator(email).await;
+    let ops = app.signed_in("admin", email).await;
+    let form = [
+        ("reseller_id", r.as_str()),
+        ("amount", "40.00"),
+        ("reference", "INV-1"),
+        ("received_at", ""),
+        ("form_token", "who-1"),
+    ];
+    let paid = app.call::<RecordPayment>(&ops, &form).await;
+    assert!(paid.status().is_success(), "{}", paid.text().await.unwrap());
+
+    let partner = admin.partner_for(&app, &r, "read").await;
+    let entries = all_entries(&partner).await;
+    assert_eq!(entries[0]["recorded_by"], "operator", "{entries:?}");
+    let month = app::billing::Month::of(app.store.now());
+    let statement = partner.get(&format!("/statements/{month}")).await;
+    assert_eq!(statement.status, 200);
+    let billing = app.call::<MyBilling>(&portal, &[]).await.text().await.unwrap();
+    let payload = crate::helpers::text(
+        &app.store,
+        &format!("SELECT CAST(payload AS TEXT) FROM webhook_events WHERE reseller_id = '{r}' AND event_type = 'payment.received'"),
+    )
+    .await;
+    for (seen_by, text) in [
+        ("partner API", entries[0].to_string()),
+        ("statement", statement.body.to_string()),
+        ("Billing page", billing.clone()),
+        ("payment.received", payload.clone()),
+    ] {
+        assert!(!text.contains(email), "{seen_by} shows the operator's email: {text}");
+        assert!(text.contains("\"operator\""), "{seen_by}: {text}");
+    }
+
+    // The operator's side names who.
+    let (status, own) = admin.get(&format!("/resellers/{r}/transactions")).await;
+    assert_eq!(status, 200);
+    assert_eq!(own["data"][0]["recorded_by"], email);
+    let account = app.call::<AdminAccount>(&ops, &[("reseller_id", &r)]).await;
+    assert!(account.text().await.unwrap().contains(email));
+}
+
+/// A statement comes a page at a time, each page with the month's
+/// opening and closing balance; closed months are snapshotted and the
+/// balance reads the same from the snapshot on.
+#[tokio::test]
+async fn statements_are_paged_and_closed_months_snapshotted() {
+    let app = spawn_app().await;
+    let clock = app.store.clock().clone();
+    let month = app::billing::Month::of(Timestamp::now())
+        .previous()
+        .previous()
+        .previous();
+    clock.set(month.start().plus(time::Duration::days(1)));
+    let (app, admin, partner, _) = setup_on(app).await;
+    let r = &partner.reseller_id;
+    for cents in 1..=7 {
+        clock.advance(time::Duration::hours(1));
+        pay(&admin, r, &format!("{cents}.00")).await;
+    }
+    clock.reset();
+
+    let mut lines = Vec::new();
+    let mut path = format!("/statements/{month}?limit=3");
+    loop {
+        let page = partner.get(&path).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert_eq!(
+            (
+                page.body["opening_balance"].as_str(),
+                page.body["closing_balance"].as_str()
+            ),
+            (Some("0.00"), Some("28.00"))
+        );
+        let entries = page.body["entries"].as_array().unwrap();
+        assert!(entries.len() <= 3);
+        lines.extend(entries.iter().map(|e| e["balance_after"].as_str().unwrap().to_owned()));
+        match page.body["next_cursor"].as_str() {
+            Some(c) => path = format!("/statements/{month}?limit=3&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(lines, ["1.00", "3.00", "6.00", "10.00", "15.00", "21.00", "28.00"]);
+    assert_eq!(partner.get(&format!("/statements/{month}?limit=0")).await.status, 422);
+
+    // Closing writes each final month once; the balance reads the same.
+    let written = app::billing::service::close_periods(&app.store, &app.state.settings)
+        .await
+        .unwrap();
+    assert!(written >= 2, "{written}");
+    let snapshots = format!("SELECT COUNT(*) FROM ledger_snapshots WHERE reseller_id = '{r}'");
+    assert_eq!(count(&app.store, &snapshots).await, written as i64);
+    let again = app::billing::service::close_periods(&app.store, &app.state.settings)
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
+    assert_eq!(balance(&admin, r).await["balance"], "28.00");
+    pay(&admin, r, "2.00").await;
+    assert_eq!(balance(&admin, r).await["balance"], "30.00");
+    let closed = partner.get(&format!("/statements/{month}")).await.body;
+    assert_eq!(closed["closing_balance"], "28.00");
+    assert_eq!(closed["final"], true, "{closed}");
+}
+
+/// "Received on" today is accepted at any hour of the day (before 12:00
+/// UTC it was refused as the future); a date-only payment is dated at the
+/// start of its day.
+#[tokio::test]
+async fn a_payment_received_today_is_accepted_early_in_the_day() {
+    let app = spawn_app().await;
+    let clock = app.store.clock().clone();
+    let midnight = Timestamp::parse_rfc3339(&format!("{}T00:00:00Z", Timestamp::now().date())).unwrap();
+    clock.set(midnight.plus(time::Duration::minutes(10)));
+    let (_app, admin, partner, _) = setup_on(app).await;
+    let r = &partner.reseller_id;
+    clock.set(midnight.plus(time::Duration::minutes(40)));
+    let today = midnight.date().to_string();
+    let (status, body) = admin
+        .post(
+            &format!("/resellers/{r}/payments"),
+            json!({ "amount": "5.00", "reference": "early", "received_at": today }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        Timestamp::parse_rfc3339(body["at"].as_str().unwrap()).unwrap(),
+        midnight
+    );
+    // Tomorrow is still the future.
+    let tomorrow = midnight.plus(time::Duration::days(1)).date().to_string();
+    let (status, _) = admin
+        .post(
+            &format!("/resellers/{r}/payments"),
+            json!({ "amount": "5.00", "reference": "late", "received_at": tomorrow }),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(balance(&admin, r).await["balance"], "5.00");
+}
+
+/// The payment form's token is an Idempotency-Key: one that is not (too
+/// long: a 500 on PostgreSQL) is named, and nothing is recorded.
+#[tokio::test]
+async fn a_malformed_form_token_is_refused() {
+    use app::billing::server_fns::RecordPayment;
+    let app = spawn_app().await;
+    let (_, r) = app.active_client("token@example.com").await;
+    app.operator("ops-token@example.com").await;
+    let ops = app.signed_in("admin", "ops-token@example.com").await;
+    let long = "t".repeat(300);
+    for token in [long.as_str(), "white space", "tab\there"] {
+        let form = [
+            ("reseller_id", r.as_str()),
+            ("amount", "40.00"),
+            ("reference", "INV-1"),
+            ("received_at", ""),
+            ("form_token", token),
+        ];
+        let refused = app.call::<RecordPayment>(&ops, &form).await;
+        assert_eq!(
+            error_code(refused).await,
+            (422, "validation_failed".to_owned()),
+            "{token:?}"
+        );
+    }
+    let entries = format!("SELECT COUNT(*) FROM ledger_entries WHERE reseller_id = '{r}'");
+    assert_eq!(count(&app.store, &entries).await, 0);
+}
+
+/// A statement is final once its month ended and the grace days passed: a
+/// payment dated in such a month, before the account existed or in year
+/// 0001 is refused, and the final statement reads as it did.
+#[tokio::test]
+async fn a_payment_cannot_be_dated_into_a_final_statement() {
+    let app = spawn_app().await;
+    app.store.clock().set(Timestamp::now().minus(time::Duration::days(70)));
+    let (app, admin, partner, _) = setup_on(app).await;
+    pay(&admin, &partner.reseller_id, "1.00").await;
+    app.store.clock().reset();
+    let r = &partner.reseller_id;
+    let grace = app.state.settings.statement_grace_days;
+    let closed = app::billing::Month::first_open(Timestamp::now(), grace).previous();
+    let before = partner.get(&format!("/statements/{closed}")).await.body;
+    assert_eq!(before["final"], true, "{before}");
+    let in_closed = closed.start().plus(time::Duration::days(9)).rfc3339();
+    for received_at in [in_closed.as_str(), "0001-01-01", "0001-01-01T00:00:00Z", "2001-05-01"] {
+        let (status, body) = admin
+            .post(
+                &format!("/resellers/{r}/payments"),
+                json!({ "amount": "50.00", "reference": "late", "received_at": received_at }),
+            )
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str(), body["field"].as_str()),
+            (422, Some("validation_failed"), Some("received_at")),
+            "{received_at}: {body}"
+        );
+    }
+    assert_eq!(partner.get(&format!("/statements/{closed}")).await.body, before);
+    assert_eq!(balance(&admin, r).await["balance"], "1.00");
+    // An open month takes it.
+    let open = Timestamp::now().minus(time::Duration::hours(1)).rfc3339();
+    let (status, body) = admin
+        .post(
+            &format!("/resellers/{r}/payments"),
+            json!({ "amount": "50.00", "reference": "on time", "received_at": open }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+}
+
+/// Concurrent orders on an account with a threshold and no limit: the
+/// crossing is decided on the sum after each insert. Each round, two orders
+/// of 25.00 take 240.00 to 190.00 across a threshold of 200.00; neither
+/// crosses it alone, so deciding on a balance read before the other's
+/// commit sent nothing. One `balance.low` per round, every round.
+#[tokio::test]
+async fn concurrent_orders_across_a_threshold_send_one_balance_low() {
+    let (app, admin, partner, product) = setup().await;
+    let r = &partner.reseller_id;
+    pay(&admin, r, "240.00").await;
+    set_account(&admin, r, json!({ "low_balance_threshold": "200.00" })).await;
+    assert_eq!(events(&app, r, "balance.low").await, 0);
+    let rounds = 8;
+    for round in 1..=rounds {
+        let orders = (0..2).map(|i| {
+            let partner = partner.clone();
+            let product = product.clone();
+            async move {
+                partner
+                    .order(&order_body(&format!("c-{round}-{i}"), &product, "monthly", 1))
+                    .await
+            }
+        });
+        for placed in futures::future::join_all(orders).await {
+            assert_eq!(placed.status, 201, "{}", placed.body);
+        }
+        assert_eq!(balance(&admin, r).await["balance"], "190.00");
+        assert_eq!(events(&app, r, "balance.low").await, round, "round {round}");
+        pay(&admin, r, "50.00").await; // 240.00: above again, re-armed
+    }
+}
+
+/// Credits and adjustments retried with the same Idempotency-Key are
+/// recorded once; a key reused for another body is refused.
+#[tokio::test]
+async fn credits_and_adjustments_honour_the_idempotency_key() {
+    let (_app, admin, partner, _) = setup().await;
+    let r = &partner.reseller_id;
+    for (kind, amount) in [("credits", "10.00"), ("adjustments", "-4.00")] {
+        let path = format!("/resellers/{r}/{kind}");
+        let body = json!({ "amount": amount, "reason": "goodwill" });
+        let key = format!("retry-{kind}");
+        let (s1, first) = admin.post_with_key(&path, body.clone(), &key).await;
+        let (s2, second) = admin.post_with_key(&path, body, &key).await;
+        assert_eq!((s1, s2), (201, 200), "{first} {second}");
+        assert_eq!(first["id"], second["id"], "the retry answers the first entry");
+        let other = json!({ "amount": "99.00", "reason": "other" });
+        let (status, problem) = admin.post_with_key(&path, other, &key).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (422, Some("idempotency_key_reused"))
+        );
+        let (status, _) = admin
+            .post_with_key(&path, json!({ "amount": "1.00", "reason": "x" }), "bad key")
+            .await;
+        assert_eq!(status, 422);
+    }
+    assert_eq!(balance(&admin, r).await["balance"], "6.00");
+    assert_eq!(all_entries(&partner).await.len(), 2);
+}
+
+/// "Renew now" is idempotent and takes the renewal date its caller saw: a
+/// click racing the scheduler charges one term, not two.
+#[tokio::test]
+async fn renew_now_is_idempotent_and_refuses_a_renewal_that_moved() {
+    let (app, admin, partner, product) = setup().await;
+    let r = &partner.reseller_id;
+    let service = due_service(&app, &admin, &partner, &product).await;
+    let seen = partner.get(&format!("/services/{service}")).await.body["next_renewal_at"].clone();
+    let path = format!("/services/{service}/renew");
+    let body = json!({ "next_renewal_at": seen });
+    let (s1, first) = admin.post_with_key(&path, body.clone(), "renew-1").await;
+    let (s2, second) = admin.post_with_key(&path, body.clone(), "renew-1").await;
+    assert_eq!((s1, s2), (200, 200), "{first} {second}");
+    assert_eq!(first, second);
+    assert_eq!(balance(&admin, r).await["balance"], "-45.00", "one term");
+    // The same click under a new key, after the renewal moved the date on.
+    let (status, problem) = admin.post_with_key(&path, body, "renew-2").await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (409, Some("invalid_transition")),
+        "{problem}"
+    );
+    // The scheduler racing a click: it renews first, the click changes nothing.
+    let moved = partner.get(&format!("/services/{service}")).await.body["next_renewal_at"].clone();
+    app::services::service::renew_due(&app.store, app.store.now().plus(time::Duration::days(40)))
+        .await
+        .unwrap();
+    let (status, _) = admin.post(&path, json!({ "next_renewal_at": moved })).await;
+    assert_eq!(status, 409);
+    assert_eq!(
+        balance(&admin, r).await["balance"],
+        "-65.00",
+        "the scheduler's term only"
+    );
 }

@@ -85,16 +85,27 @@ async fn admin_token_create_prints_the_token_alone_on_the_last_line() {
     assert!(token.starts_with("flux_admin_"), "{stdout}");
 
     let store = Store::connect(&db.url).await.unwrap();
-    let record = accounts::authenticate_admin_token(&store, &token).await.unwrap();
+    let record = accounts::admin_token(&store, &token)
+        .await
+        .unwrap()
+        .expect("a live token");
     assert_eq!(record.name, "ci");
     assert_ne!(record.token_hash, token, "only a hash is stored");
     let tampered = crate::helpers::tamper(&token);
-    assert!(accounts::authenticate_admin_token(&store, &tampered).await.is_err());
+    assert!(accounts::admin_token(&store, &tampered).await.unwrap().is_none());
 
     let (ok, _, stderr) = fluxbilling(&db, &["admin-token", "revoke", "--prefix", &record.prefix], None);
     assert!(ok, "{stderr}");
-    assert!(accounts::authenticate_admin_token(&store, &token).await.is_err());
+    assert!(accounts::admin_token(&store, &token).await.unwrap().is_none());
     store.close().await;
+}
+
+/// The column that dates a row of `table`.
+fn time_column(table: &str) -> &'static str {
+    match table {
+        "api_requests" => "at",
+        _ => "created_at",
+    }
 }
 
 #[tokio::test]
@@ -136,7 +147,18 @@ async fn demo_seeds_accounts_and_products_and_can_run_again() {
     assert_eq!(count(&store, &of("orders")).await, 7);
     assert_eq!(count(&store, &of("customers")).await, 6);
     assert_eq!(count(&store, &of("api_keys")).await, 1);
-    assert_eq!(count(&store, &of("api_requests")).await, 10);
+    assert_eq!(count(&store, &of("api_requests")).await, 144);
+    // A lived-in month: orders and API requests spread over the last 30
+    // days, not all on the seeding minute.
+    let now = app::timestamp::Timestamp::now();
+    for (table, days) in [("orders", 20), ("api_requests", 25), ("orders", 1), ("api_requests", 1)] {
+        let older = format!("{} AND created_at < $1", of(table)).replace("created_at", time_column(table));
+        let at = now.minus(time::Duration::days(days));
+        assert!(
+            crate::helpers::count_at(&store, &older, at).await > 0,
+            "{table} older than {days} days"
+        );
+    }
     let services = format!("{} AND status = 'suspended'", of("services"));
     assert_eq!(count(&store, &services).await, 1);
     let sent = format!("{} AND status = 'succeeded'", of("webhook_deliveries"));
@@ -220,4 +242,79 @@ fn every_command_has_help() {
     ] {
         assert!(help.contains(env), "serve --help lacks {env}");
     }
+}
+
+/// Runs `serve` in `cwd` with `env` until it has made `key` (then stops
+/// it) or exited; the exit's standard error, if it exited.
+fn serve_until_key(cwd: &std::path::Path, env: &[(&str, &str)], key: &std::path::Path) -> Option<String> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fluxbilling"));
+    command
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .current_dir(cwd)
+        .env_remove("FLUX_SECRETS_KEY")
+        .env_remove("FLUX_SECRETS_KEY_FILE")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("binary runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Some(_status) = child.try_wait().unwrap() {
+            let out = child.wait_with_output().unwrap();
+            return Some(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        if key.exists() || std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// The secrets key lives beside the SQLite database (not in whatever
+/// directory the server was started from); PostgreSQL has no file to keep
+/// it beside, so there the key's place is configured, never guessed.
+#[tokio::test]
+async fn the_secrets_key_lives_beside_the_sqlite_database_or_where_configured() {
+    let dir = std::env::temp_dir().join(format!("flux-keyplace-{}", ulid::Ulid::new()));
+    let (data, elsewhere) = (dir.join("data"), dir.join("elsewhere"));
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    match crate::helpers::backend() {
+        crate::helpers::Backend::Sqlite => {
+            let url = format!("sqlite://{}?mode=rwc", data.join("flux.db").display());
+            let key = data.join("fluxbilling.key");
+            let exited = serve_until_key(&elsewhere, &[("DATABASE_URL", &url)], &key);
+            assert_eq!(exited, None, "serve started");
+            assert!(key.exists(), "the key is beside the database");
+            assert!(
+                !elsewhere.join("fluxbilling.key").exists(),
+                "not in the working directory"
+            );
+        }
+        crate::helpers::Backend::Postgres => {
+            let db = TestDb::new().await;
+            let stray = elsewhere.join("fluxbilling.key");
+            let refused = serve_until_key(&elsewhere, &[("DATABASE_URL", &db.url)], &stray);
+            let refused = refused.expect("serve refuses to guess a place for the key");
+            assert!(refused.contains("FLUX_SECRETS_KEY_FILE"), "{refused}");
+            assert!(!stray.exists(), "no key in the working directory");
+            let key = data.join("configured.key");
+            let exited = serve_until_key(
+                &elsewhere,
+                &[
+                    ("DATABASE_URL", &db.url),
+                    ("FLUX_SECRETS_KEY_FILE", key.to_str().unwrap()),
+                ],
+                &key,
+            );
+            assert_eq!(exited, None, "serve started");
+            assert!(key.exists(), "the key is where FLUX_SECRETS_KEY_FILE says");
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
 }

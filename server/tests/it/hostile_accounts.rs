@@ -3,7 +3,7 @@
 //! guesses, registration floods, sessions that outlive a password or sit
 //! idle. Through the server functions and the admin API.
 
-use crate::helpers::{PASSWORD, browser, error_code, execute_at, spawn_app, spawn_app_with};
+use crate::helpers::{PASSWORD, browser, count, count_at, error_code, execute_at, spawn_app, spawn_app_with};
 use app::{
     accounts::server_fns::{Register, SignIn, Whoami},
     resellers::server_fns::InviteReseller,
@@ -17,7 +17,7 @@ async fn whoami(app: &crate::helpers::TestApp, client: &reqwest::Client) -> serd
     response.json().await.unwrap()
 }
 
-/// Item 1: an invitation for an email that already has an account would
+/// An invitation for an email that already has an account would
 /// attach the profile to whoever registered it: refused, on both entry
 /// points, and nothing is created.
 #[tokio::test]
@@ -57,7 +57,7 @@ async fn an_invitation_for_an_existing_account_is_refused() {
     assert_eq!(status, 201, "{body}");
 }
 
-/// Item 2: attempts are counted before their password is judged, so of 40
+/// Attempts are counted before their password is judged, so of 40
 /// concurrent wrong passwords at most five are judged.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn forty_concurrent_wrong_passwords_judge_at_most_five() {
@@ -118,7 +118,7 @@ async fn forty_concurrent_wrong_passwords_judge_at_most_five() {
     assert_eq!(error_code(response).await, (429, "too_many_attempts".to_owned()));
 }
 
-/// Item 3: hashing runs with bounded concurrency; a request that cannot get
+/// Hashing runs with bounded concurrency; a request that cannot get
 /// a turn is answered 503 with Retry-After (and is not counted as a failed
 /// sign-in). A taken email is refused before any hashing.
 #[tokio::test]
@@ -182,7 +182,7 @@ async fn password_hashing_is_bounded_and_a_burst_is_told_to_retry() {
     assert_eq!(whoami(&app, &client).await["email"], "busy@example.com");
 }
 
-/// Item 3: registrations are limited per client address.
+/// Registrations are limited per client address.
 #[tokio::test]
 async fn registration_is_throttled_per_address() {
     let app = spawn_app_with(|c| c.registrations_per_hour = 3).await;
@@ -214,7 +214,7 @@ async fn registration_is_throttled_per_address() {
     assert!(app.store.user_by_email("person9@example.com").await.unwrap().is_none());
 }
 
-/// Item 14: a new password ends the sessions opened with the old one.
+/// A new password ends the sessions opened with the old one.
 #[tokio::test]
 async fn a_password_change_ends_existing_sessions() {
     let app = spawn_app().await;
@@ -228,7 +228,7 @@ async fn a_password_change_ends_existing_sessions() {
     assert!(whoami(&app, &client).await.is_null(), "the old session is gone");
 }
 
-/// Item 14: a session unused for longer than the idle time ends.
+/// A session unused for longer than the idle time ends.
 #[tokio::test]
 async fn an_idle_session_ends() {
     let app = spawn_app().await;
@@ -264,4 +264,98 @@ async fn a_session_in_use_is_kept_alive() {
     .await;
     assert_eq!(updated, 1, "the request moved last_seen_at to now");
     assert_eq!(whoami(&app, &client).await["email"], "busy@example.com");
+}
+
+/// Failed admin-token authentication is limited per client address like
+/// the partner API's: beyond the limit 429 `rate_limited`, without a
+/// look-up; a token that works is not held up by its address's failures.
+#[tokio::test]
+async fn failed_admin_tokens_are_limited_per_address() {
+    let (_app, admin, statuses, refused) = crate::operations::within_a_minute(|| async {
+        let app = spawn_app_with(|c| c.auth_failures_per_minute = 3).await;
+        let admin = app.admin().await;
+        assert_eq!(admin.get("/resellers").await.0, 200);
+        let forged = crate::helpers::tamper(&admin.token);
+        let client = reqwest::Client::new();
+        let call = |token: Option<&str>| {
+            let request = client.get(app.url("/api/admin/v1/resellers"));
+            match token {
+                Some(token) => request.bearer_auth(token),
+                None => request,
+            }
+            .send()
+        };
+        let mut statuses = Vec::new();
+        for token in [Some(forged.as_str()), Some("flux_admin_nonsense"), None] {
+            statuses.push(call(token).await.unwrap().status().as_u16());
+        }
+        let refused = call(Some(&forged)).await.unwrap();
+        statuses.push(refused.status().as_u16());
+        statuses.push(call(None).await.unwrap().status().as_u16());
+        (app, admin, statuses, refused)
+    })
+    .await;
+    assert_eq!(
+        statuses,
+        vec![401, 401, 401, 429, 429],
+        "the last: no token at all, same address"
+    );
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(refused.headers()["content-type"], "application/problem+json");
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited");
+    assert_eq!(admin.get("/resellers").await.0, 200, "the working token still works");
+}
+
+/// An admin token's use is recorded at most once a minute: a call within
+/// the minute writes nothing (it answers while another transaction holds
+/// the token's row), a call after it moves `last_used_at`.
+#[tokio::test]
+async fn an_admin_token_records_its_use_at_most_once_a_minute() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    assert_eq!(admin.get("/resellers").await.0, 200, "the first use is recorded");
+    let used = count(
+        &app.store,
+        "SELECT COUNT(*) FROM admin_tokens WHERE last_used_at IS NOT NULL",
+    )
+    .await;
+    assert_eq!(used, 1);
+
+    // Another transaction keeps writers out of the table (PostgreSQL) or
+    // the database (SQLite): a call that issued a write would wait for it.
+    let within_a_minute = async {
+        tokio::time::timeout(std::time::Duration::from_secs(3), admin.get("/resellers"))
+            .await
+            .map(|(status, _)| status)
+    };
+    let answered = if let Some(pool) = app.store.postgres_pool() {
+        let mut holder = pool.begin().await.unwrap();
+        sqlx::raw_sql("LOCK TABLE admin_tokens IN SHARE MODE")
+            .execute(&mut *holder)
+            .await
+            .unwrap();
+        let answered = within_a_minute.await;
+        holder.rollback().await.unwrap();
+        answered
+    } else {
+        let pool = app.store.sqlite_pool().unwrap();
+        let mut holder = pool.acquire().await.unwrap();
+        sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *holder).await.unwrap();
+        let answered = within_a_minute.await;
+        sqlx::raw_sql("ROLLBACK").execute(&mut *holder).await.unwrap();
+        answered
+    };
+    assert_eq!(answered.ok(), Some(200), "a read within the minute does not write");
+
+    let two_minutes_ago = Timestamp::now().minus(time::Duration::minutes(2));
+    execute_at(&app.store, "UPDATE admin_tokens SET last_used_at = $1", two_minutes_ago).await;
+    assert_eq!(admin.get("/resellers").await.0, 200);
+    let moved = count_at(
+        &app.store,
+        "SELECT COUNT(*) FROM admin_tokens WHERE last_used_at > $1",
+        two_minutes_ago,
+    )
+    .await;
+    assert_eq!(moved, 1, "a use after the minute is recorded");
 }

@@ -1,6 +1,6 @@
-//! What the server keeps, and for how long: retention (item 5), secrets at
-//! rest and the key that opens them (item 14), what a reseller's pages may
-//! name (item 13), exports that open safely in a spreadsheet (item 14).
+//! What the server keeps, and for how long: retention, secrets at
+//! rest and the key that opens them, what a reseller's pages may
+//! name, exports that open safely in a spreadsheet.
 
 use crate::helpers::{Receiver, count, eventually, order_body, spawn_app, spawn_app_with};
 use app::timestamp::Timestamp;
@@ -10,7 +10,7 @@ use std::time::Duration;
 
 const DAY: time::Duration = time::Duration::days(1);
 
-/// Item 5: the hourly sweep purges request-log entries, attempts, finished
+/// The hourly sweep purges request-log entries, attempts, finished
 /// deliveries and their events older than the retention period; anything
 /// younger, and deliveries still pending, stay.
 #[tokio::test]
@@ -74,7 +74,44 @@ async fn the_sweep_purges_what_is_older_than_the_retention_period() {
     );
 }
 
-/// Item 14: `serve` will not start without the key that opens the
+/// Rate-limit windows are kept per client address: on PostgreSQL each
+/// address that ever failed to authenticate (and each reseller that called)
+/// leaves a row of shared quota. The hourly sweep removes windows that
+/// ended; the current ones, which instances are spending, stay. (SQLite
+/// counts in memory: there the windows live and die with the process.)
+#[tokio::test]
+async fn the_sweep_purges_rate_limit_windows_that_ended() {
+    let app = spawn_app_with(|c| c.trusted_proxies = app::net::TrustedProxies::parse("127.0.0.1").unwrap()).await;
+    let client = reqwest::Client::new();
+    for address in ["203.0.113.1", "203.0.113.2", "2001:db8:7::1"] {
+        let response = client
+            .get(app.url("/api/v1/me"))
+            .header("x-forwarded-for", address)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401);
+    }
+    let retention = Duration::from_secs(90 * 86_400);
+    let postgres = crate::helpers::backend() == crate::helpers::Backend::Postgres;
+    let windows = || count(&app.store, "SELECT COUNT(*) FROM quota_leases");
+    if postgres {
+        assert_eq!(windows().await, 3, "one window per address");
+    }
+    server::maintenance::sweep(&app.store, Timestamp::now(), retention).await;
+    if postgres {
+        assert_eq!(windows().await, 3, "windows still running are kept");
+    }
+    server::maintenance::sweep(&app.store, Timestamp::now().plus(time::Duration::hours(2)), retention).await;
+    if postgres {
+        assert_eq!(windows().await, 0, "ended windows are purged");
+    }
+    // The limits work as before the sweep.
+    let response = client.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(response.status(), 401);
+}
+
+/// `serve` will not start without the key that opens the
 /// database's sealed secrets, nor with another key, instead of making a
 /// new one that opens nothing.
 #[tokio::test]
@@ -85,7 +122,7 @@ async fn serve_refuses_to_start_without_the_key_to_its_secrets() {
     let first_key = key_file.clone();
     let mut app = spawn_app_with(move |c| {
         c.secrets_key = None;
-        c.secrets_key_file = first_key;
+        c.secrets_key_file = Some(first_key);
     })
     .await;
     let admin = app.admin().await;
@@ -95,7 +132,7 @@ async fn serve_refuses_to_start_without_the_key_to_its_secrets() {
 
     let mut config = Config::for_database(&url);
     config.secrets_key = None;
-    config.secrets_key_file = dir.join("missing.key");
+    config.secrets_key_file = Some(dir.join("missing.key"));
     let refused = Application::build(config).await.err().expect("refused without the key");
     assert!(format!("{refused:#}").contains("is missing"), "{refused:#}");
     assert!(!dir.join("missing.key").exists(), "no new key was made");
@@ -110,12 +147,12 @@ async fn serve_refuses_to_start_without_the_key_to_its_secrets() {
 
     let mut config = Config::for_database(&url);
     config.secrets_key = None;
-    config.secrets_key_file = key_file;
+    config.secrets_key_file = Some(key_file);
     assert!(Application::build(config).await.is_ok(), "the right key opens them");
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// Item 14: provisioning settings are sealed at rest: the database row
+/// Provisioning settings are sealed at rest: the database row
 /// holds nothing readable, the operator still reads them; settings stored
 /// in plaintext before are sealed when the server starts.
 #[tokio::test]
@@ -181,7 +218,7 @@ async fn provisioning_settings_are_sealed_at_rest() {
     assert_eq!(opened.settings["password"], "legacy-secret");
 }
 
-/// Item 13: the portal's product names are those the reseller may see: its
+/// The portal's product names are those the reseller may see: its
 /// offers and what it holds, never the rest of the catalogue.
 #[tokio::test]
 async fn portal_pages_name_only_the_resellers_products() {
@@ -238,7 +275,7 @@ async fn portal_pages_name_only_the_resellers_products() {
     }
 }
 
-/// Item 14: an exported cell that a spreadsheet would run as a formula
+/// An exported cell that a spreadsheet would run as a formula
 /// opens as text.
 #[tokio::test]
 async fn the_csv_export_neutralises_formulas() {

@@ -1,4 +1,4 @@
-//! Item 10: the server's own limits against slow or greedy clients: the
+//! The server's own limits against slow or greedy clients: the
 //! header-read, idle and request timeouts and the connection cap, seen from
 //! raw TCP connections. Waits have deadlines; nothing asserts a duration.
 

@@ -29,7 +29,7 @@ async fn orders_of(partner: &PartnerClient) -> usize {
     r.body["data"].as_array().unwrap().len()
 }
 
-/// Item 4: failed authentication is limited per client address, without a
+/// Failed authentication is limited per client address, without a
 /// look-up once the address is over; a key that works is not held up.
 #[tokio::test]
 async fn failed_authentication_is_limited_per_address() {
@@ -52,7 +52,7 @@ async fn failed_authentication_is_limited_per_address() {
     assert_eq!(partner.get("/me").await.status, 200, "the working key still works");
 }
 
-/// Item 4: the log keeps at most 2 KiB of a request's path and query.
+/// The log keeps at most 2 KiB of a request's path and query.
 #[tokio::test]
 async fn the_log_caps_long_paths() {
     let (app, admin, partner, _) = setup_with(|_| {}).await;
@@ -78,7 +78,7 @@ async fn the_log_caps_long_paths() {
     assert!(logged.ends_with('…'));
 }
 
-/// Item 4: request lines and headers over the limits: 414 / 431.
+/// Request lines and headers over the limits: 414 / 431.
 #[tokio::test]
 async fn oversized_request_lines_and_headers_are_refused() {
     let (app, _admin, partner, _) = setup_with(|_| {}).await;
@@ -112,7 +112,7 @@ async fn oversized_request_lines_and_headers_are_refused() {
     assert_eq!(r.status(), 431);
 }
 
-/// Item 6: at most `FLUX_MAX_UNITS_PER_ORDER` units in an order.
+/// At most `FLUX_MAX_UNITS_PER_ORDER` units in an order.
 #[tokio::test]
 async fn orders_over_the_unit_cap_are_refused_and_write_nothing() {
     let (app, _admin, partner, product) = setup_with(|_| {}).await;
@@ -147,15 +147,35 @@ async fn orders_over_the_unit_cap_are_refused_and_write_nothing() {
     assert_eq!((r.status, r.code()), (422, "validation_failed"), "the setting applies");
 }
 
-/// Item 7: a signature authorises one request. The same signed request
-/// with another Idempotency-Key is refused and changes nothing; an exact
-/// retry replays the first answer.
+/// Two identical orders (same product, customer, quantity) under two
+/// keys in the same second are two orders: the signature covers the
+/// Idempotency-Key, so each request carries its own.
 #[tokio::test]
-async fn a_signature_cannot_be_replayed_with_another_key() {
+async fn identical_orders_under_two_keys_in_one_second_are_two_orders() {
+    let (_app, _admin, partner, product) = setup_with(|_| {}).await;
+    let body = order_body("c-same", &product, "monthly", 1);
+    let first = partner.order_with_key(&body, "same-1").await;
+    let second = partner.order_with_key(&body, "same-2").await;
+    assert_eq!(
+        (first.status, second.status),
+        (201, 201),
+        "{} {}",
+        first.body,
+        second.body
+    );
+    assert_ne!(first.body["id"], second.body["id"]);
+    assert_eq!(orders_of(&partner).await, 2);
+}
+
+/// A captured request cannot be carried over to another key: the same
+/// signature under another Idempotency-Key does not verify and changes
+/// nothing; the exact retry replays the first answer.
+#[tokio::test]
+async fn a_signature_does_not_verify_under_another_key() {
     let (_app, _admin, partner, product) = setup_with(|_| {}).await;
     let body = order_body("c-1", &product, "monthly", 1).to_string();
     let ts = time::OffsetDateTime::now_utc().unix_timestamp();
-    let signature = partner.signature(ts, "POST", "/api/v1/orders", &body);
+    let signature = partner.signature(ts, "POST", "/api/v1/orders", "key-1", &body);
     let send = |key: &'static str| {
         let (body, signature) = (body.clone(), signature.clone());
         let partner = &partner;
@@ -180,7 +200,7 @@ async fn a_signature_cannot_be_replayed_with_another_key() {
     let replayed = send("key-2").await;
     assert_eq!(
         (replayed.status, replayed.code()),
-        (401, "signature_reused"),
+        (401, "invalid_signature"),
         "{}",
         replayed.body
     );
@@ -191,15 +211,15 @@ async fn a_signature_cannot_be_replayed_with_another_key() {
     assert_eq!(retry.body, first.body);
 }
 
-/// Item 7, racing: ten copies of one signed request with ten keys at once
-/// place one order; the others are refused.
+/// Racing: ten copies of one signed request under ten keys at once place
+/// one order (the key it was signed with); the others do not verify.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_replays_of_one_signature_place_one_order() {
+async fn concurrent_copies_of_one_signature_place_one_order() {
     let (_app, _admin, partner, product) = setup_with(|_| {}).await;
     let partner = std::sync::Arc::new(partner);
     let body = order_body("c-r", &product, "monthly", 1).to_string();
     let ts = time::OffsetDateTime::now_utc().unix_timestamp();
-    let signature = partner.signature(ts, "POST", "/api/v1/orders", &body);
+    let signature = partner.signature(ts, "POST", "/api/v1/orders", "race-0", &body);
     let mut tasks = Vec::new();
     for i in 0..10 {
         let (partner, body, signature) = (partner.clone(), body.clone(), signature.clone());
@@ -224,14 +244,56 @@ async fn concurrent_replays_of_one_signature_place_one_order() {
         let r = task.await.unwrap();
         match r.status {
             201 => placed += 1,
-            _ => assert_eq!((r.status, r.code()), (401, "signature_reused"), "{}", r.body),
+            _ => assert_eq!((r.status, r.code()), (401, "invalid_signature"), "{}", r.body),
         }
     }
     assert_eq!(placed, 1);
     assert_eq!(orders_of(&partner).await, 1);
 }
 
-/// Item 8: timestamps that are not a plain unix time near now are refused
+/// A signature header carries at most four `v2` candidates of 64 hex
+/// digits (one HMAC is computed however many there are): a fifth, or a
+/// malformed one, is refused before anything is written; four with one
+/// right verify.
+#[tokio::test]
+async fn signature_headers_carry_at_most_four_well_formed_candidates() {
+    let (_app, _admin, partner, product) = setup_with(|_| {}).await;
+    let body = order_body("c-c", &product, "monthly", 1).to_string();
+    let ts = time::OffsetDateTime::now_utc().unix_timestamp();
+    let wrong = format!("v2={}", "ab".repeat(32));
+    let send = |key: String, header: String| {
+        let body = body.clone();
+        let partner = &partner;
+        async move {
+            let headers = [
+                ("Idempotency-Key", key),
+                ("Flux-Timestamp", ts.to_string()),
+                ("Flux-Signature", header),
+            ];
+            partner.send("POST", "/orders", Some(&body), false, &headers).await
+        }
+    };
+    let right = |key: &str| partner.signature(ts, "POST", "/api/v1/orders", key, &body);
+    let five = format!("{wrong},{wrong},{wrong},{wrong},{}", right("k5"));
+    let r = send("k5".into(), five).await;
+    assert_eq!((r.status, r.code()), (401, "invalid_signature"), "{}", r.body);
+    let many = vec![wrong.clone(); 230].join(",");
+    let r = send("k230".into(), many).await;
+    assert_eq!((r.status, r.code()), (401, "invalid_signature"), "{}", r.body);
+    let short = send("ks".into(), format!("v2=deadbeef,{}", right("ks"))).await;
+    assert_eq!(
+        (short.status, short.code()),
+        (401, "invalid_signature"),
+        "{}",
+        short.body
+    );
+    assert_eq!(orders_of(&partner).await, 0);
+    let four = format!("{wrong},{wrong},{wrong},{}", right("k4"));
+    let r = send("k4".into(), four).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+}
+
+/// Timestamps that are not a plain unix time near now are refused
 /// as such, whatever their size; nothing overflows.
 #[tokio::test]
 async fn extreme_timestamps_are_refused_cleanly() {
@@ -246,7 +308,7 @@ async fn extreme_timestamps_are_refused_cleanly() {
         "abc",
         "",
     ] {
-        let signature = partner.signature(0, "POST", "/api/v1/orders", &body);
+        let signature = partner.signature(0, "POST", "/api/v1/orders", &format!("ts-{ts}"), &body);
         let r = partner
             .send(
                 "POST",
@@ -270,7 +332,7 @@ async fn extreme_timestamps_are_refused_cleanly() {
     assert_eq!(orders_of(&partner).await, 0);
 }
 
-/// Item 11: an order whose totals storage could not read back is refused
+/// An order whose totals storage could not read back is refused
 /// when placed, so every read of orders keeps working (PostgreSQL used to
 /// answer 500 on reading such a total).
 #[tokio::test]
@@ -311,13 +373,13 @@ async fn totals_beyond_storage_are_refused_when_written() {
     // the same signature, which authorises one request.)
     let two = partner.order(&order_body("rich-2", &dear, "monthly", 1)).await;
     assert_eq!(two.status, 201);
-    let response = app.call::<app::orders::server_fns::MyDashboard>(&client, &[]).await;
+    let response = app.call::<app::dashboard::server_fns::MyDashboard>(&client, &[]).await;
     assert_eq!(response.status(), 200);
     let dashboard: Value = response.json().await.unwrap();
     assert_eq!(dashboard["spend_this_month"], "1200000000.00");
 }
 
-/// Item 14: the order's transaction checks the reseller's status itself:
+/// The order's transaction checks the reseller's status itself:
 /// the API's cached view may be seconds behind a change made elsewhere
 /// (another instance).
 #[tokio::test]
@@ -336,7 +398,7 @@ async fn an_order_rechecks_the_resellers_status_in_its_transaction() {
     assert_eq!(count(&app.store, "SELECT COUNT(*) FROM orders").await, 0);
 }
 
-/// Item 12: paths that do not decode and methods a route lacks are
+/// Paths that do not decode and methods a route lacks are
 /// problem+json on both APIs.
 #[tokio::test]
 async fn bad_paths_and_methods_are_problem_json() {
@@ -355,8 +417,10 @@ async fn bad_paths_and_methods_are_problem_json() {
         .await
         .unwrap();
     check(r, 404, "not_found").await;
-    // A known caller (key and signature) is told the method is wrong.
-    let r = partner.send("DELETE", "/products", None, true, &[]).await;
+    // A known caller (key, signature and, as every DELETE needs, an
+    // Idempotency-Key) is told the method is wrong.
+    let key = [("Idempotency-Key", "delete-products-1".to_owned())];
+    let r = partner.send("DELETE", "/products", None, true, &key).await;
     assert_eq!((r.status, r.code()), (405, "method_not_allowed"), "{}", r.body);
     assert_eq!(r.headers["content-type"], "application/problem+json");
     let r = client
@@ -375,7 +439,7 @@ async fn bad_paths_and_methods_are_problem_json() {
     check(r, 404, "not_found").await;
 }
 
-/// Item 12: server function arguments that do not decode are the caller's
+/// Server function arguments that do not decode are the caller's
 /// fault: 400 `validation_failed`, not 500.
 #[tokio::test]
 async fn server_function_argument_errors_are_400() {

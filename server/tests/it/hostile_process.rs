@@ -1,11 +1,11 @@
-//! The binary as an operator runs it: killed mid-order (item 15), and
-//! configured the usual ways (item 16).
+//! The binary as an operator runs it: killed mid-order, and configured the
+//! usual ways.
 
 use crate::helpers::{Admin, ServerProcess, TestDb, order_body};
 use serde_json::json;
 use std::{sync::Arc, time::Duration};
 
-/// Item 15: idempotency claims die with the server. SIGKILL during 16
+/// Idempotency claims die with the server. SIGKILL during 16
 /// concurrent signed orders; after a restart, retrying every key ends in
 /// 201 within seconds, and each key placed exactly one order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -36,8 +36,18 @@ async fn claims_die_with_a_killed_server() {
             tokio::time::timeout(Duration::from_secs(30), partner.order_with_key(&body, &key)).await
         }));
     }
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // Kill it while orders are in flight, however fast or slow this machine
+    // is: once the first order has committed, the others (sent at once,
+    // written one after another) are still being placed. A claim is a lock
+    // held by its transaction, so it shows nowhere before its commit.
+    let store = app::store::Store::connect(&db.url).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while crate::helpers::count(&store, "SELECT COUNT(*) FROM orders").await == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "no order placed");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
     server.kill();
+    store.close().await;
     for task in tasks {
         let _ = task.await; // answered, or cut off by the kill
     }
@@ -65,7 +75,7 @@ async fn claims_die_with_a_killed_server() {
     assert_eq!(customers.len(), 16);
 }
 
-/// Item 16: boolean settings take 1/0, yes/no, on/off as well as
+/// Boolean settings take 1/0, yes/no, on/off as well as
 /// true/false, from flags and the environment.
 #[tokio::test]
 async fn boolean_settings_accept_the_usual_spellings() {

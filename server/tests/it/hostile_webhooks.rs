@@ -1,4 +1,4 @@
-//! Item 9: webhook delivery against hostile receivers and environments: an
+//! Webhook delivery against hostile receivers and environments: an
 //! endless response body, NAT64 and site-local targets, proxy settings in
 //! the environment, and test events fired in a loop.
 

@@ -2,10 +2,7 @@
 //! shutdown) and Prometheus `/metrics`, whose counters move by exactly the
 //! requests a test makes.
 
-use crate::{
-    helpers::{execute, spawn_app, spawn_app_with},
-    instances::metric,
-};
+use crate::helpers::{execute, metric, spawn_app, spawn_app_with};
 use serde_json::json;
 use std::time::Duration;
 
@@ -191,4 +188,182 @@ async fn behind_a_trusted_proxy_each_client_is_counted_apart() {
     let plain = spawn_app_with(|c| c.auth_failures_per_minute = 2).await;
     assert_eq!(failures_from(&plain, "203.0.113.1", 2).await, vec![401, 401]);
     assert_eq!(failures_from(&plain, "203.0.113.2", 1).await, vec![429]);
+}
+
+/// Statuses of failed authentications whose `X-Forwarded-For` lines are
+/// `lines`, one request each.
+async fn failures_with_lines(app: &crate::helpers::TestApp, requests: &[&[&str]]) -> Vec<u16> {
+    let client = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for lines in requests {
+        let mut request = client.get(app.url("/api/v1/me"));
+        for line in lines.iter() {
+            request = request.header("x-forwarded-for", *line);
+        }
+        statuses.push(request.send().await.unwrap().status().as_u16());
+    }
+    statuses
+}
+
+/// An app behind a trusted proxy (127.0.0.1) allowing two failed
+/// authentications per address and minute.
+async fn behind_a_proxy() -> crate::helpers::TestApp {
+    spawn_app_with(|c| {
+        c.auth_failures_per_minute = 2;
+        c.trusted_proxies = app::net::TrustedProxies::parse("127.0.0.1").unwrap();
+    })
+    .await
+}
+
+/// `run`'s result from a run within one minute. On PostgreSQL a failure
+/// window is a minute of the database's clock and counts start again at
+/// its turn: a run that spanned one is made again (at most twice).
+pub async fn within_a_minute<T, Fut: std::future::Future<Output = T>>(mut run: impl FnMut() -> Fut) -> T {
+    let minute = || app::timestamp::Timestamp::now().unix_seconds() / 60;
+    for _ in 0..2 {
+        let started = minute();
+        let result = run().await;
+        if minute() == started {
+            return result;
+        }
+    }
+    run().await
+}
+
+/// A proxy appends its line after whatever the client sent: the client's
+/// own first line names no one, the line the proxy added does.
+#[tokio::test]
+async fn a_client_cannot_choose_its_address_with_a_header_line_of_its_own() {
+    let (app, statuses) = within_a_minute(|| async {
+        let app = behind_a_proxy().await;
+        let statuses = failures_with_lines(
+            &app,
+            &[
+                &["203.0.113.10", "198.51.100.7"],
+                &["203.0.113.11", "198.51.100.7"],
+                &["203.0.113.12", "198.51.100.7"],
+                &["203.0.113.13, 203.0.113.14", "198.51.100.7"],
+            ],
+        )
+        .await;
+        (app, statuses)
+    })
+    .await;
+    assert_eq!(
+        statuses,
+        vec![401, 401, 429, 429],
+        "one client, however it rotates its line"
+    );
+    app.api_log.flush().await;
+    let logged = crate::helpers::count(
+        &app.store,
+        "SELECT COUNT(*) FROM api_requests WHERE client_addr = '198.51.100.7'",
+    )
+    .await;
+    assert_eq!(logged, 4);
+}
+
+/// Proxies that write the client's port (`1.2.3.4:5678`, `[v6]:443`)
+/// name the client all the same, not the proxy.
+#[tokio::test]
+async fn addresses_with_ports_name_the_client() {
+    let (app, v4, v6) = within_a_minute(|| async {
+        let app = behind_a_proxy().await;
+        let v4 = failures_with_lines(
+            &app,
+            &[
+                &["198.51.100.8:5678"],
+                &["198.51.100.8:5679"],
+                &["198.51.100.8"],
+                &["198.51.100.9"],
+            ],
+        )
+        .await;
+        let v6 = failures_with_lines(
+            &app,
+            &[&["[2001:db8:5::1]:443"], &["[2001:db8:5::1]:444"], &["2001:db8:5::1"]],
+        )
+        .await;
+        (app, v4, v6)
+    })
+    .await;
+    assert_eq!(v4, vec![401, 401, 429, 401], "the port is not part of the address");
+    assert_eq!(v6, vec![401, 401, 429]);
+    app.api_log.flush().await;
+    for (address, n) in [("198.51.100.8", 3), ("2001:db8:5::1", 3), ("127.0.0.1", 0)] {
+        let logged = crate::helpers::count(
+            &app.store,
+            &format!("SELECT COUNT(*) FROM api_requests WHERE client_addr = '{address}'"),
+        )
+        .await;
+        assert_eq!(logged, n, "{address}");
+    }
+}
+
+/// An IPv6 client holds a /64 and can pick any address in it: the
+/// per-address limits count the /64; the log keeps the full address.
+#[tokio::test]
+async fn ipv6_clients_are_counted_by_their_64() {
+    let (app, statuses) = within_a_minute(|| async {
+        let app = behind_a_proxy().await;
+        let statuses = failures_with_lines(
+            &app,
+            &[
+                &["2001:db8:1:2::1"],
+                &["2001:db8:1:2::2"],
+                &["2001:db8:1:2:ffff:ffff:ffff:fffe"],
+                &["2001:db8:1:3::1"],
+            ],
+        )
+        .await;
+        (app, statuses)
+    })
+    .await;
+    assert_eq!(statuses, vec![401, 401, 429, 401], "another /64 is another client");
+    app.api_log.flush().await;
+    let logged = crate::helpers::count(
+        &app.store,
+        "SELECT COUNT(*) FROM api_requests WHERE client_addr = '2001:db8:1:2::2'",
+    )
+    .await;
+    assert_eq!(logged, 1, "the log records the address itself");
+}
+
+/// The number of request series lines `/metrics` answers with (counters
+/// and latency buckets).
+async fn series_lines(app: &crate::helpers::TestApp) -> usize {
+    let text = reqwest::get(app.url("/metrics")).await.unwrap().text().await.unwrap();
+    text.lines()
+        .filter(|line| line.starts_with("fluxbilling_api_request"))
+        .count()
+}
+
+/// Methods are counted under a fixed set of labels: a client inventing
+/// method tokens cannot make new series.
+#[tokio::test]
+async fn invented_methods_add_no_series() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::new();
+    let send = |method: &str, path: &str| {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        client.request(method, app.url(path)).send()
+    };
+    // The first invented method of each API makes its series...
+    for path in ["/api/v1/x", "/api/admin/v1/x"] {
+        send("A0", path).await.unwrap();
+    }
+    let before = series_lines(&app).await;
+    // ...the next ones add none.
+    for method in ["A1", "A2", "BREW", "PROPFIND"] {
+        for path in ["/api/v1/x", "/api/admin/v1/x"] {
+            let response = send(method, path).await.unwrap();
+            assert!(response.status().is_client_error(), "{method} {path}");
+        }
+    }
+    assert_eq!(series_lines(&app).await, before);
+    let other = "fluxbilling_api_requests_total{api=\"partner\",method=\"other\",route=\"unmatched\",status=\"401\"}";
+    assert_eq!(metric(&app, other).await, 5.0);
+    let get = "fluxbilling_api_requests_total{api=\"partner\",method=\"GET\",route=\"/api/v1/me\",status=\"401\"}";
+    send("GET", "/api/v1/me").await.unwrap();
+    assert_eq!(metric(&app, get).await, 1.0, "the usual methods keep their names");
 }

@@ -1,6 +1,6 @@
 //! Server-rendered pages: guards, status codes and the shells' navigation.
 
-use crate::helpers::{browser, spawn_app};
+use crate::helpers::{browser, get_page, spawn_app};
 
 const ADMIN_NAV: [&str; 5] = ["Resellers", "Products", "API logs", "Webhooks", "Audit log"];
 const PORTAL_NAV: [&str; 7] = [
@@ -15,7 +15,7 @@ const PORTAL_NAV: [&str; 7] = [
 
 async fn get(client: &reqwest::Client, url: String) -> (u16, String, Option<String>) {
     // Browsers ask for HTML; the server then answers redirects with a 302.
-    let response = client.get(url).header("accept", "text/html").send().await.unwrap();
+    let response = get_page(|| client.get(&url).header("accept", "text/html")).await;
     let status = response.status().as_u16();
     let location = response
         .headers()
@@ -137,4 +137,142 @@ async fn unknown_pages_are_404() {
     let (status, html, _) = get(&browser(), app.url("/no/such/page")).await;
     assert_eq!(status, 404);
     assert!(html.contains("Page not found"));
+}
+
+/// The page's text with Leptos' hydration markers taken out.
+fn unmarked(html: &str) -> String {
+    html.replace("<!---->", "").replace("<!>", "")
+}
+
+#[tokio::test]
+async fn a_resellers_page_and_api_settings_are_sub_pages_each_with_its_own_h1() {
+    let app = spawn_app().await;
+    app.operator("ops@example.com").await;
+    let operator = app.signed_in("admin", "ops@example.com").await;
+    let (client, reseller) = app.active_client("shop@example.com").await;
+
+    let base = format!("/admin/resellers/{reseller}");
+    for (suffix, tab, needle) in [
+        ("", "Overview", "Save settings"),
+        ("/account", "Account", "Record payment"),
+        ("/price-book", "Price book", "Price history"),
+        ("/services", "Services", "No services."),
+        ("/history", "History", "reseller.approve"),
+    ] {
+        let (status, html, _) = get(&operator, app.url(&format!("{base}{suffix}"))).await;
+        let html = unmarked(&html);
+        assert_eq!(status, 200, "{suffix}");
+        assert_eq!(html.matches("<h1").count(), 1, "{suffix}: one h1");
+        assert!(
+            html.contains(&format!("<h1>shop@example.com: {tab}</h1>")),
+            "{suffix}: {html}"
+        );
+        assert!(
+            html.contains(&format!(r#"href="{base}{suffix}" aria-current="page">{tab}</a>"#)),
+            "{suffix}: the current tab is marked: {html}"
+        );
+        assert_eq!(
+            html.matches(r#"aria-current="page""#).count(),
+            2,
+            "the tab and Resellers"
+        );
+        assert!(html.contains(needle), "{suffix} lacks {needle}");
+    }
+    let (status, html, _) = get(
+        &operator,
+        app.url("/admin/resellers/rsl_01jd8x2m3n4p5q6r7s8t9v0w1x/account"),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert!(unmarked(&html).contains("<h1>Reseller</h1>"));
+
+    for (suffix, tab, needle) in [
+        ("", "Keys", "Generate key"),
+        ("/webhook", "Webhook", "Webhook URL"),
+        ("/deliveries", "Deliveries", "Send test event"),
+        ("/requests", "Requests", "Path begins with"),
+        ("/guide", "Guide", "Worked example"),
+    ] {
+        let path = format!("/portal/api-settings{suffix}");
+        let (status, html, _) = get(&client, app.url(&path)).await;
+        let html = unmarked(&html);
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(html.matches("<h1").count(), 1, "{path}: one h1");
+        assert!(
+            html.contains(&format!("<h1>API Settings: {tab}</h1>")),
+            "{path}: {html}"
+        );
+        assert!(
+            html.contains(&format!(r#"href="{path}" aria-current="page">{tab}</a>"#)),
+            "{path}: the current tab is marked"
+        );
+        assert!(html.contains(needle), "{path} lacks {needle}");
+    }
+}
+
+/// How many resources a page's hydration data carries.
+fn resources_in(html: &str) -> usize {
+    html.matches("__RESOLVED_RESOURCES[").count()
+}
+
+/// Every page loads each of its resources once per request: the signed-in
+/// user, the frame's and the page's own. A page built inside another's
+/// `Suspense` was built again on each of the server's walks over it: its
+/// queries ran two or three times, the copies went into the hydration data
+/// (a varying number), and now and then the response never ended (the
+/// request timed out with a 408).
+#[tokio::test]
+async fn every_page_loads_each_resource_once() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.operator("ops@example.com").await;
+    let operator = app.signed_in("admin", "ops@example.com").await;
+    let (client, reseller) = app.active_client("shop@example.com").await;
+    let product = admin.product("vps-once", Some("10.00"), None).await;
+
+    // The user; then the page's own (Orders: the list and the catalogue of
+    // its order form).
+    let portal = [
+        ("/portal", 2),
+        ("/portal/orders", 3),
+        ("/portal/services", 2),
+        ("/portal/products", 2),
+        ("/portal/customers", 2),
+        ("/portal/billing", 2),
+        ("/portal/api-settings", 2),
+        ("/portal/api-settings/webhook", 2),
+        ("/portal/api-settings/deliveries", 2),
+        ("/portal/api-settings/requests", 2),
+        ("/portal/api-settings/guide", 1),
+        ("/portal/program", 2),
+    ];
+    // The user; a reseller's frame (its heading); the page's own (the price
+    // book: the grid and its history; API logs and webhooks: the resellers
+    // of their filter, then the list).
+    let base = format!("/admin/resellers/{reseller}");
+    let admin_pages = [
+        ("/admin/resellers".to_owned(), 2),
+        (base.clone(), 3),
+        (format!("{base}/account"), 3),
+        (format!("{base}/price-book"), 4),
+        (format!("{base}/services"), 3),
+        (format!("{base}/history"), 3),
+        ("/admin/products".to_owned(), 2),
+        (format!("/admin/products/{product}"), 2),
+        ("/admin/api-logs".to_owned(), 3),
+        ("/admin/webhooks".to_owned(), 3),
+        ("/admin/audit-log".to_owned(), 2),
+    ];
+    let pages = portal
+        .into_iter()
+        .map(|(page, n)| (&client, page.to_owned(), n))
+        .chain(admin_pages.into_iter().map(|(page, n)| (&operator, page, n)));
+    for (who, page, expected) in pages {
+        // Twice: the copies varied in number from one request to the next.
+        for _ in 0..2 {
+            let (status, html, _) = get(who, app.url(&page)).await;
+            assert_eq!(status, 200, "{page}");
+            assert_eq!(resources_in(&html), expected, "{page}");
+        }
+    }
 }

@@ -1,8 +1,10 @@
 //! The panels' server functions: applying, approving, pricing, the
 //! reseller's catalogue, who may call what, and provisioning secrecy.
 
-use crate::helpers::{TestApp, browser, error_code, spawn_app};
+use crate::helpers::{TestApp, browser, error_code, get_page, spawn_app};
 use app::{
+    api_access::server_fns::MyApiSettings,
+    api_log::server_fns::MyApiRequests,
     audit::server_fns::AdminAuditLog,
     catalog::server_fns::{AdminListProducts, AdminProduct, SaveProduct},
     price_book::server_fns::{AdminPriceBook, AdminPriceHistory, MyCatalog, PreviewDerive, SavePriceRow},
@@ -10,6 +12,8 @@ use app::{
         AdminListResellers, AdminReseller, ApplyToProgram, InviteReseller, MyProgram, ResellerAction,
         UpdateResellerSettings,
     },
+    services::server_fns::{AdminResellerServices, MyServices},
+    webhooks::server_fns::MyDeliveries,
 };
 use serde_json::{Value, json};
 
@@ -240,6 +244,7 @@ async fn each_role_calls_only_its_own_functions() {
     operator_only!(SavePriceRow, &[("reseller_id", id), ("product_id", prd)]);
     operator_only!(PreviewDerive, &[("reseller_id", id), ("product_id", prd)]);
     operator_only!(AdminAuditLog, &[]);
+    operator_only!(AdminResellerServices, &[("reseller_id", id)]);
 
     macro_rules! client_only {
         ($f:ty, $form:expr) => {{
@@ -259,6 +264,10 @@ async fn each_role_calls_only_its_own_functions() {
     client_only!(MyProgram, &[]);
     client_only!(MyCatalog, &[]);
     client_only!(ApplyToProgram, &[("company_name", "Ops Co")]);
+    client_only!(MyServices, &[("status", "suspended")]);
+    client_only!(MyApiSettings, &[]);
+    client_only!(MyDeliveries, &[("status", "failed"), ("event_type", "order.created")]);
+    client_only!(MyApiRequests, &[("status", "401"), ("path", "/api/v1/orders")]);
 
     // Nothing was created by the refused calls.
     let (_, list) = app.admin().await.get("/resellers").await;
@@ -350,7 +359,7 @@ async fn provisioning_settings_never_reach_resellers() {
         "/portal/customers",
         "/portal/api-settings",
     ] {
-        let html = client.get(app.url(page)).send().await.unwrap().text().await.unwrap();
+        let html = get_page(|| client.get(app.url(page))).await.text().await.unwrap();
         outputs.push(html);
     }
     for path in ["/products".to_owned(), format!("/products/{product}")] {
@@ -436,4 +445,23 @@ async fn operators_create_and_edit_products_keeping_provisioning_unless_replaced
     let list = json_of(app.call::<AdminListProducts>(&operator, &[]).await).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0]["retail"]["monthly"], "22.00");
+}
+
+/// Every registered server function is served under `SERVER_FN_PREFIX`
+/// (the one place the panels' request limits, session errors and
+/// `/api/v1` apart rely on); `#[server]` takes its prefix as a literal, so
+/// a function written without it, or with another, fails here.
+#[test]
+fn every_server_function_is_served_under_the_prefix() {
+    let paths: Vec<(&str, _)> = leptos::server_fn::axum::server_fn_paths().collect();
+    assert!(
+        paths.len() >= 40,
+        "the panels' functions are registered: {}",
+        paths.len()
+    );
+    let prefix = format!("{}/", app::SERVER_FN_PREFIX);
+    for (path, method) in paths {
+        assert!(path.starts_with(&prefix), "{path} is not under {prefix}");
+        assert_eq!(method, http::Method::POST, "{path}");
+    }
 }

@@ -1,14 +1,15 @@
 //! The reseller's working pages (server functions and rendered HTML) and
 //! the operator's API log views and export.
 
-use crate::helpers::{TestApp, browser, error_code, order_body, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, browser, error_code, get_page, order_body, spawn_app, spawn_app_with};
 use app::{
     api_access::server_fns::{
         GenerateApiKey, MyApiSettings, RevealWebhookSecret, RevokeApiKey, RotateWebhookSecret, SaveWebhookUrl,
     },
-    api_log::server_fns::AdminApiLogs,
+    api_log::server_fns::{AdminApiLogs, MyApiRequests},
     customers::server_fns::MyCustomers,
-    orders::server_fns::{MyDashboard, MyOrder, MyOrders},
+    dashboard::server_fns::MyDashboard,
+    orders::server_fns::{MyOrder, MyOrders},
     resellers::server_fns::ApplyToProgram,
     services::server_fns::MyServices,
     webhooks::server_fns::{AdminDeliveries, MyDeliveries, MyDelivery, SendTestEvent},
@@ -20,6 +21,13 @@ async fn ok(response: reqwest::Response) -> Value {
     let body: Value = response.json().await.unwrap();
     assert!(status.is_success(), "{status}: {body}");
     body
+}
+
+/// The page's `<main>`, for a failure message.
+fn main_of(html: &str) -> &str {
+    let start = html.find("<main").unwrap_or(0);
+    let end = html[start..].find("</main>").map_or(html.len(), |e| start + e);
+    &html[start..end]
 }
 
 async fn active_client(app: &TestApp, email: &str) -> (reqwest::Client, String) {
@@ -74,6 +82,12 @@ async fn keys_and_webhook_from_api_settings_then_an_api_order_shows_on_every_pag
     assert_eq!(detail["services"].as_array().unwrap().len(), 2);
     let services = ok(app.call::<MyServices>(&client, &[("status", "pending")]).await).await;
     assert_eq!(services["page"]["data"].as_array().unwrap().len(), 2);
+    let customer = services["page"]["data"][0]["customer_id"].as_str().unwrap();
+    assert_eq!(
+        services["customer_names"],
+        json!([[customer, "End Customer (web-1)"]]),
+        "each customer named once"
+    );
     let customers = ok(app.call::<MyCustomers>(&client, &[("search", "WEB")]).await).await;
     assert_eq!(customers["page"]["data"][0]["customer"]["external_id"], "web-1");
     assert_eq!(customers["page"]["data"][0]["services"].as_array().unwrap().len(), 2);
@@ -82,20 +96,24 @@ async fn keys_and_webhook_from_api_settings_then_an_api_order_shows_on_every_pag
     assert_eq!(dash["spend_this_month"], "16.00");
     assert_eq!(dash["api_requests_24h"], 1);
     assert_eq!(dash["recent_orders"][0]["id"], order_id.as_str());
-    let settings = ok(app.call::<MyApiSettings>(&client, &[]).await).await;
-    assert_eq!(settings["recent_requests"][0]["path"], "/api/v1/orders");
-    assert_eq!(settings["recent_requests"][0]["status"], 201);
+    let requests = ok(app.call::<MyApiRequests>(&client, &[]).await).await;
+    assert_eq!(requests["data"][0]["path"], "/api/v1/orders");
+    assert_eq!(requests["data"][0]["status"], 201);
 
     // The rendered pages (server-side, no JavaScript) show it too.
     for (page, needle) in [
         ("/portal/orders", order_id.as_str()),
         ("/portal/services", "8.00 EUR"),
+        ("/portal/services", "End Customer (web-1)"),
         ("/portal/customers", "web-1"),
         ("/portal", "16.00 EUR"),
-        ("/portal/api-settings", "/api/v1/orders"),
+        ("/portal/api-settings/requests", "POST /api/v1/orders"),
+        ("/portal/api-settings/deliveries", "order.created"),
     ] {
-        let html = client.get(app.url(page)).send().await.unwrap().text().await.unwrap();
-        assert!(html.contains(needle), "{page} lacks {needle}");
+        let response = get_page(|| client.get(app.url(page))).await;
+        assert_eq!(response.status(), 200, "{page}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains(needle), "{page} lacks {needle}: {}", main_of(&html));
     }
     page_has(&client, &app, &format!("/portal/orders/{order_id}"), "Line total").await;
 
@@ -118,7 +136,9 @@ fn admin_partner_with(app: &TestApp, reseller: &str, key: &str, secret: &str) ->
 }
 
 async fn page_has(client: &reqwest::Client, app: &TestApp, page: &str, needle: &str) {
-    let html = client.get(app.url(page)).send().await.unwrap().text().await.unwrap();
+    let response = get_page(|| client.get(app.url(page))).await;
+    assert_eq!(response.status(), 200, "{page}");
+    let html = response.text().await.unwrap();
     assert!(html.contains(needle), "{page} lacks {needle}");
 }
 
@@ -322,4 +342,156 @@ async fn a_reseller_sees_only_its_own_webhook_deliveries() {
     assert_eq!(error_code(r).await.0, 403);
     let r = app.call::<MyDeliveries>(&browser(), &[]).await;
     assert_eq!(error_code(r).await.0, 401);
+}
+
+/// The ids of a page's rows.
+fn ids(page: &Value) -> Vec<String> {
+    page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["id"].to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn api_settings_deliveries_and_requests_are_paged_filtered_and_the_callers_own() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (mine, reseller) = active_client(&app, "mine@example.com").await;
+    let (theirs, _) = active_client(&app, "theirs@example.com").await;
+    let product = admin.product("vps-pages", Some("10.00"), None).await;
+    admin
+        .put(
+            &format!("/resellers/{reseller}/products/{product}"),
+            json!({ "wholesale_monthly": "8.00" }),
+        )
+        .await;
+    // Eleven orders (each an order.created and a service.created delivery
+    // and one logged request), five reads, one unsigned order (401) and a
+    // test event.
+    let partner = admin.partner_for(&app, &reseller, "orders").await;
+    for n in 0..11 {
+        let placed = partner
+            .order(&order_body(&format!("c-{n}"), &product, "monthly", 1))
+            .await;
+        assert_eq!(placed.status, 201, "{}", placed.body);
+    }
+    for _ in 0..5 {
+        assert_eq!(partner.get("/me").await.status, 200);
+    }
+    let unsigned = partner
+        .send(
+            "POST",
+            "/orders",
+            Some("{}"),
+            false,
+            &[("Idempotency-Key", "unsigned-1".to_owned())],
+        )
+        .await;
+    assert_eq!(unsigned.status, 401);
+    ok(app.call::<SendTestEvent>(&mine, &[]).await).await;
+    app.api_log.flush().await;
+
+    // Deliveries: 23, twenty a page, newest first; the cursor goes on.
+    let first = ok(app.call::<MyDeliveries>(&mine, &[]).await).await;
+    assert_eq!(first["data"].as_array().unwrap().len(), 20);
+    assert_eq!(first["data"][0]["event_type"], "webhook.test");
+    let deliveries_cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let second = ok(app.call::<MyDeliveries>(&mine, &[("before", &deliveries_cursor)]).await).await;
+    assert_eq!(second["data"].as_array().unwrap().len(), 3);
+    assert!(second["next_cursor"].is_null());
+    assert!(
+        ids(&second).iter().all(|id| !ids(&first).contains(id)),
+        "pages do not overlap"
+    );
+    // By event type, and by status (every row listed has it).
+    let orders = ok(app
+        .call::<MyDeliveries>(&mine, &[("event_type", "order.created")])
+        .await)
+    .await;
+    assert_eq!(orders["data"].as_array().unwrap().len(), 11);
+    let tests = ok(app
+        .call::<MyDeliveries>(&mine, &[("event_type", "webhook.test"), ("status", "")])
+        .await)
+    .await;
+    assert_eq!(tests["data"].as_array().unwrap().len(), 1);
+    for status in ["pending", "succeeded", "failed"] {
+        let rows = ok(app.call::<MyDeliveries>(&mine, &[("status", status)]).await).await;
+        assert!(
+            rows["data"].as_array().unwrap().iter().all(|d| d["status"] == status),
+            "{status}: {rows}"
+        );
+    }
+    // A bad filter is explained.
+    let r = app.call::<MyDeliveries>(&mine, &[("status", "lost")]).await;
+    assert_eq!(error_code(r).await, (422, "validation_failed".into()));
+    let r = app.call::<MyDeliveries>(&mine, &[("event_type", "order.eaten")]).await;
+    assert_eq!(error_code(r).await, (422, "validation_failed".into()));
+
+    // Requests: 17, twenty a page; by status and by the path's beginning.
+    let all = ok(app.call::<MyApiRequests>(&mine, &[]).await).await;
+    assert_eq!(all["data"].as_array().unwrap().len(), 17);
+    assert!(all["next_cursor"].is_null());
+    let refused = ok(app.call::<MyApiRequests>(&mine, &[("status", "401")]).await).await;
+    assert_eq!(refused["data"].as_array().unwrap().len(), 1);
+    assert_eq!(refused["data"][0]["path"], "/api/v1/orders");
+    let reads = ok(app.call::<MyApiRequests>(&mine, &[("path", "/api/v1/me")]).await).await;
+    assert_eq!(reads["data"].as_array().unwrap().len(), 5);
+    let placed = ok(app
+        .call::<MyApiRequests>(&mine, &[("path", "/api/v1/ord"), ("status", "201")])
+        .await)
+    .await;
+    assert_eq!(placed["data"].as_array().unwrap().len(), 11);
+    let upper = ok(app.call::<MyApiRequests>(&mine, &[("path", "/API/v1/me")]).await).await;
+    assert_eq!(
+        upper["data"].as_array().unwrap().len(),
+        0,
+        "paths match case-sensitively"
+    );
+    for _ in 0..5 {
+        partner.get("/me").await;
+    }
+    app.api_log.flush().await;
+    let first = ok(app.call::<MyApiRequests>(&mine, &[]).await).await;
+    assert_eq!(first["data"].as_array().unwrap().len(), 20);
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let second = ok(app.call::<MyApiRequests>(&mine, &[("before", &cursor)]).await).await;
+    assert_eq!(second["data"].as_array().unwrap().len(), 2);
+    assert!(
+        ids(&second).iter().all(|id| !ids(&first).contains(id)),
+        "pages do not overlap"
+    );
+    for (name, value, field) in [
+        ("status", "abc", "status"),
+        ("status", "99", "status"),
+        ("path", "api/v1/me", "path"),
+    ] {
+        let r = app.call::<MyApiRequests>(&mine, &[(name, value)]).await;
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["code"], "validation_failed", "{name}={value}: {body}");
+        assert_eq!(body["field"], field, "{body}");
+    }
+    let long = format!("/{}", "a".repeat(300));
+    let r = app.call::<MyApiRequests>(&mine, &[("path", &long)]).await;
+    assert_eq!(error_code(r).await, (422, "validation_failed".into()));
+
+    // The other reseller sees none of it, whatever it filters by or
+    // wherever its cursor points.
+    let listed = ok(app
+        .call::<MyDeliveries>(&theirs, &[("event_type", "order.created")])
+        .await)
+    .await;
+    assert_eq!(listed["data"], json!([]));
+    let listed = ok(app
+        .call::<MyDeliveries>(&theirs, &[("before", &deliveries_cursor)])
+        .await)
+    .await;
+    assert_eq!(listed["data"], json!([]));
+    let listed = ok(app.call::<MyApiRequests>(&theirs, &[("before", &cursor)]).await).await;
+    assert_eq!(listed["data"], json!([]));
+    let listed = ok(app.call::<MyApiRequests>(&theirs, &[("path", "/api/v1")]).await).await;
+    assert_eq!(listed["data"], json!([]));
+    let listed = ok(app.call::<MyServices>(&theirs, &[]).await).await;
+    assert_eq!(listed["customer_names"], json!([]));
 }

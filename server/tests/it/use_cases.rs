@@ -126,7 +126,9 @@ async fn a_service_status_change_is_recorded_with_its_audit_and_event_or_not_at_
     assert_eq!(again.code, ErrorCode::InvalidTransition);
     assert_eq!(order_events(&app, &reseller).await, events_before + 1, "no event");
     assert_eq!(count(&app.store, &audited).await, 1, "no audit entry");
-    let stored = orders::service(&app.store, &reseller, &id).await.unwrap();
+    let stored = app::services::service::service(&app.store, &reseller, &id)
+        .await
+        .unwrap();
     assert_eq!(stored.status, ServiceStatus::Active);
 }
 
@@ -204,7 +206,9 @@ async fn due_services_renew_once_per_term_with_an_event() {
     assert_eq!(moved, 1);
 
     assert_eq!(services::renew_due(&app.store, Timestamp::now()).await.unwrap(), 1);
-    let renewed = orders::service(&app.store, &reseller, &id).await.unwrap();
+    let renewed = app::services::service::service(&app.store, &reseller, &id)
+        .await
+        .unwrap();
     assert!(
         renewed.next_renewal_at > Timestamp::now(),
         "the next term starts where the last ended"
