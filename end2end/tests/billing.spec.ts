@@ -1,19 +1,11 @@
-import { expect, Page, test } from '@playwright/test';
-import { PASSWORD, activeReseller, adminApi, open, placeOrder, signInOperator, unique } from './fixtures';
-
-async function signInClient(page: Page, email: string) {
-  await open(page, '/portal/login');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
-}
+import { expect, test } from '@playwright/test';
+import { activeReseller, adminApi, open, placeOrder, signInClient, signInOperator, unique } from './fixtures';
 
 test('the operator records a payment and the reseller sees the new balance', async ({ browser, page, request }) => {
   const id = unique();
   const shop = await activeReseller(request, browser, id, 'Billing');
   await signInOperator(page);
-  await open(page, `/admin/resellers/${shop.reseller}`);
+  await open(page, `/admin/resellers/${shop.reseller}/account`);
   await expect(page.getByTestId('balance')).toHaveText('0.00 EUR');
   const form = page.getByRole('region', { name: 'Record payment' });
   await form.getByLabel('Amount').fill('125.50');
@@ -99,4 +91,39 @@ test('the Dashboard and Billing charts render, with their numbers as a table', a
   await expect(chart.locator('polyline')).toBeAttached();
   await chart.getByText('The numbers as a table').click();
   await expect(chart.getByRole('table').getByRole('row').last()).toContainText('-14.00 EUR');
+});
+
+test("the statement's Print button opens the browser's print dialog (no inline script: the CSP allows none)", async ({
+  browser,
+  request,
+}) => {
+  const id = unique();
+  const shop = await activeReseller(request, browser, id, 'Billing');
+  await adminApi(request, 'POST', `/resellers/${shop.reseller}/payments`, { amount: '5.00', reference: `print-${id}` });
+  const context = await browser.newContext();
+  // The print dialog would block a headless browser: count the calls instead.
+  await context.addInitScript(() => {
+    (window as unknown as { printed: number }).printed = 0;
+    window.print = () => {
+      (window as unknown as { printed: number }).printed += 1;
+    };
+  });
+  const page = await context.newPage();
+  const blocked: string[] = [];
+  page.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) blocked.push(message.text());
+  });
+  await signInClient(page, shop.email);
+  await open(page, '/portal/billing');
+  await page.getByRole('link', { name: 'View and print' }).first().click();
+  await expect(page.getByRole('heading', { level: 1, name: /^Statement, / })).toBeVisible();
+  await page.getByRole('button', { name: 'Print' }).click();
+  await expect.poll(() => page.evaluate(() => (window as unknown as { printed: number }).printed)).toBe(1);
+  // A reload (server-rendered, then hydrated) prints too.
+  await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await page.getByRole('button', { name: 'Print' }).click();
+  await expect.poll(() => page.evaluate(() => (window as unknown as { printed: number }).printed)).toBe(1);
+  expect(blocked).toEqual([]);
+  await context.close();
 });

@@ -14,6 +14,15 @@ export function fixtures(): Fixtures {
   return JSON.parse(readFileSync(join(__dirname, '..', '.tmp', 'fixtures.json'), 'utf8'));
 }
 
+/** Signs a client in with `PASSWORD` and waits for its Dashboard. */
+export async function signInClient(page: Page, email: string) {
+  await open(page, '/portal/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+}
+
 /** Opens a page and waits until the wasm has hydrated it. */
 export async function open(page: Page, path: string) {
   await page.goto(path);
@@ -62,10 +71,17 @@ export async function adminApi(
   return json;
 }
 
-/** Signs as the API Settings page's guide says: "<ts>.<METHOD>.<path>.<body>". */
-export function sign(secret: string, ts: number, method: string, path: string, body: string): string {
+/** Signs as the API Settings guide says: "<ts>.<METHOD>.<path>.<Idempotency-Key>.<body>". */
+export function sign(
+  secret: string,
+  ts: number,
+  method: string,
+  path: string,
+  idempotencyKey: string,
+  body: string,
+): string {
   const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  return createHmac('sha256', key).update(`${ts}.${method}.${path}.${body}`).digest('hex');
+  return createHmac('sha256', key).update(`${ts}.${method}.${path}.${idempotencyKey}.${body}`).digest('hex');
 }
 
 /** Places an order through the partner API, signed, with a fresh Idempotency-Key. */
@@ -77,13 +93,14 @@ export async function placeOrder(
 ) {
   const body = JSON.stringify(order);
   const ts = Math.floor(Date.now() / 1000);
+  const idempotencyKey = randomUUID();
   return request.post('/api/v1/orders', {
     headers: {
       Authorization: `Bearer ${key}`,
       'Content-Type': 'application/json',
       'Flux-Timestamp': String(ts),
-      'Flux-Signature': `v1=${sign(secret, ts, 'POST', '/api/v1/orders', body)}`,
-      'Idempotency-Key': randomUUID(),
+      'Flux-Signature': `v2=${sign(secret, ts, 'POST', '/api/v1/orders', idempotencyKey, body)}`,
+      'Idempotency-Key': idempotencyKey,
     },
     data: body,
   });
@@ -98,6 +115,7 @@ export async function activeReseller(
   browser: import('@playwright/test').Browser,
   id: string,
   prefix = 'UI',
+  webhookUrl = 'http://127.0.0.1:9/hooks',
 ) {
   const company = `${prefix} Co ${id}`;
   const email = `${prefix.toLowerCase()}-${id}@example.com`;
@@ -111,7 +129,7 @@ export async function activeReseller(
   const reseller = invited.id as string;
   await adminApi(request, 'POST', `/resellers/${reseller}/approve`, {});
   await adminApi(request, 'PUT', `/resellers/${reseller}/products/${product.id}`, { wholesale_monthly: '7.00' });
-  const webhook = await adminApi(request, 'PUT', `/resellers/${reseller}/webhook`, { url: 'http://127.0.0.1:9/hooks' });
+  const webhook = await adminApi(request, 'PUT', `/resellers/${reseller}/webhook`, { url: webhookUrl });
   const key = await adminApi(request, 'POST', `/resellers/${reseller}/api-keys`, {});
 
   // The invited client chooses a password from the one-time link.

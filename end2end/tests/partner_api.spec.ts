@@ -31,11 +31,13 @@ test('a reseller generates a key; an API order shows on its pages; the operator 
   });
 
   // API Settings: set the webhook URL (reveals the secret), generate a key (shown once).
-  await open(client, '/portal/api-settings');
+  await open(client, '/portal/api-settings/webhook');
   await client.getByLabel('Webhook URL').fill('http://127.0.0.1:9/hooks');
   await client.getByRole('button', { name: 'Save' }).click();
   const secret = (await client.getByTestId('webhook-secret').textContent())!.trim();
   expect(secret).toMatch(/^whsec_/);
+  await client.getByRole('navigation', { name: 'API Settings' }).getByRole('link', { name: 'Keys' }).click();
+  await expect(client).toHaveURL(/\/portal\/api-settings$/);
   await client.getByLabel('Key name').fill('shop backend');
   await client.getByRole('button', { name: 'Generate key' }).click();
   const key = (await client.getByTestId('new-key').textContent())!.trim();

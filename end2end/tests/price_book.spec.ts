@@ -41,6 +41,8 @@ test('a client applies; the operator approves, derives a price, disables it; the
   await expect(operator.locator('dl.facts')).toContainText('Active');
 
   // ...prices the product with "Derive from retail" (default discount 0 %)...
+  await operator.getByRole('navigation', { name: 'Reseller' }).getByRole('link', { name: 'Price book' }).click();
+  await expect(operator.getByRole('heading', { level: 1, name: `${company}: Price book` })).toBeVisible();
   const row = operator.getByRole('row', { name: new RegExp(productName) });
   await row.getByRole('button', { name: 'Derive from retail' }).click();
   await expect(row.getByLabel('Monthly')).toHaveValue('20.00');

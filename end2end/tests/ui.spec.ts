@@ -104,12 +104,16 @@ test('the reseller page names who approved and what a settings change changed; t
 
   await operator.getByLabel('Rate limit (requests per window)').fill('777');
   await operator.getByRole('button', { name: 'Save settings' }).click();
+  await expect(operator.getByRole('status').last()).toHaveText('Settings saved.');
+  const tabs = operator.getByRole('navigation', { name: 'Reseller' });
+  await tabs.getByRole('link', { name: 'History' }).click();
   const change = operator.getByRole('row', { name: /reseller\.update/ });
   await expect(change).toContainText('rate_limit: 1000 → 777');
   await expect(change).toContainText(fixtures().operatorEmail);
 
   // The grid is wider than 1366 px: the page does not scroll sideways, the
   // grid does, and its last column comes into view.
+  await tabs.getByRole('link', { name: 'Price book' }).click();
   const row = operator.getByRole('row', { name: new RegExp(`E2E Grid VPS ${id}`) });
   const max = row.getByLabel('Max quantity');
   const pageWidth = await operator.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -88,7 +88,8 @@ test('an API order shows its order.created delivery to the operator and the rese
   await client.getByRole('button', { name: 'Save' }).click();
   await expect(client.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
   await client.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'API Settings' }).click();
-  await expect(client.getByRole('heading', { level: 2, name: 'Webhook deliveries' })).toBeVisible();
+  await client.getByRole('navigation', { name: 'API Settings' }).getByRole('link', { name: 'Deliveries' }).click();
+  await expect(client.getByRole('heading', { level: 1, name: 'API Settings: Deliveries' })).toBeVisible();
   await expect(client.getByRole('row', { name: /order\.created/ })).toContainText('succeeded');
   await client.getByRole('button', { name: 'Send test event' }).click();
   await expect.poll(() => hooks.bodies.some((b) => b.includes('"webhook.test"')), { timeout: 20_000 }).toBe(true);
