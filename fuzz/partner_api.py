@@ -87,10 +87,12 @@ class Signed(requests.auth.AuthBase):
         body = request.body or b""
         if isinstance(body, str):
             body = body.encode()
-        signed = f"{ts}.{request.method}.{request.path_url}.".encode() + body
+        # Signature v2 covers the Idempotency-Key as sent (empty without one).
+        idempotency_key = request.headers.get("Idempotency-Key", "")
+        signed = f"{ts}.{request.method}.{request.path_url}.{idempotency_key}.".encode() + body
         mac = hmac.new(self.secret, signed, hashlib.sha256).hexdigest()
         request.headers["Flux-Timestamp"] = ts
-        request.headers["Flux-Signature"] = f"v1={mac}"
+        request.headers["Flux-Signature"] = f"v2={mac}"
         return request
 
 

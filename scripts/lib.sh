@@ -7,7 +7,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # One cargo target dir outside the clone, so every run after the first (and
 # every fresh CI clone) builds incrementally.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/fluxbilling-target}"
-# Tools the scripts install once (the fuzzer's Python venv) live here.
+# Tools the scripts install once (the Python venvs of fuzz/ and openapi/)
+# live here.
 export FLUX_TOOLS="${FLUX_TOOLS:-/var/tmp/fluxbilling-tools}"
 
 # end2end/node_modules/.bin comes first: its wasm-opt (npm binaryen 132) is
@@ -69,4 +70,58 @@ build_release() {
     step "building the server (cargo build --release)"
     (cd "$ROOT" && LEPTOS_SITE_ROOT="$ROOT/target/site" cargo build --release -p server --bin fluxbilling)
     export FLUX_BIN="$CARGO_TARGET_DIR/release/fluxbilling"
+}
+
+# A Python venv at $FLUX_TOOLS/NAME with REQUIREMENTS (pinned) installed:
+# made once, and again when the requirements file changes.
+ensure_venv() {
+    local venv="$FLUX_TOOLS/$1" requirements="$2"
+    if [ ! -x "$venv/bin/python" ] || [ ! -e "$venv/.installed" ] || [ "$requirements" -nt "$venv/.installed" ]; then
+        step "installing ${requirements#"$ROOT"/} into $venv (once)"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install -q -r "$requirements"
+        touch "$venv/.installed"
+    fi
+}
+
+# A server of a test step's own (fuzz/run, openapi/run): the binary at
+# FLUX_BIN (default: the release build) on a fresh SQLite database in WORK,
+# with an admin token. Sets scratch_url, scratch_token and scratch_pid; the
+# caller stops it on exit (stop_scratch_server).
+start_scratch_server() {
+    local work="$1" bin="${FLUX_BIN:-$CARGO_TARGET_DIR/release/fluxbilling}" port
+    export DATABASE_URL="sqlite://$work/scratch.db?mode=rwc"
+    export FLUX_SECRETS_KEY_FILE="$work/fluxbilling.key"
+    export FLUX_WEBHOOK_ALLOW_PRIVATE=1
+    export RUST_LOG="${RUST_LOG:-warn}"
+    scratch_token="$("$bin" admin-token create --name "$(basename "$work")" | tail -n 1)"
+    port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    "$bin" serve --addr "127.0.0.1:$port" > "$work/server.log" 2>&1 &
+    scratch_pid=$!
+    scratch_url="http://127.0.0.1:$port"
+    for _ in $(seq 100); do
+        curl -fs "$scratch_url/healthz" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "the server did not answer on $scratch_url:" >&2
+    cat "$work/server.log" >&2
+    return 1
+}
+
+stop_scratch_server() {
+    if [ -n "${scratch_pid:-}" ]; then
+        kill "$scratch_pid" 2>/dev/null && wait "$scratch_pid" 2>/dev/null
+        scratch_pid=""
+    fi
+    return 0
+}
+
+# Fails (and shows where) if the scratch server in WORK panicked.
+scratch_server_panicked() {
+    if grep -q "panicked" "$1/server.log"; then
+        echo "the server panicked:" >&2
+        grep -A5 "panicked" "$1/server.log" >&2
+        return 0
+    fi
+    return 1
 }

@@ -9,6 +9,14 @@
 //! is timed again for the same probe. Every list must stay within 2x of its
 //! 1k-row time: keyset pages, the indexes they need, no count over a table.
 //!
+//! The probe's own account grows too: 1,000 ledger entries at first, then
+//! 1,000,000 over two years. A balance is the last monthly snapshot plus
+//! the entries since, so the balance, the Billing page and a statement (the
+//! same sums an order's admission makes under the account's lock) must
+//! stay as flat as the lists. The snapshots are written by the server's own
+//! hourly sweep: the bench restarts the server after loading, as if an hour
+//! had passed, and waits for them.
+//!
 //! Timed through the real entry points: the partner API, the admin API,
 //! and the portal and admin pages rendered by the server (their server
 //! functions' data included), with sessions inserted for the probe's user
@@ -23,6 +31,11 @@ use std::{
     process::{Command, Stdio},
     time::{Duration, Instant},
 };
+
+/// Ledger entries on the probe's account at full size (1,000 at first).
+const LEDGER_ENTRIES: u64 = 1_000_000;
+/// Over how many days before today they are spread.
+const LEDGER_DAYS: u64 = 730;
 
 /// Sizes of the full tables.
 #[derive(Clone, Copy, Debug)]
@@ -87,7 +100,7 @@ async fn measure(server_bin: &str, database_url: &str, sizes: Sizes) -> anyhow::
         ],
         "scale-operator-password\n",
     )?;
-    let (_server, base) = serve(server_bin, &env).await?;
+    let (server, base) = serve(server_bin, &env).await?;
     let admin = Admin::new(&base, token.clone());
     let product = admin.product("Scale VPS", "scale-vps").await?;
     let probe = bench_partner(&admin, &base, "probe", &product, 9).await?;
@@ -123,6 +136,7 @@ async fn measure(server_bin: &str, database_url: &str, sizes: Sizes) -> anyhow::
     };
     let started = Instant::now();
     sql(&seed(&format!("id = '{}'", probe.reseller), &product, per_reseller))?;
+    sql(&seed_ledger(&probe.reseller, 0, 1_000))?;
     sql("ANALYZE")?;
     let probes = probes(database_url, &probe.reseller)?;
     let small = time_all(&base, &probes, &credentials).await?;
@@ -137,11 +151,19 @@ async fn measure(server_bin: &str, database_url: &str, sizes: Sizes) -> anyhow::
     );
     let started = Instant::now();
     sql(&seed(&format!("id <> '{}'", probe.reseller), &product, per_reseller))?;
+    sql(&seed_ledger(&probe.reseller, 1_000, LEDGER_ENTRIES))?;
     sql("VACUUM ANALYZE")?;
     sql("CHECKPOINT")?;
     println!("  bulk-loaded in {:.0?}", started.elapsed());
+    let (_server, base) = restart_for_the_sweep(server, server_bin, &env, database_url, &probe.reseller).await?;
     settle(database_url).await?;
-    for table in ["services", "api_requests", "webhook_deliveries"] {
+    for table in [
+        "services",
+        "api_requests",
+        "webhook_deliveries",
+        "ledger_entries",
+        "ledger_snapshots",
+    ] {
         let rows = psql_value(database_url, &format!("SELECT count(*) FROM {table}"))?;
         println!("  {table}: {rows} rows");
     }
@@ -170,6 +192,50 @@ async fn measure(server_bin: &str, database_url: &str, sizes: Sizes) -> anyhow::
         json!({ "sizes": format!("{sizes:?}"), "lists": rows, "worst_ratio": worst })
     );
     Ok(())
+}
+
+/// Ledger entries `from..to` of `reseller`'s account, spread evenly over
+/// the last [`LEDGER_DAYS`] days: credits and adjustments of 10.00 in
+/// turn, so the balance stays near zero.
+fn seed_ledger(reseller: &str, from: u64, to: u64) -> String {
+    let spread = LEDGER_DAYS * 86_400;
+    format!(
+        r#"
+INSERT INTO ledger_entries (id, reseller_id, kind, amount, at, reason, created_at)
+  SELECT 'txn_' || lpad(to_hex(g), 26, '0'), '{reseller}',
+         CASE WHEN g % 2 = 0 THEN 'credit' ELSE 'adjustment' END,
+         CASE WHEN g % 2 = 0 THEN 10.0000 ELSE -10.0000 END,
+         now() - interval '{LEDGER_DAYS} days' + (g * {spread} / {LEDGER_ENTRIES}) * interval '1 second',
+         'bench', now()
+  FROM generate_series({from}, {to} - 1) g;
+"#
+    )
+}
+
+/// Stops the server and starts it again as the next hourly sweep would
+/// find the loaded ledger: the sweep's lease is let go (the stopped process
+/// cannot), and the new server's first pass writes the monthly snapshots.
+/// Waits (at most five minutes) until the probe's months are closed.
+async fn restart_for_the_sweep(
+    server: super::Guard,
+    server_bin: &str,
+    env: &[(&str, &str)],
+    database_url: &str,
+    reseller: &str,
+) -> anyhow::Result<(super::Guard, String)> {
+    drop(server);
+    psql(database_url, "DELETE FROM background_leases WHERE name = 'sweeps'")?;
+    let started = Instant::now();
+    let (server, base) = serve(server_bin, env).await?;
+    let closed = format!("SELECT count(*) FROM ledger_snapshots WHERE reseller_id = '{reseller}'");
+    for _ in 0..300 {
+        if psql_value(database_url, &closed)?.trim().parse::<u64>().unwrap_or(0) >= 20 {
+            println!("  months closed by the sweep in {:.0?}", started.elapsed());
+            return Ok((server, base));
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    bail!("the sweep wrote no ledger snapshots within five minutes")
 }
 
 /// Waits (at most a minute) until no autovacuum worker runs: on two cores
@@ -341,6 +407,11 @@ fn probes(database_url: &str, reseller: &str) -> anyhow::Result<Vec<Probe>> {
             .to_string()
     };
     let (from, to) = (day(20), day(10));
+    let last_month = {
+        let first = time::OffsetDateTime::now_utc().date().replace_day(1)?;
+        let last = first.previous_day().context("a day before the first")?;
+        format!("{:04}-{:02}", last.year(), u8::from(last.month()))
+    };
     Ok(vec![
         // The control: no list at all. If it is slower at full size, the
         // machine was, and the lists' ratios carry that.
@@ -393,6 +464,22 @@ fn probes(database_url: &str, reseller: &str) -> anyhow::Result<Vec<Probe>> {
             name: "admin Webhooks page",
             path: "/admin/webhooks".into(),
             auth: Auth::OperatorSession,
+        },
+        // The account: the same sums an order's admission makes.
+        Probe {
+            name: "partner GET /balance",
+            path: "/api/v1/balance".into(),
+            auth: Auth::PartnerKey,
+        },
+        Probe {
+            name: "partner GET /statements (last month)",
+            path: format!("/api/v1/statements/{last_month}?limit=50"),
+            auth: Auth::PartnerKey,
+        },
+        Probe {
+            name: "portal Billing page",
+            path: "/portal/billing".into(),
+            auth: Auth::PortalSession,
         },
     ])
 }
