@@ -14,13 +14,10 @@ Prints how many requests were made per operation and what failed.
 """
 
 import collections
-import hashlib
-import hmac
-import base64
 import json
 import sys
-import time
 import traceback
+from pathlib import Path
 
 import requests
 import schemathesis
@@ -34,65 +31,36 @@ from schemathesis.specs.openapi.checks import (
 )
 from schemathesis.checks import not_a_server_error
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts" / "python"))
+from flux_partner import set_up_partner, signed_headers  # noqa: E402
+
 BASE, ADMIN_TOKEN, EXAMPLES = sys.argv[1], sys.argv[2], int(sys.argv[3])
 DEBUG = bool(__import__("os").environ.get("FUZZ_DEBUG"))
 
 
-def admin(method, path, body=None):
-    r = requests.request(
-        method,
-        f"{BASE}/api/admin/v1{path}",
-        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-        json=body,
-        timeout=30,
-    )
-    if r.status_code >= 300:
-        raise SystemExit(f"set-up {method} {path}: {r.status_code} {r.text}")
-    return r.json()
-
-
 def set_up():
-    """An active reseller with a generous rate limit, a priced and a capped
-    product, a webhook secret and an orders key."""
-    stamp = str(int(time.time() * 1000))
-    products = []
-    reseller = admin("POST", "/resellers", {"email": f"fuzz-{stamp}@example.com", "company_name": f"Fuzz {stamp}"})["id"]
-    admin("POST", f"/resellers/{reseller}/approve", {})
-    admin("PATCH", f"/resellers/{reseller}", {"rate_limit": 1_000_000})
-    for slug, row in [
+    """A partner with a generous rate limit, a priced and a capped product."""
+    products = [
         ("fuzz-vps", {"wholesale_monthly": "10.00", "wholesale_hourly": "0.0125"}),
         ("fuzz-metal", {"wholesale_annual": "900.00", "max_quantity": 5}),
-    ]:
-        product = admin(
-            "POST",
-            "/products",
-            {"name": slug, "slug": f"{slug}-{stamp}", "kind": "vps", "retail_monthly": "12.00"},
-        )["id"]
-        admin("PUT", f"/resellers/{reseller}/products/{product}", row)
-        products.append(product)
-    secret = admin("PUT", f"/resellers/{reseller}/webhook", {"url": "http://127.0.0.1:9/hooks"})["secret"]
-    key = admin("POST", f"/resellers/{reseller}/api-keys", {"scope": "orders"})["key"]
-    return key, base64.b64decode(secret.removeprefix("whsec_")), products
+    ]
+    key, secret, ids, _ = set_up_partner(BASE, ADMIN_TOKEN, "fuzz", products, rate_limit=1_000_000)
+    return key, secret, ids
 
 
 class Signed(requests.auth.AuthBase):
-    """The partner's signature, over the request exactly as it goes out."""
+    """The partner's key and signature, over the request exactly as it goes out."""
 
     def __init__(self, key, secret):
         self.key, self.secret = key, secret
 
     def __call__(self, request):
         request.headers["Authorization"] = f"Bearer {self.key}"
-        ts = str(int(time.time()))
         body = request.body or b""
         if isinstance(body, str):
             body = body.encode()
-        # Signature v2 covers the Idempotency-Key as sent (empty without one).
         idempotency_key = request.headers.get("Idempotency-Key", "")
-        signed = f"{ts}.{request.method}.{request.path_url}.{idempotency_key}.".encode() + body
-        mac = hmac.new(self.secret, signed, hashlib.sha256).hexdigest()
-        request.headers["Flux-Timestamp"] = ts
-        request.headers["Flux-Signature"] = f"v2={mac}"
+        request.headers.update(signed_headers(self.secret, request.method, request.path_url, idempotency_key, body))
         return request
 
 

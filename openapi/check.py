@@ -15,20 +15,19 @@ Usage: check.py BASE_URL ADMIN_TOKEN WORKDIR. Prints `openapi: ...` lines
 (the summary of ./scripts/test shows them); exits non-zero on any failure.
 """
 
-import base64
 import decimal
-import hashlib
-import hmac
 import importlib
 import importlib.metadata
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 from openapi_spec_validator import OpenAPIV31SpecValidator
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts" / "python"))
+from flux_partner import set_up_partner, signed_headers  # noqa: E402
 
 BASE, ADMIN_TOKEN, WORK = sys.argv[1], sys.argv[2], Path(sys.argv[3])
 PACKAGE = "flux_partner_client"
@@ -77,41 +76,16 @@ def generate(path):
     return importlib.import_module(PACKAGE)
 
 
-def admin(method, path, body=None):
-    r = httpx.request(
-        method,
-        f"{BASE}/api/admin/v1{path}",
-        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-        json=body,
-        timeout=30,
-    )
-    if r.status_code >= 300:
-        raise SystemExit(f"set-up {method} {path}: {r.status_code} {r.text}")
-    return r.json()
-
-
 def set_up():
-    """An active reseller with a product priced monthly at 10.00, a webhook
-    secret (the signing key) and an orders key."""
-    stamp = str(int(time.time() * 1000))
-    reseller = admin(
-        "POST", "/resellers", {"email": f"client-{stamp}@example.com", "company_name": f"Generated {stamp}"}
-    )["id"]
-    admin("POST", f"/resellers/{reseller}/approve", {})
-    product = admin(
-        "POST",
-        "/products",
-        {"name": "Client VPS", "slug": f"client-vps-{stamp}", "kind": "vps", "retail_monthly": "12.00"},
-    )["id"]
-    admin("PUT", f"/resellers/{reseller}/products/{product}", {"wholesale_monthly": "10.00"})
-    secret = admin("PUT", f"/resellers/{reseller}/webhook", {"url": "http://127.0.0.1:9/hooks"})["secret"]
-    key = admin("POST", f"/resellers/{reseller}/api-keys", {"scope": "orders"})["key"]
-    return key, base64.b64decode(secret.removeprefix("whsec_")), product, stamp
+    """A partner with a product priced monthly at 10.00."""
+    key, secret, products, stamp = set_up_partner(
+        BASE, ADMIN_TOKEN, "client", [("client-vps", {"wholesale_monthly": "10.00"})]
+    )
+    return key, secret, products[0], stamp
 
 
 class SignV2(httpx.Auth):
-    """Signature v2 over the request exactly as httpx sends it:
-    `<timestamp>.<METHOD>.<path and query>.<Idempotency-Key>.<raw body>`."""
+    """Signature v2 over the request exactly as httpx sends it."""
 
     requires_request_body = True
 
@@ -119,14 +93,9 @@ class SignV2(httpx.Auth):
         self.secret = secret
 
     def auth_flow(self, request):
-        timestamp = str(int(time.time()))
         idempotency_key = request.headers.get("Idempotency-Key", "")
-        signed = (
-            f"{timestamp}.{request.method}.{request.url.raw_path.decode()}.{idempotency_key}.".encode()
-            + request.content
-        )
-        request.headers["Flux-Timestamp"] = timestamp
-        request.headers["Flux-Signature"] = "v2=" + hmac.new(self.secret, signed, hashlib.sha256).hexdigest()
+        path = request.url.raw_path.decode()
+        request.headers.update(signed_headers(self.secret, request.method, path, idempotency_key, request.content))
         yield request
 
 

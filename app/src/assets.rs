@@ -18,8 +18,10 @@ pub struct SiteAssets {
     hash_file: Option<std::path::PathBuf>,
 }
 
+/// The name the site's files carry (`fluxbilling.<hash>.js`...): `name` in
+/// `[[workspace.metadata.leptos]]`, which `cargo xtask site` reads.
 #[cfg(feature = "ssr")]
-const OUTPUT_NAME: &str = "fluxbilling";
+pub const OUTPUT_NAME: &str = "fluxbilling";
 
 impl SiteAssets {
     /// Reads `<site_root>/hash.txt`; without one, the plain names.

@@ -8,9 +8,11 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://fluxbilling.db?mode=rwc";
 
-/// Where the built site is unless `LEPTOS_SITE_ROOT` says otherwise:
-/// cargo-leptos passes its output folder at build time, so the binary it
-/// built finds its wasm and css from any working directory.
+/// Where the built site is unless `LEPTOS_SITE_ROOT` says otherwise at run
+/// time. Set at build time (`scripts/lib.sh` sets it to the checkout's
+/// `target/site`, where `cargo xtask site` builds; cargo-leptos does the
+/// same), so the binary finds its site from any working directory;
+/// otherwise `target/site` under the working directory.
 pub const DEFAULT_SITE_ROOT: &str = match option_env!("LEPTOS_SITE_ROOT") {
     Some(root) => root,
     None => "target/site",
@@ -234,7 +236,7 @@ pub struct ServeArgs {
     #[arg(long, env = "FLUX_SECRETS_KEY", hide_env_values = true)]
     pub secrets_key: Option<String>,
 
-    /// Where the compiled site (wasm, js, css) is: cargo-leptos's output.
+    /// Where the compiled site (wasm, js, css) is: what `cargo xtask site` built.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = DEFAULT_SITE_ROOT)]
     pub site_root: PathBuf,
 }

@@ -75,7 +75,7 @@ impl Application {
         let address = listener.local_addr()?;
         let assets = SiteAssets::load(&config.site_root);
         let options = LeptosOptions::builder()
-            .output_name("fluxbilling")
+            .output_name(app::assets::OUTPUT_NAME)
             .site_root(config.site_root.to_string_lossy().into_owned())
             .site_pkg_dir("pkg")
             .site_addr(address)

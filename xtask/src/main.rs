@@ -16,8 +16,10 @@
 //!   4. brotli and gzip copies beside each file (release), which the server
 //!      sends to browsers that accept them.
 //!
-//! `cargo leptos watch` stays usable as the development loop (the workspace
-//! keeps its `[[workspace.metadata.leptos]]`); the server ignores this
+//! The names (output name, wasm crate, stylesheet, site folders, release
+//! profile) come from the workspace's `[[workspace.metadata.leptos]]`, the
+//! one place they are written, which `cargo leptos watch` reads too: it
+//! stays usable as the development loop, and the server ignores this
 //! build's `hash.txt` when cargo-leptos runs it.
 
 use anyhow::{Context, bail};
@@ -31,9 +33,52 @@ use std::{
     time::Instant,
 };
 
-/// The name Leptos links (`LeptosOptions::output_name`).
-const OUTPUT_NAME: &str = "fluxbilling";
-const STYLESHEET: &str = "style/main.css";
+/// What `[[workspace.metadata.leptos]]` in the workspace's Cargo.toml
+/// names (cargo-leptos's keys).
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct Site {
+    /// The name Leptos links (`LeptosOptions::output_name`).
+    name: String,
+    /// The crate built for `wasm32-unknown-unknown`.
+    lib_package: String,
+    /// The stylesheet, relative to the workspace.
+    style_file: PathBuf,
+    /// Where the site goes, relative to the workspace.
+    site_root: PathBuf,
+    /// Its folder of hashed files (`/pkg`).
+    site_pkg_dir: String,
+    /// The wasm's profile in release builds.
+    lib_profile_release: String,
+}
+
+impl Site {
+    fn read(root: &Path) -> anyhow::Result<Site> {
+        #[derive(serde::Deserialize)]
+        struct Manifest {
+            workspace: Workspace,
+        }
+        #[derive(serde::Deserialize)]
+        struct Workspace {
+            metadata: Metadata,
+        }
+        #[derive(serde::Deserialize)]
+        struct Metadata {
+            leptos: Vec<Site>,
+        }
+        let path = root.join("Cargo.toml");
+        let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let manifest: Manifest =
+            toml::from_str(&text).context("reading [[workspace.metadata.leptos]] from Cargo.toml")?;
+        manifest
+            .workspace
+            .metadata
+            .leptos
+            .into_iter()
+            .next()
+            .context("Cargo.toml has no [[workspace.metadata.leptos]]")
+    }
+}
 
 #[derive(Parser)]
 #[command(name = "xtask", about = "FluxBilling build tasks")]
@@ -59,8 +104,9 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Task::Site { release, site_root } => {
             let root = workspace_root();
-            let site_root = site_root.unwrap_or_else(|| root.join("target/site"));
-            build_site(&root, &site_root, release)
+            let site = Site::read(&root)?;
+            let site_root = site_root.unwrap_or_else(|| root.join(&site.site_root));
+            build_site(&root, &site, &site_root, release)
         }
     }
 }
@@ -79,15 +125,18 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn build_site(root: &Path, site_root: &Path, release: bool) -> anyhow::Result<()> {
+fn build_site(root: &Path, site: &Site, site_root: &Path, release: bool) -> anyhow::Result<()> {
     let started = Instant::now();
-    let wasm = build_wasm(root, release)?;
+    let wasm = build_wasm(root, site, release)?;
+    let stylesheet = root.join(&site.style_file);
+    let read_stylesheet = || fs::read(&stylesheet).with_context(|| format!("reading {}", stylesheet.display()));
+    let name = &site.name;
     // wasm-opt and brotli take a minute or two: skip them when the inputs
     // are the ones the site was last built from.
     let inputs = {
         let mut digest = Sha256::new();
         digest.update(fs::read(&wasm).with_context(|| format!("reading {}", wasm.display()))?);
-        digest.update(fs::read(root.join(STYLESHEET)).with_context(|| format!("reading {STYLESHEET}"))?);
+        digest.update(read_stylesheet()?);
         digest.update([u8::from(release)]);
         // This build tool itself: a changed xtask builds the site again.
         digest.update(fs::read(std::env::current_exe()?)?);
@@ -101,8 +150,8 @@ fn build_site(root: &Path, site_root: &Path, release: bool) -> anyhow::Result<()
 
     let staging = site_root.join(".staging");
     recreate_dir(&staging)?;
-    bindgen(&wasm, &staging)?;
-    let bindgen_wasm = staging.join(format!("{OUTPUT_NAME}_bg.wasm"));
+    bindgen(&wasm, name, &staging)?;
+    let bindgen_wasm = staging.join(format!("{name}_bg.wasm"));
     if release {
         optimize(&bindgen_wasm)?;
     }
@@ -110,19 +159,18 @@ fn build_site(root: &Path, site_root: &Path, release: bool) -> anyhow::Result<()
     // The wasm's name goes into the JS glue, so the JS is hashed after.
     let wasm_bytes = fs::read(&bindgen_wasm)?;
     let wasm_hash = content_hash(&wasm_bytes);
-    let wasm_name = format!("{OUTPUT_NAME}.{wasm_hash}.wasm");
-    let js = fs::read_to_string(staging.join(format!("{OUTPUT_NAME}.js")))?
-        .replace(&format!("{OUTPUT_NAME}_bg.wasm"), &wasm_name);
+    let wasm_name = format!("{name}.{wasm_hash}.wasm");
+    let js = fs::read_to_string(staging.join(format!("{name}.js")))?.replace(&format!("{name}_bg.wasm"), &wasm_name);
     let js_hash = content_hash(js.as_bytes());
-    let css = fs::read(root.join(STYLESHEET)).with_context(|| format!("reading {STYLESHEET}"))?;
+    let css = read_stylesheet()?;
     let css_hash = content_hash(&css);
 
-    let pkg = site_root.join("pkg");
+    let pkg = site_root.join(&site.site_pkg_dir);
     recreate_dir(&pkg)?;
     let files = [
-        (format!("{OUTPUT_NAME}.{js_hash}.js"), js.into_bytes()),
+        (format!("{name}.{js_hash}.js"), js.into_bytes()),
         (wasm_name, wasm_bytes),
-        (format!("{OUTPUT_NAME}.{css_hash}.css"), css),
+        (format!("{name}.{css_hash}.css"), css),
     ];
     for (name, bytes) in &files {
         write_asset(&pkg, name, bytes, release)?;
@@ -150,15 +198,19 @@ fn build_site(root: &Path, site_root: &Path, release: bool) -> anyhow::Result<()
 }
 
 /// `cargo build` of the hydrate entry point; answers the `.wasm` it made.
-fn build_wasm(root: &Path, release: bool) -> anyhow::Result<PathBuf> {
-    let profile = if release { "wasm-release" } else { "dev" };
+fn build_wasm(root: &Path, site: &Site, release: bool) -> anyhow::Result<PathBuf> {
+    let profile = if release {
+        site.lib_profile_release.as_str()
+    } else {
+        "dev"
+    };
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(root)
         .args([
             "build",
             "--package",
-            "frontend",
+            &site.lib_package,
             "--lib",
             "--target",
             "wasm32-unknown-unknown",
@@ -167,22 +219,22 @@ fn build_wasm(root: &Path, release: bool) -> anyhow::Result<PathBuf> {
         .status()
         .context("running cargo")?;
     if !status.success() {
-        bail!("cargo build of the frontend failed");
+        bail!("cargo build of {} failed", site.lib_package);
     }
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
-    let profile_dir = if release { "wasm-release" } else { "debug" };
+    let profile_dir = if release { profile } else { "debug" };
     Ok(target_dir
         .join("wasm32-unknown-unknown")
         .join(profile_dir)
-        .join("frontend.wasm"))
+        .join(format!("{}.wasm", site.lib_package.replace('-', "_"))))
 }
 
-fn bindgen(wasm: &Path, out_dir: &Path) -> anyhow::Result<()> {
+fn bindgen(wasm: &Path, name: &str, out_dir: &Path) -> anyhow::Result<()> {
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(wasm)
-        .out_name(OUTPUT_NAME)
+        .out_name(name)
         .web(true)?
         .typescript(false)
         .generate(out_dir)
@@ -254,4 +306,18 @@ fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_workspace_names_its_site() {
+        let site = Site::read(&workspace_root()).unwrap();
+        assert_eq!(site.name, "fluxbilling");
+        assert_eq!(site.lib_package, "frontend");
+        assert!(workspace_root().join(&site.style_file).exists(), "{site:?}");
+        assert_eq!((site.site_pkg_dir.as_str(), site.lib_profile_release.as_str()), ("pkg", "wasm-release"));
+    }
 }

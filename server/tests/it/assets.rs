@@ -1,6 +1,7 @@
 //! What browsers download: `/pkg` sent precompressed and kept a year under
 //! its hashed name, pages and CSV exports never stored, a
-//! Content-Security-Policy with the response's own nonce, HSTS behind https.
+//! Content-Security-Policy with the response's own nonce, HSTS behind https,
+//! and the security headers every response carries.
 
 use crate::helpers::{browser, spawn_app, spawn_app_with};
 use std::path::{Path, PathBuf};
@@ -231,4 +232,29 @@ async fn csv_exports_are_never_stored() {
             .starts_with("text/csv")
     );
     assert_eq!(statement.headers["cache-control"], "no-store", "partner API");
+}
+
+/// The server links the names `cargo xtask site` writes: both come from
+/// `name` in the workspace's `[[workspace.metadata.leptos]]`.
+#[test]
+fn the_linked_name_is_the_workspace_metadatas() {
+    let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml")).unwrap();
+    let section = manifest
+        .split("[[workspace.metadata.leptos]]")
+        .nth(1)
+        .expect("Cargo.toml has [[workspace.metadata.leptos]]");
+    let name = section
+        .lines()
+        .find_map(|line| line.strip_prefix("name = "))
+        .expect("the section names the site");
+    assert_eq!(name.trim_matches('"'), app::assets::OUTPUT_NAME);
+}
+
+#[tokio::test]
+async fn responses_carry_security_headers() {
+    let app = spawn_app().await;
+    let response = reqwest::get(app.url("/")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(response.headers()["x-frame-options"], "DENY");
 }

@@ -1,8 +1,8 @@
-//! The operations endpoints, on both databases: `/readyz` (and draining on
-//! shutdown) and Prometheus `/metrics`, whose counters move by exactly the
+//! The operations endpoints, on both databases: `/healthz`, `/readyz` (and
+//! draining on shutdown) and Prometheus `/metrics`, whose counters move by exactly the
 //! requests a test makes.
 
-use crate::helpers::{execute, metric, spawn_app, spawn_app_with};
+use crate::helpers::{Backend, backend, execute, metric, spawn_app, spawn_app_with};
 use serde_json::json;
 use std::time::Duration;
 
@@ -366,4 +366,30 @@ async fn invented_methods_add_no_series() {
     let get = "fluxbilling_api_requests_total{api=\"partner\",method=\"GET\",route=\"/api/v1/me\",status=\"401\"}";
     send("GET", "/api/v1/me").await.unwrap();
     assert_eq!(metric(&app, get).await, 1.0, "the usual methods keep their names");
+}
+
+#[tokio::test]
+async fn healthz_answers_when_the_database_does() {
+    let app = spawn_app().await;
+    let response = reqwest::get(app.url("/healthz")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    let expected = match backend() {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    assert_eq!(body["database"], expected);
+}
+
+#[tokio::test]
+async fn healthz_reports_a_closed_database_as_503_without_details() {
+    let app = spawn_app().await;
+    app.store.close().await;
+    let response = reqwest::get(app.url("/healthz")).await.unwrap();
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    let body = response.text().await.unwrap();
+    assert!(body.contains("\"code\":\"unavailable\""), "{body}");
+    assert!(!body.to_lowercase().contains("pool"), "leaks internals: {body}");
 }

@@ -1,5 +1,6 @@
-//! The reseller's working pages (server functions and rendered HTML) and
-//! the operator's API log views and export.
+//! The portal's API Settings (keys, webhook, deliveries, requests: server
+//! functions and rendered HTML), an API order then shown on every portal
+//! page, and the operator's API log views and export.
 
 use crate::helpers::{TestApp, browser, error_code, get_page, order_body, spawn_app, spawn_app_with};
 use app::{

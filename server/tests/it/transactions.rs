@@ -1,5 +1,6 @@
-//! The use cases called directly, beside the HTTP tests that reach them
-//! through the routes: each writes everything or nothing, on both databases.
+//! Each use case's transaction writes everything or nothing: the use cases
+//! called directly (the HTTP tests reach them through the routes), on both
+//! databases.
 //! Set-up goes through the admin API; outcomes are read from the database.
 
 use crate::helpers::{Admin, TestApp, count, execute_at, order_body, spawn_app};
