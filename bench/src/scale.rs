@@ -23,7 +23,10 @@
 //! and an operator. Each figure is the median of 21 sequential requests
 //! after 5 warm-ups.
 
-use super::{Admin, bench_partner, db_url, psql, psql_value, serve};
+use crate::{
+    clients::{Admin, bench_partner},
+    processes::{Guard, db_url, psql, psql_value, serve},
+};
 use anyhow::{Context, bail};
 use base64::Engine;
 use serde_json::json;
@@ -217,12 +220,12 @@ INSERT INTO ledger_entries (id, reseller_id, kind, amount, at, reason, created_a
 /// cannot), and the new server's first pass writes the monthly snapshots.
 /// Waits (at most five minutes) until the probe's months are closed.
 async fn restart_for_the_sweep(
-    server: super::Guard,
+    server: Guard,
     server_bin: &str,
     env: &[(&str, &str)],
     database_url: &str,
     reseller: &str,
-) -> anyhow::Result<(super::Guard, String)> {
+) -> anyhow::Result<(Guard, String)> {
     drop(server);
     psql(database_url, "DELETE FROM background_leases WHERE name = 'sweeps'")?;
     let started = Instant::now();

@@ -318,6 +318,9 @@ mod tests {
         assert_eq!(site.name, "fluxbilling");
         assert_eq!(site.lib_package, "frontend");
         assert!(workspace_root().join(&site.style_file).exists(), "{site:?}");
-        assert_eq!((site.site_pkg_dir.as_str(), site.lib_profile_release.as_str()), ("pkg", "wasm-release"));
+        assert_eq!(
+            (site.site_pkg_dir.as_str(), site.lib_profile_release.as_str()),
+            ("pkg", "wasm-release")
+        );
     }
 }
