@@ -89,6 +89,18 @@ struct Limited {
 }
 
 impl Limited {
+    /// What both reports print: allowed per instance, the answers, the most
+    /// in one window, allowed in all, and whether the limit held.
+    fn parts(&self) -> ([u64; 2], Tally, u64, u64, &'static str) {
+        (
+            self.per_instance,
+            self.answers,
+            self.max,
+            self.allowed(),
+            self.held_text(),
+        )
+    }
+
     fn of(two: &TwoInstances) -> Limited {
         let per_instance = two.limited.each_ref().map(|s| s.answered.success);
         let mut answers = Tally::default();
@@ -195,13 +207,7 @@ fn print_requests(r: &Results, f: &Figures) {
         f.two.rate_limited
     );
     let two = &r.two;
-    let Limited {
-        per_instance: limited_per_instance,
-        answers: limited_answers,
-        max: limited_max,
-        ..
-    } = f.limited;
-    let (limited_allowed, limit_held) = (f.limited.allowed(), f.limited.held_text());
+    let (limited_per_instance, limited_answers, limited_max, limited_allowed, limit_held) = f.limited.parts();
     println!(
         "{:<28} {limited_allowed:>10} allowed   429s {}   errors {}   limit held: {limit_held}   \
          ({} + {} per instance; at most {limited_max} in one {} s window, {} window(s) in {} s)",
@@ -277,13 +283,7 @@ fn print_request_ratios(r: &Results, f: &Figures) {
         f.two.rate_limited,
         f.two.errors - f.two.rate_limited
     );
-    let Limited {
-        per_instance: limited_per_instance,
-        answers: limited_answers,
-        max: limited_max,
-        ..
-    } = f.limited;
-    let (limited_allowed, limit_held) = (f.limited.allowed(), f.limited.held_text());
+    let (limited_per_instance, limited_answers, limited_max, limited_allowed, limit_held) = f.limited.parts();
     println!(
         "rate limit, 2 instances      {limited_max} of {LIMITED_RATE_LIMIT} in one window   limit held: {limit_held}   \
          ({limited_allowed} allowed: {} + {} per instance; {} 429s)",
