@@ -145,29 +145,16 @@ mod tests {
     #[test]
     fn renewals_follow_the_calendar() {
         let t = |s: &str| Timestamp::parse_rfc3339(s).unwrap();
-        assert_eq!(
-            next_renewal(t("2026-01-31T10:00:00Z"), BillingTerm::Monthly),
-            t("2026-02-28T10:00:00Z")
-        );
-        assert_eq!(
-            next_renewal(t("2028-01-31T10:00:00Z"), BillingTerm::Monthly),
-            t("2028-02-29T10:00:00Z")
-        );
-        assert_eq!(
-            next_renewal(t("2026-11-15T00:00:00Z"), BillingTerm::Quarterly),
-            t("2027-02-15T00:00:00Z")
-        );
-        assert_eq!(
-            next_renewal(t("2026-08-31T00:00:00Z"), BillingTerm::SemiAnnual),
-            t("2027-02-28T00:00:00Z")
-        );
-        assert_eq!(
-            next_renewal(t("2026-03-01T00:00:00Z"), BillingTerm::Annual),
-            t("2027-03-01T00:00:00Z")
-        );
-        assert_eq!(
-            next_renewal(t("2026-03-01T23:30:00Z"), BillingTerm::Hourly),
-            t("2026-03-02T00:30:00Z")
-        );
+        let cases = [
+            ("2026-01-31T10:00:00Z", BillingTerm::Monthly, "2026-02-28T10:00:00Z"),
+            ("2028-01-31T10:00:00Z", BillingTerm::Monthly, "2028-02-29T10:00:00Z"),
+            ("2026-11-15T00:00:00Z", BillingTerm::Quarterly, "2027-02-15T00:00:00Z"),
+            ("2026-08-31T00:00:00Z", BillingTerm::SemiAnnual, "2027-02-28T00:00:00Z"),
+            ("2026-03-01T00:00:00Z", BillingTerm::Annual, "2027-03-01T00:00:00Z"),
+            ("2026-03-01T23:30:00Z", BillingTerm::Hourly, "2026-03-02T00:30:00Z"),
+        ];
+        for (from, term, due) in cases {
+            assert_eq!(next_renewal(t(from), term), t(due), "{from} {term:?}");
+        }
     }
 }

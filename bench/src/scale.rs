@@ -208,7 +208,7 @@ INSERT INTO ledger_entries (id, reseller_id, kind, amount, at, reason, created_a
   SELECT 'txn_' || lpad(to_hex(g), 26, '0'), '{reseller}',
          CASE WHEN g % 2 = 0 THEN 'credit' ELSE 'adjustment' END,
          CASE WHEN g % 2 = 0 THEN 10.0000 ELSE -10.0000 END,
-         now() - interval '{LEDGER_DAYS} days' + (g * {spread} / {LEDGER_ENTRIES}) * interval '1 second',
+         now() - interval '{LEDGER_DAYS} days' + (g::bigint * {spread} / {LEDGER_ENTRIES}) * interval '1 second',
          'bench', now()
   FROM generate_series({from}, {to} - 1) g;
 "#

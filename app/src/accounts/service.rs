@@ -162,10 +162,7 @@ pub async fn create_operator(
     email: &str,
     password: &str,
 ) -> AppResult<User> {
-    let name = PersonName::parse(name)?;
-    let email = Email::parse(email)?;
-    let password = Password::parse_new(password)?;
-    create_user(store, passwords, Role::Operator, name, email, &password).await
+    create_with_password(store, passwords, Role::Operator, name, email, password).await
 }
 
 /// A client account with a password (tests and the demo; people use the
@@ -177,10 +174,21 @@ pub async fn create_client(
     email: &str,
     password: &str,
 ) -> AppResult<User> {
+    create_with_password(store, passwords, Role::Client, name, email, password).await
+}
+
+async fn create_with_password(
+    store: &Store,
+    passwords: &Passwords,
+    role: Role,
+    name: &str,
+    email: &str,
+    password: &str,
+) -> AppResult<User> {
     let name = PersonName::parse(name)?;
     let email = Email::parse(email)?;
     let password = Password::parse_new(password)?;
-    create_user(store, passwords, Role::Client, name, email, &password).await
+    create_user(store, passwords, role, name, email, &password).await
 }
 
 /// Replaces a user's password (CLI, demo re-runs) and ends their sessions.

@@ -49,10 +49,10 @@ pub fn DeliveryTable(deliveries: Vec<Delivery>, detail_base: &'static str, show_
 pub fn DeliveryView(detail: DeliveryDetail) -> impl IntoView {
     let d = detail.delivery;
     let payload = serde_json::to_string_pretty(&detail.payload).unwrap_or_default();
-    let row = |a: Attempt| {
+    let row = |Attempt { attempt_no, outcome: a }: Attempt| {
         view! {
             <tr>
-                <th scope="row">{a.attempt_no}</th>
+                <th scope="row">{attempt_no}</th>
                 <td>{a.at.short()}</td>
                 <td class="num">{a.status_code.map(|c| c.to_string()).unwrap_or_else(|| "—".into())}</td>
                 <td class="num">{format!("{} ms", a.duration_ms)}</td>

@@ -11,6 +11,24 @@ pub fn use_query_params() -> impl Fn(&str) -> Option<String> + Copy + Send + Syn
     move |name: &str| query.read().get(name).filter(|v| !v.is_empty())
 }
 
+/// The query string of the filters in `names` that the page's URL sets
+/// (`a=1&b=2`): the next page and the export keep them.
+pub fn kept_filters(param: impl Fn(&str) -> Option<String>, names: &[&str]) -> String {
+    names
+        .iter()
+        .filter_map(|name| param(name).map(|v| format!("{name}={}", crate::lists::percent_encode(&v))))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The link to the page after `cursor` at `path`, keeping the filters in
+/// `names`.
+pub fn next_page_href(path: &str, cursor: &str, param: impl Fn(&str) -> Option<String>, names: &[&str]) -> String {
+    let kept = kept_filters(param, names);
+    let sep = if kept.is_empty() { "" } else { "&" };
+    format!("{path}?before={cursor}{sep}{kept}")
+}
+
 /// A filter form: its fields, then one submit button.
 #[component]
 pub fn FilterForm(

@@ -17,7 +17,7 @@ mod tabs;
 pub use billing::{AccountFigures, BalanceChart, EntryTable, StatementMonths, StatementView};
 pub use chart::{Chart, ChartKind, Series};
 pub use deliveries::{DeliveryTable, DeliveryView};
-pub use filters::{FilterForm, FilterInput, FilterSelect, choices, use_query_params};
+pub use filters::{FilterForm, FilterInput, FilterSelect, choices, kept_filters, next_page_href, use_query_params};
 pub use loaded::Loaded;
 pub use outcome::{ActionOutcome, ActionResult};
 pub use panel::{NavItem, PanelGuard};

@@ -97,29 +97,37 @@ impl From<ProvisioningRow> for StoredProvisioning {
     }
 }
 
+/// Binds a product's columns in the order both its INSERT and its UPDATE
+/// number them: `$1` the id, `$2..$12` the draft, `$13` the time.
+macro_rules! bind_product {
+    ($query:expr, $id:expr, $draft:expr, $now:expr) => {
+        $query
+            .bind($id)
+            .bind(&$draft.name)
+            .bind($draft.slug.as_str())
+            .bind($draft.kind.as_str())
+            .bind(&$draft.description)
+            .bind($draft.is_active)
+            .bind($draft.retail.monthly)
+            .bind($draft.retail.quarterly)
+            .bind($draft.retail.semi_annual)
+            .bind($draft.retail.annual)
+            .bind($draft.retail.hourly)
+            .bind($draft.retail_setup_fee)
+            .bind($now)
+    };
+}
+
 impl StoreTx {
     /// Inserts a product. A taken slug is `Conflict`.
     pub async fn insert_product(&mut self, id: &ProductId, draft: &ProductDraft, now: Timestamp) -> StoreResult<()> {
         on_tx!(self, t => {
-            sqlx::query(
+            bind_product!(sqlx::query(
                 "INSERT INTO products (id, name, slug, kind, description, is_active,
                     retail_monthly, retail_quarterly, retail_semi_annual, retail_annual, retail_hourly,
                     retail_setup_fee, created_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
-            )
-            .bind(id)
-            .bind(&draft.name)
-            .bind(draft.slug.as_str())
-            .bind(draft.kind.as_str())
-            .bind(&draft.description)
-            .bind(draft.is_active)
-            .bind(draft.retail.monthly)
-            .bind(draft.retail.quarterly)
-            .bind(draft.retail.semi_annual)
-            .bind(draft.retail.annual)
-            .bind(draft.retail.hourly)
-            .bind(draft.retail_setup_fee)
-            .bind(now)
+            ), id, draft, now)
             .execute(&mut **t)
             .await
             .map_err(StoreError::from_write)?;
@@ -133,25 +141,12 @@ impl StoreTx {
     /// unknown id `NotFound`.
     pub async fn update_product(&mut self, id: &ProductId, draft: &ProductDraft, now: Timestamp) -> StoreResult<()> {
         let updated = on_tx!(self, t => {
-            sqlx::query(
+            bind_product!(sqlx::query(
                 "UPDATE products SET name = $2, slug = $3, kind = $4, description = $5, is_active = $6,
                     retail_monthly = $7, retail_quarterly = $8, retail_semi_annual = $9,
                     retail_annual = $10, retail_hourly = $11, retail_setup_fee = $12, updated_at = $13
                  WHERE id = $1",
-            )
-            .bind(id)
-            .bind(&draft.name)
-            .bind(draft.slug.as_str())
-            .bind(draft.kind.as_str())
-            .bind(&draft.description)
-            .bind(draft.is_active)
-            .bind(draft.retail.monthly)
-            .bind(draft.retail.quarterly)
-            .bind(draft.retail.semi_annual)
-            .bind(draft.retail.annual)
-            .bind(draft.retail.hourly)
-            .bind(draft.retail_setup_fee)
-            .bind(now)
+            ), id, draft, now)
             .execute(&mut **t)
             .await
             .map_err(StoreError::from_write)?

@@ -209,17 +209,14 @@ pub struct Delivery {
     pub completed_at: Option<Timestamp>,
 }
 
+/// A recorded attempt: its number and what happened (one JSON object).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Attempt {
     pub attempt_no: i64,
-    pub at: Timestamp,
-    pub url: String,
-    pub status_code: Option<i64>,
-    pub duration_ms: i64,
-    pub error: Option<String>,
-    /// The first KiB of the response body.
-    pub response_body: Option<String>,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "ssr", sqlx(flatten))]
+    pub outcome: AttemptRecord,
 }
 
 /// A delivery with its attempts and the event it carries.
@@ -335,13 +332,15 @@ impl AttemptOutcome {
 }
 
 /// The outcome of one attempt, as recorded.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AttemptRecord {
     pub at: Timestamp,
     pub url: String,
     pub status_code: Option<i64>,
     pub duration_ms: i64,
     pub error: Option<String>,
+    /// The first KiB of the response body.
     pub response_body: Option<String>,
 }
 

@@ -4,8 +4,7 @@
 use super::ResellerChoice;
 use crate::{
     api_log::{ApiRequest, server_fns::admin_api_logs},
-    components::{DataTable, FilterForm, FilterInput, Loaded, NextPage, use_query_params},
-    lists::percent_encode,
+    components::{DataTable, FilterForm, FilterInput, Loaded, NextPage, kept_filters, use_query_params},
 };
 use leptos::prelude::*;
 
@@ -35,11 +34,10 @@ pub fn ApiLogsPage() -> impl IntoView {
     );
     // The filter as a query string: the export and the next page keep it.
     let filter_query = move || {
-        std::iter::once("reseller_id")
+        let names: Vec<&str> = std::iter::once("reseller_id")
             .chain(FILTERS.iter().map(|(name, _, _)| *name))
-            .filter_map(|name| param(name).map(|v| format!("{name}={}", percent_encode(&v))))
-            .collect::<Vec<_>>()
-            .join("&")
+            .collect();
+        kept_filters(param, &names)
     };
     let older = move |id: String| format!("/admin/api-logs?{}&before={id}", filter_query());
     view! {

@@ -6,7 +6,7 @@ use super::ResellerChoice;
 use crate::{
     components::{
         ActionOutcome, DeliveryTable, DeliveryView, FilterForm, FilterSelect, Loaded, NextPage, choices,
-        use_query_params,
+        next_page_href, use_query_params,
     },
     webhooks::{
         DeliveryStatus, EventType,
@@ -33,11 +33,12 @@ pub fn WebhooksPage() -> impl IntoView {
     let events = choices(EventType::ALL, EventType::as_str, EventType::as_str);
     let statuses = choices(DeliveryStatus::ALL, DeliveryStatus::as_str, DeliveryStatus::as_str);
     let older = move |cursor: String| {
-        let kept = ["reseller_id", "status", "event_type"]
-            .iter()
-            .filter_map(|name| param(name).map(|v| format!("&{name}={}", crate::lists::percent_encode(&v))))
-            .collect::<String>();
-        format!("/admin/webhooks?before={cursor}{kept}")
+        next_page_href(
+            "/admin/webhooks",
+            &cursor,
+            param,
+            &["reseller_id", "status", "event_type"],
+        )
     };
     view! {
         <h1>"Webhooks"</h1>

@@ -3,8 +3,10 @@
 //! and a test event.
 
 use crate::{
-    components::{ActionOutcome, DeliveryTable, FilterForm, FilterSelect, Loaded, NextPage, choices, use_query_params},
-    lists::percent_encode,
+    components::{
+        ActionOutcome, DeliveryTable, FilterForm, FilterSelect, Loaded, NextPage, choices, next_page_href,
+        use_query_params,
+    },
     webhooks::{
         DeliveryStatus, EventType,
         server_fns::{SendTestEvent, my_deliveries},
@@ -30,13 +32,7 @@ pub fn DeliveriesTab() -> impl IntoView {
         },
         |(status, event_type, before, _)| my_deliveries(status, event_type, before),
     );
-    let older = move |cursor: String| {
-        let kept: String = FILTERS
-            .iter()
-            .filter_map(|name| param(name).map(|v| format!("&{name}={}", percent_encode(&v))))
-            .collect();
-        format!("{}/deliveries?before={cursor}{kept}", super::BASE)
-    };
+    let older = move |cursor: String| next_page_href(&format!("{}/deliveries", super::BASE), &cursor, param, &FILTERS);
     let events = choices(EventType::ALL, EventType::as_str, EventType::as_str);
     let statuses = choices(DeliveryStatus::ALL, DeliveryStatus::as_str, DeliveryStatus::as_str);
     view! {

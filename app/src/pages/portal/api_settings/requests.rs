@@ -3,8 +3,7 @@
 
 use crate::{
     api_log::{ApiRequest, server_fns::my_api_requests},
-    components::{DataTable, FilterForm, FilterInput, Loaded, NextPage, use_query_params},
-    lists::percent_encode,
+    components::{DataTable, FilterForm, FilterInput, Loaded, NextPage, next_page_href, use_query_params},
 };
 use leptos::prelude::*;
 
@@ -18,13 +17,7 @@ pub fn RequestsTab() -> impl IntoView {
         move || (param("status"), param("path"), param("before")),
         |(status, path, before)| my_api_requests(status, path, before),
     );
-    let older = move |cursor: String| {
-        let kept: String = FILTERS
-            .iter()
-            .filter_map(|name| param(name).map(|v| format!("&{name}={}", percent_encode(&v))))
-            .collect();
-        format!("{}/requests?before={cursor}{kept}", super::BASE)
-    };
+    let older = move |cursor: String| next_page_href(&format!("{}/requests", super::BASE), &cursor, param, &FILTERS);
     view! {
         <p>"Every request your keys sent, refused ones included, as the API answered it."</p>
         <FilterForm label="Filter requests">
