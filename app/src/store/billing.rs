@@ -327,15 +327,23 @@ impl Store {
             return Ok(Vec::new());
         }
         Ok(with_pool!(self, pool => {
+            // Each account's latest snapshot plus its entries from the
+            // snapshot's end (from the epoch without one): the bound is a
+            // value per account, so the entries are an index range, never
+            // the whole ledger.
             let mut query = sqlx::QueryBuilder::new(
                 "SELECT p.id AS reseller_id, a.credit_limit, a.low_balance_threshold,
                         COALESCE(a.low_balance_notified, FALSE) AS low_balance_notified,
-                        COALESCE((SELECT s.balance FROM ledger_snapshots s WHERE s.reseller_id = p.id
-                                  ORDER BY s.period_end DESC LIMIT 1), 0)
+                        COALESCE(sn.balance, 0)
                         + COALESCE((SELECT SUM(l.amount) FROM ledger_entries l WHERE l.reseller_id = p.id
-                                    AND l.at >= COALESCE((SELECT MAX(s.period_end) FROM ledger_snapshots s
-                                                          WHERE s.reseller_id = p.id), l.at)), 0) AS balance
+                                    AND l.at >= COALESCE(sn.period_end, ",
+            );
+            query.push_bind(Timestamp::EPOCH);
+            query.push(
+                ")), 0) AS balance
                  FROM reseller_profiles p LEFT JOIN reseller_accounts a ON a.reseller_id = p.id
+                 LEFT JOIN ledger_snapshots sn ON sn.reseller_id = p.id
+                     AND sn.period_end = (SELECT MAX(s.period_end) FROM ledger_snapshots s WHERE s.reseller_id = p.id)
                  WHERE p.id IN (",
             );
             let mut ids = query.separated(", ");
