@@ -85,22 +85,36 @@ ensure_venv() {
 }
 
 # A server of a test step's own (fuzz/run, openapi/run): the binary at
-# FLUX_BIN (default: the release build) on a fresh SQLite database in WORK,
-# with an admin token. Sets scratch_url, scratch_token and scratch_pid; the
+# FLUX_BIN (default: the release build) on a fresh database, with an admin
+# token. The database is SQLite in WORK, or with FLUX_SCRATCH_DATABASE=postgres
+# a new PostgreSQL database (FLUX_TEST_POSTGRES_URL's server) dropped again by
+# stop_scratch_server. Sets scratch_url, scratch_token and scratch_pid; the
 # caller stops it on exit (stop_scratch_server).
 start_scratch_server() {
-    local work="$1" bin="${FLUX_BIN:-$CARGO_TARGET_DIR/release/fluxbilling}" port
-    export DATABASE_URL="sqlite://$work/scratch.db?mode=rwc"
+    local work="$1" bin="${FLUX_BIN:-$CARGO_TARGET_DIR/release/fluxbilling}"
+    case "${FLUX_SCRATCH_DATABASE:-sqlite}" in
+        sqlite) export DATABASE_URL="sqlite://$work/scratch.db?mode=rwc" ;;
+        postgres)
+            local admin="${FLUX_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+            scratch_pg_admin="$admin"
+            scratch_pg_db="flux_scratch_$(basename "$work" | tr -c 'a-zA-Z0-9\n' '_' | tr 'A-Z' 'a-z')"
+            psql "$admin" -qc "CREATE DATABASE \"$scratch_pg_db\"" >/dev/null
+            export DATABASE_URL="${admin%/*}/$scratch_pg_db"
+            ;;
+        *) echo "FLUX_SCRATCH_DATABASE=${FLUX_SCRATCH_DATABASE}: use sqlite or postgres" >&2; return 1 ;;
+    esac
     export FLUX_SECRETS_KEY_FILE="$work/fluxbilling.key"
     export FLUX_WEBHOOK_ALLOW_PRIVATE=1
     export RUST_LOG="${RUST_LOG:-warn}"
     scratch_token="$("$bin" admin-token create --name "$(basename "$work")" | tail -n 1)"
-    port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-    "$bin" serve --addr "127.0.0.1:$port" > "$work/server.log" 2>&1 &
+    # Port 0: the server binds a free port and prints where it listens.
+    "$bin" serve --addr "127.0.0.1:0" > "$work/server.log" 2>&1 &
     scratch_pid=$!
-    scratch_url="http://127.0.0.1:$port"
-    for _ in $(seq 100); do
-        curl -fs "$scratch_url/healthz" >/dev/null 2>&1 && return 0
+    for _ in $(seq 300); do
+        scratch_url="$(sed -n 's/^FluxBilling is running on \(http:[^ ]*\)$/\1/p' "$work/server.log" | head -n 1)"
+        if [ -n "$scratch_url" ] && curl -fs "$scratch_url/healthz" >/dev/null 2>&1; then
+            return 0
+        fi
         sleep 0.1
     done
     echo "the server did not answer on $scratch_url:" >&2
@@ -112,6 +126,10 @@ stop_scratch_server() {
     if [ -n "${scratch_pid:-}" ]; then
         kill "$scratch_pid" 2>/dev/null && wait "$scratch_pid" 2>/dev/null
         scratch_pid=""
+    fi
+    if [ -n "${scratch_pg_db:-}" ]; then
+        psql "$scratch_pg_admin" -qc "DROP DATABASE IF EXISTS \"$scratch_pg_db\" WITH (FORCE)" >/dev/null 2>&1
+        scratch_pg_db=""
     fi
     return 0
 }

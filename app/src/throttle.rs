@@ -3,10 +3,12 @@
 //! test events) per window. The partner API's rate limit and the abuse
 //! throttles are all one [`Throttle`].
 //!
-//! On SQLite (one instance) a throttle counts in this process's memory; a
-//! window starts at a key's first event. On PostgreSQL several instances
-//! may serve the same key, so the window's quota is shared through the
-//! database: windows are aligned on the database's clock, and an instance
+//! A key's window starts at its first event after its last window ended
+//! (never at a fixed clock time, so every key's first window is whole).
+//! On SQLite (one instance) a throttle counts in this process's memory.
+//! On PostgreSQL several instances may serve the same key, so the window's
+//! quota is shared through the database: the window is started and timed
+//! by the database's clock, and an instance
 //! takes the quota in small batches ([`batch`]) which it spends in memory.
 //! A request writes nothing unless its instance's batch is used up; once
 //! every unit of the window is taken, each instance refuses from memory

@@ -48,7 +48,7 @@ pub struct QuotaLease {
     pub granted: u64,
     /// Units of the window not yet taken by any instance.
     pub left: u64,
-    /// Which window (by the database's clock).
+    /// Which window: its start, in ms of the database's clock.
     pub window_index: i64,
     /// Time until that window ends.
     pub window_left: Duration,
@@ -164,23 +164,28 @@ impl Store {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let want = i64::try_from(want).unwrap_or(i64::MAX).min(limit);
         let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX).max(1);
-        // In SET, the table's columns are the values before the update:
-        // `granted` is what this call took, `leased` the window's total.
+        // A window starts at the first lease after the last one ended (as
+        // on SQLite, at a key's first event), by the database's clock:
+        // `window_index` is its start in ms. In SET, the table's columns
+        // are the values before the update, `excluded.window_index` is
+        // now; `granted` is what this call took, `leased` the window's
+        // total.
         let row: (i64, i64, i64, i64) = sqlx::query_as(
             "WITH clock AS (
                  SELECT CAST(floor(extract(epoch FROM clock_timestamp()) * 1000) AS BIGINT) AS now_ms
              )
              INSERT INTO quota_leases AS q (scope, key, window_index, leased, granted, ends_ms)
-             SELECT $1, $2, now_ms / $5, $4, $4, (now_ms / $5 + 1) * $5 FROM clock
+             SELECT $1, $2, now_ms, $4, $4, now_ms + $5 FROM clock
              ON CONFLICT (scope, key) DO UPDATE SET
-                 window_index = excluded.window_index,
-                 ends_ms = excluded.ends_ms,
-                 leased = CASE WHEN q.window_index = excluded.window_index
+                 window_index = CASE WHEN q.ends_ms > excluded.window_index
+                     THEN q.window_index ELSE excluded.window_index END,
+                 ends_ms = CASE WHEN q.ends_ms > excluded.window_index
+                     THEN q.ends_ms ELSE excluded.ends_ms END,
+                 leased = CASE WHEN q.ends_ms > excluded.window_index
                      THEN q.leased + GREATEST(0, LEAST($4, $3 - q.leased)) ELSE excluded.leased END,
-                 granted = CASE WHEN q.window_index = excluded.window_index
+                 granted = CASE WHEN q.ends_ms > excluded.window_index
                      THEN GREATEST(0, LEAST($4, $3 - q.leased)) ELSE excluded.granted END
-             RETURNING granted, leased, window_index,
-                 (window_index + 1) * $5 - (SELECT now_ms FROM clock)",
+             RETURNING granted, leased, window_index, ends_ms - (SELECT now_ms FROM clock)",
         )
         .bind(scope)
         .bind(key)

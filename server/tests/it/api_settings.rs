@@ -38,6 +38,8 @@ async fn active_client(app: &TestApp, email: &str) -> (reqwest::Client, String) 
 #[tokio::test]
 async fn keys_and_webhook_from_api_settings_then_an_api_order_shows_on_every_page() {
     let app = spawn_app().await;
+    // "This month" on the Dashboard: the order and the page in one day.
+    crate::helpers::clear_of_midnight(app.store.clock());
     let admin = app.admin().await;
     let (client, reseller) = active_client(&app, "r@example.com").await;
     let product = admin.product("vps-w", Some("10.00"), None).await;

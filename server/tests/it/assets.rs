@@ -187,7 +187,8 @@ async fn csv_exports_are_never_stored() {
     let partner = admin.partner_for(&app, &reseller, "read").await;
     app.operator("csv-ops@example.com").await;
     let ops = app.signed_in("admin", "csv-ops@example.com").await;
-    let month = app::billing::Month::of(app::timestamp::Timestamp::now()).to_string();
+    let noon = crate::helpers::clear_of_midnight(app.store.clock());
+    let month = app::billing::Month::of(noon).to_string();
 
     let panel = [
         (&ops, "/admin/api-logs.csv".to_owned()),

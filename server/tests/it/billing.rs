@@ -347,16 +347,17 @@ async fn statements_open_where_the_month_before_closed() {
     // History is placed through the business clock: the account opens two
     // months ago, payments arrive on the first and the fourth of last month.
     let app = spawn_app().await;
-    let this = app::billing::Month::of(Timestamp::now());
-    let last = this.previous();
     let clock = app.store.clock().clone();
+    let noon = crate::helpers::clear_of_midnight(&clock);
+    let this = app::billing::Month::of(noon);
+    let last = this.previous();
     clock.set(last.previous().start().plus(time::Duration::days(1)));
     let (_app, admin, partner, product) = setup_on(app).await;
     let r = &partner.reseller_id;
     for (amount, at) in [
         ("7.00", last.start()),
         ("100.00", last.start().plus(time::Duration::days(3))),
-        ("50.00", Timestamp::now()),
+        ("50.00", noon),
     ] {
         clock.set(at);
         let (status, body) = admin
@@ -367,7 +368,7 @@ async fn statements_open_where_the_month_before_closed() {
             .await;
         assert_eq!(status, 201, "{body}");
     }
-    clock.reset();
+    crate::helpers::clear_of_midnight(&clock);
     assert_eq!(
         partner.order(&order_body("c-1", &product, "monthly", 1)).await.status,
         201
@@ -874,10 +875,8 @@ async fn resellers_read_operator_where_the_operator_side_reads_an_email() {
 async fn statements_are_paged_and_closed_months_snapshotted() {
     let app = spawn_app().await;
     let clock = app.store.clock().clone();
-    let month = app::billing::Month::of(Timestamp::now())
-        .previous()
-        .previous()
-        .previous();
+    let noon = crate::helpers::clear_of_midnight(&clock);
+    let month = app::billing::Month::of(noon).previous().previous().previous();
     clock.set(month.start().plus(time::Duration::days(1)));
     let (app, admin, partner, _) = setup_on(app).await;
     let r = &partner.reseller_id;
@@ -885,7 +884,7 @@ async fn statements_are_paged_and_closed_months_snapshotted() {
         clock.advance(time::Duration::hours(1));
         pay(&admin, r, &format!("{cents}.00")).await;
     }
-    clock.reset();
+    crate::helpers::clear_of_midnight(&clock);
 
     let mut lines = Vec::new();
     let mut path = format!("/statements/{month}?limit=3");
@@ -1000,13 +999,14 @@ async fn a_malformed_form_token_is_refused() {
 #[tokio::test]
 async fn a_payment_cannot_be_dated_into_a_final_statement() {
     let app = spawn_app().await;
-    app.store.clock().set(Timestamp::now().minus(time::Duration::days(70)));
+    let noon = crate::helpers::clear_of_midnight(app.store.clock());
+    app.store.clock().set(noon.minus(time::Duration::days(70)));
     let (app, admin, partner, _) = setup_on(app).await;
     pay(&admin, &partner.reseller_id, "1.00").await;
-    app.store.clock().reset();
+    crate::helpers::clear_of_midnight(app.store.clock());
     let r = &partner.reseller_id;
     let grace = app.state.settings.statement_grace_days;
-    let closed = app::billing::Month::first_open(Timestamp::now(), grace).previous();
+    let closed = app::billing::Month::first_open(noon, grace).previous();
     let before = partner.get(&format!("/statements/{closed}")).await.body;
     assert_eq!(before["final"], true, "{before}");
     let in_closed = closed.start().plus(time::Duration::days(9)).rfc3339();
@@ -1026,7 +1026,7 @@ async fn a_payment_cannot_be_dated_into_a_final_statement() {
     assert_eq!(partner.get(&format!("/statements/{closed}")).await.body, before);
     assert_eq!(balance(&admin, r).await["balance"], "1.00");
     // An open month takes it.
-    let open = Timestamp::now().minus(time::Duration::hours(1)).rfc3339();
+    let open = app.store.now().minus(time::Duration::hours(1)).rfc3339();
     let (status, body) = admin
         .post(
             &format!("/resellers/{r}/payments"),

@@ -42,6 +42,9 @@ async fn the_sweep_purges_what_is_older_than_the_retention_period() {
     let before = |table: &'static str| count(&app.store, table);
     let requests = before("SELECT COUNT(*) FROM api_requests").await;
     assert!(requests >= 2);
+    // The account's entries (two order charges) are the books: never purged.
+    let entries = before("SELECT COUNT(*) FROM ledger_entries").await;
+    assert_eq!(entries, 2);
 
     // Nothing is old yet. (Six events: the approval's reseller.status_changed,
     // made before the URL was set, so never delivered, and five of orders.)
@@ -67,6 +70,12 @@ async fn the_sweep_purges_what_is_older_than_the_retention_period() {
     );
     let left = before("SELECT COUNT(*) FROM webhook_deliveries").await;
     assert_eq!(left, 2, "the second order's deliveries are still pending");
+    assert_eq!(
+        before("SELECT COUNT(*) FROM ledger_entries").await,
+        entries,
+        "the ledger is kept"
+    );
+    assert_eq!(before("SELECT COUNT(*) FROM orders").await, 2, "and so are the orders");
     assert_eq!(
         before("SELECT COUNT(*) FROM webhook_events").await,
         2,

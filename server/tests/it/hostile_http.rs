@@ -2,7 +2,7 @@
 //! header-read, idle and request timeouts and the connection cap, seen from
 //! raw TCP connections. Waits have deadlines; nothing asserts a duration.
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::helpers::spawn_app_with;
 use std::time::Duration;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -112,19 +112,66 @@ async fn connections_over_the_cap_are_refused_with_503() {
 }
 
 /// Graceful shutdown still answers the request in flight and writes the
-/// API log before returning.
+/// API log before returning. The order in flight has sent its headers and
+/// half its body when the shutdown begins; the rest follows after.
 #[tokio::test]
 async fn shutdown_finishes_requests_and_flushes_the_log() {
-    let mut app = spawn_app().await;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut app = spawn_app_with(|c| c.drain = Duration::from_millis(300)).await;
     let admin = app.admin().await;
-    let partner = admin.partner(&app, "p@example.com", "read").await;
+    let partner = admin.partner(&app, "p@example.com", "orders").await;
+    let product = admin.product("vps-shut", Some("10.00"), None).await;
+    let (status, _) = admin
+        .put(
+            &format!("/resellers/{}/products/{product}", partner.reseller_id),
+            serde_json::json!({ "wholesale_monthly": "5.00" }),
+        )
+        .await;
+    assert_eq!(status, 200);
     for _ in 0..3 {
         assert_eq!(partner.get("/me").await.status, 200);
     }
+    let body = crate::helpers::order_body("c-flight", &product, "monthly", 1).to_string();
+    let ts = time::OffsetDateTime::now_utc().unix_timestamp();
+    let key = "in-flight-1";
+    let head = format!(
+        "POST /api/v1/orders HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {bearer}\r\n\
+         Flux-Timestamp: {ts}\r\nFlux-Signature: {signature}\r\nIdempotency-Key: {key}\r\n\
+         Content-Type: application/json\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n",
+        host = app.address.trim_start_matches("http://"),
+        bearer = partner.key,
+        signature = partner.signature(ts, "POST", "/api/v1/orders", key, &body),
+        length = body.len(),
+    );
+    let mut stream = tokio::net::TcpStream::connect(app.address.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let (first, rest) = body.split_at(body.len() / 2);
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(first.as_bytes()).await.unwrap();
+    stream.flush().await.unwrap();
+    // The server is reading the body when it is told to stop. The rest
+    // of the body follows once it has drained and stopped listening.
+    app.begin_shutdown();
+    let closed = crate::helpers::eventually(10, || async {
+        reqwest::get(app.url("/healthz")).await.is_err().then_some(())
+    })
+    .await;
+    assert!(closed.is_some(), "the server stops taking connections");
+    stream.write_all(rest.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(
+        response.starts_with("HTTP/1.1 201"),
+        "the order in flight is answered: {response}"
+    );
+
     let url = app.database_url().to_owned();
     app.stop().await;
     let store = app::store::Store::connect(&url).await.unwrap();
     let logged = crate::helpers::count(&store, "SELECT COUNT(*) FROM api_requests").await;
+    let orders = crate::helpers::count(&store, "SELECT COUNT(*) FROM orders").await;
     store.close().await;
-    assert_eq!(logged, 3, "every request was logged before the server stopped");
+    assert_eq!(orders, 1, "the order in flight was placed");
+    assert_eq!(logged, 4, "every request was logged before the server stopped");
 }

@@ -135,7 +135,26 @@ async fn orders_over_the_unit_cap_are_refused_and_write_nothing() {
     assert_eq!((huge.status, huge.code()), (422, "validation_failed"));
     assert_eq!(orders_of(&partner).await, 0);
     assert_eq!(count(&app.store, "SELECT COUNT(*) FROM services").await, 0);
-    // At the cap is fine.
+    // 51 lines of one unit each: refused for its lines, not its units.
+    let line = json!({ "product_id": product, "term": "monthly", "quantity": 1 });
+    let many = partner
+        .order(&json!({ "customer": { "external_id": "many" }, "lines": vec![line.clone(); 51] }))
+        .await;
+    assert_eq!((many.status, many.code()), (422, "validation_failed"), "{}", many.body);
+    assert_eq!(many.body["field"], "lines");
+    assert!(
+        many.body["detail"].as_str().unwrap().contains("50 lines"),
+        "{}",
+        many.body
+    );
+    assert_eq!(orders_of(&partner).await, 0);
+    // 50 lines is fine.
+    let fifty = partner
+        .order(&json!({ "customer": { "external_id": "fifty" }, "lines": vec![line; 50] }))
+        .await;
+    assert_eq!(fifty.status, 201, "{}", fifty.body);
+    assert_eq!(fifty.body["lines"].as_array().unwrap().len(), 50);
+    // At the unit cap is fine.
     let r = partner.order(&order_body("ok", &product, "monthly", 100)).await;
     assert_eq!(r.status, 201, "{}", r.body);
 

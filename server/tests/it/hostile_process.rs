@@ -76,21 +76,41 @@ async fn claims_die_with_a_killed_server() {
 }
 
 /// Boolean settings take 1/0, yes/no, on/off as well as
-/// true/false, from flags and the environment.
+/// true/false, from flags and the environment: each spelling has its
+/// effect (a private webhook URL is accepted only when allowed).
 #[tokio::test]
 async fn boolean_settings_accept_the_usual_spellings() {
     let db = TestDb::new().await;
-    for (allow_private, no_worker) in [("1", "yes"), ("on", "0"), ("true", "off")] {
+    let token = ServerProcess::admin_token(&db);
+    let reseller = {
+        let server = ServerProcess::start(&db, &[("FLUX_NO_WORKER", "yes")]).await;
+        let admin = crate::helpers::Admin::new(format!("{}/api/admin/v1", server.base), token.clone());
+        admin.reseller("spellings@example.com", "active").await
+    };
+    for (spelling, allowed) in [
+        ("1", true),
+        ("yes", true),
+        ("on", true),
+        ("true", true),
+        ("0", false),
+        ("no", false),
+        ("off", false),
+        ("false", false),
+    ] {
         let server = ServerProcess::start(
             &db,
-            &[
-                ("FLUX_WEBHOOK_ALLOW_PRIVATE", allow_private),
-                ("FLUX_NO_WORKER", no_worker),
-            ],
+            &[("FLUX_WEBHOOK_ALLOW_PRIVATE", spelling), ("FLUX_NO_WORKER", spelling)],
         )
         .await;
-        let health = reqwest::get(format!("{}/healthz", server.base)).await.unwrap();
-        assert_eq!(health.status(), 200, "{allow_private}/{no_worker}");
+        let admin = crate::helpers::Admin::new(format!("{}/api/admin/v1", server.base), token.clone());
+        let (status, body) = admin
+            .put(
+                &format!("/resellers/{reseller}/webhook"),
+                serde_json::json!({ "url": "http://127.0.0.1:9/hooks" }),
+            )
+            .await;
+        let expected = if allowed { 200 } else { 422 };
+        assert_eq!(status, expected, "FLUX_WEBHOOK_ALLOW_PRIVATE={spelling}: {body}");
     }
     let refused = std::process::Command::new(env!("CARGO_BIN_EXE_fluxbilling"))
         .args(["serve", "--addr", "127.0.0.1:0", "--no-worker", "maybe"])

@@ -310,7 +310,7 @@ async fn orders_spread_over_both_instances_deliver_each_event_once() {
         80,
         "one attempt per delivery"
     );
-    assert!(receiver.nothing_more());
+    assert!(receiver.nothing_more().await);
     let succeeded = "fluxbilling_webhook_attempts_total{outcome=\"succeeded\"}";
     assert_eq!(metric(&a, succeeded).await + metric(&b, succeeded).await, 80.0);
 }

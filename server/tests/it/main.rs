@@ -19,6 +19,8 @@ mod instances;
 mod operations;
 mod pages;
 mod partner_api;
+mod role_matrix;
+mod secret_rotation;
 mod server_functions;
 mod transactions;
 mod webhooks;

@@ -185,8 +185,13 @@ impl Refusal {
         let key = || ("Idempotency-Key", ulid::Ulid::new().to_string());
         let id = &partner.reseller_id;
         let r = match self {
-            Self::NoKey => partner.with_key("").get("/me").await,
-            Self::ForgedKey => partner.with_key(&crate::helpers::tamper(&partner.key)).get("/me").await,
+            Self::NoKey => partner.with_key("").order(&body).await,
+            Self::ForgedKey => {
+                partner
+                    .with_key(&crate::helpers::tamper(&partner.key))
+                    .order(&body)
+                    .await
+            }
             Self::RevokedKey => {
                 let prefix = &partner.key[.."flux_key_".len() + 8];
                 let (status, _) = admin
@@ -197,7 +202,7 @@ impl Refusal {
                     )
                     .await;
                 assert_eq!(status, 204);
-                partner.get("/me").await
+                partner.order(&body).await
             }
             Self::ReadKeyOrders => admin.partner_for(app, id, "read").await.order(&body).await,
             Self::Unsigned => partner.send("POST", "/orders", Some(&raw), false, &[key()]).await,
@@ -247,7 +252,8 @@ impl Refusal {
                     .order(&json!({ "customer": { "external_id": "x" }, "lines": [line] }))
                     .await
             }
-            Self::TermNotPriced => partner.order(&order_body("c-1", product, "annual", 1)).await,
+            // Retail sells it hourly; this reseller's book does not.
+            Self::TermNotPriced => partner.order(&order_body("c-1", product, "hourly", 1)).await,
             Self::ProductNotAvailable => {
                 let unpriced = admin.product("vps-unpriced", Some("5"), None).await;
                 partner.order(&order_body("c-1", &unpriced, "monthly", 1)).await
@@ -257,25 +263,27 @@ impl Refusal {
                 admin
                     .patch(&format!("/resellers/{id}"), json!({ "api_enabled": false }))
                     .await;
-                partner.get("/me").await
+                partner.order(&body).await
             }
             Self::Suspended => {
                 admin
                     .post(&format!("/resellers/{id}/suspend"), json!({ "reason": "late" }))
                     .await;
-                partner.get("/products").await
+                partner.order(&body).await
             }
             Self::Terminated => {
                 admin
                     .post(&format!("/resellers/{id}/terminate"), json!({ "reason": "gone" }))
                     .await;
-                partner.get("/me").await
+                partner.order(&body).await
             }
             Self::Pending => {
                 let pending = admin
                     .reseller(&format!("pending-{}@example.com", ulid::Ulid::new()), "pending")
                     .await;
-                admin.partner_for(app, &pending, "orders").await.get("/me").await
+                let row = json!({ "wholesale_monthly": "19.99", "max_quantity": 10 });
+                price(admin, &pending, product, row).await;
+                admin.partner_for(app, &pending, "orders").await.order(&body).await
             }
             Self::UnknownEndpoint => partner.get("/nothing").await,
             Self::WrongIdKind => partner.get("/orders/svc_01jd8x2m3n4p5q6r7s8t9v0w1x").await,
@@ -285,10 +293,10 @@ impl Refusal {
     }
 }
 
-/// What a partner's request can write for `reseller`: orders, customers,
-/// services, account entries and events (the set-up's own lifecycle
-/// events, `reseller.status_changed`, aside).
-async fn written_for(app: &TestApp, reseller: &str) -> [i64; 5] {
+/// What a partner's request can write, for any reseller: orders,
+/// customers, services, account entries and events (the set-up's own
+/// lifecycle events, `reseller.status_changed`, aside).
+async fn partner_writes(app: &TestApp) -> [i64; 5] {
     let tables = [
         ("orders", ""),
         ("customers", ""),
@@ -298,7 +306,7 @@ async fn written_for(app: &TestApp, reseller: &str) -> [i64; 5] {
     ];
     let mut counts = [0; 5];
     for (count, (table, only)) in counts.iter_mut().zip(tables) {
-        let sql = format!("SELECT COUNT(*) FROM {table} WHERE reseller_id = '{reseller}'{only}");
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE TRUE{only}");
         *count = crate::helpers::count(&app.store, &sql).await;
     }
     counts
@@ -310,16 +318,18 @@ async fn each_refusal_code() {
     let admin = app.admin().await;
     for (n, case) in Refusal::ALL.iter().copied().enumerate() {
         let partner = admin.partner(&app, &format!("refusal-{n}@example.com"), "orders").await;
-        let product = admin.product(&format!("vps-r{n}"), Some("25.00"), None).await;
+        // Retail prices monthly and hourly; the book only monthly.
+        let product = admin.product(&format!("vps-r{n}"), Some("25.00"), Some("0.05")).await;
         let row = json!({ "wholesale_monthly": "19.99", "max_quantity": 10 });
         price(&admin, &partner.reseller_id, &product, row).await;
         let (status, code) = case.send(&app, &admin, &partner, &product).await;
         let expected = case.expected();
         assert_eq!((status, code.as_str()), expected, "{case:?}");
         // A refusal changes nothing, whoever is refused and why (401 and
-        // 403 included): counted in the database, not through the API that
-        // just refused the caller.
-        assert_eq!(written_for(&app, &partner.reseller_id).await, [0; 5], "{case:?}");
+        // 403 included; each of those sends an order a missed check would
+        // place): counted in the database, not through the API that just
+        // refused the caller.
+        assert_eq!(partner_writes(&app).await, [0; 5], "{case:?}");
     }
     // A signed GET with a good signature passes, as does a live second
     // key after the first is revoked (rotation).
@@ -405,7 +415,14 @@ async fn idempotent_replay_mismatch_and_in_flight() {
         .await;
     assert_eq!(placed.status, 201, "{}", placed.body);
 
-    // Expired keys are purged.
+    // Keys live 24 hours: kept at +23 h (still a replay), purged at +25 h.
+    let sooner = app::timestamp::Timestamp::now().plus(time::Duration::hours(23));
+    assert_eq!(app.store.purge_idempotency_keys(sooner).await.unwrap(), 0);
+    let kept = partner.order_with_key(&body, "order-7").await;
+    assert_eq!(
+        kept.headers["idempotent-replayed"], "true",
+        "a key is kept for 24 hours"
+    );
     let later = app::timestamp::Timestamp::now().plus(time::Duration::hours(25));
     assert!(app.store.purge_idempotency_keys(later).await.unwrap() >= 3);
     let fresh = partner.order_with_key(&body, "order-7").await;

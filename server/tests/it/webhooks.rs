@@ -156,7 +156,7 @@ async fn each_event_type_once_signed_with_its_payload() {
         ]),
         "each event exactly once"
     );
-    assert!(receiver.nothing_more(), "and nothing more");
+    assert!(receiver.nothing_more().await, "and nothing more");
     let created = &by_type["order.created"][0]["data"];
     assert_eq!(created["id"], order.body["id"]);
     assert_eq!(created["wholesale_total"], "20.00");
@@ -265,7 +265,7 @@ async fn the_schedule_runs_out_then_retry_now_delivers() {
     .await
     .expect("failed after the schedule");
     assert_eq!(failed["attempts"], 2);
-    assert!(receiver.nothing_more(), "no attempt after the last");
+    assert!(receiver.nothing_more().await, "no attempt after the last");
 
     let id = failed["id"].as_str().unwrap();
     let (status, body) = admin.post(&format!("/webhook-deliveries/{id}/retry"), json!({})).await;
@@ -310,7 +310,7 @@ async fn held_while_suspended_and_cancelled_when_terminated() {
     // Held when made (no job is queued for them): nothing can go out.
     let held = deliveries(&admin, &format!("reseller_id={id}&status=held")).await;
     assert_eq!(held.len(), 2, "status change to suspended and the activation: {held:?}");
-    assert!(receiver.nothing_more(), "nothing goes out while suspended");
+    assert!(receiver.nothing_more().await, "nothing goes out while suspended");
     // Reactivated: they go out, with the reactivation's own event.
     admin.post(&format!("/resellers/{id}/reactivate"), json!({})).await;
     let released = receiver.collect(3, 15).await;
@@ -345,7 +345,7 @@ async fn held_while_suspended_and_cancelled_when_terminated() {
     let cancelled = deliveries(&admin, &format!("reseller_id={id}&status=cancelled")).await;
     assert_eq!(cancelled.len(), 1, "its retry is cancelled");
     assert!(deliveries(&admin, &pending).await.is_empty(), "and no new one is made");
-    assert!(receiver.nothing_more());
+    assert!(receiver.nothing_more().await);
     let (status, body) = admin
         .post(
             &format!("/webhook-deliveries/{}/retry", cancelled[0]["id"].as_str().unwrap()),
@@ -460,7 +460,10 @@ async fn internal_addresses_are_refused_at_delivery_time() {
         .await;
         assert!(attempted.is_some(), "{url}: attempted");
     }
-    assert!(receiver.nothing_more(), "the receiver on loopback never got anything");
+    assert!(
+        receiver.nothing_more().await,
+        "the receiver on loopback never got anything"
+    );
     let all = deliveries(&admin, &format!("reseller_id={id}&limit=10")).await;
     for d in &all {
         assert!(d["last_status_code"].is_null(), "{d}");

@@ -91,6 +91,21 @@ async fn start(db: std::sync::Arc<TestDb>, config: Config) -> TestApp {
     app
 }
 
+/// For tests that read the day or the month: from 22:00 UTC on, runs the
+/// business `clock` two hours behind, so the day (and month) the test reads
+/// is the one the server stamps to the end of the test, even one started a
+/// moment before midnight. Returns now by that clock. Such tests go back
+/// to it with this call rather than `reset`.
+pub fn clear_of_midnight(clock: &app::clock::Clock) -> app::timestamp::Timestamp {
+    let now = app::timestamp::Timestamp::now();
+    let second_of_day = (now.unix_micros() / 1_000_000).rem_euclid(86_400);
+    clock.reset();
+    if second_of_day >= 22 * 3600 {
+        clock.set(now.minus(time::Duration::hours(2)));
+    }
+    clock.now()
+}
+
 /// The value of one sample of `/metrics` (0 when absent).
 pub async fn metric(app: &TestApp, name: &str) -> f64 {
     let text = reqwest::get(app.url("/metrics")).await.unwrap().text().await.unwrap();

@@ -48,13 +48,10 @@ impl ServerProcess {
 
     /// Starts `serve` and waits until it answers.
     pub async fn start(db: &TestDb, extra: &[(&str, &str)]) -> ServerProcess {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
         let env: Vec<(String, String)> = extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let child = Self::spawn(db, port, &env);
+        // Port 0: the server binds a free port itself and says which (a port
+        // found free here could be taken before the server bound it).
+        let (child, port) = Self::spawn(db, 0, &env);
         let server = ServerProcess {
             base: format!("http://127.0.0.1:{port}"),
             child,
@@ -65,12 +62,29 @@ impl ServerProcess {
         server
     }
 
-    fn spawn(db: &TestDb, port: u16, env: &[(String, String)]) -> std::process::Child {
-        Self::command(db, env)
+    /// Starts `serve` on `port` (0: any) and returns the port it bound,
+    /// read from the line it prints once listening.
+    fn spawn(db: &TestDb, port: u16, env: &[(String, String)]) -> (std::process::Child, u16) {
+        use std::io::BufRead;
+        let mut child = Self::command(db, env)
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-            .stdout(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
             .spawn()
-            .expect("server starts")
+            .expect("server starts");
+        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut bound = None;
+        let mut line = String::new();
+        while bound.is_none() && stdout.read_line(&mut line).unwrap_or(0) > 0 {
+            bound = line
+                .trim()
+                .strip_prefix("FluxBilling is running on http://")
+                .and_then(|addr| addr.rsplit(':').next()?.parse::<u16>().ok());
+            line.clear();
+        }
+        let bound = bound.expect("the server says where it listens");
+        // Whatever else it prints is drained, so it never blocks on a full pipe.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        (child, bound)
     }
 
     async fn wait_up(&self) {
@@ -91,7 +105,8 @@ impl ServerProcess {
     /// Starts again on the same port and database, after a kill.
     pub async fn restart(&mut self, db: &TestDb) {
         self.kill();
-        self.child = Self::spawn(db, self.port, &self.env);
+        // The same port, so clients keep their base URL.
+        self.child = Self::spawn(db, self.port, &self.env).0;
         self.wait_up().await;
     }
 }

@@ -3,6 +3,10 @@
 /// A webhook receiver: records every request and answers with the next
 /// scripted status (200 once the script is used up), or never answers
 /// while hanging.
+/// How long [`Receiver::nothing_more`] listens: beyond the tests' retry
+/// schedule (1 s steps) and a worker's poll.
+pub const QUIET: std::time::Duration = std::time::Duration::from_secs(3);
+
 pub struct Receiver {
     pub url: String,
     rx: tokio::sync::mpsc::UnboundedReceiver<Received>,
@@ -93,10 +97,11 @@ impl Receiver {
         got
     }
 
-    /// Nothing has arrived that was not taken yet. Tests call it once the
-    /// database says nothing is left to send (waiting on state, not on a
-    /// clock).
-    pub fn nothing_more(&mut self) -> bool {
-        self.rx.try_recv().is_err()
+    /// Nothing more arrives: none is waiting and none comes within
+    /// [`QUIET`]. Tests call it once the database says nothing is left to
+    /// send, so a stray attempt (a retry after the last, a held delivery
+    /// sent) would be on its way within the tests' one-second schedule.
+    pub async fn nothing_more(&mut self) -> bool {
+        !matches!(tokio::time::timeout(QUIET, self.rx.recv()).await, Ok(Some(_)))
     }
 }
