@@ -133,8 +133,9 @@ async fn a_secret_rotated_on_one_instance_is_retired_on_the_other() {
     let admin = a.admin().await;
     let mut receiver = Receiver::start().await;
     let (partner, old, product) = webhook_partner(&b.url(""), &admin, &receiver, "rot-pair@example.com").await;
-    // B has verified (and cached) the old secret before the rotation.
-    assert_eq!(partner.get("/me").await.status, 200);
+    // B has verified (and cached) the old secret before the rotation (a
+    // signed GET: unsigned reads use no secret).
+    assert_eq!(partner.send("GET", "/me", None, true, &[]).await.status, 200);
     let (status, rotated) = admin
         .post(
             &format!("/resellers/{}/webhook/rotate-secret", partner.reseller_id),
@@ -145,7 +146,10 @@ async fn a_secret_rotated_on_one_instance_is_retired_on_the_other() {
     let new = rotated["secret"].as_str().unwrap();
     // B hears of the change (within a second, see `instances`).
     let stale = signing_with(&partner, &b, &old);
-    let heard = eventually(5, || async { (stale.get("/me").await.status == 401).then_some(()) }).await;
+    let heard = eventually(5, || async {
+        (stale.send("GET", "/me", None, true, &[]).await.status == 401).then_some(())
+    })
+    .await;
     assert!(heard.is_some(), "the other instance refuses the old secret");
     only_the_new_secret_works(&b, &partner, &product, &mut receiver, &old, new).await;
 }
