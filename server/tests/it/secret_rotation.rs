@@ -4,7 +4,7 @@
 //! portal, and (PostgreSQL) on the instance that did not rotate it.
 
 use crate::helpers::{PartnerClient, Received, Receiver, TestApp, backend, eventually, order_body, spawn_app};
-use crate::webhooks::partner as webhook_partner;
+use crate::webhooks::{partner as webhook_partner, partner_of as webhook_partner_of};
 use app::api_access::server_fns::RotateWebhookSecret;
 use serde_json::{Value, json};
 
@@ -71,20 +71,23 @@ async fn only_the_new_secret_works(
     assert!(!verifies(old, &created), "and no longer with the old one");
 }
 
+/// Rotates the reseller's secret through the admin API: the new secret.
+async fn rotate_through_admin(admin: &crate::helpers::Admin, reseller: &str) -> String {
+    let (status, rotated) = admin
+        .post(&format!("/resellers/{reseller}/webhook/rotate-secret"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{rotated}");
+    rotated["secret"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn a_secret_rotated_through_the_admin_api_retires_the_old_one() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let mut receiver = Receiver::start().await;
     let (partner, old, product) = webhook_partner(&app.url(""), &admin, &receiver, "rot-admin@example.com").await;
-    let (status, rotated) = admin
-        .post(
-            &format!("/resellers/{}/webhook/rotate-secret", partner.reseller_id),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 200, "{rotated}");
-    let new = rotated["secret"].as_str().unwrap();
+    let new = rotate_through_admin(&admin, &partner.reseller_id).await;
+    let new = new.as_str();
     only_the_new_secret_works(&app, &partner, &product, &mut receiver, &old, new).await;
 }
 
@@ -96,28 +99,7 @@ async fn a_secret_rotated_in_the_portal_retires_the_old_one() {
     let (client, reseller) = app.active_client("rot-portal@example.com").await;
     // The portal accepts public https URLs only: the test's receiver is
     // set through the admin API, as an operator may.
-    let (status, webhook) = admin
-        .put(
-            &format!("/resellers/{reseller}/webhook"),
-            json!({ "url": receiver.url }),
-        )
-        .await;
-    assert_eq!(status, 200, "{webhook}");
-    let old = webhook["secret"].as_str().unwrap().to_owned();
-    let (_, key) = admin.post(&format!("/resellers/{reseller}/api-keys"), json!({})).await;
-    let partner = PartnerClient::new(
-        app.url(""),
-        key["key"].as_str().unwrap().to_owned(),
-        secret_bytes(&old),
-        reseller.clone(),
-    );
-    let product = admin.product("vps-rot", Some("10.00"), None).await;
-    admin
-        .put(
-            &format!("/resellers/{reseller}/products/{product}"),
-            json!({ "wholesale_monthly": "10.00" }),
-        )
-        .await;
+    let (partner, old, product) = webhook_partner_of(&app.url(""), &admin, &receiver, &reseller, "vps-rot").await;
     let response = app.call::<RotateWebhookSecret>(&client, &[("confirm", "on")]).await;
     assert_eq!(response.status(), 200);
     let rotated: Value = response.json().await.unwrap();
@@ -136,14 +118,8 @@ async fn a_secret_rotated_on_one_instance_is_retired_on_the_other() {
     // B has verified (and cached) the old secret before the rotation (a
     // signed GET: unsigned reads use no secret).
     assert_eq!(partner.send("GET", "/me", None, true, &[]).await.status, 200);
-    let (status, rotated) = admin
-        .post(
-            &format!("/resellers/{}/webhook/rotate-secret", partner.reseller_id),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 200, "{rotated}");
-    let new = rotated["secret"].as_str().unwrap();
+    let new = rotate_through_admin(&admin, &partner.reseller_id).await;
+    let new = new.as_str();
     // B hears of the change (within a second, see `instances`).
     let stale = signing_with(&partner, &b, &old);
     let heard = eventually(5, || async {

@@ -23,6 +23,25 @@ pub async fn app(schedule: &[u64]) -> TestApp {
 /// product priced for it (monthly 10.00, no cap).
 pub async fn partner(base: &str, admin: &Admin, receiver: &Receiver, email: &str) -> (PartnerClient, String, String) {
     let reseller = admin.reseller(email, "active").await;
+    partner_of(
+        base,
+        admin,
+        receiver,
+        &reseller,
+        &format!("p-{}", email.split('@').next().unwrap()),
+    )
+    .await
+}
+
+/// The same for an existing `reseller`, its product named `slug`.
+pub async fn partner_of(
+    base: &str,
+    admin: &Admin,
+    receiver: &Receiver,
+    reseller: &str,
+    slug: &str,
+) -> (PartnerClient, String, String) {
+    let reseller = reseller.to_owned();
     let (status, webhook) = admin
         .put(
             &format!("/resellers/{reseller}/webhook"),
@@ -41,9 +60,7 @@ pub async fn partner(base: &str, admin: &Admin, receiver: &Receiver, email: &str
             .unwrap(),
         reseller.clone(),
     );
-    let product = admin
-        .product(&format!("p-{}", email.split('@').next().unwrap()), Some("10.00"), None)
-        .await;
+    let product = admin.product(slug, Some("10.00"), None).await;
     let (status, _) = admin
         .put(
             &format!("/resellers/{reseller}/products/{product}"),
