@@ -74,8 +74,9 @@ pub struct Guards {
     pub registrations: Throttle,
     pub failed_auth: Throttle,
     pub test_events: Throttle,
-    /// Admin tokens that authenticated here, with their last recorded
-    /// use: known to work, so not held up by their address's failures.
+    /// Admin tokens that authenticated here (by the whole token's
+    /// digest), with their last recorded use: known to work, so not held
+    /// up by their address's failures.
     pub admin_tokens: crate::last_used::Recorded,
 }
 

@@ -3,7 +3,7 @@
 //! GET routes (browser downloads), authorised by the session cookie.
 
 use app::{
-    accounts::{Role, User, service as accounts, session::token_from_headers},
+    accounts::{Role, User, session},
     api_log::{ApiRequestFilter, to_csv},
     billing::{Audience, Month, service as billing},
     error::AppError,
@@ -64,14 +64,7 @@ async fn api_logs_csv(
 
 /// The session's user, who must have `role`.
 async fn signed_in(state: &AppState, headers: &HeaderMap, role: Role) -> Result<User, ApiError> {
-    let token = token_from_headers(headers).ok_or_else(AppError::unauthenticated)?;
-    let user = accounts::session_user(&state.store, &token, state.settings.session_idle)
-        .await?
-        .ok_or_else(AppError::unauthenticated)?;
-    if user.role != role {
-        return Err(AppError::forbidden().into());
-    }
-    Ok(user)
+    Ok(session::signed_in(state, headers, role).await?)
 }
 
 #[derive(Debug, Deserialize)]

@@ -404,7 +404,12 @@ pub async fn authenticate_admin_token(
     let guards = &state.guards;
     let now = Timestamp::now();
     let prefix = presented.and_then(|token| secrets::prefix_of(ADMIN_TOKEN_KIND, token));
-    let known = prefix.is_some_and(|prefix| guards.admin_tokens.since(prefix, now.minus(KNOWN_TOKEN)));
+    // Known by the whole token's digest: its prefix is no secret, and a
+    // guess under a real prefix must count against the address like any.
+    let digest = presented.map(secrets::sha256_hex);
+    let known = digest
+        .as_deref()
+        .is_some_and(|digest| guards.admin_tokens.since(digest, now.minus(KNOWN_TOKEN)));
     let what = "requests without a valid admin token";
     if !known && let Some(wait) = guards.failed_auth.blocked(address) {
         return Err(too_many(what, wait));
@@ -413,7 +418,7 @@ pub async fn authenticate_admin_token(
         Some(token) => admin_token(&state.store, token).await?,
         None => None,
     };
-    let (Some(record), Some(prefix)) = (record, prefix) else {
+    let (Some(record), Some(_), Some(digest)) = (record, prefix, digest) else {
         throttled(&guards.failed_auth, address, what).await?;
         return Err(AppError::new(
             ErrorCode::Unauthenticated,
@@ -429,7 +434,7 @@ pub async fn authenticate_admin_token(
             .await?;
         recorded = now;
     }
-    guards.admin_tokens.note(prefix, recorded);
+    guards.admin_tokens.note(&digest, recorded);
     Ok(record)
 }
 

@@ -72,11 +72,22 @@ pub async fn current_user() -> AppResult<Option<User>> {
 /// the other role `forbidden`. Every server function starts here.
 pub async fn require(role: Role) -> AppResult<(AppState, User)> {
     let state = app_state()?;
-    let user = current_user().await?.ok_or_else(AppError::unauthenticated)?;
+    let user = signed_in(&state, &request_parts()?.headers, role).await?;
+    Ok((state, user))
+}
+
+/// The user whose session cookie `headers` carry, who must have `role`
+/// (the one check behind [`require`], also for plain routes such as the
+/// CSV downloads).
+pub async fn signed_in(state: &AppState, headers: &HeaderMap, role: Role) -> AppResult<User> {
+    let token = token_from_headers(headers).ok_or_else(AppError::unauthenticated)?;
+    let user = service::session_user(&state.store, &token, state.settings.session_idle)
+        .await?
+        .ok_or_else(AppError::unauthenticated)?;
     if user.role != role {
         return Err(AppError::forbidden());
     }
-    Ok((state, user))
+    Ok(user)
 }
 
 /// A signed-in client with a reseller profile (any status): the portal's

@@ -67,7 +67,10 @@ pub async fn my_order(id: String) -> Result<OrderDetail, AppError> {
                 &reseller.id,
                 &ServiceFilter {
                     order_id: Some(order.id.clone()),
-                    page: crate::lists::PageRequest::first(crate::orders::DEFAULT_MAX_UNITS_PER_ORDER.max(1000)),
+                    // All of the order's services: it made one per unit.
+                    page: crate::lists::PageRequest::first(
+                        order.service_ids.len().try_into().unwrap_or(u32::MAX).max(1),
+                    ),
                     ..ServiceFilter::default()
                 },
             )

@@ -111,7 +111,7 @@ async fn partner_for(
     // this instance knows is never held up by its neighbours' failures.
     let address = client_limit_key(&parts.extensions);
     let failures = &state.app.guards.failed_auth;
-    let known = cached.is_some() || prefix.is_some_and(|p| state.cache.recently_authenticated(p));
+    let known = presented.is_some_and(|key| state.cache.recently_authenticated(key));
     if !known && let Some(seconds) = failures.blocked(&address) {
         return Err(too_many_failures(state, seconds));
     }
@@ -159,5 +159,6 @@ async fn partner_for(
     if state.cache.due_for_touch(prefix, now) {
         api_access::record_use(store, &record.id, now).await?;
     }
+    state.cache.authenticated(presented, now);
     Ok(partner.clone())
 }

@@ -90,8 +90,11 @@ pub struct PartnerCache {
     signing_keys: Map<ResellerId, Option<Vec<u8>>>,
     /// `GET /products` bodies, serialised.
     catalogs: Map<ResellerId, Bytes>,
-    /// Keys whose use this process recorded (`last_used_at`).
+    /// Keys whose use this process recorded (`last_used_at`), by prefix.
     used: Recorded,
+    /// Keys that passed every check here, by the whole key's digest (a
+    /// prefix is no secret: a guess under a real one is not "known").
+    authenticated: Recorded,
     metrics: Metrics,
 }
 
@@ -109,6 +112,7 @@ impl PartnerCache {
             signing_keys: Map::new(PARTNER_TTL),
             catalogs: Map::new(CATALOG_TTL),
             used: Recorded::default(),
+            authenticated: Recorded::default(),
             metrics,
         }
     }
@@ -149,10 +153,17 @@ impl PartnerCache {
         self.catalogs.forget(reseller);
     }
 
-    /// Whether a key with this prefix passed every check here in the last
-    /// ten minutes: such a key is not held up by its address's failures.
-    pub fn recently_authenticated(&self, prefix: &str) -> bool {
-        self.used.since(prefix, Timestamp::now().minus(KNOWN_KEY))
+    /// Whether this very key passed every check here in the last ten
+    /// minutes: such a key is not held up by its address's failures.
+    pub fn recently_authenticated(&self, presented: &str) -> bool {
+        let digest = app::secrets::sha256_hex(presented);
+        self.authenticated.since(&digest, Timestamp::now().minus(KNOWN_KEY))
+    }
+
+    /// Notes that `presented` passed every check at `now`.
+    pub fn authenticated(&self, presented: &str, now: Timestamp) {
+        // At most once a minute per key (the lag is far below ten minutes).
+        self.authenticated.due(&app::secrets::sha256_hex(presented), now);
     }
 
     /// Whether the key's `last_used_at` is due for a write at `now` (at

@@ -181,6 +181,11 @@ fn describe(e: &reqwest::Error) -> String {
         detail = s.to_string();
         source = s.source();
     }
+    // The reseller reads this: the cause, not the host's error numbers.
+    let detail = match detail.find(" (os error ") {
+        Some(at) => &detail[..at],
+        None => &detail,
+    };
     if detail.is_empty() {
         kind.to_owned()
     } else {
@@ -264,4 +269,27 @@ pub async fn run(
         work!(apalis_sqlite::SqliteStorage::<DeliveryJob>::new(pool).with_config(config));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// A failed attempt says what happened in words the reseller reads,
+    /// without the host's error numbers.
+    #[tokio::test]
+    async fn a_failed_connection_is_described_without_os_error_numbers() {
+        // Nothing listens on a port just released.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let client = crate::webhooks::client::build(std::time::Duration::from_secs(5), true, 1).unwrap();
+        let error = client
+            .post(format!("http://127.0.0.1:{port}/"))
+            .send()
+            .await
+            .unwrap_err();
+        let described = super::describe(&error);
+        assert!(described.starts_with("could not connect"), "{described}");
+        assert!(!described.contains("os error"), "{described}");
+    }
 }

@@ -8,7 +8,7 @@
 //! tested on both databases elsewhere.
 
 use crate::helpers::{
-    Admin, PartnerClient, Receiver, TestApp, backend, count, eventually, execute_at, metric, order_body,
+    Admin, PartnerClient, Receiver, TestApp, count, eventually, execute_at, metric, order_body, require_postgres,
     spawn_pair_with,
 };
 use crate::webhooks::partner as webhook_partner;
@@ -19,15 +19,6 @@ use std::{collections::HashMap, time::Duration};
 // These tests are `#[ignore]`d unless asked for: `scripts/test` runs them on
 // PostgreSQL with `--include-ignored`, so on SQLite they report as ignored
 // instead of passing without having run.
-
-/// Stops a test asked for on SQLite: it would prove nothing there.
-fn require_postgres() {
-    assert_eq!(
-        backend(),
-        crate::helpers::Backend::Postgres,
-        "PostgreSQL only: run with FLUX_TEST_DATABASE=postgres"
-    );
-}
 
 /// The same partner (key, secret) talking to `app` instead.
 fn at(partner: &PartnerClient, app: &TestApp) -> PartnerClient {

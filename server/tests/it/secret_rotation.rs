@@ -3,7 +3,7 @@
 //! webhook verifies with the new secret only. Through the admin API, the
 //! portal, and (PostgreSQL) on the instance that did not rotate it.
 
-use crate::helpers::{PartnerClient, Received, Receiver, TestApp, backend, eventually, order_body, spawn_app};
+use crate::helpers::{PartnerClient, Received, Receiver, TestApp, eventually, order_body, spawn_app};
 use crate::webhooks::{partner as webhook_partner, partner_of as webhook_partner_of};
 use app::api_access::server_fns::RotateWebhookSecret;
 use serde_json::{Value, json};
@@ -110,7 +110,7 @@ async fn a_secret_rotated_in_the_portal_retires_the_old_one() {
 #[tokio::test]
 #[ignore = "PostgreSQL only"]
 async fn a_secret_rotated_on_one_instance_is_retired_on_the_other() {
-    assert_eq!(backend(), crate::helpers::Backend::Postgres, "PostgreSQL only");
+    crate::helpers::require_postgres();
     let (a, b) = crate::helpers::spawn_pair_with(|_| {}).await;
     let admin = a.admin().await;
     let mut receiver = Receiver::start().await;

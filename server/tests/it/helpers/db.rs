@@ -17,6 +17,18 @@ pub fn backend() -> Backend {
     }
 }
 
+/// Stops a test asked for on SQLite: it would prove nothing there. Such
+/// tests are `#[ignore = "PostgreSQL only"]`: `scripts/test` runs them on
+/// PostgreSQL with `--include-ignored`, so on SQLite they report as
+/// ignored instead of passing without having run.
+pub fn require_postgres() {
+    assert_eq!(
+        backend(),
+        Backend::Postgres,
+        "PostgreSQL only: run with FLUX_TEST_DATABASE=postgres"
+    );
+}
+
 fn postgres_admin_url() -> String {
     std::env::var("FLUX_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
