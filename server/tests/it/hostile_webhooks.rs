@@ -146,3 +146,104 @@ async fn test_events_are_limited_per_reseller() {
     assert!(response.headers().contains_key("retry-after"));
     assert_eq!(error_code(response).await, (429, "rate_limited".to_owned()));
 }
+
+/// The reseller's deliveries, their ids and attempt details.
+async fn detail(admin: &Admin, delivery: &serde_json::Value) -> serde_json::Value {
+    let (status, detail) = admin
+        .get(&format!("/webhook-deliveries/{}", delivery["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(status, 200, "{detail}");
+    detail
+}
+
+/// A receiver that never answers costs one timeout: the attempt is
+/// recorded as timed out, retried, and delivered once it answers.
+#[tokio::test]
+async fn a_hanging_receiver_times_out_and_is_retried() {
+    let app = spawn_app_with(|c| {
+        c.webhook_retry_schedule = vec![std::time::Duration::from_secs(1); 5];
+        c.webhook_timeout = std::time::Duration::from_secs(1);
+        c.worker_heartbeat = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let admin = app.admin().await;
+    let mut receiver = Receiver::start().await;
+    let (partner, _, product) = partner(&app.url(""), &admin, &receiver, "hang@example.com").await;
+    receiver.hang(true);
+    let placed = partner.order(&order_body("c-h", &product, "monthly", 1)).await;
+    assert_eq!(placed.status, 201);
+    let query = format!("reseller_id={}&event_type=order.created", partner.reseller_id);
+    let timed_out = eventually(20, || async {
+        let list = deliveries(&admin, &query).await;
+        list.into_iter().find(|d| d["attempts"] == 1)
+    })
+    .await
+    .expect("the first attempt was recorded");
+    assert_eq!(timed_out["status"], "pending", "to be retried: {timed_out}");
+    assert!(timed_out["last_status_code"].is_null());
+    assert!(
+        timed_out["last_error"].as_str().unwrap().starts_with("timed out"),
+        "{timed_out}"
+    );
+    receiver.hang(false);
+    let delivered = eventually(20, || async {
+        let list = deliveries(&admin, &query).await;
+        list.into_iter().find(|d| d["status"] == "succeeded")
+    })
+    .await
+    .expect("delivered once the receiver answers");
+    let attempts = detail(&admin, &delivered).await["attempts"].clone();
+    let codes: Vec<Option<i64>> = attempts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status_code"].as_i64())
+        .collect();
+    // Retries that started before the receiver recovered timed out too.
+    let (last, before) = codes.split_last().unwrap();
+    assert_eq!(*last, Some(200), "{attempts}");
+    assert!(!before.is_empty() && before.iter().all(Option::is_none), "{attempts}");
+    assert!(receiver.collect(3, 10).await.len() >= 3, "each attempt reached it");
+}
+
+/// A receiver that redirects (here to another address on this machine, as
+/// a redirect to an internal service would) is not followed: the 307 is
+/// the attempt's answer, a failure to retry, and the target hears nothing.
+#[tokio::test]
+async fn a_redirect_is_not_followed() {
+    let app = app(&[1]).await;
+    let admin = app.admin().await;
+    let mut target = Receiver::start().await;
+    let redirecting = {
+        let location = target.url.clone();
+        let router = axum::Router::new().route(
+            "/hooks",
+            post(move || {
+                let location = location.clone();
+                async move { (axum::http::StatusCode::TEMPORARY_REDIRECT, [("location", location)]) }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        url
+    };
+    let (partner, _, product) = partner(&app.url(""), &admin, &target, "redirect@example.com").await;
+    let reseller = &partner.reseller_id;
+    let (status, body) = admin
+        .put(&format!("/resellers/{reseller}/webhook"), json!({ "url": redirecting }))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let placed = partner.order(&order_body("c-r", &product, "monthly", 1)).await;
+    assert_eq!(placed.status, 201);
+    let query = format!("reseller_id={reseller}&event_type=order.created");
+    let failed = eventually(20, || async {
+        let list = deliveries(&admin, &query).await;
+        list.into_iter().find(|d| d["status"] == "failed")
+    })
+    .await
+    .expect("both attempts made and the delivery failed");
+    assert_eq!(failed["last_status_code"], 307, "{failed}");
+    assert_eq!(failed["attempts"], 2);
+    assert!(target.nothing_more().await, "the redirect's target heard nothing");
+}

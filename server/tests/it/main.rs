@@ -1,6 +1,7 @@
 //! One integration binary (compiled once) that drives the real server over
 //! HTTP, on SQLite or PostgreSQL (see `helpers`).
 
+mod account_rules;
 mod accounts;
 mod admin_price_book;
 mod admin_resellers;
@@ -19,6 +20,7 @@ mod instances;
 mod operations;
 mod pages;
 mod partner_api;
+mod partner_http;
 mod role_matrix;
 mod secret_rotation;
 mod server_functions;

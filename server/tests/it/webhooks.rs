@@ -72,7 +72,7 @@ pub async fn partner_of(
 }
 
 /// Verifies a delivery's signature as any Standard Webhooks receiver would.
-fn verify(secret: &str, r: &Received) {
+pub fn verify(secret: &str, r: &Received) {
     let webhook = standardwebhooks::Webhook::new(secret).expect("secret parses");
     webhook
         .verify(r.body.as_bytes(), &r.headers)
@@ -637,13 +637,14 @@ async fn a_batch_of_finished_attempts_moves_each_delivery_on() {
 /// The delivery queue's acknowledgements go by primary key: on PostgreSQL
 /// the only index on `lock_by` is for jobs still locked (see
 /// `index_locked_jobs_only`), and migrating again changes nothing.
+/// (apalis-sqlite's queries are not affected.)
 #[tokio::test]
+#[ignore = "PostgreSQL only"]
 async fn the_queue_indexes_lock_by_for_locked_jobs_only() {
+    crate::helpers::require_postgres();
     let app = spawn_app_with(|c| c.run_worker = false).await;
     app.store.migrate().await.expect("migrating twice");
-    let Some(pool) = app.store.postgres_pool() else {
-        return; // apalis-sqlite's queries are not affected.
-    };
+    let pool = app.store.postgres_pool().expect("a PostgreSQL store");
     let indexes: Vec<(String, String)> = sqlx::query_as(
         "SELECT indexname::text, indexdef FROM pg_indexes
          WHERE schemaname = 'apalis' AND tablename = 'jobs' AND indexdef LIKE '%(lock_by)%'",
@@ -654,4 +655,49 @@ async fn the_queue_indexes_lock_by_for_locked_jobs_only() {
     assert_eq!(indexes.len(), 1, "{indexes:?}");
     assert_eq!(indexes[0].0, "jobs_locked_by");
     assert!(indexes[0].1.contains("WHERE"), "partial: {}", indexes[0].1);
+}
+
+/// The default retry schedule (5 s, 5 min, 30 min, ...), past its first
+/// step: a failing receiver's delivery is retried about 5 s after the
+/// first attempt, and the second failure puts the next one about five
+/// minutes out (each step within its ±10 % jitter).
+#[tokio::test]
+async fn the_default_schedule_spaces_retries_by_its_steps() {
+    let app = spawn_app_with(|c| c.worker_heartbeat = Duration::from_secs(1)).await;
+    let admin = app.admin().await;
+    let receiver = Receiver::start().await;
+    let (partner, _, product) = partner(&app.url(""), &admin, &receiver, "default@example.com").await;
+    receiver.respond_with(&[500; 8]);
+    let placed = partner.order(&order_body("c-d", &product, "monthly", 1)).await;
+    assert_eq!(placed.status, 201);
+    let query = format!("reseller_id={}&event_type=order.created", partner.reseller_id);
+    let after = |attempts: i64| {
+        let (admin, query) = (&admin, &query);
+        async move {
+            eventually(30, || async {
+                let list = deliveries(admin, query).await;
+                list.into_iter()
+                    .find(|d| d["attempts"] == attempts && d["next_attempt_at"].is_string())
+            })
+            .await
+            .unwrap_or_else(|| panic!("attempt {attempts} recorded"))
+        }
+    };
+    let seconds_between = |from: &Value, to: &Value| {
+        let at = |v: &Value| app::timestamp::Timestamp::parse_rfc3339(v.as_str().unwrap()).unwrap();
+        (at(to).unix_micros() - at(from).unix_micros()) as f64 / 1e6
+    };
+    let detail = |d: &Value| {
+        let (admin, id) = (&admin, d["id"].as_str().unwrap().to_owned());
+        async move { admin.get(&format!("/webhook-deliveries/{id}")).await.1 }
+    };
+    let first = after(1).await;
+    let attempts = detail(&first).await["attempts"].clone();
+    let wait = seconds_between(&attempts[0]["at"], &first["next_attempt_at"]);
+    assert!((4.4..=5.6).contains(&wait), "first step ~5 s: {wait}");
+    let second = after(2).await;
+    let attempts = detail(&second).await["attempts"].clone();
+    let wait = seconds_between(&attempts[1]["at"], &second["next_attempt_at"]);
+    assert!((269.0..=331.0).contains(&wait), "second step ~300 s: {wait}");
+    assert_eq!(second["status"], "pending");
 }
