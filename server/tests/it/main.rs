@@ -24,5 +24,6 @@ mod partner_http;
 mod role_matrix;
 mod secret_rotation;
 mod server_functions;
+mod service_terms;
 mod transactions;
 mod webhooks;
