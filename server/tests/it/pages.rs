@@ -276,3 +276,88 @@ async fn every_page_loads_each_resource_once() {
         }
     }
 }
+
+/// Every portal page answers 200 with one `<h1>` and, in the HTML the
+/// server sends (what a browser without JavaScript shows), the reseller's
+/// own data; another reseller's order or delivery is a 404 page.
+#[tokio::test]
+async fn portal_pages_have_one_h1_their_data_without_javascript_and_404_for_others_records() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (client, reseller) = app.active_client("pages@example.com").await;
+    let (_, other) = app.active_client("other-pages@example.com").await;
+    let product = admin.product("vps-pages-h1", Some("12.00"), None).await;
+    let mut orders = Vec::new();
+    for (who, name) in [(&reseller, "Ada Shopper"), (&other, "Bob Elsewhere")] {
+        let (status, body) = admin
+            .put(
+                &format!("/resellers/{who}/products/{product}"),
+                serde_json::json!({ "wholesale_monthly": "9.00" }),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let partner = admin.partner_for(&app, who, "orders").await;
+        let placed = partner
+            .order(&serde_json::json!({
+                "customer": { "external_id": format!("x-{name}"), "name": name },
+                "lines": [{ "product_id": product, "term": "monthly", "quantity": 1 }]
+            }))
+            .await;
+        assert_eq!(placed.status, 201, "{}", placed.body);
+        orders.push(placed.body["id"].as_str().unwrap().to_owned());
+    }
+    let month = app::billing::Month::of(app.store.now()).to_string();
+    let mine = &orders[0];
+    for (path, needle) in [
+        ("/portal".to_owned(), "Dashboard"),
+        ("/portal/orders".to_owned(), mine.as_str()),
+        (format!("/portal/orders/{mine}"), "Ada Shopper"),
+        ("/portal/services".to_owned(), "Ada Shopper"),
+        ("/portal/products".to_owned(), "Product vps-pages-h1"),
+        ("/portal/customers".to_owned(), "Ada Shopper"),
+        ("/portal/billing".to_owned(), "-9.00"),
+        (format!("/portal/billing/statements/{month}"), "-9.00"),
+        ("/portal/api-settings".to_owned(), "Generate key"),
+        ("/portal/program".to_owned(), "Program overview"),
+    ] {
+        let (status, html, _) = get(&client, app.url(&path)).await;
+        let html = unmarked(&html);
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(html.matches("<h1").count(), 1, "{path}: one h1");
+        assert!(html.contains(needle), "{path} renders {needle} on the server: {html}");
+        assert!(
+            !html.contains("Bob Elsewhere"),
+            "{path} shows another reseller's customer"
+        );
+    }
+    let (status, html, _) = get(&client, app.url(&format!("/portal/orders/{}", orders[1]))).await;
+    assert_eq!(status, 404, "another reseller's order");
+    assert!(!html.contains("Bob Elsewhere"));
+    assert_eq!(unmarked(&html).matches("<h1").count(), 1);
+    let (status, _, _) = get(&client, app.url("/portal/deliveries/dlv_01jd8x2m3n4p5q6r7s8t9v0w1x")).await;
+    assert_eq!(status, 404, "a delivery that is not the caller's");
+}
+
+/// Served under an https public URL (behind a TLS-terminating proxy), the
+/// session cookie is `Secure`; under http it is not (`accounts.rs`).
+#[tokio::test]
+async fn the_session_cookie_is_secure_under_an_https_public_url() {
+    let app = crate::helpers::spawn_app_with(|c| c.public_url = "https://billing.example.com".to_owned()).await;
+    app.operator("secure@example.com").await;
+    let response = app
+        .call::<app::accounts::server_fns::SignIn>(
+            &browser(),
+            &[
+                ("panel", "admin"),
+                ("email", "secure@example.com"),
+                ("password", crate::helpers::PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.starts_with("flux_session=") && cookie.contains("; Secure"),
+        "{cookie}"
+    );
+}
