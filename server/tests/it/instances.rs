@@ -361,3 +361,82 @@ async fn renewals_run_on_one_instance_at_a_time() {
         "a ran {a_ran} skipped {a_skipped}; b ran {b_ran} skipped {b_skipped}"
     );
 }
+
+/// `api_enabled` switched off through one instance is refused at once by
+/// the other, and switched on again is served again.
+#[tokio::test]
+#[ignore = "PostgreSQL only"]
+async fn api_enabled_switched_through_one_instance_holds_on_the_other() {
+    require_postgres();
+    let (a, b) = spawn_pair_with(|_| {}).await;
+    let admin = a.admin().await;
+    let partner = admin.partner(&a, "switch@example.com", "read").await;
+    let on_b = at(&partner, &b);
+    assert_eq!(on_b.get("/me").await.status, 200, "cached on b");
+    for (enabled, expected) in [(false, (403, "api_disabled")), (true, (200, ""))] {
+        let before = b.store.epoch();
+        let (status, body) = admin
+            .patch(
+                &format!("/resellers/{}", partner.reseller_id),
+                json!({ "api_enabled": enabled }),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        heard_within_a_second(&b, before).await;
+        let r = on_b.get("/me").await;
+        assert_eq!((r.status, r.code()), expected, "api_enabled {enabled}: {}", r.body);
+    }
+}
+
+/// The backends listening for announcements in this test's database.
+async fn listeners(app: &TestApp) -> Vec<i32> {
+    sqlx::query_scalar(
+        "SELECT pid FROM pg_stat_activity
+         WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+    )
+    .fetch_all(app.store.postgres_pool().unwrap())
+    .await
+    .unwrap()
+}
+
+/// An instance whose listening connection is cut drops its caches (what
+/// was announced meanwhile is lost), listens again, and hears the next
+/// change as before.
+#[tokio::test]
+#[ignore = "PostgreSQL only"]
+async fn a_lost_listening_connection_is_resubscribed() {
+    require_postgres();
+    let (a, b) = spawn_pair_with(|_| {}).await;
+    let admin = a.admin().await;
+    let partner = admin.partner(&a, "relisten@example.com", "read").await;
+    let on_b = at(&partner, &b);
+    assert_eq!(on_b.get("/me").await.status, 200);
+    let cut = listeners(&b).await;
+    assert_eq!(cut.len(), 2, "one listener per instance: {cut:?}");
+    let before = b.store.epoch();
+    for pid in &cut {
+        sqlx::query("SELECT pg_terminate_backend($1)")
+            .bind(pid)
+            .execute(a.store.postgres_pool().unwrap())
+            .await
+            .unwrap();
+    }
+    let relistening = eventually(15, || async {
+        let now = listeners(&b).await;
+        (now.len() == 2 && now.iter().all(|pid| !cut.contains(pid))).then_some(())
+    })
+    .await;
+    assert!(relistening.is_some(), "both instances listen again");
+    assert_ne!(b.store.epoch(), before, "the lost connection dropped b's caches");
+
+    let before = b.store.epoch();
+    let (status, _) = admin
+        .patch(
+            &format!("/resellers/{}", partner.reseller_id),
+            json!({ "api_enabled": false }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    heard_within_a_second(&b, before).await;
+    assert_eq!(on_b.get("/me").await.code(), "api_disabled");
+}
