@@ -383,15 +383,7 @@ async fn api_settings_deliveries_and_requests_are_paged_filtered_and_the_callers
     for _ in 0..5 {
         assert_eq!(partner.get("/me").await.status, 200);
     }
-    let unsigned = partner
-        .send(
-            "POST",
-            "/orders",
-            Some("{}"),
-            false,
-            &[("Idempotency-Key", "unsigned-1".to_owned())],
-        )
-        .await;
+    let unsigned = partner.unsigned_order("unsigned-1").await;
     assert_eq!(unsigned.status, 401);
     ok(app.call::<SendTestEvent>(&mine, &[]).await).await;
     app.api_log.flush().await;

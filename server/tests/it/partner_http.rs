@@ -263,15 +263,7 @@ async fn rate_limit_fields_are_on_every_answer() {
 async fn refusals_are_problem_documents_with_type_and_title() {
     let (_app, _admin, partner, product) = setup().await;
     let over = partner.order(&order_body("p-1", &product, "monthly", 11)).await;
-    let unsigned = partner
-        .send(
-            "POST",
-            "/orders",
-            Some("{}"),
-            false,
-            &[("Idempotency-Key", "p-2".into())],
-        )
-        .await;
+    let unsigned = partner.unsigned_order("p-2").await;
     for (r, status, code) in [
         (&over, 422, "quantity_limit_exceeded"),
         (&unsigned, 401, "invalid_signature"),

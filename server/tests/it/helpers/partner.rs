@@ -156,6 +156,12 @@ impl PartnerClient {
         self.order_with_key(body, &key).await
     }
 
+    /// `POST /orders` of `{}` under `idempotency_key`, without a signature.
+    pub async fn unsigned_order(&self, idempotency_key: &str) -> PartnerResponse {
+        let headers = [("Idempotency-Key", idempotency_key.to_owned())];
+        self.send("POST", "/orders", Some("{}"), false, &headers).await
+    }
+
     pub async fn order_with_key(&self, body: &serde_json::Value, idempotency_key: &str) -> PartnerResponse {
         self.send(
             "POST",
