@@ -7,6 +7,26 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # One cargo target dir outside the clone, so every run after the first (and
 # every fresh CI clone) builds incrementally.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/fluxbilling-target}"
+# Cargo names a workspace crate's artefacts by its path inside the
+# workspace, not by the checkout's: when another checkout (a fresh clone, a
+# worktree) built last, its artefacts can look up to date here and be used
+# as they are (a benchmark once measured the previous commit's load
+# generator this way). The checkout that builds claims the workspace's own
+# artefacts; when the claim changes hands they are removed, and only they
+# are rebuilt (the dependencies stay built). Two checkouts building at the
+# same time still share one target dir: run one at a time.
+claim_target_dir() {
+    local stamp="$CARGO_TARGET_DIR/.flux-checkout"
+    mkdir -p "$CARGO_TARGET_DIR"
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$ROOT" ]; then
+        step "another checkout built in $CARGO_TARGET_DIR last: this one's crates are rebuilt"
+        local crates=(-p app -p server -p frontend -p bench -p xtask)
+        (cd "$ROOT" && cargo clean --quiet "${crates[@]}" &&
+            cargo clean --quiet --target wasm32-unknown-unknown -p app -p frontend) || true
+        echo "$ROOT" >"$stamp"
+    fi
+}
+
 # Tools the scripts install once (the Python venvs of fuzz/ and openapi/)
 # live here.
 export FLUX_TOOLS="${FLUX_TOOLS:-/var/tmp/fluxbilling-tools}"
