@@ -403,22 +403,24 @@ pub async fn authenticate_admin_token(
 ) -> AppResult<AdminTokenRecord> {
     let guards = &state.guards;
     let now = Timestamp::now();
-    let prefix = presented.and_then(|token| secrets::prefix_of(ADMIN_TOKEN_KIND, token));
-    // Known by the whole token's digest: its prefix is no secret, and a
-    // guess under a real prefix must count against the address like any.
-    let digest = presented.map(secrets::sha256_hex);
-    let known = digest
-        .as_deref()
-        .is_some_and(|digest| guards.admin_tokens.since(digest, now.minus(KNOWN_TOKEN)));
     let what = "requests without a valid admin token";
-    if !known && let Some(wait) = guards.failed_auth.blocked(address) {
+    // Known by the whole token's digest (its prefix is no secret: a guess
+    // under a real prefix counts like any); only a blocked address pays
+    // for the hash.
+    if let Some(wait) = guards.failed_auth.blocked(address)
+        && !presented.is_some_and(|token| {
+            guards
+                .admin_tokens
+                .since(&secrets::sha256_hex(token), now.minus(KNOWN_TOKEN))
+        })
+    {
         return Err(too_many(what, wait));
     }
     let record = match presented {
         Some(token) => admin_token(&state.store, token).await?,
         None => None,
     };
-    let (Some(record), Some(_), Some(digest)) = (record, prefix, digest) else {
+    let Some(record) = record else {
         throttled(&guards.failed_auth, address, what).await?;
         return Err(AppError::new(
             ErrorCode::Unauthenticated,
@@ -434,7 +436,8 @@ pub async fn authenticate_admin_token(
             .await?;
         recorded = now;
     }
-    guards.admin_tokens.note(&digest, recorded);
+    // The stored hash is what the presented token hashes to.
+    guards.admin_tokens.note(&record.token_hash, recorded);
     Ok(record)
 }
 

@@ -111,8 +111,10 @@ async fn partner_for(
     // this instance knows is never held up by its neighbours' failures.
     let address = client_limit_key(&parts.extensions);
     let failures = &state.app.guards.failed_auth;
-    let known = presented.is_some_and(|key| state.cache.recently_authenticated(key));
-    if !known && let Some(seconds) = failures.blocked(&address) {
+    // Only a blocked address pays for the check (a hash of the key).
+    if let Some(seconds) = failures.blocked(&address)
+        && !presented.is_some_and(|key| state.cache.recently_authenticated(key))
+    {
         return Err(too_many_failures(state, seconds));
     }
     let (Some(presented), Some(prefix)) = (presented, prefix) else {
@@ -159,6 +161,7 @@ async fn partner_for(
     if state.cache.due_for_touch(prefix, now) {
         api_access::record_use(store, &record.id, now).await?;
     }
-    state.cache.authenticated(presented, now);
+    // The stored hash is what the presented key hashes to (`accepts`).
+    state.cache.authenticated(&partner.record.key_hash, now);
     Ok(partner.clone())
 }

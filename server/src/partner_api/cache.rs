@@ -160,10 +160,11 @@ impl PartnerCache {
         self.authenticated.since(&digest, Timestamp::now().minus(KNOWN_KEY))
     }
 
-    /// Notes that `presented` passed every check at `now`.
-    pub fn authenticated(&self, presented: &str, now: Timestamp) {
+    /// Notes that the key whose digest is `key_hash` passed every check
+    /// at `now`.
+    pub fn authenticated(&self, key_hash: &str, now: Timestamp) {
         // At most once a minute per key (the lag is far below ten minutes).
-        self.authenticated.due(&app::secrets::sha256_hex(presented), now);
+        self.authenticated.due(key_hash, now);
     }
 
     /// Whether the key's `last_used_at` is due for a write at `now` (at

@@ -4,7 +4,7 @@
 //! payment key reused with another date, and the money events as a
 //! Standard Webhooks receiver sees them.
 
-use crate::helpers::{Admin, PartnerClient, Receiver, TestApp, execute_at, order_body, spawn_app};
+use crate::helpers::{Admin, PartnerClient, Receiver, order_body, spawn_app};
 use app::timestamp::Timestamp;
 use serde_json::{Value, json};
 use time::Duration;
@@ -38,6 +38,16 @@ async fn product_at(admin: &Admin, partner: &PartnerClient, slug: &str, price: &
     product
 }
 
+/// The amounts of a page of entries, in its order.
+fn amounts(page: &Value) -> Vec<&str> {
+    page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["amount"].as_str().unwrap())
+        .collect()
+}
+
 /// `GET /transactions` filtered by `since`/`until` lists the entries in
 /// that time, newest first; a malformed bound is a 422.
 #[tokio::test]
@@ -59,41 +69,13 @@ async fn transactions_filter_by_time_newest_first() {
         .get(&format!("/transactions?since={}&until={}", at(12), at(60)))
         .await;
     assert_eq!(page.status, 200, "{}", page.body);
-    let amounts: Vec<&str> = page.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["amount"].as_str().unwrap())
-        .collect();
-    assert_eq!(amounts, ["3.00", "2.00"], "within the bounds, newest first");
+    assert_eq!(amounts(&page.body), ["3.00", "2.00"], "within the bounds, newest first");
     let since = partner.get(&format!("/transactions?since={}", at(36))).await;
-    let amounts: Vec<&str> = since.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["amount"].as_str().unwrap())
-        .collect();
-    assert_eq!(amounts, ["4.00", "3.00"]);
+    assert_eq!(amounts(&since.body), ["4.00", "3.00"]);
     for bad in ["since=yesterday", "until=2026-13-01T00:00:00Z"] {
         let r = partner.get(&format!("/transactions?{bad}")).await;
         assert_eq!((r.status, r.code()), (422, "validation_failed"), "{bad}");
     }
-}
-
-/// An active, due service of `product`: ordered, activated, its renewal
-/// date moved to `due`.
-async fn due_service(app: &TestApp, admin: &Admin, partner: &PartnerClient, product: &str, due: Timestamp) -> String {
-    let order = partner.order(&order_body("walk", product, "monthly", 1)).await;
-    assert_eq!(order.status, 201, "{}", order.body);
-    let service = order.body["service_ids"][0].as_str().unwrap().to_owned();
-    ok(admin, &format!("/services/{service}/activate"), json!({})).await;
-    execute_at(
-        &app.store,
-        &format!("UPDATE services SET next_renewal_at = $1 WHERE id = '{service}'"),
-        due,
-    )
-    .await;
-    service
 }
 
 async fn status_of(partner: &PartnerClient, service: &str) -> (String, Option<String>) {
@@ -117,7 +99,8 @@ async fn payments_restore_oldest_due_first_and_stop_at_the_first_not_covered() {
     let mut services = Vec::new();
     for (slug, price, hours_ago) in [("walk-a", "20.00", 3), ("walk-b", "50.00", 2), ("walk-c", "10.00", 1)] {
         let product = product_at(&admin, &partner, slug, price).await;
-        services.push(due_service(&app, &admin, &partner, &product, now.minus(Duration::hours(hours_ago))).await);
+        let due = now.minus(Duration::hours(hours_ago));
+        services.push(admin.due_service(&app, &partner, &product, "monthly", due).await);
     }
     // Paid up, then prepaid: no renewal can be covered.
     pay(&admin, r, "80.00").await;

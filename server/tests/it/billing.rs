@@ -415,20 +415,10 @@ async fn statements_open_where_the_month_before_closed() {
     assert!(text.trim_end().ends_with(",closing,Closing balance,,132.00"), "{text}");
 }
 
-/// An active service of `partner`, with its renewal date moved to now.
-async fn due_service(app: &TestApp, admin: &Admin, partner: &PartnerClient, product: &str) -> String {
-    let order = partner.order(&order_body("c-r", product, "monthly", 1)).await;
-    assert_eq!(order.status, 201, "{}", order.body);
-    let service = order.body["service_ids"][0].as_str().unwrap().to_owned();
-    let (status, body) = admin.post(&format!("/services/{service}/activate"), json!({})).await;
-    assert_eq!(status, 200, "{body}");
-    crate::helpers::execute_at(
-        &app.store,
-        &format!("UPDATE services SET next_renewal_at = $1 WHERE id = '{service}'"),
-        Timestamp::now().minus(time::Duration::minutes(1)),
-    )
-    .await;
-    service
+/// An active monthly service of `partner`, due for renewal now.
+async fn due_now(app: &TestApp, admin: &Admin, partner: &PartnerClient, product: &str) -> String {
+    let due = Timestamp::now().minus(time::Duration::minutes(1));
+    admin.due_service(app, partner, product, "monthly", due).await
 }
 
 #[tokio::test]
@@ -437,7 +427,7 @@ async fn a_renewal_the_account_cannot_cover_suspends_and_a_payment_lifts_it() {
     let r = &partner.reseller_id;
     set_account(&admin, r, json!({ "credit_limit": "0.00" })).await;
     pay(&admin, r, "25.00").await;
-    let service = due_service(&app, &admin, &partner, &product).await;
+    let service = due_now(&app, &admin, &partner, &product).await;
     assert_eq!(balance(&admin, r).await["balance"], "0.00");
 
     // The scheduled renewal: 20.00 not covered, suspended for non-payment.
@@ -492,7 +482,7 @@ async fn a_renewal_the_account_cannot_cover_suspends_and_a_payment_lifts_it() {
 async fn renew_now_charges_an_active_service_or_suspends_it() {
     let (app, admin, partner, product) = setup().await;
     let r = &partner.reseller_id;
-    let service = due_service(&app, &admin, &partner, &product).await;
+    let service = due_now(&app, &admin, &partner, &product).await;
     let before = partner.get(&format!("/services/{service}")).await.body["next_renewal_at"].clone();
     // No limit: charged, a term later.
     let (status, renewed) = admin.post(&format!("/services/{service}/renew"), json!({})).await;
@@ -1103,7 +1093,7 @@ async fn credits_and_adjustments_honour_the_idempotency_key() {
 async fn renew_now_is_idempotent_and_refuses_a_renewal_that_moved() {
     let (app, admin, partner, product) = setup().await;
     let r = &partner.reseller_id;
-    let service = due_service(&app, &admin, &partner, &product).await;
+    let service = due_now(&app, &admin, &partner, &product).await;
     let seen = partner.get(&format!("/services/{service}")).await.body["next_renewal_at"].clone();
     let path = format!("/services/{service}/renew");
     let body = json!({ "next_renewal_at": seen });

@@ -5,7 +5,7 @@
 //! approved, the book's caps and switches through the partner API, and
 //! orders that mix terms.
 
-use crate::helpers::{Admin, PartnerClient, Receiver, TestApp, count, execute_at, order_body, spawn_app};
+use crate::helpers::{Admin, PartnerClient, Receiver, TestApp, count, order_body, spawn_app};
 use app::timestamp::Timestamp;
 use serde_json::{Value, json};
 
@@ -41,17 +41,8 @@ async fn post(admin: &Admin, path: &str, body: Value) -> Value {
 
 /// An active service of one unit on `term`, due for renewal now.
 async fn due(app: &TestApp, admin: &Admin, partner: &PartnerClient, product: &str, term: &str) -> String {
-    let order = partner.order(&order_body("terms", product, term, 1)).await;
-    assert_eq!(order.status, 201, "{}", order.body);
-    let service = order.body["service_ids"][0].as_str().unwrap().to_owned();
-    post(admin, &format!("/services/{service}/activate"), json!({})).await;
-    execute_at(
-        &app.store,
-        &format!("UPDATE services SET next_renewal_at = $1 WHERE id = '{service}'"),
-        Timestamp::now().minus(time::Duration::minutes(1)),
-    )
-    .await;
-    service
+    let due = Timestamp::now().minus(time::Duration::minutes(1));
+    admin.due_service(app, partner, product, term, due).await
 }
 
 async fn renewals(partner: &PartnerClient) -> Vec<String> {

@@ -135,3 +135,27 @@ impl Admin {
         id
     }
 }
+
+impl Admin {
+    /// An active service of one unit of `product` on `term`, ordered by
+    /// `partner` and activated, its renewal date moved to `due`.
+    pub async fn due_service(
+        &self,
+        app: &TestApp,
+        partner: &PartnerClient,
+        product: &str,
+        term: &str,
+        due: app::timestamp::Timestamp,
+    ) -> String {
+        let order = partner.order(&order_body("due", product, term, 1)).await;
+        assert_eq!(order.status, 201, "{}", order.body);
+        let service = order.body["service_ids"][0].as_str().unwrap().to_owned();
+        let (status, body) = self
+            .post(&format!("/services/{service}/activate"), serde_json::json!({}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let sql = format!("UPDATE services SET next_renewal_at = $1 WHERE id = '{service}'");
+        execute_at(&app.store, &sql, due).await;
+        service
+    }
+}
