@@ -8,10 +8,10 @@
 //! tested on both databases elsewhere.
 
 use crate::helpers::{
-    Admin, PartnerClient, Receiver, TestApp, count, eventually, execute_at, metric, order_body, require_postgres,
-    spawn_pair_with,
+    Admin, PartnerClient, Receiver, ServerProcess, TestApp, TestDb, count, eventually, execute_at, metric, order_body,
+    require_postgres, spawn_pair_with,
 };
-use crate::webhooks::partner as webhook_partner;
+use crate::webhooks::{deliveries, partner as webhook_partner};
 use app::timestamp::Timestamp;
 use serde_json::json;
 use std::{collections::HashMap, time::Duration};
@@ -439,4 +439,56 @@ async fn a_lost_listening_connection_is_resubscribed() {
     assert_eq!(status, 200);
     heard_within_a_second(&b, before).await;
     assert_eq!(on_b.get("/me").await.code(), "api_disabled");
+}
+
+/// A dead instance's deliveries are taken over by a live one: instance A
+/// takes every job of an order (its attempts hang at the receiver), B starts
+/// beside it and leaves jobs a live worker holds alone, then A dies by
+/// SIGKILL and is never restarted: once A's heartbeats stop, B delivers
+/// every event.
+#[tokio::test]
+#[ignore = "PostgreSQL only"]
+async fn a_dead_instances_deliveries_are_taken_over_by_another() {
+    require_postgres();
+    let db = TestDb::new().await;
+    let mut receiver = Receiver::start().await;
+    let token = ServerProcess::admin_token(&db);
+    let mut a = ServerProcess::start(&db, &[]).await;
+    let admin_a = Admin::new(format!("{}/api/admin/v1", a.base), token.clone());
+    let (partner, _, product) = webhook_partner(&a.base, &admin_a, &receiver, "takeover@example.com").await;
+
+    receiver.hang(true);
+    let order = partner.order(&order_body("c-takeover", &product, "monthly", 3)).await;
+    assert_eq!(order.status, 201, "{}", order.body);
+    // order.created and three service.created, all held by A's worker.
+    let in_flight = receiver.collect(4, 15).await;
+    assert_eq!(in_flight.len(), 4, "instance A took every delivery");
+
+    let b = ServerProcess::start(&db, &[]).await;
+    let admin_b = Admin::new(format!("{}/api/admin/v1", b.base), token);
+    // A is alive (heartbeating): B takes none of its jobs.
+    assert!(
+        receiver.collect(1, 4).await.is_empty(),
+        "B left the jobs of a live worker alone"
+    );
+    a.kill();
+    receiver.hang(false);
+    let query = format!("reseller_id={}&limit=50", partner.reseller_id);
+    let done = eventually(60, || async {
+        let d = deliveries(&admin_b, &query).await;
+        (d.len() == 4 && d.iter().all(|d| d["status"] == "succeeded")).then_some(d)
+    })
+    .await
+    .expect("B delivered every event once A was dead");
+    let mut answered = std::collections::HashSet::new();
+    while let Some(r) = receiver.next(1).await {
+        answered.insert(r.headers["webhook-id"].to_str().unwrap().to_owned());
+    }
+    for d in &done {
+        assert!(
+            answered.contains(d["event_id"].as_str().unwrap()),
+            "event {} was delivered again after A died",
+            d["event_id"]
+        );
+    }
 }
