@@ -51,6 +51,8 @@ crate::wire_enum! {
         WebhookUrlRejected,
         /// A charge beyond what a reseller with a credit limit has available.
         InsufficientFunds,
+        /// A report or retry for a provisioning action that has finished.
+        ActionFinished,
         /// The route exists, but not for this HTTP method.
         MethodNotAllowed,
         /// The request line is longer than the server reads.
@@ -89,6 +91,7 @@ impl ErrorCode {
             | Self::SlugTaken
             | Self::AlreadyApplied
             | Self::InvalidTransition
+            | Self::ActionFinished
             | Self::IdempotencyKeyInFlight => 409,
             Self::ValidationFailed
             | Self::TermNotPriced
@@ -123,6 +126,7 @@ impl ErrorCode {
             Self::SlugTaken => "Slug already used",
             Self::AlreadyApplied => "Already applied",
             Self::InvalidTransition => "Transition not allowed",
+            Self::ActionFinished => "Provisioning action finished",
             Self::ResellerNotActive => "Reseller not active",
             Self::ResellerSuspended => "Reseller suspended",
             Self::ApiDisabled => "API access disabled",

@@ -193,3 +193,9 @@ mod tests {
         assert!(bad.is_err());
     }
 }
+prefixed_id!(
+    /// One provisioning action (`create`, `suspend`, ...) for one service;
+    /// the endpoint's idempotency key.
+    ActionId,
+    "pac"
+);

@@ -56,6 +56,7 @@ pub mod money;
 pub mod orders;
 pub mod pages;
 pub mod price_book;
+pub mod provisioning;
 pub mod resellers;
 pub mod services;
 pub mod terms;

@@ -139,6 +139,11 @@ pub struct ServeArgs {
     #[arg(long, env = "FLUX_WEBHOOK_TIMEOUT_SECS", default_value_t = 15)]
     pub webhook_timeout_secs: u64,
 
+    /// Seconds a provisioning endpoint may take to answer before the
+    /// attempt counts as failed (and is retried).
+    #[arg(long, env = "FLUX_PROVISIONING_TIMEOUT_SECS", default_value_t = 30)]
+    pub provisioning_timeout_secs: u64,
+
     /// Webhook attempts in flight at once per worker.
     #[arg(long, env = "FLUX_WEBHOOK_CONCURRENCY", default_value_t = 64)]
     pub webhook_concurrency: usize,
@@ -258,6 +263,7 @@ pub struct Config {
     /// Given directly (flag, environment or tests); else read from the file.
     pub secrets_key: Option<SecretsKey>,
     pub webhook_timeout: Duration,
+    pub provisioning_timeout: Duration,
     pub webhook_concurrency: usize,
     pub worker_heartbeat: Duration,
     pub run_worker: bool,
@@ -316,6 +322,7 @@ impl Config {
                 .clone()
                 .or_else(|| default_secrets_key_file(&global.database_url)),
             webhook_timeout: Duration::from_secs(serve.webhook_timeout_secs.max(1)),
+            provisioning_timeout: Duration::from_secs(serve.provisioning_timeout_secs.max(1)),
             webhook_concurrency: serve.webhook_concurrency.max(1),
             worker_heartbeat: Duration::from_secs(serve.worker_heartbeat_secs.max(1)),
             run_worker: !serve.no_worker,

@@ -18,7 +18,8 @@ use app::{
     api_log::NewApiRequest,
     audit::Actor,
     billing::{AccountPatch, NewPayment, service as billing},
-    catalog::{ProductForm, Provisioning, service as catalog},
+    catalog::{ProductForm, service as catalog},
+    provisioning::{Module, ModuleConfig},
     error::AppError,
     ids::{ResellerId, ServiceId},
     lists::PageRequest,
@@ -271,8 +272,12 @@ async fn ensure_products(store: &Store, key: &SecretsKey, actor: &Actor) -> anyh
         let mut settings = serde_json::Map::new();
         settings.insert("host".into(), host.into());
         settings.insert("api_token".into(), secrets::random_token().into());
-        let provisioning = Provisioning {
-            module: module.into(),
+        // The demo's own endpoint takes over in `provision_demo`; until
+        // then the module is named in the settings, for the operator.
+        settings.insert("module".into(), module.into());
+        let provisioning = ModuleConfig {
+            module: Module::Manual,
+            url: None,
             settings,
         };
         catalog::create_product(store, key, actor, form.try_into().map_err(fail)?, Some(provisioning))
@@ -451,6 +456,13 @@ async fn ensure_activity(state: &AppState, operator: &Actor, email: &str, origin
         allow_private: true,
         metrics: crate::metrics::Metrics::new(),
         bookkeeper: crate::webhooks::bookkeeping::Bookkeeper::start(store.clone()),
+        provisioner: std::sync::Arc::new(crate::provisioning::Provisioner::new(
+            store.clone(),
+            settings.secrets_key.clone(),
+            Duration::from_secs(5),
+            vec![Duration::from_secs(60)],
+            crate::metrics::Metrics::new(),
+        )?),
     };
 
     let catalog = store.reseller_catalog(&reseller.id).await?;

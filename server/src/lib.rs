@@ -18,6 +18,7 @@ pub mod maintenance;
 pub mod metrics;
 pub mod partner_api;
 pub mod problem;
+pub mod provisioning;
 pub mod startup;
 pub mod telemetry;
 pub mod webhooks;

@@ -63,6 +63,13 @@ struct CacheLabels {
     outcome: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ActionLabels {
+    module: &'static str,
+    action: &'static str,
+    outcome: &'static str,
+}
+
 #[derive(Debug)]
 struct Inner {
     registry: Registry,
@@ -71,6 +78,9 @@ struct Inner {
     rate_limited: Family<ScopeLabels, Counter>,
     deliveries: Family<OutcomeLabels, Counter>,
     backlog: Gauge,
+    actions: Family<ActionLabels, Counter>,
+    actions_open: Gauge,
+    oldest_failed: Gauge,
     cache: Family<CacheLabels, Counter>,
     changes: Family<OutcomeLabels, Counter>,
     housekeeping: Family<OutcomeLabels, Counter>,
@@ -124,6 +134,24 @@ impl Metrics {
             "Deliveries waiting for an attempt (read when scraped)",
             backlog.clone(),
         );
+        let actions = Family::<ActionLabels, Counter>::default();
+        registry.register(
+            "provisioning_attempts",
+            "Provisioning attempts by module, action and the action's state after it (done, waiting, queued: to be retried, failed)",
+            actions.clone(),
+        );
+        let actions_open = Gauge::default();
+        registry.register(
+            "provisioning_actions_open",
+            "Provisioning actions queued, running or waiting for the endpoint's report (read when scraped)",
+            actions_open.clone(),
+        );
+        let oldest_failed = Gauge::default();
+        registry.register(
+            "provisioning_oldest_failed_age_seconds",
+            "Age of the oldest failed provisioning action, 0 when none (read when scraped)",
+            oldest_failed.clone(),
+        );
         let cache = Family::<CacheLabels, Counter>::default();
         registry.register("cache_lookups", "Request-path cache look-ups by outcome", cache.clone());
         let changes = Family::<OutcomeLabels, Counter>::default();
@@ -145,6 +173,9 @@ impl Metrics {
             rate_limited,
             deliveries,
             backlog,
+            actions,
+            actions_open,
+            oldest_failed,
             cache,
             changes,
             housekeeping,
@@ -153,6 +184,16 @@ impl Metrics {
 
     pub fn rate_limited(&self, scope: &'static str) {
         self.0.rate_limited.get_or_create(&ScopeLabels { scope }).inc();
+    }
+
+    /// A provisioning attempt of the `http` module and where it left its action.
+    pub fn provisioning(&self, action: &'static str, outcome: &'static str) {
+        let labels = ActionLabels {
+            module: "http",
+            action,
+            outcome,
+        };
+        self.0.actions.get_or_create(&labels).inc();
     }
 
     pub fn delivery(&self, outcome: &'static str) {
@@ -260,6 +301,14 @@ pub async fn scrape(State(scrape): State<Scrape>, request: Request) -> Result<Re
             scrape.metrics.0.backlog.set(pending);
         }
         Err(err) => tracing::warn!(%err, "metrics: the delivery backlog could not be read"),
+    }
+    match app::provisioning::service::backlog(&scrape.state.store).await {
+        Ok((open, oldest_failed)) => {
+            scrape.metrics.0.actions_open.set(open);
+            let age = oldest_failed.map_or(0, |at| (app::timestamp::Timestamp::now().unix_seconds() - at.unix_seconds()).max(0));
+            scrape.metrics.0.oldest_failed.set(age);
+        }
+        Err(err) => tracing::warn!(%err, "metrics: the provisioning backlog could not be read"),
     }
     let mut response = scrape.metrics.encode().into_response();
     response.headers_mut().insert(

@@ -132,7 +132,8 @@ pub async fn validate_webhook_url(raw: &str, allow_private: bool) -> AppResult<S
     Ok(url.to_string())
 }
 
-fn new_secret() -> String {
+/// A new Standard Webhooks secret (`whsec_` + 32 random bytes, base64).
+pub(crate) fn new_secret() -> String {
     format!(
         "{WEBHOOK_SECRET_KIND}{}",
         base64::engine::general_purpose::STANDARD.encode(secrets::random_bytes::<32>())

@@ -21,6 +21,7 @@ use crate::{
     lists::{Page, PageRequest},
     money::{Amount, Money},
     orders::Order,
+    provisioning::{ActionKind, service as provisioning},
     resellers::service as resellers,
     services::{Renewal, Service, ServiceStatus, SuspensionReason},
     state::Settings,
@@ -171,7 +172,11 @@ async fn suspend_unpaid(tx: &mut StoreTx, service: &Service, now: Timestamp) -> 
             now,
         )
         .await?;
-    if let Some((suspended, reseller)) = changed {
+    if let Some((mut suspended, reseller)) = changed {
+        // The module suspends the server (an `http` product's).
+        suspended.provisioning = provisioning::request(tx, &reseller, &suspended, ActionKind::Suspend, None)
+            .await?
+            .or(suspended.provisioning);
         let event = NewEvent::of(EventType::ServiceSuspended, &suspended)?;
         webhooks::record(tx, &reseller, &[event], now).await?;
     }
@@ -186,7 +191,10 @@ async fn renew_unpaid(tx: &mut StoreTx, reseller: &ResellerId, service: &Service
     let changed = tx
         .set_service_status(&service.id, ServiceStatus::Suspended, ServiceStatus::Active, None, now)
         .await?;
-    if let Some((active, _)) = changed {
+    if let Some((mut active, _)) = changed {
+        active.provisioning = provisioning::request(tx, reseller, &active, ActionKind::Unsuspend, None)
+            .await?
+            .or(active.provisioning);
         let event = NewEvent::of(EventType::ServiceUnsuspended, &active)?;
         webhooks::record(tx, reseller, &[event], now).await?;
     }

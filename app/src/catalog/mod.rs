@@ -62,53 +62,6 @@ pub struct Product {
     pub updated_at: Timestamp,
 }
 
-/// How a product is provisioned: a module name and its settings (server
-/// addresses, tokens, passwords). Operator-only: only the operator's product
-/// functions return it, and it lives in its own table.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Provisioning {
-    pub module: String,
-    pub settings: serde_json::Map<String, serde_json::Value>,
-}
-
-/// Parses provisioning settings from a form: a module name and a JSON
-/// object. Both blank means "unchanged" (`None`).
-pub fn parse_provisioning(module: Option<&str>, settings: Option<&str>) -> AppResult<Option<Provisioning>> {
-    let module = module.map(str::trim).filter(|s| !s.is_empty());
-    let settings = settings.map(str::trim).filter(|s| !s.is_empty());
-    match (module, settings) {
-        (None, None) => Ok(None),
-        (None, Some(_)) => Err(AppError::validation(
-            "provisioning_module",
-            "Name the provisioning module.",
-        )),
-        (Some(module), settings) => {
-            let settings = match settings {
-                Some(raw) => match serde_json::from_str::<serde_json::Value>(raw) {
-                    Ok(serde_json::Value::Object(map)) => map,
-                    _ => {
-                        return Err(AppError::validation(
-                            "provisioning_settings",
-                            "Provisioning settings must be a JSON object, e.g. {\"host\": \"pve1\"}.",
-                        ));
-                    }
-                },
-                None => serde_json::Map::new(),
-            };
-            if module.len() > 64 {
-                return Err(AppError::validation(
-                    "provisioning_module",
-                    "Keep the module name under 64 characters.",
-                ));
-            }
-            Ok(Some(Provisioning {
-                module: module.to_owned(),
-                settings,
-            }))
-        }
-    }
-}
-
 /// A URL-safe product handle: `vps-small`, `minecraft-4gb`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Slug(String);

@@ -1,6 +1,7 @@
 //! Catalogue entry points for the admin panel (operators only).
 
-use super::{Product, Provisioning};
+use super::Product;
+use crate::provisioning::{ModuleConfig, ModuleView};
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -30,7 +31,17 @@ pub async fn currency() -> Result<String, AppError> {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProductDetail {
     pub product: Product,
-    pub provisioning: Option<Provisioning>,
+    pub provisioning: Option<ModuleConfig>,
+    /// Whether a signing secret exists (it is never shown again).
+    pub module: ModuleView,
+}
+
+/// A product as saved, with the provisioning signing secret when the save
+/// made one (an `http` product's first): shown this once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedProduct {
+    pub product: Product,
+    pub secret: Option<String>,
 }
 
 #[server(prefix = "/api/fn")]
@@ -42,7 +53,12 @@ pub async fn admin_product(id: String) -> Result<ProductDetail, AppError> {
             let id = crate::ids::parse_id("id", &id)?;
             let product = super::service::product(&state.store, &id).await?;
             let provisioning = super::service::provisioning(&state.store, &state.settings.secrets_key, &id).await?;
-            Ok(ProductDetail { product, provisioning })
+            let module = super::service::module(&state.store, &id).await?;
+            Ok(ProductDetail {
+                product,
+                provisioning,
+                module,
+            })
         }
         .await,
     )
@@ -65,9 +81,10 @@ pub async fn save_product(
     retail_hourly: Option<String>,
     retail_setup_fee: Option<String>,
     provisioning_module: Option<String>,
+    provisioning_url: Option<String>,
     provisioning_settings: Option<String>,
-) -> Result<Product, AppError> {
-    use super::{ProductDraft, ProductForm, parse_provisioning, service};
+) -> Result<SavedProduct, AppError> {
+    use super::{ProductDraft, ProductForm, service};
     use crate::{
         accounts::{Role, session},
         audit::Actor,
@@ -88,9 +105,13 @@ pub async fn save_product(
                 retail_hourly,
                 retail_setup_fee,
             })?;
-            let provisioning = parse_provisioning(provisioning_module.as_deref(), provisioning_settings.as_deref())?;
+            let provisioning = crate::provisioning::parse_form(
+                provisioning_module.as_deref(),
+                provisioning_url.as_deref(),
+                provisioning_settings.as_deref(),
+            )?;
             let actor = Actor::user(&operator);
-            match id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let saved = match id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 Some(raw) => {
                     let id = crate::ids::parse_id("id", raw)?;
                     service::update_product(
@@ -107,7 +128,26 @@ pub async fn save_product(
                     service::create_product(&state.store, &state.settings.secrets_key, &actor, draft, provisioning)
                         .await
                 }
-            }
+            }?;
+            Ok(SavedProduct {
+                product: saved.product,
+                secret: saved.secret,
+            })
+        }
+        .await,
+    )
+}
+
+/// A new provisioning signing secret for the product, shown this once.
+#[server(prefix = "/api/fn")]
+pub async fn rotate_provisioning_secret(id: String) -> Result<String, AppError> {
+    use crate::accounts::{Role, session};
+    session::respond(
+        async {
+            let (state, operator) = session::require(Role::Operator).await?;
+            let id = crate::ids::parse_id("id", &id)?;
+            let actor = crate::audit::Actor::user(&operator);
+            super::service::rotate_provisioning_secret(&state.store, &state.settings.secrets_key, &actor, &id).await
         }
         .await,
     )

@@ -274,6 +274,8 @@ pub fn new_services(order: &OrderId, customer: &CustomerId, lines: &[OrderLine],
                 started_at: now,
                 next_renewal_at: crate::terms::next_renewal(now, line.term),
                 suspension_reason: None,
+                provisioning: None,
+                details: Default::default(),
             })
         })
         .collect()

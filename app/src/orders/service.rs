@@ -8,6 +8,7 @@ use crate::{
     idempotency::{self, Answer, Claim},
     ids::{OrderId, ResellerId},
     lists::Page,
+    provisioning::service as provisioning,
     state::Settings,
     store::{NotFoundExt, Store, StoreTx},
     webhooks::service as webhooks,
@@ -64,7 +65,8 @@ async fn place_in(
     let priced = price_order(request, &offers)?;
     let customer_id = tx.upsert_customer(reseller, &request.customer, now).await?;
     let order_id = OrderId::generate();
-    let services = new_services(&order_id, &customer_id, &priced.lines, now);
+    let mut services = new_services(&order_id, &customer_id, &priced.lines, now);
+    let creates = provisioning::plan_creates(tx, reseller, &mut services).await?;
     let order = Order {
         id: order_id,
         status: ORDER_PLACED.to_owned(),
@@ -81,6 +83,7 @@ async fn place_in(
     tx.insert_order(reseller, &order).await?;
     billing::charge_order(tx, reseller, &order).await?;
     tx.insert_services(reseller, &services).await?;
+    provisioning::queue_new(tx, &creates).await?;
     webhooks::record(tx, reseller, &order_events(&order, &services)?, now).await?;
     Ok(order)
 }

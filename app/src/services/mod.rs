@@ -10,6 +10,7 @@ use crate::{
     ids::{CustomerId, OrderId, ProductId, ServiceId},
     lists::{PageRequest, optional},
     money::Money,
+    provisioning::{Details, ServiceProvisioning},
     terms::BillingTerm,
     timestamp::Timestamp,
     webhooks::EventType,
@@ -65,6 +66,13 @@ pub struct Service {
     pub next_renewal_at: Timestamp,
     /// Set while suspended: `operator` or `unpaid`.
     pub suspension_reason: Option<SuspensionReason>,
+    /// The latest provisioning action's state; `null` when no module was
+    /// ever called (a `manual` product's service).
+    #[cfg_attr(feature = "ssr", sqlx(json(nullable)))]
+    pub provisioning: Option<ServiceProvisioning>,
+    /// What the module returned (hostname, IP address, panel URL).
+    #[cfg_attr(feature = "ssr", sqlx(json))]
+    pub details: Details,
 }
 
 impl Service {
@@ -112,6 +120,18 @@ impl ServiceAction {
 
     pub fn parse(raw: &str) -> Option<Self> {
         raw.trim().parse().ok()
+    }
+
+    /// The provisioning action that carries this outcome to the module
+    /// (none for activation: that is a `create`'s outcome).
+    pub fn provisioning(self) -> Option<crate::provisioning::ActionKind> {
+        use crate::provisioning::ActionKind as K;
+        match self {
+            Self::Activate => None,
+            Self::Suspend => Some(K::Suspend),
+            Self::Unsuspend => Some(K::Unsuspend),
+            Self::Terminate => Some(K::Terminate),
+        }
     }
 
     pub fn event(self) -> EventType {

@@ -9,6 +9,7 @@ use crate::{
     error::{AppError, AppResult, ErrorCode},
     ids::{ResellerId, ServiceId},
     lists::Page,
+    provisioning::service as provisioning,
     store::{NewAuditEntry, NotFoundExt, Store, StoreTx},
     timestamp::Timestamp,
     webhooks::{NewEvent, service as webhooks},
@@ -39,12 +40,21 @@ pub async fn change_status(store: &Store, actor: &Actor, id: &ServiceId, action:
     let mut tx = store.begin().await?;
     let changed = async {
         let reason = (to == ServiceStatus::Suspended).then_some(SuspensionReason::Operator);
-        let Some((service, reseller)) = tx.set_service_status(id, current.status, to, reason, audit.at).await? else {
+        let Some((mut service, reseller)) = tx.set_service_status(id, current.status, to, reason, audit.at).await?
+        else {
             return Err(AppError::new(
                 ErrorCode::InvalidTransition,
                 "The service changed meanwhile; reload and try again.",
             ));
         };
+        // The module follows (an `http` product's server is suspended,
+        // restored or removed); activation is the outcome of a `create`,
+        // so an operator's activation sends nothing.
+        if let Some(kind) = action.provisioning() {
+            if let Some(shown) = provisioning::request(&mut tx, &reseller, &service, kind, None).await? {
+                service.provisioning = Some(shown);
+            }
+        }
         let event = NewEvent::of(action.event(), &service)?;
         webhooks::record(&mut tx, &reseller, &[event], audit.at).await?;
         tx.insert_audit(&audit).await?;

@@ -2,7 +2,8 @@
 
 use super::{OptionalExt, Store, StoreError, StoreResult, StoreTx, tx::on_tx, with_pool};
 use crate::{
-    catalog::{Product, ProductDraft, ProductKind, Provisioning},
+    catalog::{Product, ProductDraft, ProductKind},
+    provisioning::{Module, ModuleConfig},
     ids::{ProductId, ResellerId},
     money::Money,
     terms::TermPrices,
@@ -58,12 +59,16 @@ pub(crate) const PRODUCT_COLUMNS: &str = "id, name, slug, kind, description, is_
      retail_monthly, retail_quarterly, retail_semi_annual, retail_annual, retail_hourly, \
      retail_setup_fee, created_at, updated_at";
 
-/// Provisioning settings sealed with the secrets key, as they are written.
+
+/// A product's provisioning as stored: the module, its URL, the settings
+/// sealed with the secrets key (`SecretsKey::seal` of their JSON) and the
+/// sealed signing secret (`None` when writing: keep the stored one).
 #[derive(Clone, Debug)]
 pub struct SealedProvisioning {
-    pub module: String,
-    /// `SecretsKey::seal` of the settings' JSON.
+    pub module: Module,
+    pub url: Option<String>,
     pub sealed: String,
+    pub sealed_secret: Option<String>,
 }
 
 /// Provisioning settings as read: sealed, or plaintext from before sealing
@@ -71,30 +76,50 @@ pub struct SealedProvisioning {
 #[derive(Clone, Debug)]
 pub enum StoredProvisioning {
     Sealed(SealedProvisioning),
-    Plain(Provisioning),
+    Plain(ModuleConfig),
 }
 
 #[derive(sqlx::FromRow)]
 struct ProvisioningRow {
     product_id: ProductId,
     module: String,
+    url: Option<String>,
     settings: Json<serde_json::Map<String, serde_json::Value>>,
     sealed_settings: Option<String>,
+    sealed_secret: Option<String>,
 }
+
+const PROVISIONING_COLUMNS: &str = "product_id, module, url, settings, sealed_settings, sealed_secret";
 
 impl From<ProvisioningRow> for StoredProvisioning {
     fn from(r: ProvisioningRow) -> Self {
+        // The migration made every stored module one of the two.
+        let module = Module::parse(&r.module).unwrap_or(Module::Manual);
         match r.sealed_settings {
             Some(sealed) => StoredProvisioning::Sealed(SealedProvisioning {
-                module: r.module,
+                module,
+                url: r.url,
                 sealed,
+                sealed_secret: r.sealed_secret,
             }),
-            None => StoredProvisioning::Plain(Provisioning {
-                module: r.module,
+            None => StoredProvisioning::Plain(ModuleConfig {
+                module,
+                url: r.url,
                 settings: r.settings.0,
             }),
         }
     }
+}
+
+/// A product's module in the catalogue list: never the settings.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ModuleRow {
+    pub product_id: ProductId,
+    #[sqlx(try_from = "String")]
+    pub module: Module,
+    pub url: Option<String>,
+    pub has_settings: bool,
+    pub has_secret: bool,
 }
 
 /// Binds a product's columns in the order both its INSERT and its UPDATE
@@ -166,16 +191,21 @@ impl StoreTx {
     ) -> StoreResult<()> {
         on_tx!(self, t => {
             sqlx::query(
-                "INSERT INTO product_provisioning (product_id, module, settings, sealed_settings, updated_at)
-                 VALUES ($1, $2, $3, $4, $5)
+                "INSERT INTO product_provisioning
+                    (product_id, module, url, settings, sealed_settings, sealed_secret, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (product_id) DO UPDATE
-                 SET module = excluded.module, settings = excluded.settings,
-                     sealed_settings = excluded.sealed_settings, updated_at = excluded.updated_at",
+                 SET module = excluded.module, url = excluded.url, settings = excluded.settings,
+                     sealed_settings = excluded.sealed_settings,
+                     sealed_secret = COALESCE(excluded.sealed_secret, product_provisioning.sealed_secret),
+                     updated_at = excluded.updated_at",
             )
             .bind(id)
-            .bind(&provisioning.module)
+            .bind(provisioning.module.as_str())
+            .bind(provisioning.url.as_deref())
             .bind(Json(serde_json::Map::new()))
             .bind(&provisioning.sealed)
+            .bind(provisioning.sealed_secret.as_deref())
             .bind(now)
             .execute(&mut **t)
             .await?;
@@ -204,8 +234,9 @@ impl Store {
 
     /// Operator-only: the provisioning settings of one product, as stored.
     pub async fn product_provisioning(&self, id: &ProductId) -> StoreResult<Option<StoredProvisioning>> {
-        let sql =
-            "SELECT product_id, module, settings, sealed_settings FROM product_provisioning WHERE product_id = $1";
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {PROVISIONING_COLUMNS} FROM product_provisioning WHERE product_id = $1"
+        ));
         let row: Option<ProvisioningRow> = with_pool!(self, pool => {
             sqlx::query_as(sql).bind(id).fetch_optional(pool).await?
         });
@@ -213,18 +244,21 @@ impl Store {
     }
 
     /// Settings stored before they were sealed at rest (see `seal_provisioning`).
-    pub async fn unsealed_provisioning(&self) -> StoreResult<Vec<(ProductId, Provisioning)>> {
-        let sql = "SELECT product_id, module, settings, sealed_settings FROM product_provisioning
-                   WHERE sealed_settings IS NULL";
+    pub async fn unsealed_provisioning(&self) -> StoreResult<Vec<(ProductId, ModuleConfig)>> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {PROVISIONING_COLUMNS} FROM product_provisioning WHERE sealed_settings IS NULL"
+        ));
         let rows: Vec<ProvisioningRow> = with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await?);
         Ok(rows
             .into_iter()
             .map(|r| {
                 let id = r.product_id.clone();
+                let module = Module::parse(&r.module).unwrap_or(Module::Manual);
                 (
                     id,
-                    Provisioning {
-                        module: r.module,
+                    ModuleConfig {
+                        module,
+                        url: r.url,
                         settings: r.settings.0,
                     },
                 )
@@ -257,6 +291,8 @@ impl Store {
                 "SELECT webhook_secret_sealed FROM reseller_profiles WHERE webhook_secret_sealed IS NOT NULL
                  UNION ALL
                  SELECT sealed_settings FROM product_provisioning WHERE sealed_settings IS NOT NULL
+                 UNION ALL
+                 SELECT sealed_secret FROM product_provisioning WHERE sealed_secret IS NOT NULL
                  LIMIT 1",
             )
             .fetch_optional(pool)
@@ -284,13 +320,36 @@ impl Store {
 }
 
 impl Store {
-    /// Ids of the products that have provisioning settings (not the settings).
-    pub async fn provisioned_product_ids(&self) -> StoreResult<std::collections::HashSet<ProductId>> {
-        let ids: Vec<ProductId> = with_pool!(self, pool => {
-            sqlx::query_scalar("SELECT product_id FROM product_provisioning")
-                .fetch_all(pool)
-                .await?
-        });
-        Ok(ids.into_iter().collect())
+    /// Every product's module (products without a row are `manual`).
+    pub async fn product_modules(&self) -> StoreResult<Vec<ModuleRow>> {
+        Ok(with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT product_id, module, url, sealed_settings IS NOT NULL AS has_settings,
+                        sealed_secret IS NOT NULL AS has_secret
+                 FROM product_provisioning",
+            )
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+}
+
+impl StoreTx {
+    /// Which of `products` call the `http` module.
+    pub async fn http_products(&mut self, products: &[ProductId]) -> StoreResult<Vec<ProductId>> {
+        if products.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(on_tx!(self, t => {
+            let mut query = sqlx::QueryBuilder::new(
+                "SELECT product_id FROM product_provisioning WHERE module = 'http' AND product_id IN (",
+            );
+            let mut list = query.separated(", ");
+            for p in products {
+                list.push_bind(p);
+            }
+            query.push(")");
+            query.build_query_scalar().fetch_all(&mut **t).await?
+        }))
     }
 }

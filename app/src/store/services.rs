@@ -11,7 +11,7 @@ use crate::{
 
 /// A service's columns, in the order of [`Service`]'s fields.
 pub(crate) const COLUMNS: &str = "id, order_id, customer_id, product_id, term, status, recurring_price, started_at, \
-     next_renewal_at, suspension_reason";
+     next_renewal_at, suspension_reason, provisioning, details";
 
 /// The SQL condition "the service of `alias` holds a unit of its product"
 /// (counted against the price book's `max_quantity`): every service until
@@ -140,7 +140,7 @@ impl StoreTx {
             on_tx!(self, t => {
                 let mut insert = sqlx::QueryBuilder::new(
                     "INSERT INTO services (id, reseller_id, order_id, customer_id, product_id, term, status,
-                        recurring_price, started_at, next_renewal_at, updated_at) ",
+                        recurring_price, started_at, next_renewal_at, updated_at, provisioning) ",
                 );
                 insert.push_values(chunk, |mut row, s| {
                     row.push_bind(&s.id)
@@ -153,7 +153,8 @@ impl StoreTx {
                         .push_bind(s.recurring_price)
                         .push_bind(s.started_at)
                         .push_bind(s.next_renewal_at)
-                        .push_bind(s.started_at);
+                        .push_bind(s.started_at)
+                        .push_bind(s.provisioning.as_ref().map(sqlx::types::Json));
                 });
                 insert.build().execute(&mut **t).await?;
             });

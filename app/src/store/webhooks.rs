@@ -14,8 +14,8 @@ use crate::{
     resellers::ResellerStatus,
     timestamp::Timestamp,
     webhooks::{
-        AfterAttempt, Attempt, Delivery, DeliveryDetail, DeliveryFilter, DeliveryJob, DeliveryStatus, EventPayload,
-        FinishedAttempt, NewEvent, QUEUE,
+        AfterAttempt, Attempt, Delivery, DeliveryDetail, DeliveryFilter, DeliveryStatus, EventPayload,
+        FinishedAttempt, Job, NewEvent, QUEUE,
     },
 };
 use apalis_core::task::builder::TaskBuilder;
@@ -36,11 +36,8 @@ pub(crate) fn is_final(alias: &str) -> String {
 /// many times; delivery failures follow the webhook schedule instead.
 const JOB_MAX_ATTEMPTS: usize = 5;
 
-fn job(delivery: &DeliveryId, run_at: Option<Timestamp>) -> StoreResult<apalis_core::task::Task<Vec<u8>>> {
-    let args = serde_json::to_vec(&DeliveryJob {
-        delivery_id: delivery.clone(),
-    })
-    .map_err(|e| StoreError::Encode(e.to_string()))?;
+fn job(job: &Job, run_at: Option<Timestamp>) -> StoreResult<apalis_core::task::Task<Vec<u8>>> {
+    let args = serde_json::to_vec(job).map_err(|e| StoreError::Encode(e.to_string()))?;
     let mut builder = TaskBuilder::new(args).max_attempts(JOB_MAX_ATTEMPTS);
     if let Some(at) = run_at {
         // The queue counts whole seconds: round up, so a retry never runs
@@ -57,13 +54,13 @@ async fn push_sqlite(
 ) -> StoreResult<()> {
     apalis_sqlite::queries::push_tasks(conn, QUEUE, &tasks)
         .await
-        .map_err(|e| StoreError::Queue(format!("queueing a delivery: {e}")))
+        .map_err(|e| StoreError::Queue(format!("queueing a job: {e}")))
 }
 
 async fn push_postgres(conn: &mut sqlx::PgConnection, tasks: Vec<apalis_core::task::Task<Vec<u8>>>) -> StoreResult<()> {
     apalis_postgres::queries::push_tasks(conn, QUEUE, tasks)
         .await
-        .map_err(|e| StoreError::Queue(format!("queueing a delivery: {e}")))
+        .map_err(|e| StoreError::Queue(format!("queueing a job: {e}")))
 }
 
 /// Where a reseller's webhooks go: its status and whether an endpoint (a
@@ -194,9 +191,21 @@ impl StoreTx {
         if jobs.is_empty() {
             return Ok(());
         }
+        let jobs: Vec<(Job, Option<Timestamp>)> = jobs
+            .iter()
+            .map(|(d, run_at)| (Job::Delivery { delivery_id: d.clone() }, *run_at))
+            .collect();
+        self.push_jobs(&jobs).await
+    }
+
+    /// Puts `jobs` on the queue (each at its time, or now), one statement.
+    pub(crate) async fn push_jobs(&mut self, jobs: &[(Job, Option<Timestamp>)]) -> StoreResult<()> {
+        if jobs.is_empty() {
+            return Ok(());
+        }
         let tasks = jobs
             .iter()
-            .map(|(d, run_at)| job(d, *run_at))
+            .map(|(j, run_at)| job(j, *run_at))
             .collect::<StoreResult<Vec<_>>>()?;
         match &mut self.inner {
             TxInner::Sqlite(t) => push_sqlite(t, tasks).await,

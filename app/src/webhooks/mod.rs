@@ -255,10 +255,14 @@ impl DeliveryFilter {
     }
 }
 
-/// The apalis job: which delivery to attempt.
+/// A job on the apalis queue: one attempt of a webhook delivery, or of a
+/// provisioning action. Untagged, so the jobs queued before provisioning
+/// existed (`{"delivery_id": ...}`) still read as deliveries.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeliveryJob {
-    pub delivery_id: DeliveryId,
+#[serde(untagged)]
+pub enum Job {
+    Delivery { delivery_id: DeliveryId },
+    Provisioning { action_id: crate::ids::ActionId },
 }
 
 /// The largest response body kept per attempt.

@@ -8,6 +8,7 @@ mod audit_log;
 mod billing;
 mod price_book;
 mod products;
+mod provisioning_actions;
 mod resellers;
 mod services;
 mod webhook_deliveries;
@@ -30,6 +31,7 @@ pub fn router(state: AppState, metrics: crate::metrics::Metrics) -> Router {
         .merge(services::router())
         .merge(billing::router())
         .merge(webhook_deliveries::router())
+        .merge(provisioning_actions::router())
         .method_not_allowed_fallback(crate::problem::method_not_allowed)
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "No such admin API endpoint.") })
         .with_state(state)

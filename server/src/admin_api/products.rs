@@ -1,5 +1,7 @@
 //! `/products`: the catalogue. Provisioning settings can be written here
-//! but are never returned (`has_provisioning` says whether some are stored).
+//! but are never returned (`has_provisioning` says whether some are
+//! stored); `provisioning` shows the module and its URL, and the signing
+//! secret once, in the answer that made it (or rotated it).
 
 use super::Operator;
 use crate::{
@@ -7,9 +9,10 @@ use crate::{
     problem::ApiResult,
 };
 use app::{
-    catalog::{Product, ProductDraft, ProductForm, Provisioning, service as catalog},
+    catalog::{Product, ProductDraft, ProductForm, service as catalog},
     ids::ProductId,
     money::Money,
+    provisioning::{ModuleConfig, ModuleView},
     state::AppState,
     timestamp::Timestamp,
 };
@@ -20,6 +23,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/products", get(list).post(create))
         .route("/products/{id}", get(read).put(replace))
+        .route("/products/{id}/provisioning-secret", axum::routing::post(rotate_secret))
 }
 
 /// A product on the wire.
@@ -38,12 +42,13 @@ pub struct ProductOut {
     pub retail_hourly: Option<Money>,
     pub retail_setup_fee: Money,
     pub has_provisioning: bool,
+    pub provisioning: ModuleView,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
 
 impl ProductOut {
-    fn new(p: Product, has_provisioning: bool) -> Self {
+    fn new(p: Product, provisioning: ModuleView) -> Self {
         ProductOut {
             id: p.id,
             name: p.name,
@@ -57,7 +62,8 @@ impl ProductOut {
             retail_annual: p.retail.annual,
             retail_hourly: p.retail.hourly,
             retail_setup_fee: p.retail_setup_fee,
-            has_provisioning,
+            has_provisioning: provisioning.has_settings,
+            provisioning,
             created_at: p.created_at,
             updated_at: p.updated_at,
         }
@@ -89,11 +95,11 @@ pub struct ProductIn {
     #[serde(default)]
     retail_setup_fee: Option<String>,
     #[serde(default)]
-    provisioning: Option<Provisioning>,
+    provisioning: Option<ModuleConfig>,
 }
 
 impl ProductIn {
-    fn into_parts(self) -> ApiResult<(ProductDraft, Option<Provisioning>)> {
+    fn into_parts(self) -> ApiResult<(ProductDraft, Option<ModuleConfig>)> {
         let draft = ProductDraft::try_from(ProductForm {
             name: self.name,
             slug: self.slug,
@@ -107,14 +113,16 @@ impl ProductIn {
             retail_hourly: self.retail_hourly,
             retail_setup_fee: self.retail_setup_fee,
         })?;
-        Ok((draft, self.provisioning))
+        let provisioning = self.provisioning.map(ModuleConfig::validated).transpose()?;
+        Ok((draft, provisioning))
     }
 }
 
-async fn out(state: &AppState, product: Product) -> ApiResult<ProductOut> {
-    let provisioned = catalog::provisioned_product_ids(&state.store).await?;
-    let has = provisioned.contains(&product.id);
-    Ok(ProductOut::new(product, has))
+/// The product with its module; `secret` when this answer made one.
+async fn out(state: &AppState, saved: catalog::Saved) -> ApiResult<ProductOut> {
+    let mut module = catalog::module(&state.store, &saved.product.id).await?;
+    module.secret = saved.secret;
+    Ok(ProductOut::new(saved.product, module))
 }
 
 async fn create(
@@ -124,8 +132,8 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<ProductOut>)> {
     let (draft, provisioning) = body.into_parts()?;
     let key = &state.settings.secrets_key;
-    let product = catalog::create_product(&state.store, key, &operator.actor, draft, provisioning).await?;
-    Ok((StatusCode::CREATED, Json(out(&state, product).await?)))
+    let saved = catalog::create_product(&state.store, key, &operator.actor, draft, provisioning).await?;
+    Ok((StatusCode::CREATED, Json(out(&state, saved).await?)))
 }
 
 async fn replace(
@@ -137,26 +145,39 @@ async fn replace(
     let id: ProductId = path_id(&id, "product")?;
     let (draft, provisioning) = body.into_parts()?;
     let key = &state.settings.secrets_key;
-    let product = catalog::update_product(&state.store, key, &operator.actor, &id, draft, provisioning).await?;
-    Ok(Json(out(&state, product).await?))
+    let saved = catalog::update_product(&state.store, key, &operator.actor, &id, draft, provisioning).await?;
+    Ok(Json(out(&state, saved).await?))
+}
+
+/// `POST /products/{id}/provisioning-secret`: a new signing secret,
+/// returned this once (the old one stops verifying at once).
+async fn rotate_secret(
+    State(state): State<AppState>,
+    operator: Operator,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let id: ProductId = path_id(&id, "product")?;
+    let key = &state.settings.secrets_key;
+    let secret = catalog::rotate_provisioning_secret(&state.store, key, &operator.actor, &id).await?;
+    Ok(Json(serde_json::json!({ "product_id": id, "secret": secret })))
 }
 
 async fn read(State(state): State<AppState>, _: Operator, ApiPath(id): ApiPath<String>) -> ApiResult<Json<ProductOut>> {
     let id: ProductId = path_id(&id, "product")?;
     let product = catalog::product(&state.store, &id).await?;
-    Ok(Json(out(&state, product).await?))
+    Ok(Json(out(&state, catalog::Saved { product, secret: None }).await?))
 }
 
 /// The whole catalogue (operators have tens of products, not thousands:
 /// one page).
 async fn list(State(state): State<AppState>, _: Operator) -> ApiResult<Json<app::lists::Page<ProductOut>>> {
-    let provisioned = catalog::provisioned_product_ids(&state.store).await?;
+    let mut modules = catalog::modules(&state.store).await?;
     let data = catalog::list_products(&state.store)
         .await?
         .into_iter()
         .map(|p| {
-            let has = provisioned.contains(&p.id);
-            ProductOut::new(p, has)
+            let module = modules.remove(&p.id).unwrap_or_default();
+            ProductOut::new(p, module)
         })
         .collect();
     Ok(Json(app::lists::Page {

@@ -22,7 +22,7 @@ use app::{
     store::{Store, StoreError},
     timestamp::Timestamp,
     webhooks::{
-        AttemptOutcome, DeliveryJob, DeliveryStatus, FinishedAttempt, Gate, QUEUE, RESPONSE_BODY_LIMIT, gate,
+        AttemptOutcome, DeliveryStatus, FinishedAttempt, Gate, Job, QUEUE, RESPONSE_BODY_LIMIT, gate,
         service as webhooks, truncate_body,
     },
 };
@@ -41,6 +41,8 @@ pub struct Deliverer {
     pub metrics: crate::metrics::Metrics,
     /// Records finished attempts in batches (see `bookkeeping`).
     pub bookkeeper: super::bookkeeping::Bookkeeper,
+    /// Provisioning actions are jobs on the same queue, run by this worker.
+    pub provisioner: Arc<crate::provisioning::Provisioner>,
 }
 
 /// Worker settings (from the configuration).
@@ -165,7 +167,7 @@ async fn first_bytes(mut response: reqwest::Response) -> String {
 
 /// A transport error in words, without the URL's query (which could hold
 /// a token of the partner's).
-fn describe(e: &reqwest::Error) -> String {
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     let kind = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
@@ -197,21 +199,23 @@ fn describe(e: &reqwest::Error) -> String {
 /// `FuturesUnordered`), which kept the worker's CPU work (reading,
 /// signing, the HTTP exchange, recording) on one core: each attempt runs
 /// as a task of its own, so the runtime spreads them over every core.
-async fn deliver(job: DeliveryJob, deliverer: Data<Arc<Deliverer>>) -> Result<(), BoxDynError> {
+async fn deliver(job: Job, deliverer: Data<Arc<Deliverer>>) -> Result<(), BoxDynError> {
     let deliverer = Arc::clone(&deliverer);
-    let id = job.delivery_id;
+    let what = job.clone();
     let attempt = tokio::spawn(async move {
-        let done = deliverer.attempt(&id).await;
-        (id, done)
+        match job {
+            Job::Delivery { delivery_id } => deliverer.attempt(&delivery_id).await,
+            Job::Provisioning { action_id } => deliverer.provisioner.attempt(&action_id).await,
+        }
     });
     match attempt.await {
-        Ok((_, Ok(()))) => Ok(()),
-        Ok((id, Err(e))) => {
-            tracing::warn!(delivery = %id, error = %e, "delivery attempt failed on our side; the queue retries it");
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => {
+            tracing::warn!(job = ?what, error = %e, "an attempt failed on our side; the queue retries it");
             Err(Box::new(e))
         }
         Err(panicked) => {
-            tracing::error!(error = %panicked, "a delivery attempt panicked; the queue retries it");
+            tracing::error!(job = ?what, error = %panicked, "an attempt panicked; the queue retries it");
             Err(Box::new(panicked))
         }
     }
@@ -257,7 +261,7 @@ pub async fn run(
         // seconds late); polling takes whatever is due in one query, and
         // jobs queued with a later `run_at` (retries) are found the same way.
         work!(PollWith::new(
-            apalis_postgres::PostgresStorage::<DeliveryJob>::new(pool).with_config(config),
+            apalis_postgres::PostgresStorage::<Job>::new(pool).with_config(config),
             Strategy::new().interval(POLL_EVERY),
         ));
     } else if let Some(pool) = store.sqlite_pool() {
@@ -266,7 +270,7 @@ pub async fn run(
             .batch_size(batch)
             .heartbeat_interval(settings.heartbeat)
             .missed_heartbeats(settings.missed_heartbeats);
-        work!(apalis_sqlite::SqliteStorage::<DeliveryJob>::new(pool).with_config(config));
+        work!(apalis_sqlite::SqliteStorage::<Job>::new(pool).with_config(config));
     }
     Ok(())
 }

@@ -29,6 +29,13 @@ pub fn deliverer(
         allow_private: config.webhook_allow_private,
         metrics: metrics.clone(),
         bookkeeper: bookkeeping::Bookkeeper::start(state.store.clone()),
+        provisioner: Arc::new(crate::provisioning::Provisioner::new(
+            state.store.clone(),
+            state.settings.secrets_key.clone(),
+            config.provisioning_timeout,
+            config.webhook_retry_schedule.clone(),
+            metrics.clone(),
+        )?),
     };
     let settings = job::WorkerSettings {
         concurrency: config.webhook_concurrency,

@@ -173,7 +173,7 @@ async fn provisioning_settings_are_sealed_at_rest() {
             "/products",
             json!({
                 "name": "Sealed VPS", "slug": "sealed-vps", "kind": "vps", "retail_monthly": "10.00",
-                "provisioning": { "module": "proxmox", "settings": { "api_token": "very-secret-token" } }
+                "provisioning": { "module": "manual", "settings": { "api_token": "very-secret-token" } }
             }),
         )
         .await;

@@ -21,6 +21,7 @@ mod operations;
 mod pages;
 mod partner_api;
 mod partner_http;
+mod provisioning;
 mod role_matrix;
 mod secret_rotation;
 mod server_functions;

@@ -26,6 +26,12 @@ use app::{
     services::server_fns::{AdminResellerServices, MyServices, RenewService, ServiceAction},
     webhooks::server_fns::{AdminDeliveries, AdminDelivery, MyDeliveries, MyDelivery, RetryDelivery, SendTestEvent},
 };
+use app::{
+    catalog::server_fns::RotateProvisioningSecret,
+    provisioning::server_fns::{
+        MarkProvisioningActionDone, ProvisioningAction, ProvisioningOverview, RetryProvisioningAction,
+    },
+};
 use leptos::server_fn::ServerFn;
 use std::collections::BTreeSet;
 
@@ -67,6 +73,7 @@ struct Objects {
     service: String,
     order: String,
     delivery: String,
+    action: String,
     key_prefix: String,
     month: String,
 }
@@ -109,6 +116,11 @@ fn matrix(o: &Objects) -> Vec<Row> {
         row!(AdminDeliveries, Operator),
         row!(AdminDelivery, Operator, "id" => o.delivery),
         row!(RetryDelivery, Operator, "id" => o.delivery),
+        row!(RotateProvisioningSecret, Operator, "id" => o.product),
+        row!(ProvisioningOverview, Operator),
+        row!(ProvisioningAction, Operator, "id" => o.action),
+        row!(RetryProvisioningAction, Operator, "id" => o.action),
+        row!(MarkProvisioningActionDone, Operator, "id" => o.action, "note" => "set up by hand"),
         // The portal.
         row!(MyProgram, Client),
         row!(ApplyToProgram, Client, "company_name" => "Ops Co"),
@@ -139,7 +151,7 @@ fn matrix(o: &Objects) -> Vec<Row> {
 /// update shows in `operator_audit_log` or the ledger). Sign-ins write
 /// sessions and login attempts, the partner API logs requests after the
 /// fact: those tables are left out.
-const TABLES: [&str; 19] = [
+const TABLES: [&str; 21] = [
     "users",
     "invitations",
     "admin_tokens",
@@ -158,6 +170,8 @@ const TABLES: [&str; 19] = [
     "webhook_events",
     "webhook_deliveries",
     "webhook_attempts",
+    "provisioning_actions",
+    "provisioning_attempts",
     "operator_audit_log",
 ];
 
@@ -177,7 +191,19 @@ async fn row_counts(app: &TestApp) -> Vec<(&'static str, i64)> {
 async fn objects(app: &TestApp) -> Objects {
     let admin = app.admin().await;
     let partner = admin.partner(app, "matrix@example.com", "orders").await;
-    let product = admin.product("vps-matrix", Some("20.00"), None).await;
+    // An `http` product (its endpoint never called: no worker), so the
+    // order queues a `create` action.
+    let (status, body) = admin
+        .post(
+            "/products",
+            serde_json::json!({
+                "name": "Matrix VPS", "slug": "vps-matrix", "kind": "vps", "retail_monthly": "20.00",
+                "provisioning": { "module": "http", "url": "http://127.0.0.1:9/provision" }
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let product = body["id"].as_str().unwrap().to_owned();
     let (status, body) = admin
         .put(
             &format!("/resellers/{}/products/{product}", partner.reseller_id),
@@ -190,10 +216,13 @@ async fn objects(app: &TestApp) -> Objects {
     let (_, deliveries) = admin
         .get(&format!("/webhook-deliveries?reseller_id={}", partner.reseller_id))
         .await;
+    let service = order.body["service_ids"][0].as_str().unwrap().to_owned();
+    let (_, actions) = admin.get(&format!("/provisioning-actions?service_id={service}")).await;
     Objects {
+        action: actions["data"][0]["id"].as_str().expect("a create action").to_owned(),
         pending: admin.reseller("pending-matrix@example.com", "pending").await,
         product,
-        service: order.body["service_ids"][0].as_str().unwrap().to_owned(),
+        service,
         order: order.body["id"].as_str().unwrap().to_owned(),
         delivery: deliveries["data"][0]["id"].as_str().expect("a delivery").to_owned(),
         key_prefix: partner.key[.."flux_key_".len() + 8].to_owned(),
@@ -214,6 +243,7 @@ fn every_server_function_has_a_row() {
         service: String::new(),
         order: String::new(),
         delivery: String::new(),
+        action: String::new(),
         key_prefix: String::new(),
         month: String::new(),
     };

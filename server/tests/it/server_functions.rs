@@ -241,7 +241,7 @@ async fn provisioning_settings_never_reach_resellers() {
             "/products",
             json!({
                 "name": "Secret VPS", "slug": "secret-vps", "kind": "vps", "retail_monthly": "10",
-                "provisioning": { "module": "proxmox", "settings": { "host": "pve9.internal", "root_password": SECRET } }
+                "provisioning": { "module": "manual", "settings": { "host": "pve9.internal", "root_password": SECRET } }
             }),
         )
         .await;
@@ -374,13 +374,15 @@ async fn operators_create_and_edit_products_keeping_provisioning_unless_replaced
                 ("is_active", "on"),
                 ("retail_monthly", "24"),
                 ("retail_setup_fee", ""),
-                ("provisioning_module", "pterodactyl"),
+                ("provisioning_module", "manual"),
                 ("provisioning_settings", r#"{"node": "n1", "token": "abc"}"#),
             ],
         )
         .await,
     )
     .await;
+    assert_eq!(created["secret"], Value::Null, "a manual product needs no signing secret");
+    let created = &created["product"];
     assert_eq!(created["retail"], json!({ "monthly": "24.00" }));
     assert_eq!(created["retail_setup_fee"], "0.00");
     let id = created["id"].as_str().unwrap().to_owned();
@@ -409,7 +411,7 @@ async fn operators_create_and_edit_products_keeping_provisioning_unless_replaced
         ("name", "X"),
         ("slug", "x-1"),
         ("kind", "vps"),
-        ("provisioning_module", "m"),
+        ("provisioning_module", "manual"),
         ("provisioning_settings", "[1]"),
     ];
     assert_eq!(

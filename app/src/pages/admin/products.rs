@@ -5,10 +5,11 @@
 use crate::{
     catalog::{
         Product, ProductKind,
-        server_fns::{SaveProduct, admin_list_products, admin_product, currency},
+        server_fns::{RotateProvisioningSecret, SaveProduct, SavedProduct, admin_list_products, admin_product, currency},
     },
-    components::{ActionOutcome, DataTable, Field, Loaded, amount},
+    components::{ActionResult, DataTable, Field, Loaded, amount},
     error::AppError,
+    provisioning::{Module, ModuleConfig, ModuleView},
     terms::BillingTerm,
 };
 use leptos::prelude::*;
@@ -63,7 +64,7 @@ fn ProductTable(list: Vec<Product>, code: String) -> impl IntoView {
 fn ProductForm(
     action: ServerAction<SaveProduct>,
     product: Option<Product>,
-    #[prop(default = None)] provisioning: Option<crate::catalog::Provisioning>,
+    #[prop(default = None)] provisioning: Option<ModuleConfig>,
 ) -> impl IntoView {
     let editing = product.is_some();
     // Every value the form shows, computed up front (the form's children
@@ -93,7 +94,8 @@ fn ProductForm(
     let settings_json = provisioning
         .as_ref()
         .map(|p| serde_json::to_string_pretty(&p.settings).unwrap_or_default());
-    let module = provisioning.as_ref().map(|p| p.module.clone()).unwrap_or_default();
+    let module = provisioning.as_ref().map(|p| p.module);
+    let url = provisioning.as_ref().and_then(|p| p.url.clone()).unwrap_or_default();
     view! {
         <ActionForm action=action attr:class="stack">
             <input type="hidden" name="id" value=id/>
@@ -123,20 +125,93 @@ fn ProductForm(
             </fieldset>
             <fieldset>
                 <legend>"Provisioning (operators only; never shown to resellers)"</legend>
-                <Field label="Provisioning module" name="provisioning_module" value=module hint="e.g. proxmox"/>
+                <div class="field">
+                    <label for="field-provisioning_module">"Provisioning module"</label>
+                    <select id="field-provisioning_module" name="provisioning_module">
+                        <option value="" selected=module.is_none()>
+                            {if editing { "(unchanged)" } else { "Manual (the default)" }}
+                        </option>
+                        {Module::ALL
+                            .iter()
+                            .copied()
+                            .map(|m| view! { <option value=m.as_str() selected=module == Some(m)>{m.label()}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <Field
+                    label="Endpoint URL (http module)"
+                    name="provisioning_url"
+                    value=url
+                    hint="Your automation's address, e.g. https://automation.example.net/provision"
+                />
                 <div class="field">
                     <label for="field-provisioning_settings">"Provisioning settings (JSON)"</label>
                     <textarea id="field-provisioning_settings" name="provisioning_settings">
                         {settings_json}
                     </textarea>
-                    <small>{if editing { "Leave both blank to keep the stored settings." } else { "" }}</small>
+                    <small>
+                        {if editing { "Leave the module unchanged to keep the stored settings." } else { "" }}
+                    </small>
                 </div>
             </fieldset>
             <button type="submit" disabled=move || action.pending().get()>
                 {if editing { "Save" } else { "Create product" }}
             </button>
         </ActionForm>
-        <ActionOutcome value=action.value() ok_text="Product saved."/>
+        <ActionResult value=action.value() let:saved>
+            <SavedNotice saved/>
+        </ActionResult>
+    }
+}
+
+/// "Product saved", with the signing secret when the save made one.
+#[component]
+fn SavedNotice(saved: SavedProduct) -> impl IntoView {
+    view! {
+        <div role="status" class="notice">
+            <p>"Product saved."</p>
+            {saved.secret.map(|secret| view! { <SecretOnce secret/> })}
+        </div>
+    }
+}
+
+/// A provisioning signing secret, shown once.
+#[component]
+fn SecretOnce(secret: String) -> impl IntoView {
+    view! {
+        <p>
+            "The endpoint's signing secret (Standard Webhooks). It is shown only once: "
+            "put it in your automation now."
+        </p>
+        <p><code data-testid="provisioning-secret">{secret}</code></p>
+    }
+}
+
+/// The signing secret's state and its rotation.
+#[component]
+fn SigningSecret(id: String, module: ModuleView) -> impl IntoView {
+    let rotate = ServerAction::<RotateProvisioningSecret>::new();
+    view! {
+        <h2>"Provisioning signing secret"</h2>
+        <p>
+            {if module.has_secret {
+                "Calls to the endpoint are signed with this product's secret (Standard Webhooks)."
+            } else {
+                "No secret yet: one is made when the product first uses the http module."
+            }}
+        </p>
+        <ActionForm action=rotate attr:class="inline">
+            <input type="hidden" name="id" value=id/>
+            <button type="submit" class="secondary" disabled=move || rotate.pending().get()>
+                "Rotate signing secret"
+            </button>
+        </ActionForm>
+        <ActionResult value=rotate.value() let:secret>
+            <div role="status" class="notice">
+                <p>"The old secret no longer verifies."</p>
+                <SecretOnce secret/>
+            </div>
+        </ActionResult>
     }
 }
 
@@ -151,7 +226,8 @@ pub fn ProductPage() -> impl IntoView {
         <Loaded resource=detail error_heading="Product" let:d>
             <h1>{d.product.name.clone()}</h1>
             <p><a href="/admin/products">"All products"</a></p>
-            <ProductForm action=save product=Some(d.product) provisioning=d.provisioning/>
+            <ProductForm action=save product=Some(d.product.clone()) provisioning=d.provisioning/>
+            <SigningSecret id=d.product.id.to_string() module=d.module/>
         </Loaded>
     }
 }

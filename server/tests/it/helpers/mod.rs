@@ -20,12 +20,13 @@ use tokio::sync::oneshot;
 mod admin;
 mod application;
 mod db;
+mod endpoint;
 mod partner;
 mod process;
 mod receiver;
 mod sql;
 
-pub use self::{admin::*, application::*, db::*, partner::*, process::*, receiver::*, sql::*};
+pub use self::{admin::*, application::*, db::*, endpoint::*, partner::*, process::*, receiver::*, sql::*};
 
 /// Polls `check` until it returns `Some`, for at most `secs` seconds.
 pub async fn eventually<T, F, Fut>(secs: u64, mut check: F) -> Option<T>
