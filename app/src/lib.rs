@@ -167,6 +167,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("products") view=admin::ProductsPage/>
                     <Route path=path!("products/:id") view=admin::ProductPage/>
                     <Route path=path!("api-logs") view=admin::ApiLogsPage/>
+                    <Route path=path!("provisioning") view=admin::ProvisioningPage/>
                     <Route path=path!("webhooks") view=admin::WebhooksPage/>
                     <Route path=path!("webhooks/:id") view=admin::DeliveryPage/>
                     <Route path=path!("audit-log") view=admin::AuditLogPage/>
@@ -179,6 +180,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("orders") view=portal::OrdersPage/>
                     <Route path=path!("orders/:id") view=portal::OrderPage/>
                     <Route path=path!("services") view=portal::ServicesPage/>
+                    <Route path=path!("services/:id") view=portal::ServicePage/>
                     <Route path=path!("products") view=portal::ProductsPage/>
                     <Route path=path!("customers") view=portal::CustomersPage/>
                     <Route path=path!("billing") view=portal::BillingPage/>

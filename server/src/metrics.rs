@@ -305,7 +305,9 @@ pub async fn scrape(State(scrape): State<Scrape>, request: Request) -> Result<Re
     match app::provisioning::service::backlog(&scrape.state.store).await {
         Ok((open, oldest_failed)) => {
             scrape.metrics.0.actions_open.set(open);
-            let age = oldest_failed.map_or(0, |at| (app::timestamp::Timestamp::now().unix_seconds() - at.unix_seconds()).max(0));
+            let age = oldest_failed.map_or(0, |at| {
+                (app::timestamp::Timestamp::now().unix_seconds() - at.unix_seconds()).max(0)
+            });
             scrape.metrics.0.oldest_failed.set(age);
         }
         Err(err) => tracing::warn!(%err, "metrics: the provisioning backlog could not be read"),

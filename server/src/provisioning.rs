@@ -92,7 +92,10 @@ impl Provisioner {
             .header("content-type", "application/json")
             .header("webhook-id", &message_id)
             .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signing::sign(&call.key, &message_id, timestamp, &call.body))
+            .header(
+                "webhook-signature",
+                signing::sign(&call.key, &message_id, timestamp, &call.body),
+            )
             .body(call.body.clone())
             .send()
             .await;

@@ -1,8 +1,8 @@
 //! Catalogue entry points for the admin panel (operators only).
 
 use super::Product;
-use crate::provisioning::{ModuleConfig, ModuleView};
 use crate::error::AppError;
+use crate::provisioning::{ModuleConfig, ModuleView};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 

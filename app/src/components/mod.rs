@@ -21,7 +21,7 @@ pub use filters::{FilterForm, FilterInput, FilterSelect, choices, kept_filters, 
 pub use loaded::Loaded;
 pub use outcome::{ActionOutcome, ActionResult};
 pub use panel::{NavItem, PanelGuard};
-pub use services::{ServiceTable, name_in};
+pub use services::{ServiceTable, name_in, provisioning_label, status_label};
 pub use table::{DataTable, NextPage};
 pub use tabs::{Tab, TabBar, use_current_tab};
 

@@ -40,17 +40,33 @@ pub fn ServiceTable(
     if customers.is_some() {
         columns.push("Customer");
     }
-    columns.extend(["Product", "Status", "Term", "Price", "Started", "Next renewal"]);
+    columns.extend([
+        "Product",
+        "Status",
+        "Provisioning",
+        "Term",
+        "Price",
+        "Started",
+        "Next renewal",
+    ]);
     if act.is_some() {
         columns.push("Provisioning outcome");
     }
     let row = move |s: Service| {
         view! {
             <tr>
-                <th scope="row"><code>{s.id.to_string()}</code></th>
+                <th scope="row">
+                    {if act.is_some() {
+                        view! { <code>{s.id.to_string()}</code> }.into_any()
+                    } else {
+                        view! { <a href=format!("/portal/services/{}", s.id)><code>{s.id.to_string()}</code></a> }
+                            .into_any()
+                    }}
+                </th>
                 {customers.as_ref().map(|c| view! { <td>{name_in(c, s.customer_id.as_str())}</td> })}
                 <td>{name_in(&names, s.product_id.as_str())}</td>
                 <td>{status_label(&s)}</td>
+                <td>{provisioning_label(&s)}</td>
                 <td>{s.term.label()}</td>
                 <td class="num">{amount(Some(s.recurring_price), &currency)}</td>
                 <td>{s.started_at.date()}</td>
@@ -81,11 +97,25 @@ pub fn ServiceTable(
 /// The status, and why a suspended service is: "Suspended (unpaid)" for
 /// a renewal the account could not cover, "Suspended (by the operator)"
 /// for a provisioning outcome.
-fn status_label(s: &Service) -> String {
+pub fn status_label(s: &Service) -> String {
     match (s.status, s.suspension_reason) {
         (ServiceStatus::Suspended, Some(SuspensionReason::Unpaid)) => "Suspended (unpaid)".to_owned(),
         (ServiceStatus::Suspended, Some(SuspensionReason::Operator)) => "Suspended (by the operator)".to_owned(),
         (status, _) => status.label().to_owned(),
+    }
+}
+
+/// The latest provisioning action and its state ("Create: Done"), or a
+/// dash for a service no module was called for.
+pub fn provisioning_label(s: &Service) -> String {
+    match &s.provisioning {
+        Some(p) => {
+            let action = p.action.as_str();
+            let mut chars = action.chars();
+            let first = chars.next().map(|c| c.to_ascii_uppercase()).unwrap_or_default();
+            format!("{first}{}: {}", chars.as_str(), p.state.label())
+        }
+        None => "—".to_owned(),
     }
 }
 

@@ -219,10 +219,7 @@ pub fn read_answer(status: Option<u16>, body: &str, transport_error: Option<&str
         return Answer::Retry(transport_error.unwrap_or("no answer").to_owned());
     };
     let parsed: Option<serde_json::Value> = serde_json::from_str(body).ok();
-    let said = parsed
-        .as_ref()
-        .and_then(|v| v.get("status"))
-        .and_then(|s| s.as_str());
+    let said = parsed.as_ref().and_then(|v| v.get("status")).and_then(|s| s.as_str());
     match (status, said) {
         (200, Some("done")) => match parse_details(parsed.as_ref().and_then(|v| v.get("details"))) {
             Ok(details) => Answer::Done(details),
@@ -303,9 +300,8 @@ pub fn parse_form(module: Option<&str>, url: Option<&str>, settings: Option<&str
             )),
         };
     };
-    let module = Module::parse(&module).ok_or_else(|| {
-        AppError::validation("provisioning_module", "The module is `manual` or `http`.")
-    })?;
+    let module = Module::parse(&module)
+        .ok_or_else(|| AppError::validation("provisioning_module", "The module is `manual` or `http`."))?;
     let settings = match blank(settings) {
         None => serde_json::Map::new(),
         Some(raw) => match serde_json::from_str::<serde_json::Value>(&raw) {
@@ -478,12 +474,18 @@ mod tests {
             read_answer(Some(200), r#"{"status":"done","details":{"ip":"10.0.0.5"}}"#, None),
             Answer::Done(BTreeMap::from([("ip".into(), "10.0.0.5".into())]))
         );
-        assert_eq!(read_answer(Some(200), r#"{"status":"done"}"#, None), Answer::Done(Details::new()));
+        assert_eq!(
+            read_answer(Some(200), r#"{"status":"done"}"#, None),
+            Answer::Done(Details::new())
+        );
         assert_eq!(read_answer(Some(202), r#"{"status":"pending"}"#, None), Answer::Pending);
         assert!(matches!(read_answer(Some(200), "ok", None), Answer::Retry(_)));
         assert!(matches!(read_answer(Some(202), "{}", None), Answer::Retry(_)));
         assert_eq!(read_answer(Some(500), "", None), Answer::Retry("HTTP 500".into()));
-        assert_eq!(read_answer(None, "", Some("timed out")), Answer::Retry("timed out".into()));
+        assert_eq!(
+            read_answer(None, "", Some("timed out")),
+            Answer::Retry("timed out".into())
+        );
         assert!(matches!(
             read_answer(Some(200), r#"{"status":"done","details":{"n":1}}"#, None),
             Answer::Retry(_)
@@ -497,7 +499,12 @@ mod tests {
         assert!(parse_details(Some(&json!({"k": "x".repeat(MAX_DETAIL_BYTES + 1)}))).is_err());
         assert!(parse_details(Some(&json!({"k": {"nested": "no"}}))).is_err());
         assert!(parse_details(Some(&json!(["a"]))).is_err());
-        assert_eq!(parse_details(Some(&json!({"k": "x".repeat(MAX_DETAIL_BYTES)}))).unwrap().len(), 1);
+        assert_eq!(
+            parse_details(Some(&json!({"k": "x".repeat(MAX_DETAIL_BYTES)})))
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[cfg(feature = "ssr")]
@@ -508,9 +515,13 @@ mod tests {
         assert!(parse_form(Some("proxmox"), None, None).is_err());
         assert!(parse_form(None, None, Some("{}")).is_err(), "settings without a module");
         assert_eq!(parse_form(None, None, None).unwrap(), None);
-        let http = parse_form(Some("http"), Some(" http://10.0.0.2:9000/p "), Some(r#"{"node":"pve1"}"#))
-            .unwrap()
-            .unwrap();
+        let http = parse_form(
+            Some("http"),
+            Some(" http://10.0.0.2:9000/p "),
+            Some(r#"{"node":"pve1"}"#),
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(http.url.as_deref(), Some("http://10.0.0.2:9000/p"));
         let manual = parse_form(Some("manual"), Some("http://x/"), None).unwrap().unwrap();
         assert_eq!(manual.url, None);

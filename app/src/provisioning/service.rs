@@ -28,7 +28,11 @@ use std::time::Duration;
 /// calls the `http` module, and marks those services queued (so the
 /// order's `service.created` events say so). Written by [`queue_new`]
 /// once the services are.
-pub async fn plan_creates(tx: &mut StoreTx, reseller: &ResellerId, services: &mut [Service]) -> AppResult<Vec<NewAction>> {
+pub async fn plan_creates(
+    tx: &mut StoreTx,
+    reseller: &ResellerId,
+    services: &mut [Service],
+) -> AppResult<Vec<NewAction>> {
     let mut products: Vec<_> = services.iter().map(|s| s.product_id.clone()).collect();
     products.sort();
     products.dedup();
@@ -72,7 +76,11 @@ pub async fn request(
     kind: ActionKind,
     change: Option<PlanChange>,
 ) -> AppResult<Option<ServiceProvisioning>> {
-    if tx.http_products(std::slice::from_ref(&service.product_id)).await?.is_empty() {
+    if tx
+        .http_products(std::slice::from_ref(&service.product_id))
+        .await?
+        .is_empty()
+    {
         return Ok(None);
     }
     let now = tx.now();
@@ -135,7 +143,9 @@ pub async fn begin_attempt(store: &Store, id: &ActionId) -> AppResult<Option<Act
         };
         let a = &mut action.action;
         // `running`: a crashed worker's attempt, taken over.
-        let due = a.next_attempt_at.is_none_or(|at| at <= now.plus(time::Duration::seconds(1)));
+        let due = a
+            .next_attempt_at
+            .is_none_or(|at| at <= now.plus(time::Duration::seconds(1)));
         if !matches!(a.state, ActionState::Queued | ActionState::Running) || !due {
             return Ok(None);
         }
@@ -321,13 +331,22 @@ pub async fn retry(store: &Store, actor: &Actor, id: &ActionId) -> AppResult<Act
         a.finished_at = None;
         a.updated_at = now;
         save(&mut tx, &action).await?;
-        if !tx.open_action_before(&action.action.service_id, Some(action.seq)).await? {
+        if !tx
+            .open_action_before(&action.action.service_id, Some(action.seq))
+            .await?
+        {
             tx.enqueue_actions(&[(id.clone(), None)]).await?;
         }
         let audit = NewAuditEntry {
             from_status: Some(from.as_str()),
             to_status: Some(ActionState::Queued.as_str()),
-            ..NewAuditEntry::new(actor, "provisioning_action.retry", "provisioning_action", id.as_str(), now)
+            ..NewAuditEntry::new(
+                actor,
+                "provisioning_action.retry",
+                "provisioning_action",
+                id.as_str(),
+                now,
+            )
         };
         tx.insert_audit(&audit).await?;
         Ok(action.action)
@@ -410,9 +429,12 @@ pub async fn call(
     action: ActionKind,
 ) -> AppResult<Result<Call, String>> {
     let row = store.action_call(id).await.or_not_found("provisioning action")?;
-    let (Some("http"), Some(url), Some(sealed_secret)) = (row.module.as_deref(), row.url.clone(), row.sealed_secret.as_deref())
+    let (Some("http"), Some(url), Some(sealed_secret)) =
+        (row.module.as_deref(), row.url.clone(), row.sealed_secret.as_deref())
     else {
-        return Ok(Err("the product no longer calls an http endpoint with a signing secret".into()));
+        return Ok(Err(
+            "the product no longer calls an http endpoint with a signing secret".into(),
+        ));
     };
     let settings: serde_json::Value = match row.sealed_settings.as_deref() {
         Some(sealed) => serde_json::from_str(&key.open(sealed)?).map_err(AppError::internal)?,

@@ -48,6 +48,45 @@ pub async fn my_services(status: Option<String>, before: Option<String>) -> Resu
     )
 }
 
+/// One service with the names a page shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServiceView {
+    pub service: Service,
+    pub product_name: String,
+    pub customer_label: String,
+    pub currency: String,
+}
+
+/// Clients: one of their services (another reseller's: not found), with
+/// its provisioning state and the details the module returned.
+#[server(prefix = "/api/fn")]
+pub async fn my_service(id: String) -> Result<ServiceView, AppError> {
+    use crate::accounts::session;
+    session::respond(
+        async {
+            let (state, _, reseller) = session::require_reseller().await?;
+            let id = crate::ids::parse_id("id", &id)?;
+            let service = super::service::service(&state.store, &reseller.id, &id).await?;
+            let named = named_page(
+                &state,
+                &reseller.id,
+                Page {
+                    data: vec![service.clone()],
+                    next_cursor: None,
+                },
+            )
+            .await?;
+            Ok(ServiceView {
+                product_name: crate::components::name_in(&named.product_names, service.product_id.as_str()),
+                customer_label: crate::components::name_in(&named.customer_names, service.customer_id.as_str()),
+                currency: named.currency,
+                service,
+            })
+        }
+        .await,
+    )
+}
+
 /// Operators: a reseller's services, for the actions on its page.
 #[server(prefix = "/api/fn")]
 pub async fn admin_reseller_services(reseller_id: String) -> Result<ServicePage, AppError> {

@@ -3,9 +3,9 @@
 use super::{OptionalExt, Store, StoreError, StoreResult, StoreTx, tx::on_tx, with_pool};
 use crate::{
     catalog::{Product, ProductDraft, ProductKind},
-    provisioning::{Module, ModuleConfig},
     ids::{ProductId, ResellerId},
     money::Money,
+    provisioning::{Module, ModuleConfig},
     terms::TermPrices,
     timestamp::Timestamp,
 };
@@ -58,7 +58,6 @@ impl From<ProductRow> for Product {
 pub(crate) const PRODUCT_COLUMNS: &str = "id, name, slug, kind, description, is_active, \
      retail_monthly, retail_quarterly, retail_semi_annual, retail_annual, retail_hourly, \
      retail_setup_fee, created_at, updated_at";
-
 
 /// A product's provisioning as stored: the module, its URL, the settings
 /// sealed with the secrets key (`SecretsKey::seal` of their JSON) and the

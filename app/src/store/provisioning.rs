@@ -279,7 +279,9 @@ impl Store {
 
     /// One action (operators).
     pub async fn action(&self, id: &ActionId) -> StoreResult<Action> {
-        let sql = sqlx::AssertSqlSafe(format!("SELECT {ACTION_COLUMNS} FROM provisioning_actions WHERE id = $1"));
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {ACTION_COLUMNS} FROM provisioning_actions WHERE id = $1"
+        ));
         with_pool!(self, pool => {
             sqlx::query_as(sql).bind(id).fetch_optional(pool).await?
         })

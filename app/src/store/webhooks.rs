@@ -14,8 +14,8 @@ use crate::{
     resellers::ResellerStatus,
     timestamp::Timestamp,
     webhooks::{
-        AfterAttempt, Attempt, Delivery, DeliveryDetail, DeliveryFilter, DeliveryStatus, EventPayload,
-        FinishedAttempt, Job, NewEvent, QUEUE,
+        AfterAttempt, Attempt, Delivery, DeliveryDetail, DeliveryFilter, DeliveryStatus, EventPayload, FinishedAttempt,
+        Job, NewEvent, QUEUE,
     },
 };
 use apalis_core::task::builder::TaskBuilder;

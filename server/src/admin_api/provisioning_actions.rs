@@ -40,7 +40,11 @@ struct ListQuery {
 }
 
 /// `GET /provisioning-actions`: newest first, filtered.
-async fn list(State(state): State<AppState>, _: Operator, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Page<Action>>> {
+async fn list(
+    State(state): State<AppState>,
+    _: Operator,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Page<Action>>> {
     let filter = ActionFilter::parse(
         q.state.as_deref(),
         q.reseller_id.as_deref(),
@@ -52,7 +56,11 @@ async fn list(State(state): State<AppState>, _: Operator, ApiQuery(q): ApiQuery<
     Ok(Json(provisioning::actions(&state.store, &filter).await?))
 }
 
-async fn read(State(state): State<AppState>, _: Operator, ApiPath(id): ApiPath<String>) -> ApiResult<Json<ActionDetail>> {
+async fn read(
+    State(state): State<AppState>,
+    _: Operator,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<ActionDetail>> {
     let id: ActionId = path_id(&id, "provisioning action")?;
     Ok(Json(provisioning::action(&state.store, &id).await?))
 }
@@ -89,7 +97,9 @@ async fn done(
         details,
         note: parse_note("note", body.note.as_deref(), false)?,
     };
-    Ok(Json(provisioning::report(&state.store, &operator.actor, &id, report).await?))
+    Ok(Json(
+        provisioning::report(&state.store, &operator.actor, &id, report).await?,
+    ))
 }
 
 /// `failed`: why, in words.
@@ -107,5 +117,7 @@ async fn failed(
 ) -> ApiResult<Json<Action>> {
     let id: ActionId = path_id(&id, "provisioning action")?;
     let error = parse_note("error", body.error.as_deref(), true)?.unwrap_or_default();
-    Ok(Json(provisioning::report(&state.store, &operator.actor, &id, Report::Failed { error }).await?))
+    Ok(Json(
+        provisioning::report(&state.store, &operator.actor, &id, Report::Failed { error }).await?,
+    ))
 }

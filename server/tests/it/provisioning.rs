@@ -29,7 +29,12 @@ async fn app(retries: usize) -> TestApp {
 /// An active reseller with webhooks to `receiver`, priced for an `http`
 /// product calling `endpoint`. Returns the partner, its webhook secret,
 /// the product and the product's provisioning secret.
-async fn setup(app: &TestApp, admin: &Admin, receiver: &Receiver, endpoint: &Endpoint) -> (PartnerClient, String, String, String) {
+async fn setup(
+    app: &TestApp,
+    admin: &Admin,
+    receiver: &Receiver,
+    endpoint: &Endpoint,
+) -> (PartnerClient, String, String, String) {
     let reseller = admin.reseller("prov@example.com", "active").await;
     setup_for(app, admin, receiver, endpoint, &reseller).await
 }
@@ -43,7 +48,8 @@ async fn setup_for(
     reseller: &str,
 ) -> (PartnerClient, String, String, String) {
     let reseller = reseller.to_owned();
-    let (partner, webhook_secret, _) = crate::webhooks::partner_of(&app.url(""), admin, receiver, &reseller, "p-plain").await;
+    let (partner, webhook_secret, _) =
+        crate::webhooks::partner_of(&app.url(""), admin, receiver, &reseller, "p-plain").await;
     let (status, product) = admin
         .post(
             "/products",
@@ -198,14 +204,15 @@ async fn failures_and_a_timeout_are_retried_under_one_action_id() {
     assert_eq!(s["status"], "active");
     let actions = actions_of(&admin, &id).await;
     assert_eq!(actions.len(), 1, "one action");
-    let (status, detail) = admin
-        .get(&format!("/provisioning-actions/{}", action_ids[0]))
-        .await;
+    let (status, detail) = admin.get(&format!("/provisioning-actions/{}", action_ids[0])).await;
     assert_eq!(status, 200);
     assert_eq!(detail["attempts"].as_array().unwrap().len(), 4, "{detail}");
     assert_eq!(detail["attempts"][0]["status_code"], 500);
     assert_eq!(detail["attempts"][1]["status_code"], Value::Null, "the timeout");
-    assert!(detail["attempts"][1]["error"].as_str().unwrap().contains("timed out"), "{detail}");
+    assert!(
+        detail["attempts"][1]["error"].as_str().unwrap().contains("timed out"),
+        "{detail}"
+    );
     assert_eq!(detail["state"], "done");
     event_about(&mut receiver, &mut Vec::new(), "service.activated", &id).await;
     let activations = count(
@@ -244,12 +251,13 @@ async fn a_pending_answer_waits_for_the_endpoints_report() {
             json!({ "details": { "ip": 7 } }),
         )
         .await;
-    assert_eq!((status, body["code"].as_str()), (422, Some("validation_failed")), "{body}");
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("validation_failed")),
+        "{body}"
+    );
     let (status, body) = admin
-        .post(
-            "/provisioning-actions/pac_01jd8x2m3n4p5q6r7s8t9v0w1x/done",
-            json!({}),
-        )
+        .post("/provisioning-actions/pac_01jd8x2m3n4p5q6r7s8t9v0w1x/done", json!({}))
         .await;
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")), "{body}");
     let (status, _) = admin.post("/provisioning-actions/nonsense/done", json!({})).await;
@@ -273,10 +281,20 @@ async fn a_pending_answer_waits_for_the_endpoints_report() {
         let (status, answer) = admin
             .post(&format!("/provisioning-actions/{action}/{path}"), body)
             .await;
-        assert_eq!((status, answer["code"].as_str()), (409, Some("action_finished")), "{answer}");
+        assert_eq!(
+            (status, answer["code"].as_str()),
+            (409, Some("action_finished")),
+            "{answer}"
+        );
     }
-    let (status, answer) = admin.post(&format!("/provisioning-actions/{action}/retry"), json!({})).await;
-    assert_eq!((status, answer["code"].as_str()), (409, Some("action_finished")), "{answer}");
+    let (status, answer) = admin
+        .post(&format!("/provisioning-actions/{action}/retry"), json!({}))
+        .await;
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (409, Some("action_finished")),
+        "{answer}"
+    );
 }
 
 #[tokio::test]
@@ -293,9 +311,15 @@ async fn a_failed_action_waits_for_the_operator_and_retry_now_mends_it() {
     let id = order_one(&partner, &product, "c-fail").await;
     let s = wait_for(&partner, &id, "create", "failed").await;
     assert_eq!(s["status"], "pending", "a failed create leaves the service as it was");
-    assert!(!s.to_string().contains("secret-diagnostic"), "the endpoint's answer is the operator's");
+    assert!(
+        !s.to_string().contains("secret-diagnostic"),
+        "the endpoint's answer is the operator's"
+    );
     let (status, failed) = admin
-        .get(&format!("/provisioning-actions?state=failed&reseller_id={}", partner.reseller_id))
+        .get(&format!(
+            "/provisioning-actions?state=failed&reseller_id={}",
+            partner.reseller_id
+        ))
         .await;
     assert_eq!(status, 200);
     let rows = failed["data"].as_array().unwrap();
@@ -304,10 +328,15 @@ async fn a_failed_action_waits_for_the_operator_and_retry_now_mends_it() {
     assert_eq!(rows[0]["attempts"], 2);
     let action = rows[0]["id"].as_str().unwrap().to_owned();
     let (_, detail) = admin.get(&format!("/provisioning-actions/{action}")).await;
-    assert!(detail.to_string().contains("secret-diagnostic-xyz"), "the operator reads it: {detail}");
+    assert!(
+        detail.to_string().contains("secret-diagnostic-xyz"),
+        "the operator reads it: {detail}"
+    );
 
     // The endpoint is mended: "Retry now" succeeds.
-    let (status, retried) = admin.post(&format!("/provisioning-actions/{action}/retry"), json!({})).await;
+    let (status, retried) = admin
+        .post(&format!("/provisioning-actions/{action}/retry"), json!({}))
+        .await;
     assert_eq!(status, 200, "{retried}");
     let s = wait_for(&partner, &id, "create", "done").await;
     assert_eq!(s["status"], "active");
@@ -341,7 +370,11 @@ async fn a_terminate_never_overtakes_its_create() {
         };
         order.push(verify(&secret, &call)["action"].as_str().unwrap().to_owned());
     }
-    assert_eq!(order, ["create", "create", "terminate"], "the terminate waits for the create to end");
+    assert_eq!(
+        order,
+        ["create", "create", "terminate"],
+        "the terminate waits for the create to end"
+    );
     let s = wait_for(&partner, &id, "terminate", "done").await;
     assert_eq!(s["status"], "terminated");
     assert!(endpoint.nothing_more().await);
@@ -360,10 +393,15 @@ async fn unpaid_renewals_and_payments_suspend_and_restore_servers() {
     let mut endpoint = Endpoint::start().await;
     let (partner, _, product, secret) = setup(&app, &admin, &receiver, &endpoint).await;
     let r = partner.reseller_id.clone();
-    let (status, body) = admin.patch(&format!("/resellers/{r}"), json!({ "credit_limit": "0.00" })).await;
+    let (status, body) = admin
+        .patch(&format!("/resellers/{r}"), json!({ "credit_limit": "0.00" }))
+        .await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = admin
-        .post(&format!("/resellers/{r}/payments"), json!({ "amount": "15.00", "reference": "first" }))
+        .post(
+            &format!("/resellers/{r}/payments"),
+            json!({ "amount": "15.00", "reference": "first" }),
+        )
         .await;
     assert_eq!(status, 201, "{body}");
     let id = order_one(&partner, &product, "c-unpaid").await;
@@ -372,15 +410,26 @@ async fn unpaid_renewals_and_payments_suspend_and_restore_servers() {
     let due = Timestamp::parse_rfc3339(s["next_renewal_at"].as_str().unwrap()).unwrap();
 
     clock.set(due.plus(time::Duration::minutes(1)));
-    app::services::service::renew_due(&app.store, app.store.now()).await.unwrap();
+    app::services::service::renew_due(&app.store, app.store.now())
+        .await
+        .unwrap();
     let call = endpoint.next(10).await.expect("a suspend call");
     let body = verify(&secret, &call);
-    assert_eq!((body["action"].as_str(), body["service"]["id"].as_str()), (Some("suspend"), Some(id.as_str())));
+    assert_eq!(
+        (body["action"].as_str(), body["service"]["id"].as_str()),
+        (Some("suspend"), Some(id.as_str()))
+    );
     let s = wait_for(&partner, &id, "suspend", "done").await;
-    assert_eq!((s["status"].as_str(), s["suspension_reason"].as_str()), (Some("suspended"), Some("unpaid")));
+    assert_eq!(
+        (s["status"].as_str(), s["suspension_reason"].as_str()),
+        (Some("suspended"), Some("unpaid"))
+    );
 
     let (status, body) = admin
-        .post(&format!("/resellers/{r}/payments"), json!({ "amount": "20.00", "reference": "catch up" }))
+        .post(
+            &format!("/resellers/{r}/payments"),
+            json!({ "amount": "20.00", "reference": "catch up" }),
+        )
         .await;
     assert_eq!(status, 201, "{body}");
     let call = endpoint.next(10).await.expect("an unsuspend call");
@@ -423,10 +472,17 @@ async fn a_reseller_never_sees_settings_secret_or_answers() {
     };
 
     // The partner API.
-    for path in [format!("/services/{id}"), "/services".to_owned(), "/products".to_owned()] {
+    for path in [
+        format!("/services/{id}"),
+        "/services".to_owned(),
+        "/products".to_owned(),
+    ] {
         let r = partner.get(&path).await;
         assert_eq!(r.status, 200);
-        assert!(r.body.to_string().contains(&id) || path == "/products", "{path} names the service");
+        assert!(
+            r.body.to_string().contains(&id) || path == "/products",
+            "{path} names the service"
+        );
         leaks(&path, &r.body.to_string());
     }
     // Webhooks.
@@ -434,16 +490,29 @@ async fn a_reseller_never_sees_settings_secret_or_answers() {
     while let Some(r) = receiver.next(2).await {
         events.push(r.body);
     }
-    assert!(events.iter().any(|e| e.contains("service.activated") && e.contains("10.0.0.7")), "{events:?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.contains("service.activated") && e.contains("10.0.0.7")),
+        "{events:?}"
+    );
     for e in &events {
         leaks("a webhook", e);
     }
     // The portal.
-    for page in ["/portal/services", &format!("/portal/services/{id}"), "/portal/products", "/portal"] {
+    for page in [
+        "/portal/services",
+        &format!("/portal/services/{id}"),
+        "/portal/products",
+        "/portal",
+    ] {
         let response = crate::helpers::get_page(|| client.get(app.url(page))).await;
         assert_eq!(response.status(), 200, "{page}");
         let html = response.text().await.unwrap();
-        assert!(html.contains("Auto VPS") || html.contains(&id), "{page} rendered the service or product");
+        assert!(
+            html.contains("Auto VPS") || html.contains(&id),
+            "{page} rendered the service or product"
+        );
         leaks(page, &html);
     }
     let services = app.call::<app::services::server_fns::MyServices>(&client, &[]).await;

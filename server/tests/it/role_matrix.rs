@@ -23,7 +23,7 @@ use app::{
         AdminListResellers, AdminReseller, AdminResellerNames, ApplyToProgram, InviteReseller, MyProgram,
         ResellerAction, UpdateResellerSettings,
     },
-    services::server_fns::{AdminResellerServices, MyServices, RenewService, ServiceAction},
+    services::server_fns::{AdminResellerServices, MyService, MyServices, RenewService, ServiceAction},
     webhooks::server_fns::{AdminDeliveries, AdminDelivery, MyDeliveries, MyDelivery, RetryDelivery, SendTestEvent},
 };
 use app::{
@@ -131,6 +131,7 @@ fn matrix(o: &Objects) -> Vec<Row> {
         row!(PlaceOrder, Client,
             "customer_external_id" => "c-new", "offer" => format!("{}|monthly", o.product), "quantity" => "1"),
         row!(MyServices, Client),
+        row!(MyService, Client, "id" => o.service),
         row!(MyCustomers, Client),
         row!(MyBilling, Client),
         row!(MyStatement, Client, "month" => o.month),

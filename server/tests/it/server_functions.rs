@@ -381,7 +381,11 @@ async fn operators_create_and_edit_products_keeping_provisioning_unless_replaced
         .await,
     )
     .await;
-    assert_eq!(created["secret"], Value::Null, "a manual product needs no signing secret");
+    assert_eq!(
+        created["secret"],
+        Value::Null,
+        "a manual product needs no signing secret"
+    );
     let created = &created["product"];
     assert_eq!(created["retail"], json!({ "monthly": "24.00" }));
     assert_eq!(created["retail_setup_fee"], "0.00");

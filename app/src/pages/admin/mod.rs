@@ -3,6 +3,7 @@
 pub mod api_logs;
 pub mod audit_log;
 pub mod products;
+pub mod provisioning;
 pub mod reseller;
 pub mod resellers;
 pub mod statement;
@@ -11,6 +12,7 @@ pub mod webhooks;
 pub use api_logs::ApiLogsPage;
 pub use audit_log::AuditLogPage;
 pub use products::{ProductPage, ProductsPage};
+pub use provisioning::ProvisioningPage;
 pub use reseller::{AccountTab, HistoryTab, OverviewTab, PriceBookTab, ResellerFrame, ServicesTab};
 pub use resellers::ResellersPage;
 pub use statement::StatementPage;
@@ -28,6 +30,7 @@ use leptos_router::components::Outlet;
 pub const NAV: &[NavItem] = &[
     ("/admin/resellers", "Resellers"),
     ("/admin/products", "Products"),
+    ("/admin/provisioning", "Provisioning"),
     ("/admin/api-logs", "API logs"),
     ("/admin/webhooks", "Webhooks"),
     ("/admin/audit-log", "Audit log"),

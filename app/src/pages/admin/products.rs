@@ -5,7 +5,9 @@
 use crate::{
     catalog::{
         Product, ProductKind,
-        server_fns::{RotateProvisioningSecret, SaveProduct, SavedProduct, admin_list_products, admin_product, currency},
+        server_fns::{
+            RotateProvisioningSecret, SaveProduct, SavedProduct, admin_list_products, admin_product, currency,
+        },
     },
     components::{ActionResult, DataTable, Field, Loaded, amount},
     error::AppError,

@@ -18,7 +18,7 @@ pub use deliveries::MyDeliveryPage;
 pub use orders::{OrderPage, OrdersPage};
 pub use products::ProductsPage;
 pub use program::ProgramPage;
-pub use services::ServicesPage;
+pub use services::{ServicePage, ServicesPage};
 
 use crate::{
     accounts::Panel,

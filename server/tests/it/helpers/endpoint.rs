@@ -47,7 +47,11 @@ impl Endpoint {
         );
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let script = Arc::new(Mutex::new(VecDeque::new()));
-        async fn call(State((tx, script)): State<Shared>, headers: HeaderMap, body: Bytes) -> (axum::http::StatusCode, String) {
+        async fn call(
+            State((tx, script)): State<Shared>,
+            headers: HeaderMap,
+            body: Bytes,
+        ) -> (axum::http::StatusCode, String) {
             let body = String::from_utf8_lossy(&body).into_owned();
             let service = serde_json::from_str::<serde_json::Value>(&body)
                 .ok()
