@@ -260,6 +260,7 @@ async fn every_page_loads_each_resource_once() {
         ("/admin/products".to_owned(), 2),
         (format!("/admin/products/{product}"), 2),
         ("/admin/api-logs".to_owned(), 3),
+        ("/admin/provisioning".to_owned(), 2),
         ("/admin/webhooks".to_owned(), 3),
         ("/admin/audit-log".to_owned(), 2),
     ];
@@ -288,6 +289,7 @@ async fn portal_pages_have_one_h1_their_data_without_javascript_and_404_for_othe
     let (_, other) = app.active_client("other-pages@example.com").await;
     let product = admin.product("vps-pages-h1", Some("12.00"), None).await;
     let mut orders = Vec::new();
+    let mut services = Vec::new();
     for (who, name) in [(&reseller, "Ada Shopper"), (&other, "Bob Elsewhere")] {
         let (status, body) = admin
             .put(
@@ -305,6 +307,7 @@ async fn portal_pages_have_one_h1_their_data_without_javascript_and_404_for_othe
             .await;
         assert_eq!(placed.status, 201, "{}", placed.body);
         orders.push(placed.body["id"].as_str().unwrap().to_owned());
+        services.push(placed.body["service_ids"][0].as_str().unwrap().to_owned());
     }
     let month = app::billing::Month::of(app.store.now()).to_string();
     let mine = &orders[0];
@@ -313,6 +316,7 @@ async fn portal_pages_have_one_h1_their_data_without_javascript_and_404_for_othe
         ("/portal/orders".to_owned(), mine.as_str()),
         (format!("/portal/orders/{mine}"), "Ada Shopper"),
         ("/portal/services".to_owned(), "Ada Shopper"),
+        (format!("/portal/services/{}", services[0]), "Ada Shopper"),
         ("/portal/products".to_owned(), "Product vps-pages-h1"),
         ("/portal/customers".to_owned(), "Ada Shopper"),
         ("/portal/billing".to_owned(), "-9.00"),
@@ -334,6 +338,9 @@ async fn portal_pages_have_one_h1_their_data_without_javascript_and_404_for_othe
     assert_eq!(status, 404, "another reseller's order");
     assert!(!html.contains("Bob Elsewhere"));
     assert_eq!(unmarked(&html).matches("<h1").count(), 1);
+    let (status, html, _) = get(&client, app.url(&format!("/portal/services/{}", services[1]))).await;
+    assert_eq!(status, 404, "another reseller's service");
+    assert!(!html.contains("Bob Elsewhere"));
     let (status, _, _) = get(&client, app.url("/portal/deliveries/dlv_01jd8x2m3n4p5q6r7s8t9v0w1x")).await;
     assert_eq!(status, 404, "a delivery that is not the caller's");
 }
