@@ -521,3 +521,77 @@ async fn a_reseller_never_sees_settings_secret_or_answers() {
     assert!(text.contains("10.0.0.7"), "the details are the reseller's");
     leaks("MyServices", &text);
 }
+
+/// At least once, at the endpoint's view once: the server dies (SIGKILL)
+/// with `create` calls in flight; after a restart every action completes,
+/// each under the `action_id` it was first sent with, and no service is
+/// left running.
+#[tokio::test]
+async fn kill_9_with_actions_in_flight_then_restart_completes_each_once() {
+    use crate::helpers::{ServerProcess, TestDb};
+    let db = TestDb::new().await;
+    let mut endpoint = Endpoint::start().await;
+    let receiver = Receiver::start().await;
+    let token = ServerProcess::admin_token(&db);
+    let mut server = ServerProcess::start(&db, &[("FLUX_PROVISIONING_TIMEOUT_SECS", "30")]).await;
+    let admin = Admin::new(format!("{}/api/admin/v1", server.base), token);
+    let reseller = admin.reseller("kill9-prov@example.com", "active").await;
+    let (partner, _, _) = crate::webhooks::partner_of(&server.base, &admin, &receiver, &reseller, "p-k9").await;
+    let (status, product) = admin
+        .post(
+            "/products",
+            json!({
+                "name": "K9 VPS", "slug": "k9-vps", "kind": "vps", "retail_monthly": "20.00",
+                "provisioning": { "module": "http", "url": endpoint.url }
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{product}");
+    let product = product["id"].as_str().unwrap().to_owned();
+    let (status, _) = admin
+        .put(
+            &format!("/resellers/{reseller}/products/{product}"),
+            json!({ "wholesale_monthly": "10.00" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    endpoint.script(&vec![Reply::Hang(Duration::from_secs(120)); 3]);
+    let order = partner.order(&order_body("c-k9", &product, "monthly", 3)).await;
+    assert_eq!(order.status, 201, "{}", order.body);
+    let mut first_ids = std::collections::HashSet::new();
+    for _ in 0..3 {
+        let call = endpoint.next(15).await.expect("three calls in flight");
+        first_ids.insert(call.json()["action_id"].as_str().unwrap().to_owned());
+    }
+    server.kill();
+    server.restart(&db).await;
+    let services: Vec<String> = order.body["service_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    let done = eventually(60, || async {
+        let mut all = Vec::new();
+        for id in &services {
+            let s = partner.get(&format!("/services/{id}")).await.body;
+            if s["status"] != "active" || s["provisioning"]["state"] != "done" {
+                return None;
+            }
+            all.push(s);
+        }
+        Some(all)
+    })
+    .await;
+    server.kill();
+    assert!(done.is_some(), "every create completed after the restart");
+    let mut again = std::collections::HashSet::new();
+    while let Some(call) = endpoint.next(1).await {
+        again.insert(call.json()["action_id"].as_str().unwrap().to_owned());
+    }
+    assert!(
+        again.is_subset(&first_ids),
+        "retried under the same action_ids: {again:?} vs {first_ids:?}"
+    );
+    assert_eq!(again.len(), 3, "each action was sent again after the restart");
+}
