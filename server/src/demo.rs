@@ -25,7 +25,7 @@ use app::{
     money::{Amount, Money, Percent},
     orders::{OrderFilter, OrderRequest, service as orders},
     price_book::service as price_book,
-    provisioning::{Module, ModuleConfig},
+    provisioning::{Module, ModuleConfig, service as provisioning},
     resellers::{Application, LifecycleAction, ResellerPatch, ResellerStatus, service as resellers},
     secrets::{self, SecretsKey},
     services::{ServiceAction, service as services},
@@ -59,7 +59,8 @@ struct DemoProduct {
     /// monthly, quarterly, semi-annual, annual, hourly
     retail: [Option<&'static str>; 5],
     setup_fee: &'static str,
-    provisioning: (&'static str, &'static str),
+    /// The module, and the host its settings name.
+    provisioning: (Module, &'static str),
 }
 
 const PRODUCTS: &[DemoProduct] = &[
@@ -76,7 +77,7 @@ const PRODUCTS: &[DemoProduct] = &[
             Some("0.0090"),
         ],
         setup_fee: "0",
-        provisioning: ("proxmox", "pve-fra1.internal"),
+        provisioning: (Module::Http, "pve-fra1.internal"),
     },
     DemoProduct {
         name: "VPS Pro",
@@ -91,7 +92,7 @@ const PRODUCTS: &[DemoProduct] = &[
             Some("0.0360"),
         ],
         setup_fee: "0",
-        provisioning: ("proxmox", "pve-fra2.internal"),
+        provisioning: (Module::Http, "pve-fra2.internal"),
     },
     DemoProduct {
         name: "Minecraft 4 GB",
@@ -100,7 +101,7 @@ const PRODUCTS: &[DemoProduct] = &[
         description: "Paper or vanilla, 4 GB RAM, DDoS protection",
         retail: [Some("12.00"), Some("34.20"), None, None, None],
         setup_fee: "0",
-        provisioning: ("pterodactyl", "panel.games.internal"),
+        provisioning: (Module::Http, "panel.games.internal"),
     },
     DemoProduct {
         name: "Shared Hosting Business",
@@ -109,7 +110,7 @@ const PRODUCTS: &[DemoProduct] = &[
         description: "50 sites, 100 GB SSD, free TLS",
         retail: [Some("7.99"), None, None, Some("79.90"), None],
         setup_fee: "0",
-        provisioning: ("cpanel", "whm-01.internal"),
+        provisioning: (Module::Manual, "whm-01.internal"),
     },
     DemoProduct {
         name: "Bare Metal E-2388G",
@@ -118,7 +119,7 @@ const PRODUCTS: &[DemoProduct] = &[
         description: "Xeon E-2388G, 64 GB ECC, 2x 1.92 TB NVMe",
         retail: [Some("129.00"), None, None, Some("1393.20"), None],
         setup_fee: "99.00",
-        provisioning: ("ipmi", "bmc-rack4.internal"),
+        provisioning: (Module::Manual, "bmc-rack4.internal"),
     },
 ];
 
@@ -248,7 +249,12 @@ async fn ensure_account(
     created.map_err(fail)
 }
 
-async fn ensure_products(store: &Store, key: &SecretsKey, actor: &Actor) -> anyhow::Result<()> {
+/// Where the demo's `http` products call once seeding is over: the
+/// operator's automation, which does not resolve on a demo machine (so a
+/// "Retry now" fails again, as it would while that automation is down).
+const AUTOMATION_URL: &str = "https://automation.fluxhost.example/provision";
+
+async fn ensure_products(store: &Store, key: &SecretsKey, actor: &Actor, endpoint: &str) -> anyhow::Result<()> {
     let existing = store.list_products().await?;
     for p in PRODUCTS {
         if existing.iter().any(|e| e.slug == p.slug) {
@@ -272,12 +278,9 @@ async fn ensure_products(store: &Store, key: &SecretsKey, actor: &Actor) -> anyh
         let mut settings = serde_json::Map::new();
         settings.insert("host".into(), host.into());
         settings.insert("api_token".into(), secrets::random_token().into());
-        // The demo's own endpoint takes over in `provision_demo`; until
-        // then the module is named in the settings, for the operator.
-        settings.insert("module".into(), module.into());
         let provisioning = ModuleConfig {
-            module: Module::Manual,
-            url: None,
+            module,
+            url: (module == Module::Http).then(|| endpoint.to_owned()),
             settings,
         };
         catalog::create_product(store, key, actor, form.try_into().map_err(fail)?, Some(provisioning))
@@ -368,7 +371,9 @@ pub async fn seed(config: &Config) -> anyhow::Result<()> {
     let operator_password = demo_password();
     let operator = ensure_account(&store, true, "Olivia Operator", OPERATOR_EMAIL, &operator_password).await?;
     let operator = Actor::user(&operator);
-    ensure_products(&store, &state.settings.secrets_key, &actor).await?;
+    // The demo's provisioning endpoint, for as long as seeding runs.
+    let endpoint = DemoEndpoint::start().await?;
+    ensure_products(&store, &state.settings.secrets_key, &actor, &endpoint.url).await?;
     let mut clients = Vec::new();
     for c in CLIENTS {
         let password = demo_password();
@@ -383,6 +388,9 @@ pub async fn seed(config: &Config) -> anyhow::Result<()> {
         let state = c.status.map(|s| s.as_str()).unwrap_or("not applied");
         clients.push((c.email, password, state));
     }
+
+    endpoint.stop();
+    repoint_products(&store, &state.settings.secrets_key, &actor, AUTOMATION_URL).await?;
 
     // Back to the system clock, with whatever fell due meanwhile renewed.
     store.clock().reset();
@@ -460,10 +468,13 @@ async fn ensure_activity(state: &AppState, operator: &Actor, email: &str, origin
             store.clone(),
             settings.secrets_key.clone(),
             Duration::from_secs(5),
-            vec![Duration::from_secs(60)],
+            // No retries while seeding: a failure is final at once (the
+            // failed action waiting on the Provisioning page).
+            Vec::new(),
             crate::metrics::Metrics::new(),
         )?),
     };
+    let provisioner = &deliverer.provisioner;
 
     let catalog = store.reseller_catalog(&reseller.id).await?;
     let product = |slug: &str| catalog.iter().find(|i| i.slug == slug).map(|i| i.id.to_string());
@@ -480,16 +491,24 @@ async fn ensure_activity(state: &AppState, operator: &Actor, email: &str, origin
             .map_err(fail)?;
         // Provisioning reports back the same day: most services run, one
         // is suspended.
+        // `http` products through the demo's endpoint, the bare metal
+        // server (a `manual` product) left waiting for the operator.
         at_day(store, origin, days_ago - 0.1).await?;
         for id in &order.service_ids {
-            services::change_status(store, operator, id, ServiceAction::Activate)
-                .await
-                .map_err(fail)?;
+            if !provision(store, provisioner, id).await? {
+                if *slug == "bare-metal-e2388g" {
+                    continue;
+                }
+                services::change_status(store, operator, id, ServiceAction::Activate)
+                    .await
+                    .map_err(fail)?;
+            }
             activated += 1;
             if activated == 3 {
                 services::change_status(store, operator, id, ServiceAction::Suspend)
                     .await
                     .map_err(fail)?;
+                provision(store, provisioner, id).await?;
             }
         }
     }
@@ -513,9 +532,13 @@ async fn ensure_activity(state: &AppState, operator: &Actor, email: &str, origin
             "customer": { "external_id": "nw-1006", "name": "Quinn Harper" },
             "lines": [{ "product_id": product, "term": "monthly", "quantity": 1 }],
         }))?;
-        orders::place(store, &state.settings, &reseller.id, request)
+        let order = orders::place(store, &state.settings, &reseller.id, request)
             .await
             .map_err(fail)?;
+        // The game panel is down for this one: its create fails.
+        for id in &order.service_ids {
+            provision(store, provisioner, id).await?;
+        }
     }
     deliver_pending(&deliverer, &reseller.id).await?;
 
@@ -640,6 +663,52 @@ const DEMO_ORDERS: &[(f64, &str, &str, &str, &str, u32)] = &[
 ];
 
 /// One attempt of each of the reseller's pending deliveries.
+/// Attempts the service's queued provisioning actions now (the worker
+/// would, once the server runs). Whether there were any (an `http`
+/// product's service).
+async fn provision(
+    store: &Store,
+    provisioner: &crate::provisioning::Provisioner,
+    service: &app::ids::ServiceId,
+) -> anyhow::Result<bool> {
+    let actions = provisioning::service_actions(store, service).await.map_err(fail)?;
+    let mut queued: Vec<_> = actions
+        .into_iter()
+        .filter(|a| a.state == app::provisioning::ActionState::Queued)
+        .collect();
+    queued.reverse(); // Oldest first.
+    for action in &queued {
+        provisioner.attempt(&action.id).await.map_err(fail)?;
+    }
+    Ok(!queued.is_empty())
+}
+
+/// Points the demo's `http` products at `url` (their settings kept).
+async fn repoint_products(store: &Store, key: &SecretsKey, actor: &Actor, url: &str) -> anyhow::Result<()> {
+    for product in catalog::list_products(store).await.map_err(fail)? {
+        let Some(mut config) = catalog::provisioning(store, key, &product.id).await.map_err(fail)? else {
+            continue;
+        };
+        if config.module != Module::Http || config.url.as_deref() == Some(url) {
+            continue;
+        }
+        config.url = Some(url.to_owned());
+        let draft = app::catalog::ProductDraft {
+            name: product.name.clone(),
+            slug: app::catalog::Slug::parse(&product.slug).map_err(fail)?,
+            kind: product.kind,
+            description: product.description.clone(),
+            is_active: product.is_active,
+            retail: product.retail,
+            retail_setup_fee: product.retail_setup_fee,
+        };
+        catalog::update_product(store, key, actor, &product.id, draft, Some(config))
+            .await
+            .map_err(fail)?;
+    }
+    Ok(())
+}
+
 async fn deliver_pending(deliverer: &Deliverer, reseller: &ResellerId) -> anyhow::Result<()> {
     let filter = DeliveryFilter {
         reseller_id: Some(reseller.clone()),
@@ -696,6 +765,57 @@ fn demo_api_requests(reseller: &ResellerId, key_prefix: &str, origin: Timestamp)
 
 /// A webhook receiver on a free local port that answers 200, for as long
 /// as the demo seeds.
+/// The demo's provisioning endpoint: answers every call `done` with the
+/// details a VPS panel would return, except for the game panel's last
+/// customer (`nw-1006`), whose server it cannot create.
+struct DemoEndpoint {
+    url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl DemoEndpoint {
+    async fn start() -> anyhow::Result<Self> {
+        use axum::{Json, http::StatusCode};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}/provision", listener.local_addr()?);
+        async fn call(Json(call): Json<serde_json::Value>) -> (StatusCode, Json<serde_json::Value>) {
+            if call["customer"]["external_id"] == "nw-1006" {
+                let body = serde_json::json!({ "error": "games-2: node unreachable" });
+                return (StatusCode::SERVICE_UNAVAILABLE, Json(body));
+            }
+            let service = call["service"]["id"].as_str().unwrap_or_default();
+            let tail = &service[service.len().saturating_sub(4)..];
+            let octet = service
+                .bytes()
+                .fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(u32::from(b)))
+                % 250
+                + 2;
+            let details = match call["action"].as_str() {
+                Some("create") => serde_json::json!({
+                    "hostname": format!("{}-{tail}.fluxhost.example", call["service"]["product"].as_str().unwrap_or("srv")),
+                    "ip_address": format!("203.0.113.{octet}"),
+                    "control_panel": format!("https://panel.fluxhost.example/servers/{tail}"),
+                    "username": "root",
+                }),
+                _ => serde_json::json!({}),
+            };
+            (
+                StatusCode::OK,
+                Json(serde_json::json!({ "status": "done", "details": details })),
+            )
+        }
+        let app = axum::Router::new().route("/provision", axum::routing::post(call));
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(DemoEndpoint { url, task })
+    }
+
+    fn stop(self) {
+        self.task.abort();
+    }
+}
+
 struct DemoReceiver {
     url: String,
     task: tokio::task::JoinHandle<()>,

@@ -60,7 +60,7 @@ impl Provisioner {
         let Some(action) = provisioning::begin_attempt(&self.store, id).await? else {
             return Ok(());
         };
-        let at = Timestamp::now();
+        let at = self.store.now();
         let (record, answer) = match provisioning::call(&self.store, &self.secrets_key, id, action.action).await? {
             Ok(call) => self.send(id, &call).await,
             Err(why) => (
@@ -82,9 +82,11 @@ impl Provisioner {
     }
 
     async fn send(&self, id: &ActionId, call: &provisioning::Call) -> (AttemptRecord, Answer) {
-        let at = Timestamp::now();
+        // Recorded on the business clock; signed with the real one (the
+        // endpoint checks the timestamp against its own clock).
+        let at = self.store.now();
         let started = Instant::now();
-        let timestamp = at.unix_seconds();
+        let timestamp = Timestamp::now().unix_seconds();
         let message_id = id.to_string();
         let response = self
             .http

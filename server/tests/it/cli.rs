@@ -161,6 +161,39 @@ async fn demo_seeds_accounts_and_products_and_can_run_again() {
     }
     let services = format!("{} AND status = 'suspended'", of("services"));
     assert_eq!(count(&store, &services).await, 1);
+    // Provisioning: the VPS services went active through the `http`
+    // module with their details, the bare metal server (`manual`) waits
+    // for the operator, one create failed.
+    let provisioned = format!(
+        "{} AND status = 'active' AND CAST(details AS TEXT) LIKE '%ip_address%' AND product_id IN
+            (SELECT product_id FROM product_provisioning WHERE module = 'http')",
+        of("services")
+    );
+    assert!(
+        count(&store, &provisioned).await >= 4,
+        "services activated with details"
+    );
+    let waiting = format!(
+        "{} AND status = 'pending' AND product_id IN (SELECT id FROM products WHERE slug = 'bare-metal-e2388g')",
+        of("services")
+    );
+    assert_eq!(count(&store, &waiting).await, 1, "a manual product's service waiting");
+    let failed = format!("{} AND state = 'failed'", of("provisioning_actions"));
+    assert_eq!(count(&store, &failed).await, 1, "one failed action waits");
+    let done = format!(
+        "{} AND state = 'done' AND action = 'suspend'",
+        of("provisioning_actions")
+    );
+    assert_eq!(
+        count(&store, &done).await,
+        1,
+        "the operator's suspension reached the module"
+    );
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM product_provisioning WHERE module = 'http' AND url NOT LIKE 'https://automation.fluxhost.example/%'").await,
+        0,
+        "the http products point at the operator's automation after seeding"
+    );
     let sent = format!("{} AND status = 'succeeded'", of("webhook_deliveries"));
     assert!(
         count(&store, &sent).await >= 10,
