@@ -39,6 +39,17 @@ curl -X POST "$BASE_URL/api/v1/orders" \
         <pre>{example}</pre>
         <h3>"Copy and run"</h3>
         <pre>{shell}</pre>
+        <h2>"After an order: services come to life"</h2>
+        <p>
+            "Each ordered unit is a service, " <code>"pending"</code> " until it is set up. For products the operator provisions automatically, "
+            <code>"GET /api/v1/services/{id}"</code> " shows " <code>"provisioning"</code>
+            " (" <code>"queued"</code> ", " <code>"running"</code> ", " <code>"done"</code> ", " <code>"failed"</code>
+            ", with the action: " <code>"create"</code> ", " <code>"suspend"</code> ", " <code>"unsuspend"</code> ", "
+            <code>"terminate"</code> ") and, once created, " <code>"details"</code>
+            " such as the hostname and IP address to pass on to your customer. The " <code>"service.activated"</code>
+            " webhook carries the same details, so you need not poll. A " <code>"failed"</code>
+            " action is already with the operator."
+        </p>
         <p>"The full reference: " <a href="/api/v1/openapi.json">"/api/v1/openapi.json"</a> "."</p>
     }
 }
