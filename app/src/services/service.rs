@@ -50,10 +50,10 @@ pub async fn change_status(store: &Store, actor: &Actor, id: &ServiceId, action:
         // The module follows (an `http` product's server is suspended,
         // restored or removed); activation is the outcome of a `create`,
         // so an operator's activation sends nothing.
-        if let Some(kind) = action.provisioning() {
-            if let Some(shown) = provisioning::request(&mut tx, &reseller, &service, kind, None).await? {
-                service.provisioning = Some(shown);
-            }
+        if let Some(kind) = action.provisioning()
+            && let Some(shown) = provisioning::request(&mut tx, &reseller, &service, kind, None).await?
+        {
+            service.provisioning = Some(shown);
         }
         let event = NewEvent::of(action.event(), &service)?;
         webhooks::record(&mut tx, &reseller, &[event], audit.at).await?;
