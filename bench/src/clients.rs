@@ -44,6 +44,21 @@ impl Admin {
         Ok(product["id"].as_str().context("product id")?.to_owned())
     }
 
+    /// The same, provisioned by the `http` module calling `endpoint`.
+    pub(crate) async fn http_product(&self, name: &str, slug: &str, endpoint: &str) -> anyhow::Result<String> {
+        let product = self
+            .call(
+                reqwest::Method::POST,
+                "/products",
+                json!({
+                    "name": name, "slug": slug, "kind": "vps", "retail_monthly": "10.00",
+                    "provisioning": { "module": "http", "url": endpoint }
+                }),
+            )
+            .await?;
+        Ok(product["id"].as_str().context("product id")?.to_owned())
+    }
+
     pub(crate) async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> anyhow::Result<Value> {
         let r = self
             .client
@@ -131,6 +146,14 @@ pub(crate) struct Partner {
 }
 
 impl Partner {
+    /// The same reseller's software, ordering `product`.
+    pub(crate) fn ordering(&self, product: &str) -> Partner {
+        Partner {
+            product: Arc::new(product.to_owned()),
+            ..self.clone()
+        }
+    }
+
     /// Places order `n` (one line, one service): true on 201.
     pub(crate) async fn order(&self, c: &reqwest::Client, n: u64) -> bool {
         let body = json!({

@@ -24,7 +24,10 @@
 //!      the order's transaction) to its arrival at the receiver,
 //!   7. orders again at full load while the worker delivers each one's event
 //!      meanwhile (production's shape),
-//!   8. the first load of each panel's first page: HTML and the `/pkg` files
+//!   8. orders for an `http` product, the worker delivering and provisioning
+//!      (a local endpoint answers every action done): actions/s and order
+//!      to active from the actions' own timestamps,
+//!   9. the first load of each panel's first page: HTML and the `/pkg` files
 //!      it links, as sent to a browser accepting brotli.
 //!
 //! It prints req/s, latency percentiles and the ratios the issue targets.

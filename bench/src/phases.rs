@@ -10,7 +10,7 @@ use crate::{
     processes::{
         Guard, PerOrder, Statements, admin_token, db_url, pgbench, psql_value, serve, start_bare, start_worker,
     },
-    receiver::{Received, Receiver, drain, paced_orders, receiver},
+    receiver::{Received, Receiver, drain, paced_orders, provisioning_endpoint, receiver},
     report::{self, Results},
 };
 use base64::Engine;
@@ -43,6 +43,8 @@ struct Bench<'a> {
 
 /// The resellers' software the scenarios run as.
 struct Partners {
+    /// The bench reseller ordering the `http` product instead.
+    provisioned: Partner,
     /// Without a credit limit: its orders append entries, no account row
     /// locked. Its key reads the products.
     bench: Partner,
@@ -63,6 +65,19 @@ pub(crate) struct Drain {
     /// Deliveries pending when the worker started.
     pub(crate) backlog: u64,
     pub(crate) received: Received,
+}
+
+/// Orders of an `http` product at full load, the worker delivering their
+/// events and completing their `create` actions against a local endpoint.
+pub(crate) struct Provisioned {
+    pub(crate) orders: Stats,
+    /// Actions done.
+    pub(crate) actions: u64,
+    /// Actions done per second, from the first queued to the last done.
+    pub(crate) per_second: f64,
+    /// Order to active (the action queued to done), p50 and p99, ms.
+    pub(crate) p50_ms: f64,
+    pub(crate) p99_ms: f64,
 }
 
 /// Orders at full load while the worker delivers.
@@ -116,6 +131,7 @@ pub(crate) async fn measure(
     let (_worker, drain) = phase_drain(&bench).await?;
     let paced = phase_paced(&bench).await?;
     let delivering = phase_orders_while_delivering(&bench).await;
+    let provisioned = phase_provisioning(&bench).await?;
     let first_load = phase_first_load(&bench).await?;
     let tps = phase_pgbench(&bench)?;
 
@@ -131,6 +147,7 @@ pub(crate) async fn measure(
         drain,
         paced,
         delivering,
+        provisioned,
         first_load,
         tps,
     });
@@ -154,9 +171,20 @@ fn server_env<'a>(database_url: &'a str, secrets_key: &'a str) -> [(&'a str, &'a
 async fn set_up(admin: &Admin, base: &str, receiver_port: u16) -> anyhow::Result<Partners> {
     let product_id = admin.product("Bench VPS", "bench-vps").await?;
     let bench = bench_partner(admin, base, "bench", &product_id, receiver_port).await?;
+    let endpoint = format!("http://127.0.0.1:{}/provision", provisioning_endpoint().await?);
+    let auto = admin.http_product("Bench Auto VPS", "bench-auto-vps", &endpoint).await?;
+    admin
+        .call(
+            reqwest::Method::PUT,
+            &format!("/resellers/{}/products/{auto}", bench.reseller),
+            json!({ "wholesale_monthly": "8.00" }),
+        )
+        .await?;
+    let provisioned = bench.ordering(&auto);
     let prepaid = prepaid_partner(admin, base, &product_id, receiver_port).await?;
     let limited = limited_partner(admin, base, &product_id, receiver_port).await?;
     Ok(Partners {
+        provisioned,
         bench,
         prepaid,
         limited,
@@ -273,6 +301,40 @@ async fn phase_orders_while_delivering(bench: &Bench<'_>) -> Delivering {
         orders,
         delivered_meanwhile,
     }
+}
+
+/// Orders of the `http` product while the worker delivers and provisions:
+/// each order's `create` goes to the local endpoint. Waits (at most two
+/// minutes) until every action is done, then reads the rate and the order
+/// to active times from the actions' own timestamps.
+async fn phase_provisioning(bench: &Bench<'_>) -> anyhow::Result<Provisioned> {
+    let url = bench.database_url;
+    let orders = load_orders(bench.clients, bench.duration, &bench.partners.provisioned, 3 << 61).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while psql_value(url, "SELECT count(*) FROM provisioning_actions WHERE state <> 'done'")? != "0"
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let figures = psql_value(
+        url,
+        "SELECT count(*) || ' ' ||
+                COALESCE(count(*) / NULLIF(EXTRACT(EPOCH FROM max(finished_at) - min(created_at)), 0), 0) || ' ' ||
+                COALESCE(1000 * percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM finished_at - created_at)), 0) || ' ' ||
+                COALESCE(1000 * percentile_cont(0.99) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM finished_at - created_at)), 0)
+         FROM provisioning_actions WHERE state = 'done'",
+    )?;
+    let parts: Vec<f64> = figures.split(' ').map(|p| p.parse().unwrap_or(0.0)).collect();
+    let [actions, per_second, p50_ms, p99_ms] = parts[..] else {
+        anyhow::bail!("unexpected provisioning figures: {figures}");
+    };
+    Ok(Provisioned {
+        orders,
+        actions: actions as u64,
+        per_second,
+        p50_ms,
+        p99_ms,
+    })
 }
 
 /// The bytes of each panel's first page, as a browser first loads it.

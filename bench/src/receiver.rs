@@ -121,3 +121,16 @@ pub(crate) async fn paced_orders(partner: &Partner, received: &Receiver, duratio
         ..Stats::default()
     })
 }
+
+/// The operator's provisioning endpoint, as fast as one can be: every
+/// action `done` at once, with a detail. Answers its port.
+pub(crate) async fn provisioning_endpoint() -> anyhow::Result<u16> {
+    let app = axum::Router::new().route(
+        "/provision",
+        axum::routing::post(|| async { r#"{"status":"done","details":{"hostname":"bench.example"}}"# }),
+    );
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let port = listener.local_addr()?.port();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(port)
+}

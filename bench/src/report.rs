@@ -4,7 +4,7 @@
 use crate::{
     clients::{LIMITED_RATE_LIMIT, TwoInstances},
     load::{Stats, Tally},
-    phases::{BareAndProducts, Concurrency, Delivering, Drain},
+    phases::{BareAndProducts, Concurrency, Delivering, Drain, Provisioned},
     processes::PerOrder,
 };
 use serde_json::{Value, json};
@@ -26,6 +26,7 @@ pub(crate) struct Results {
     /// The paced orders' deliveries, commit to arrival.
     pub(crate) paced: Stats,
     pub(crate) delivering: Delivering,
+    pub(crate) provisioned: Provisioned,
     pub(crate) first_load: Vec<(&'static str, u64)>,
     /// pgbench TPC-B.
     pub(crate) tps: f64,
@@ -140,6 +141,7 @@ struct Figures {
     orders: Line,
     prepaid: Line,
     delivering: Line,
+    provisioned: Line,
     delivery_p50: f64,
     delivery_p99: f64,
     tps: f64,
@@ -158,6 +160,7 @@ impl Figures {
             orders: Line::of(&mut r.orders),
             prepaid: Line::of(&mut r.prepaid),
             delivering: Line::of(&mut r.delivering.orders),
+            provisioned: Line::of(&mut r.provisioned.orders),
             delivery_p50: r.paced.percentile(0.50),
             delivery_p99: r.paced.percentile(0.99),
             tps: r.tps,
@@ -191,6 +194,15 @@ impl Figures {
 
     fn delivering_ratio(&self) -> f64 {
         self.delivering.rate / self.tps
+    }
+
+    fn provisioned_ratio(&self) -> f64 {
+        self.provisioned.rate / self.tps
+    }
+
+    /// Orders with provisioning live against the same without it.
+    fn provisioned_cost(&self) -> f64 {
+        self.provisioned.rate / self.delivering.rate
     }
 }
 
@@ -229,6 +241,12 @@ fn print_orders(r: &Results, f: &Figures) {
     println!(
         "{:<28} {:>10} deliveries arrived meanwhile",
         "", r.delivering.delivered_meanwhile
+    );
+    println!("{}", f.provisioned.text("  the same, http product"));
+    let p = &r.provisioned;
+    println!(
+        "{:<28} {:>10.0} actions/s      order to active p50 {:>7.2} ms   p99 {:>7.2} ms   ({} actions)",
+        "provisioning (http module)", p.per_second, p.p50_ms, p.p99_ms, p.actions
     );
 }
 
@@ -311,6 +329,21 @@ fn print_order_ratios(r: &Results, f: &Figures) {
         f.delivering.p99
     );
     println!(
+        "orders, provisioning live    {:.2}x   {:.2}x of the same without it   p99 {:.1} ms   (target >= 0.90x)",
+        f.provisioned_ratio(),
+        f.provisioned_cost(),
+        f.provisioned.p99
+    );
+    println!(
+        "provisioning actions/s       {:.0}   (target >= the webhook drain rate, {:.0})",
+        r.provisioned.per_second,
+        r.drain.received.rate()
+    );
+    println!(
+        "order to active p50          {:.1} ms   (target < 100 ms)",
+        r.provisioned.p50_ms
+    );
+    println!(
         "webhook deliveries/s         {:.0}   (target >= 2500)",
         r.drain.received.rate()
     );
@@ -354,6 +387,10 @@ fn summary(r: &Results, f: &Figures) -> Value {
         "products_wide_ratio": hundredths(f.products_wide_ratio()),
         "orders_delivering_rps": f.delivering.rate.round(), "orders_delivering_ratio": hundredths(f.delivering_ratio()),
         "orders_delivering_p99_ms": tenths(f.delivering.p99),
+        "orders_provisioned_rps": f.provisioned.rate.round(), "orders_provisioned_ratio": hundredths(f.provisioned_ratio()),
+        "orders_provisioned_cost": hundredths(f.provisioned_cost()),
+        "provisioning_actions": r.provisioned.actions, "provisioning_actions_per_s": r.provisioned.per_second.round(),
+        "order_to_active_p50_ms": tenths(r.provisioned.p50_ms), "order_to_active_p99_ms": tenths(r.provisioned.p99_ms),
         "statements_per_order": r.statements.as_ref().map(|s| tenths(s.total)), "delivered_meanwhile": r.delivering.delivered_meanwhile,
         "first_load_bytes": r.first_load.iter().map(|(page, bytes)| (page.to_string(), json!(bytes))).collect::<serde_json::Map<_, _>>(),
         "products_two_instances_rps": f.two.rate.round(), "products_two_instances_ratio": hundredths(f.two_ratio()),

@@ -40,6 +40,7 @@ test("the portal's Services list names each service's customer and why a suspend
     'Customer',
     'Product',
     'Status',
+    'Provisioning',
     'Term',
     'Price',
     'Started',
