@@ -20,9 +20,15 @@ claim_target_dir() {
     mkdir -p "$CARGO_TARGET_DIR"
     if [ "$(cat "$stamp" 2>/dev/null)" != "$ROOT" ]; then
         step "another checkout built in $CARGO_TARGET_DIR last: this one's crates are rebuilt"
+        # `cargo clean -p` cleans one profile (dev by default): each profile
+        # the scripts build is named, or a release wasm built by another
+        # checkout stays and the site's server functions answer 404 (their
+        # paths hash the crate's directory).
         local crates=(-p app -p server -p frontend -p bench -p xtask)
         (cd "$ROOT" && cargo clean --quiet "${crates[@]}" &&
-            cargo clean --quiet --target wasm32-unknown-unknown -p app -p frontend) || true
+            cargo clean --quiet --release "${crates[@]}" &&
+            cargo clean --quiet --target wasm32-unknown-unknown -p app -p frontend &&
+            cargo clean --quiet --target wasm32-unknown-unknown --profile wasm-release -p app -p frontend) || true
         echo "$ROOT" >"$stamp"
     fi
 }
