@@ -172,7 +172,9 @@ async fn set_up(admin: &Admin, base: &str, receiver_port: u16) -> anyhow::Result
     let product_id = admin.product("Bench VPS", "bench-vps").await?;
     let bench = bench_partner(admin, base, "bench", &product_id, receiver_port).await?;
     let endpoint = format!("http://127.0.0.1:{}/provision", provisioning_endpoint().await?);
-    let auto = admin.http_product("Bench Auto VPS", "bench-auto-vps", &endpoint).await?;
+    let auto = admin
+        .http_product("Bench Auto VPS", "bench-auto-vps", &endpoint)
+        .await?;
     admin
         .call(
             reqwest::Method::PUT,

@@ -387,10 +387,7 @@ fn summary(r: &Results, f: &Figures) -> Value {
         "products_wide_ratio": hundredths(f.products_wide_ratio()),
         "orders_delivering_rps": f.delivering.rate.round(), "orders_delivering_ratio": hundredths(f.delivering_ratio()),
         "orders_delivering_p99_ms": tenths(f.delivering.p99),
-        "orders_provisioned_rps": f.provisioned.rate.round(), "orders_provisioned_ratio": hundredths(f.provisioned_ratio()),
-        "orders_provisioned_cost": hundredths(f.provisioned_cost()),
-        "provisioning_actions": r.provisioned.actions, "provisioning_actions_per_s": r.provisioned.per_second.round(),
-        "order_to_active_p50_ms": tenths(r.provisioned.p50_ms), "order_to_active_p99_ms": tenths(r.provisioned.p99_ms),
+        "provisioning": provisioning_summary(r, f),
         "statements_per_order": r.statements.as_ref().map(|s| tenths(s.total)), "delivered_meanwhile": r.delivering.delivered_meanwhile,
         "first_load_bytes": r.first_load.iter().map(|(page, bytes)| (page.to_string(), json!(bytes))).collect::<serde_json::Map<_, _>>(),
         "products_two_instances_rps": f.two.rate.round(), "products_two_instances_ratio": hundredths(f.two_ratio()),
@@ -400,6 +397,16 @@ fn summary(r: &Results, f: &Figures) -> Value {
             "bare": f.bare.errors, "products": f.products.errors, "orders": f.orders.errors,
             "products_two_instances": f.two.errors, "products_two_instances_429": f.two.rate_limited
         }
+    })
+}
+
+fn provisioning_summary(r: &Results, f: &Figures) -> Value {
+    let p = &r.provisioned;
+    json!({
+        "orders_rps": f.provisioned.rate.round(), "orders_ratio": hundredths(f.provisioned_ratio()),
+        "orders_p99_ms": tenths(f.provisioned.p99), "cost": hundredths(f.provisioned_cost()),
+        "actions": p.actions, "actions_per_s": p.per_second.round(),
+        "order_to_active_p50_ms": tenths(p.p50_ms), "order_to_active_p99_ms": tenths(p.p99_ms)
     })
 }
 
