@@ -45,6 +45,7 @@ test("each panel's main pages fit a 360 px screen", async ({ browser, request })
   });
   expect(placed.status()).toBe(201);
   const order = (await placed.json()).id as string;
+  const service = ((await placed.json()).service_ids as string[])[0];
 
   const context = await browser.newContext({ viewport: { width: WIDTH, height: 740 } });
   const page = await context.newPage();
@@ -54,6 +55,7 @@ test("each panel's main pages fit a 360 px screen", async ({ browser, request })
     '/portal/orders',
     `/portal/orders/${order}`,
     '/portal/services',
+    `/portal/services/${service}`,
     '/portal/products',
     '/portal/customers',
     '/portal/billing',
@@ -75,6 +77,8 @@ test("each panel's main pages fit a 360 px screen", async ({ browser, request })
     `/admin/resellers/${shop.reseller}/services`,
     `/admin/resellers/${shop.reseller}/price-book`,
     '/admin/products',
+    `/admin/products/${shop.product.id}`,
+    '/admin/provisioning',
     '/admin/api-logs',
     '/admin/webhooks',
     '/admin/audit-log',
