@@ -256,11 +256,7 @@ impl StoreTx {
 impl Store {
     /// Everything an attempt of `action` sends.
     pub async fn action_call(&self, action: &ActionId) -> StoreResult<ActionCall> {
-        let columns = super::services::COLUMNS
-            .split(", ")
-            .map(|c| format!("s.{}", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let columns = super::services::columns_of("s");
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {columns}, s.reseller_id, p.slug AS product_slug, c.external_id AS customer_external_id,
                     c.name AS customer_name, pp.module, pp.url, pp.sealed_settings, pp.sealed_secret, a.change
@@ -329,11 +325,7 @@ impl Store {
     /// Services of `manual` products (or products without a module) still
     /// pending, oldest first: the operator's to set up.
     pub async fn waiting_manual_services(&self, limit: i64) -> StoreResult<Vec<WaitingService>> {
-        let columns = super::services::COLUMNS
-            .split(", ")
-            .map(|c| format!("s.{}", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let columns = super::services::columns_of("s");
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {columns}, s.reseller_id, r.company_name, p.name AS product_name
              FROM services s

@@ -13,6 +13,16 @@ use crate::{
 pub(crate) const COLUMNS: &str = "id, order_id, customer_id, product_id, term, status, recurring_price, started_at, \
      next_renewal_at, suspension_reason, provisioning, details";
 
+/// [`COLUMNS`], each named through `alias` (`s.id, s.order_id, ...`), for
+/// queries that join services to other tables.
+pub(crate) fn columns_of(alias: &str) -> String {
+    COLUMNS
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The SQL condition "the service of `alias` holds a unit of its product"
 /// (counted against the price book's `max_quantity`): every service until
 /// it is terminated. The one place the rule is written for SQL.
