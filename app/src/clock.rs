@@ -25,6 +25,8 @@ use std::sync::{
 pub struct Clock {
     /// Microseconds added to the system clock.
     offset_micros: Arc<AtomicI64>,
+    /// A time the clock stands still at (unix microseconds; 0: running).
+    frozen_micros: Arc<AtomicI64>,
 }
 
 impl Clock {
@@ -35,6 +37,12 @@ impl Clock {
 
     /// Now, as the use cases see it.
     pub fn now(&self) -> Timestamp {
+        let frozen = self.frozen_micros.load(Ordering::Acquire);
+        if frozen != 0
+            && let Some(at) = Timestamp::from_unix_micros(frozen)
+        {
+            return at;
+        }
         let offset = self.offset_micros.load(Ordering::Acquire);
         if offset == 0 {
             return Timestamp::now();
@@ -42,8 +50,16 @@ impl Clock {
         Timestamp::now().plus(time::Duration::microseconds(offset))
     }
 
+    /// Makes "now" be `at` and stand still there until the clock is set,
+    /// advanced or reset: a test that compares two figures computed at two
+    /// moments (a preview and its change) needs both at the same time.
+    pub fn freeze(&self, at: Timestamp) {
+        self.frozen_micros.store(at.unix_micros(), Ordering::Release);
+    }
+
     /// Makes "now" be `at` (and run on from there).
     pub fn set(&self, at: Timestamp) {
+        self.frozen_micros.store(0, Ordering::Release);
         let offset = at.unix_micros().saturating_sub(Timestamp::now().unix_micros());
         self.offset_micros.store(offset, Ordering::Release);
     }
@@ -51,6 +67,12 @@ impl Clock {
     /// Moves "now" by `by` (either way).
     pub fn advance(&self, by: time::Duration) {
         let micros = i64::try_from(by.whole_microseconds()).unwrap_or(i64::MAX);
+        if self.frozen_micros.load(Ordering::Acquire) != 0 {
+            self.frozen_micros
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |f| Some(f.saturating_add(micros)))
+                .ok();
+            return;
+        }
         self.offset_micros
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |o| Some(o.saturating_add(micros)))
             .ok();
@@ -58,6 +80,7 @@ impl Clock {
 
     /// Back to the system clock.
     pub fn reset(&self) {
+        self.frozen_micros.store(0, Ordering::Release);
         self.offset_micros.store(0, Ordering::Release);
     }
 }

@@ -53,6 +53,10 @@ crate::wire_enum! {
         InsufficientFunds,
         /// A report or retry for a provisioning action that has finished.
         ActionFinished,
+        /// A price-book row already has a version from that time.
+        VersionExists,
+        /// The price version has taken effect: history never changes.
+        VersionInEffect,
         /// The route exists, but not for this HTTP method.
         MethodNotAllowed,
         /// The request line is longer than the server reads.
@@ -92,6 +96,8 @@ impl ErrorCode {
             | Self::AlreadyApplied
             | Self::InvalidTransition
             | Self::ActionFinished
+            | Self::VersionExists
+            | Self::VersionInEffect
             | Self::IdempotencyKeyInFlight => 409,
             Self::ValidationFailed
             | Self::TermNotPriced
@@ -127,6 +133,8 @@ impl ErrorCode {
             Self::AlreadyApplied => "Already applied",
             Self::InvalidTransition => "Transition not allowed",
             Self::ActionFinished => "Provisioning action finished",
+            Self::VersionExists => "Price version exists at that time",
+            Self::VersionInEffect => "Price version in effect",
             Self::ResellerNotActive => "Reseller not active",
             Self::ResellerSuspended => "Reseller suspended",
             Self::ApiDisabled => "API access disabled",

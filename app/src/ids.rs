@@ -125,6 +125,11 @@ prefixed_id!(
     "rsl"
 );
 prefixed_id!(ProductId, "prd");
+prefixed_id!(
+    /// A version of a price-book row's prices.
+    PriceVersionId,
+    "ppv"
+);
 prefixed_id!(OrderId, "ord");
 prefixed_id!(ServiceId, "svc");
 prefixed_id!(
@@ -198,4 +203,11 @@ prefixed_id!(
     /// the endpoint's idempotency key.
     ActionId,
     "pac"
+);
+
+prefixed_id!(
+    /// A plan or term change of one service: what its `proration` entries
+    /// and its `service.changed` event refer to.
+    ChangeId,
+    "chg"
 );

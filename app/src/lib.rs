@@ -46,6 +46,7 @@ pub mod assets;
 pub mod audit;
 pub mod billing;
 pub mod catalog;
+pub mod changes;
 pub mod components;
 pub mod customers;
 pub mod dashboard;
@@ -168,6 +169,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("products/:id") view=admin::ProductPage/>
                     <Route path=path!("api-logs") view=admin::ApiLogsPage/>
                     <Route path=path!("provisioning") view=admin::ProvisioningPage/>
+                    <Route path=path!("services/:id") view=admin::ServicePage/>
                     <Route path=path!("webhooks") view=admin::WebhooksPage/>
                     <Route path=path!("webhooks/:id") view=admin::DeliveryPage/>
                     <Route path=path!("audit-log") view=admin::AuditLogPage/>

@@ -31,6 +31,11 @@ pub struct Settings {
     /// Days after its month a statement stays open for payments dated in
     /// it (`FLUX_STATEMENT_GRACE_DAYS`).
     pub statement_grace_days: u32,
+    /// What an immediate cancellation gives back (`FLUX_CANCEL_REFUND`).
+    pub cancel_refund: crate::changes::CancelRefund,
+    /// Days' notice a price rise for services already sold needs
+    /// (`FLUX_PRICE_NOTICE_DAYS`).
+    pub price_notice_days: u32,
     /// A session unused this long ends (`FLUX_SESSION_IDLE_MINUTES`).
     pub session_idle: time::Duration,
     /// Registrations per client address per hour (`FLUX_REGISTRATIONS_PER_HOUR`).
@@ -57,6 +62,8 @@ impl Default for Settings {
             secrets_key: SecretsKey::random(),
             max_units_per_order: crate::orders::DEFAULT_MAX_UNITS_PER_ORDER,
             statement_grace_days: 5,
+            cancel_refund: crate::changes::CancelRefund::Prorated,
+            price_notice_days: crate::price_book::versions::DEFAULT_NOTICE_DAYS,
             session_idle: time::Duration::hours(12),
             registrations_per_hour: 20,
             auth_failures_per_minute: 30,

@@ -118,16 +118,29 @@ impl TermPrices {
 pub fn next_renewal(start: Timestamp, term: BillingTerm) -> Timestamp {
     match term.months() {
         None => start.plus(time::Duration::hours(1)),
-        Some(months) => {
-            let at = start.datetime();
-            let total = at.year() * 12 + (u8::from(at.month()) as i32 - 1) + i32::from(months);
-            let (year, month0) = (total.div_euclid(12), total.rem_euclid(12));
-            let month = time::Month::try_from((month0 + 1) as u8).unwrap_or(time::Month::January);
-            let day = at.day().min(month.length(year));
-            let date = time::Date::from_calendar_date(year, month, day).unwrap_or(at.date());
-            Timestamp::from_datetime(at.replace_date(date))
-        }
+        Some(months) => shift_months(start, i32::from(months)),
     }
+}
+
+/// When the period that ends at `end` on `term` began: one term back by
+/// the same calendar rule. (A period that began on a day the month after
+/// lacks, 31 Jan to 28 Feb, is read back as 28 Jan to 28 Feb: a proration
+/// over it counts those three days less; DESIGN.md "Plan and term changes".)
+pub fn previous_renewal(end: Timestamp, term: BillingTerm) -> Timestamp {
+    match term.months() {
+        None => end.minus(time::Duration::hours(1)),
+        Some(months) => shift_months(end, -i32::from(months)),
+    }
+}
+
+fn shift_months(at: Timestamp, months: i32) -> Timestamp {
+    let at = at.datetime();
+    let total = at.year() * 12 + (u8::from(at.month()) as i32 - 1) + months;
+    let (year, month0) = (total.div_euclid(12), total.rem_euclid(12));
+    let month = time::Month::try_from((month0 + 1) as u8).unwrap_or(time::Month::January);
+    let day = at.day().min(month.length(year));
+    let date = time::Date::from_calendar_date(year, month, day).unwrap_or(at.date());
+    Timestamp::from_datetime(at.replace_date(date))
 }
 
 #[cfg(test)]
@@ -156,5 +169,17 @@ mod tests {
         for (from, term, due) in cases {
             assert_eq!(next_renewal(t(from), term), t(due), "{from} {term:?}");
         }
+        assert_eq!(
+            previous_renewal(t("2026-03-31T10:00:00Z"), BillingTerm::Monthly),
+            t("2026-02-28T10:00:00Z")
+        );
+        assert_eq!(
+            previous_renewal(t("2027-02-15T00:00:00Z"), BillingTerm::Quarterly),
+            t("2026-11-15T00:00:00Z")
+        );
+        assert_eq!(
+            previous_renewal(t("2026-03-02T00:30:00Z"), BillingTerm::Hourly),
+            t("2026-03-01T23:30:00Z")
+        );
     }
 }

@@ -26,13 +26,16 @@ use serde::{Deserialize, Serialize};
 
 crate::wire_enum! {
     /// What an entry records: charges (`order`, `renewal`) are negative,
-    /// `payment` and `credit` positive, an `adjustment` either.
+    /// `payment` and `credit` positive, an `adjustment` or `proration` either.
     pub enum EntryKind {
         Order,
         Renewal,
         Payment,
         Credit,
         Adjustment,
+        /// Part of a period: the unused part credited (a change, a
+        /// cancellation) or the rest charged at a new price.
+        Proration,
     }
 }
 
@@ -44,6 +47,7 @@ impl EntryKind {
             Self::Payment => "Payment",
             Self::Credit => "Credit",
             Self::Adjustment => "Adjustment",
+            Self::Proration => "Proration",
         }
     }
 
@@ -117,6 +121,7 @@ impl Entry {
             },
             EntryKind::Credit => format!("Credit: {}", or_blank(&self.reason)),
             EntryKind::Adjustment => format!("Adjustment: {}", or_blank(&self.reason)),
+            EntryKind::Proration => or_blank(&self.reason),
         }
     }
 }

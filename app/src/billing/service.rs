@@ -15,12 +15,14 @@ use super::{
 };
 use crate::{
     audit::Actor,
+    changes::{ChangePlan, LineKind, service as changes},
     error::{AppError, AppResult, ErrorCode},
     idempotency::{self, Answer, Claim},
-    ids::{ResellerId, ServiceId, TransactionId},
+    ids::{ChangeId, ResellerId, ServiceId, TransactionId},
     lists::{Page, PageRequest},
     money::{Amount, Money},
     orders::Order,
+    price_book::service as price_book,
     provisioning::{ActionKind, service as provisioning},
     resellers::service as resellers,
     services::{Renewal, Service, ServiceStatus, SuspensionReason},
@@ -84,6 +86,76 @@ async fn charge(tx: &mut StoreTx, reseller: &ResellerId, amount: Money, entry: N
     Ok(())
 }
 
+/// A change's money, in the change's transaction: the credit for the
+/// unused part of the old price, then the charge for the rest of the
+/// period at the new one, both `proration` entries referring to the change
+/// (`reference`). The credit is written first, so the charge is admitted
+/// against a balance that holds it: what is admitted is the net, and a net
+/// the account cannot cover is `insufficient_funds` before anything stays
+/// written (the caller's transaction rolls back).
+pub async fn charge_change(
+    tx: &mut StoreTx,
+    reseller: &ResellerId,
+    change: &ChangeId,
+    service: &ServiceId,
+    plan: &ChangePlan,
+    now: Timestamp,
+) -> AppResult<()> {
+    for line in &plan.lines {
+        let entry = NewEntry {
+            service_id: Some(service),
+            reference: Some(change.as_str()),
+            reason: Some(&line.description),
+            ..NewEntry::new(EntryKind::Proration, Amount::from(line.amount), now)
+        };
+        match line.kind {
+            LineKind::Credit if !line.amount.is_zero() => {
+                tx.insert_entry(reseller, &entry).await?;
+            }
+            LineKind::Credit => {}
+            LineKind::Charge => charge(tx, reseller, line.amount, entry).await?,
+        }
+    }
+    Ok(())
+}
+
+/// Whether the account covers `net` now (a preview's `admitted`): always
+/// when nothing is charged or there is no limit.
+pub async fn covers(tx: &mut StoreTx, reseller: &ResellerId, net: Amount) -> AppResult<bool> {
+    let Ok(charge) = Money::new(net.value()) else {
+        return Ok(true); // Money back.
+    };
+    let settings = tx.account_settings(reseller).await?;
+    if charge.is_zero() || settings.credit_limit.is_none() {
+        return Ok(true);
+    }
+    let balance = tx.balance(reseller).await?;
+    Ok(settings.admit(balance, charge).is_ok())
+}
+
+/// A cancellation's refund: a `proration` credit for the service, then
+/// what the money now covers (as any money received).
+pub async fn refund(
+    tx: &mut StoreTx,
+    reseller: &ResellerId,
+    service: &ServiceId,
+    amount: Money,
+    description: &str,
+    now: Timestamp,
+) -> AppResult<()> {
+    if amount.is_zero() {
+        return Ok(());
+    }
+    let entry = NewEntry {
+        service_id: Some(service),
+        reason: Some(description),
+        ..NewEntry::new(EntryKind::Proration, amount.into(), now)
+    };
+    let settings = tx.lock_account(reseller).await?;
+    tx.insert_entry(reseller, &entry).await?;
+    credit_in(tx, reseller, &settings, now).await
+}
+
 /// Sends `balance.low` once per crossing below the threshold, and re-arms
 /// it once the level is back.
 async fn low_balance(
@@ -127,21 +199,31 @@ pub enum Renewed {
     Charged,
     /// Not covered: suspended for non-payment.
     SuspendedUnpaid,
+    /// Its cancellation had come: terminated, nothing charged.
+    Ended,
 }
 
-/// Renews an active service in `tx` (locked by the caller): charges its
-/// locked recurring price and advances it one term, or, when the account
-/// cannot cover it, suspends it for non-payment.
+/// A due service's renewal in `tx` (locked by the caller). One whose
+/// scheduled cancellation has come ends instead, uncharged; a change that
+/// waited for this renewal applies first, so the renewal charges the new
+/// price. Then its locked recurring price is charged and it advances one
+/// term, or, when the account cannot cover it, it is suspended for
+/// non-payment.
 pub async fn renew_active(
     tx: &mut StoreTx,
     reseller: &ResellerId,
     service: &Service,
     now: Timestamp,
 ) -> AppResult<Renewed> {
-    match charge_term(tx, reseller, &Renewal::of(service), now).await {
+    if service.cancellation_due(now) {
+        changes::end_scheduled(tx, reseller, service, now).await?;
+        return Ok(Renewed::Ended);
+    }
+    let service = changes::apply_scheduled(tx, reseller, service, now).await?;
+    match charge_term(tx, reseller, &Renewal::of(&service), now).await {
         Ok(()) => Ok(Renewed::Charged),
         Err(e) if e.code == ErrorCode::InsufficientFunds => {
-            suspend_unpaid(tx, service, now).await?;
+            suspend_unpaid(tx, &service, now).await?;
             Ok(Renewed::SuspendedUnpaid)
         }
         Err(e) => Err(e),
@@ -151,6 +233,7 @@ pub async fn renew_active(
 /// Charges the term of `renewal` and moves its service on, with
 /// `service.renewed`.
 async fn charge_term(tx: &mut StoreTx, reseller: &ResellerId, renewal: &Renewal, now: Timestamp) -> AppResult<()> {
+    let renewal = &reprice(tx, reseller, renewal, now).await?;
     let service = &renewal.service;
     let entry = NewEntry {
         service_id: Some(&service.id),
@@ -160,6 +243,42 @@ async fn charge_term(tx: &mut StoreTx, reseller: &ResellerId, renewal: &Renewal,
     tx.set_next_renewal(&service.id, renewal.service.next_renewal_at, now)
         .await?;
     webhooks::record(tx, reseller, &[renewal.event()?], now).await
+}
+
+/// `service.price_changed`: the service at its new price, and the old one.
+#[derive(serde::Serialize)]
+struct PriceChanged<'a> {
+    #[serde(flatten)]
+    service: &'a Service,
+    old_price: Money,
+    price_version_id: &'a crate::ids::PriceVersionId,
+}
+
+/// A renewal an `at_renewal` price-book version reaches charges the
+/// version's price for the service's term and locks it (DESIGN.md "Price
+/// changes over time"), with `service.price_changed` when it differs. The
+/// price moves with the renewal even if the account cannot pay it: the
+/// service is then suspended at its new price.
+async fn reprice(tx: &mut StoreTx, reseller: &ResellerId, renewal: &Renewal, now: Timestamp) -> AppResult<Renewal> {
+    let moved = price_book::renewal_price_in(tx, reseller, &renewal.service, renewal.period_start).await?;
+    let Some((version, price)) = moved else {
+        return Ok(renewal.clone());
+    };
+    let mut renewal = renewal.clone();
+    let old_price = renewal.service.recurring_price;
+    renewal.service.recurring_price = price;
+    renewal.service.price_locked_at = now;
+    tx.set_recurring_price(&renewal.service.id, price, now).await?;
+    if price != old_price {
+        let changed = PriceChanged {
+            service: &renewal.service,
+            old_price,
+            price_version_id: &version.id,
+        };
+        let event = NewEvent::of(EventType::ServicePriceChanged, &changed)?;
+        webhooks::record(tx, reseller, &[event], now).await?;
+    }
+    Ok(renewal)
 }
 
 async fn suspend_unpaid(tx: &mut StoreTx, service: &Service, now: Timestamp) -> AppResult<()> {
@@ -245,6 +364,12 @@ async fn renew_in(tx: &mut StoreTx, actor: &Actor, id: &ServiceId, seen: Option<
                 "The service was renewed meanwhile (its next renewal is now {}); reload to see it.",
                 service.next_renewal_at.short()
             ),
+        ));
+    }
+    if service.cancel_at.is_some() {
+        return Err(AppError::new(
+            ErrorCode::InvalidTransition,
+            "The service's cancellation is scheduled: it is not renewed again (withdraw the cancellation first).",
         ));
     }
     if !service.renewable() {

@@ -27,6 +27,9 @@ pub struct DashboardView {
     pub orders_per_day: Vec<DayFigures>,
     /// The last 24 hours, oldest first.
     pub api_per_hour: Vec<HourFigures>,
+    /// Price changes coming to the reseller's own services within the
+    /// notice period.
+    pub price_notices: Vec<crate::price_book::versions::PriceNotice>,
 }
 
 /// Days the dashboard's order chart covers.

@@ -50,5 +50,6 @@ pub async fn view(store: &Store, settings: &Settings, reseller: &Reseller) -> Ap
         currency: settings.currency.code().to_owned(),
         orders_per_day: per_day(now, &stats.orders_by_day),
         api_per_hour: per_hour(now, &stats.api_by_hour),
+        price_notices: crate::price_book::service::price_notices(store, settings, reseller).await?,
     })
 }

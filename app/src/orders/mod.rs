@@ -166,6 +166,46 @@ pub struct Offer {
     pub units_held: i64,
 }
 
+/// The offer of `product` in `offers` if the reseller may buy it
+/// (`product_not_available` otherwise): an order's rule, and a change's.
+pub fn available_offer<'a>(offers: &'a [Offer], product: &ProductId) -> AppResult<&'a Offer> {
+    offers
+        .iter()
+        .find(|o| &o.product_id == product && o.available)
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorCode::ProductNotAvailable,
+                format!("Product {product} is not available to you."),
+            )
+        })
+}
+
+impl Offer {
+    /// The price on `term` (`term_not_priced` when the book has none).
+    pub fn price(&self, term: BillingTerm) -> AppResult<Money> {
+        self.prices.get(term).ok_or_else(|| {
+            AppError::new(
+                ErrorCode::TermNotPriced,
+                format!("Product {} is not sold on the {term} term.", self.product_id),
+            )
+        })
+    }
+
+    /// Whether `quantity` more units stay within `max_quantity`.
+    pub fn admits(&self, quantity: i64) -> AppResult<()> {
+        match self.max_quantity {
+            Some(max) if self.units_held + quantity > max => Err(AppError::new(
+                ErrorCode::QuantityLimitExceeded,
+                format!(
+                    "You may hold at most {max} units of product {}; you hold {} and asked for {quantity} more.",
+                    self.product_id, self.units_held
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// A priced line: prices are locked at order time.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -205,21 +245,8 @@ pub fn price_order(request: &OrderRequest, offers: &[Offer]) -> AppResult<Priced
     let mut wanted: BTreeMap<&ProductId, i64> = BTreeMap::new();
     let mut lines = Vec::with_capacity(request.lines.len());
     for line in &request.lines {
-        let offer = offers
-            .iter()
-            .find(|o| o.product_id == line.product_id && o.available)
-            .ok_or_else(|| {
-                AppError::new(
-                    ErrorCode::ProductNotAvailable,
-                    format!("Product {} is not available to you.", line.product_id),
-                )
-            })?;
-        let unit_price = offer.prices.get(line.term).ok_or_else(|| {
-            AppError::new(
-                ErrorCode::TermNotPriced,
-                format!("Product {} is not sold on the {} term.", line.product_id, line.term),
-            )
-        })?;
+        let offer = available_offer(offers, &line.product_id)?;
+        let unit_price = offer.price(line.term)?;
         let quantity = i64::from(line.quantity);
         *wanted.entry(&line.product_id).or_default() += quantity;
         let field = format!("lines[{}].quantity", lines.len());
@@ -238,17 +265,7 @@ pub fn price_order(request: &OrderRequest, offers: &[Offer]) -> AppResult<Priced
     }
     for (product, quantity) in wanted {
         let offer = offers.iter().find(|o| &o.product_id == product).expect("checked above");
-        if let Some(max) = offer.max_quantity
-            && offer.units_held + quantity > max
-        {
-            return Err(AppError::new(
-                ErrorCode::QuantityLimitExceeded,
-                format!(
-                    "You may hold at most {max} units of product {product}; you hold {} and ordered {quantity}.",
-                    offer.units_held
-                ),
-            ));
-        }
+        offer.admits(quantity)?;
     }
     let total = lines
         .iter()
@@ -271,11 +288,15 @@ pub fn new_services(order: &OrderId, customer: &CustomerId, lines: &[OrderLine],
                 term: line.term,
                 status: crate::services::ServiceStatus::Pending,
                 recurring_price: line.unit_price,
+                price_locked_at: now,
                 started_at: now,
                 next_renewal_at: crate::terms::next_renewal(now, line.term),
                 suspension_reason: None,
                 provisioning: None,
                 details: Default::default(),
+                cancel_at: None,
+                cancel_reason: None,
+                scheduled_change: None,
             })
         })
         .collect()

@@ -61,7 +61,7 @@ async fn place_in(
         .await
         .or_not_found("reseller")?
         .may_order()?;
-    let offers = tx.lock_offers(reseller, &request.product_ids()).await?;
+    let offers = tx.lock_offers(reseller, &request.product_ids(), now).await?;
     let priced = price_order(request, &offers)?;
     let customer_id = tx.upsert_customer(reseller, &request.customer, now).await?;
     let order_id = OrderId::generate();

@@ -62,6 +62,10 @@ pub struct Service {
     #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub status: ServiceStatus,
     pub recurring_price: Money,
+    /// When the recurring price was set (ordered, changed, or moved by a
+    /// price-book version at a renewal): a version newer than this may move
+    /// it at the next renewal.
+    pub price_locked_at: Timestamp,
     pub started_at: Timestamp,
     pub next_renewal_at: Timestamp,
     /// Set while suspended: `operator` or `unpaid`.
@@ -73,14 +77,46 @@ pub struct Service {
     /// What the module returned (hostname, IP address, panel URL).
     #[cfg_attr(feature = "ssr", sqlx(json))]
     pub details: Details,
+    /// When a scheduled cancellation terminates the service (its renewal
+    /// date when it was asked for; the time it ended for one cancelled at
+    /// once). `null` otherwise.
+    pub cancel_at: Option<Timestamp>,
+    /// The reason given with the cancellation.
+    pub cancel_reason: Option<String>,
+    /// A change waiting for the next renewal (a downgrade, a new term).
+    #[cfg_attr(feature = "ssr", sqlx(json(nullable)))]
+    pub scheduled_change: Option<crate::changes::ScheduledChange>,
+}
+
+/// A service with what its next renewal charges: the partner API's and
+/// the service page's view.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PricedService {
+    #[serde(flatten)]
+    pub service: Service,
+    /// What the next renewal charges: a waiting change's price, else the
+    /// price an `at_renewal` price-book version moves it to, else
+    /// `recurring_price`.
+    pub next_renewal_price: Money,
 }
 
 impl Service {
+    /// Whether its scheduled cancellation has come: it ends instead of
+    /// renewing.
+    pub fn cancellation_due(&self, now: Timestamp) -> bool {
+        self.status != ServiceStatus::Terminated && self.cancel_at.is_some_and(|at| at <= now)
+    }
+
     /// Whether "Renew now" (and `POST /services/{id}/renew`) applies: an
     /// active service, or one suspended for non-payment (renewed and
     /// unsuspended when the account covers it). Not a pending, terminated
-    /// or operator-suspended one.
+    /// or operator-suspended one, nor one whose cancellation is scheduled.
     pub fn renewable(&self) -> bool {
+        // A service whose cancellation is scheduled is not renewed again.
+        if self.cancel_at.is_some() {
+            return false;
+        }
         matches!(
             (self.status, self.suspension_reason),
             (ServiceStatus::Active, _) | (ServiceStatus::Suspended, Some(SuspensionReason::Unpaid))

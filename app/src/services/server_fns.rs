@@ -55,6 +55,11 @@ pub struct ServiceView {
     pub product_name: String,
     pub customer_label: String,
     pub currency: String,
+    pub reseller_id: String,
+    /// The name of the product a scheduled change moves to.
+    pub scheduled_product_name: Option<String>,
+    /// What the next renewal charges (a price-book version may move it).
+    pub next_renewal_price: crate::money::Money,
 }
 
 /// Clients: one of their services (another reseller's: not found), with
@@ -67,24 +72,58 @@ pub async fn my_service(id: String) -> Result<ServiceView, AppError> {
             let (state, _, reseller) = session::require_reseller().await?;
             let id = crate::ids::parse_id("id", &id)?;
             let service = super::service::service(&state.store, &reseller.id, &id).await?;
-            let named = named_page(
-                &state,
-                &reseller.id,
-                Page {
-                    data: vec![service.clone()],
-                    next_cursor: None,
-                },
-            )
-            .await?;
-            Ok(ServiceView {
-                product_name: crate::components::name_in(&named.product_names, service.product_id.as_str()),
-                customer_label: crate::components::name_in(&named.customer_names, service.customer_id.as_str()),
-                currency: named.currency,
-                service,
-            })
+            view_of(&state, &reseller.id, service).await
         }
         .await,
     )
+}
+
+/// Operators: any reseller's service, for its page in the admin panel.
+#[server(prefix = "/api/fn")]
+pub async fn admin_service(id: String) -> Result<ServiceView, AppError> {
+    use crate::accounts::{Role, session};
+    session::respond(
+        async {
+            let (state, _) = session::require(Role::Operator).await?;
+            let id = crate::ids::parse_id("id", &id)?;
+            let (service, reseller) = super::service::service_owned(&state.store, &id).await?;
+            view_of(&state, &reseller, service).await
+        }
+        .await,
+    )
+}
+
+#[cfg(feature = "ssr")]
+async fn view_of(
+    state: &crate::state::AppState,
+    reseller: &crate::ids::ResellerId,
+    service: Service,
+) -> Result<ServiceView, AppError> {
+    let named = named_page(
+        state,
+        reseller,
+        Page {
+            data: vec![service.clone()],
+            next_cursor: None,
+        },
+    )
+    .await?;
+    let next_renewal_price =
+        crate::price_book::service::next_renewal_prices(&state.store, reseller, std::slice::from_ref(&service))
+            .await?
+            .remove(0);
+    Ok(ServiceView {
+        next_renewal_price,
+        scheduled_product_name: service
+            .scheduled_change
+            .as_ref()
+            .map(|c| crate::components::name_in(&named.product_names, c.product_id.as_str())),
+        product_name: crate::components::name_in(&named.product_names, service.product_id.as_str()),
+        customer_label: crate::components::name_in(&named.customer_names, service.customer_id.as_str()),
+        currency: named.currency,
+        reseller_id: reseller.to_string(),
+        service,
+    })
 }
 
 /// Operators: a reseller's services, for the actions on its page.

@@ -20,9 +20,45 @@ pub async fn service(store: &Store, reseller: &ResellerId, id: &ServiceId) -> Ap
     store.service(reseller, id).await.or_not_found("service")
 }
 
+/// Any reseller's service (operators), with whose it is.
+pub async fn service_owned(store: &Store, id: &ServiceId) -> AppResult<(Service, ResellerId)> {
+    store.service_owned(id).await.or_not_found("service")
+}
+
 /// `reseller`'s services, newest first, filtered, one page.
 pub async fn services(store: &Store, reseller: &ResellerId, filter: &ServiceFilter) -> AppResult<Page<Service>> {
     Ok(store.services(reseller, filter).await?)
+}
+
+/// [`service`] with what its next renewal charges.
+pub async fn priced_service(store: &Store, reseller: &ResellerId, id: &ServiceId) -> AppResult<super::PricedService> {
+    let service = service(store, reseller, id).await?;
+    Ok(priced(store, reseller, vec![service]).await?.remove(0))
+}
+
+/// [`services`] with what each next renewal charges.
+pub async fn priced_services(
+    store: &Store,
+    reseller: &ResellerId,
+    filter: &ServiceFilter,
+) -> AppResult<Page<super::PricedService>> {
+    let page = services(store, reseller, filter).await?;
+    Ok(Page {
+        data: priced(store, reseller, page.data).await?,
+        next_cursor: page.next_cursor,
+    })
+}
+
+async fn priced(store: &Store, reseller: &ResellerId, services: Vec<Service>) -> AppResult<Vec<super::PricedService>> {
+    let prices = crate::price_book::service::next_renewal_prices(store, reseller, &services).await?;
+    Ok(services
+        .into_iter()
+        .zip(prices)
+        .map(|(service, next_renewal_price)| super::PricedService {
+            service,
+            next_renewal_price,
+        })
+        .collect())
 }
 
 /// Applies `action` to a service (any reseller's: operators only), with its

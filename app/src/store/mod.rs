@@ -19,6 +19,7 @@ mod api_log;
 mod audit;
 mod billing;
 mod catalog;
+mod changes;
 mod customers;
 mod dashboard;
 mod idempotency;

@@ -19,7 +19,8 @@ struct OfferRow {
     wholesale_semi_annual: Option<Money>,
     wholesale_annual: Option<Money>,
     wholesale_hourly: Option<Money>,
-    wholesale_setup_fee: Money,
+    /// `None` before the row's first version takes effect.
+    wholesale_setup_fee: Option<Money>,
     max_quantity: Option<i64>,
     /// The row is enabled and the product active.
     is_enabled: bool,
@@ -69,14 +70,20 @@ impl StoreTx {
     /// lock before us. Uncapped rows take no lock, so orders for them do not
     /// queue behind each other. `products` must be sorted (locks are then
     /// always taken in the same order).
-    pub async fn lock_offers(&mut self, reseller: &ResellerId, products: &[ProductId]) -> StoreResult<Vec<Offer>> {
+    /// Prices are the versions in effect at `at`.
+    pub async fn lock_offers(
+        &mut self,
+        reseller: &ResellerId,
+        products: &[ProductId],
+        at: Timestamp,
+    ) -> StoreResult<Vec<Offer>> {
         let mut offers = Vec::with_capacity(products.len());
         for product_id in products {
-            let Some(mut row) = self.offer_row(reseller, product_id, false).await? else {
+            let Some(mut row) = self.offer_row(reseller, product_id, at, false).await? else {
                 continue;
             };
             if row.max_quantity.is_some() && self.dialect().has_row_locks() {
-                let Some(locked) = self.offer_row(reseller, product_id, true).await? else {
+                let Some(locked) = self.offer_row(reseller, product_id, at, true).await? else {
                     continue; // Deleted since the first read.
                 };
                 row = locked;
@@ -96,21 +103,24 @@ impl StoreTx {
         &mut self,
         reseller: &ResellerId,
         product: &ProductId,
+        at: Timestamp,
         locked: bool,
     ) -> StoreResult<Option<OfferRow>> {
-        const OFFER: &str = "SELECT rp.wholesale_monthly, rp.wholesale_quarterly, rp.wholesale_semi_annual,
-                rp.wholesale_annual, rp.wholesale_hourly, rp.wholesale_setup_fee, rp.max_quantity,
-                (rp.is_enabled AND p.is_active) AS is_enabled
-             FROM reseller_products rp JOIN products p ON p.id = rp.product_id
-             WHERE rp.reseller_id = $1 AND rp.product_id = $2";
         let lock = if locked {
             self.dialect().for_update_of("rp")
         } else {
             String::new()
         };
-        let sql = sqlx::AssertSqlSafe(format!("{OFFER}{lock}"));
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT v.wholesale_monthly, v.wholesale_quarterly, v.wholesale_semi_annual,
+                v.wholesale_annual, v.wholesale_hourly, v.wholesale_setup_fee, rp.max_quantity,
+                (rp.is_enabled AND p.is_active) AS is_enabled
+             FROM reseller_products rp JOIN products p ON p.id = rp.product_id {join}
+             WHERE rp.reseller_id = $1 AND rp.product_id = $2{lock}",
+            join = super::price_book::in_effect_join("$3"),
+        ));
         Ok(on_tx!(self, t => {
-            sqlx::query_as(sql).bind(reseller).bind(product).fetch_optional(&mut **t).await?
+            sqlx::query_as(sql).bind(reseller).bind(product).bind(at).fetch_optional(&mut **t).await?
         }))
     }
 
@@ -153,7 +163,8 @@ impl OfferRow {
     fn into_offer(self, product_id: ProductId, units_held: i64) -> Offer {
         Offer {
             product_id,
-            available: self.is_enabled,
+            // A row none of whose versions has taken effect sells nothing.
+            available: self.is_enabled && self.wholesale_setup_fee.is_some(),
             prices: TermPrices {
                 monthly: self.wholesale_monthly,
                 quarterly: self.wholesale_quarterly,
@@ -161,7 +172,7 @@ impl OfferRow {
                 annual: self.wholesale_annual,
                 hourly: self.wholesale_hourly,
             },
-            setup_fee: self.wholesale_setup_fee,
+            setup_fee: self.wholesale_setup_fee.unwrap_or(Money::ZERO),
             max_quantity: self.max_quantity,
             units_held,
         }

@@ -10,8 +10,8 @@ use crate::{
 };
 
 /// A service's columns, in the order of [`Service`]'s fields.
-pub(crate) const COLUMNS: &str = "id, order_id, customer_id, product_id, term, status, recurring_price, started_at, \
-     next_renewal_at, suspension_reason, provisioning, details";
+pub(crate) const COLUMNS: &str = "id, order_id, customer_id, product_id, term, status, recurring_price, price_locked_at, started_at, \
+     next_renewal_at, suspension_reason, provisioning, details, cancel_at, cancel_reason, scheduled_change";
 
 /// [`COLUMNS`], each named through `alias` (`s.id, s.order_id, ...`), for
 /// queries that join services to other tables.
@@ -89,14 +89,15 @@ impl StoreTx {
         Ok(row.map(|r| (r.service, r.reseller_id)))
     }
 
-    /// Up to `limit` active services due for renewal at `now`, oldest due
-    /// first, locked for this transaction; on PostgreSQL rows another
+    /// Up to `limit` services due at `now`: active ones due for renewal and
+    /// any whose scheduled cancellation has come, oldest due first, locked for this transaction; on PostgreSQL rows another
     /// transaction holds are skipped, so several workers never renew one
     /// service twice.
     pub async fn due_services(&mut self, now: Timestamp, limit: i64) -> StoreResult<Vec<(Service, ResellerId)>> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS}, reseller_id FROM services
-             WHERE status = 'active' AND next_renewal_at <= $1
+             WHERE (status = 'active' AND next_renewal_at <= $1)
+                OR (cancel_at <= $1 AND status <> 'terminated')
              ORDER BY next_renewal_at LIMIT $2{}",
             self.dialect().skip_locked
         ));
@@ -116,6 +117,24 @@ impl StoreTx {
             sqlx::query_as(sql).bind(id).fetch_optional(&mut **t).await?
         });
         Ok(row.map(|r| (r.service, r.reseller_id)))
+    }
+
+    /// The price a price-book version moved the service to, locked `now`.
+    pub async fn set_recurring_price(
+        &mut self,
+        id: &ServiceId,
+        price: crate::money::Money,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        on_tx!(self, t => {
+            sqlx::query("UPDATE services SET recurring_price = $2, price_locked_at = $3, updated_at = $3 WHERE id = $1")
+                .bind(id)
+                .bind(price)
+                .bind(now)
+                .execute(&mut **t)
+                .await?;
+        });
+        Ok(())
     }
 
     pub async fn set_next_renewal(&mut self, id: &ServiceId, next: Timestamp, now: Timestamp) -> StoreResult<()> {
@@ -150,7 +169,7 @@ impl StoreTx {
             on_tx!(self, t => {
                 let mut insert = sqlx::QueryBuilder::new(
                     "INSERT INTO services (id, reseller_id, order_id, customer_id, product_id, term, status,
-                        recurring_price, started_at, next_renewal_at, updated_at, provisioning) ",
+                        recurring_price, price_locked_at, started_at, next_renewal_at, updated_at, provisioning) ",
                 );
                 insert.push_values(chunk, |mut row, s| {
                     row.push_bind(&s.id)
@@ -161,6 +180,7 @@ impl StoreTx {
                         .push_bind(s.term.as_str())
                         .push_bind(s.status.as_str())
                         .push_bind(s.recurring_price)
+                        .push_bind(s.price_locked_at)
                         .push_bind(s.started_at)
                         .push_bind(s.next_renewal_at)
                         .push_bind(s.started_at)

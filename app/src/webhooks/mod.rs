@@ -99,6 +99,31 @@ crate::wire_enum! {
         #[serde(rename = "service.renewed")]
         #[strum(serialize = "service.renewed")]
         ServiceRenewed,
+        /// A product or term change applied (now, or at the renewal it
+        /// waited for): old and new product, term and price.
+        #[serde(rename = "service.changed")]
+        #[strum(serialize = "service.changed")]
+        ServiceChanged,
+        /// A change that waits for the next renewal.
+        #[serde(rename = "service.change_scheduled")]
+        #[strum(serialize = "service.change_scheduled")]
+        ServiceChangeScheduled,
+        #[serde(rename = "service.cancellation_scheduled")]
+        #[strum(serialize = "service.cancellation_scheduled")]
+        ServiceCancellationScheduled,
+        #[serde(rename = "service.cancellation_withdrawn")]
+        #[strum(serialize = "service.cancellation_withdrawn")]
+        ServiceCancellationWithdrawn,
+        /// A service's renewal moved it to a new price-book price
+        /// (`at_renewal`): old and new price.
+        #[serde(rename = "service.price_changed")]
+        #[strum(serialize = "service.price_changed")]
+        ServicePriceChanged,
+        /// A price-book version was scheduled, changed, withdrawn or took
+        /// effect.
+        #[serde(rename = "price_book.changed")]
+        #[strum(serialize = "price_book.changed")]
+        PriceBookChanged,
         #[serde(rename = "reseller.status_changed")]
         #[strum(serialize = "reseller.status_changed")]
         ResellerStatusChanged,
