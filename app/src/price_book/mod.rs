@@ -4,12 +4,15 @@
 pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod versions;
+
+pub use versions::{ExistingServices, Impact, PriceVersion, VersionDraft};
 
 use crate::{
     catalog::{Product, ProductKind},
     error::field_label,
     error::{AppError, AppResult},
-    ids::{ProductId, ResellerId},
+    ids::{PriceVersionId, ProductId, ResellerId},
     money::{Money, Percent},
     terms::{BillingTerm, TermPrices},
     timestamp::Timestamp,
@@ -21,6 +24,9 @@ use serde::{Deserialize, Serialize};
 pub struct PriceRow {
     pub reseller_id: ResellerId,
     pub product_id: ProductId,
+    /// The version whose prices are in effect; `None` before the first one
+    /// takes effect (the row sells nothing yet).
+    pub version_id: Option<PriceVersionId>,
     pub prices: TermPrices,
     pub setup_fee: Money,
     pub discount_rate_override: Option<Percent>,
@@ -148,6 +154,8 @@ pub fn derive(retail: &TermPrices, rate: Percent) -> TermPrices {
 pub struct GridLine {
     pub product: Product,
     pub row: Option<PriceRow>,
+    /// The row's scheduled versions, soonest first.
+    pub upcoming: Vec<PriceVersion>,
 }
 
 /// A product as its reseller sees it: only what the book sells.
@@ -166,6 +174,8 @@ pub struct CatalogItem {
     pub max_quantity: Option<i64>,
     /// Non-terminated services of this product the reseller holds.
     pub units_held: i64,
+    /// Scheduled versions of these prices, soonest first.
+    pub upcoming: Vec<PriceVersion>,
 }
 
 /// One change to a row.
@@ -177,6 +187,9 @@ pub struct PriceChange {
     pub actor_name: String,
     pub old: Option<PriceRowDraft>,
     pub new: PriceRowDraft,
+    /// When a scheduled version takes effect; `None`: at once.
+    #[serde(default)]
+    pub effective_from: Option<Timestamp>,
 }
 
 impl PriceChange {
@@ -219,7 +232,11 @@ impl PriceChange {
                 show(new.max_quantity)
             ));
         }
-        parts.join("; ")
+        let changes = parts.join("; ");
+        match self.effective_from {
+            Some(at) => format!("from {}: {changes}", at.short()),
+            None => changes,
+        }
     }
 }
 
@@ -365,6 +382,7 @@ mod tests {
             actor_name: "ops".into(),
             old: Some(old),
             new,
+            effective_from: None,
         };
         assert_eq!(change.summary(), "monthly 10.00 → 9.00; enabled yes → no");
     }
