@@ -32,20 +32,43 @@ from schemathesis.specs.openapi.checks import (
 from schemathesis.checks import not_a_server_error
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts" / "python"))
-from flux_partner import set_up_partner, signed_headers  # noqa: E402
+from flux_partner import Admin, set_up_partner, signed_headers  # noqa: E402
 
 BASE, ADMIN_TOKEN, EXAMPLES = sys.argv[1], sys.argv[2], int(sys.argv[3])
 DEBUG = bool(__import__("os").environ.get("FUZZ_DEBUG"))
 
 
 def set_up():
-    """A partner with a generous rate limit, a priced and a capped product."""
+    """A partner with a generous rate limit, a priced and a capped product,
+    and active services for the operations on a service to act on."""
     products = [
         ("fuzz-vps", {"wholesale_monthly": "10.00", "wholesale_hourly": "0.0125"}),
         ("fuzz-metal", {"wholesale_annual": "900.00", "max_quantity": 5}),
     ]
     key, secret, ids, _ = set_up_partner(BASE, ADMIN_TOKEN, "fuzz", products, rate_limit=1_000_000)
-    return key, secret, ids
+    body = json.dumps(
+        {"customer": {"external_id": "fuzz-1"}, "lines": [{"product_id": ids[0], "term": "monthly", "quantity": 8}]}
+    ).encode()
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json", "Idempotency-Key": "fuzz-order"}
+    headers.update(signed_headers(secret, "POST", "/api/v1/orders", "fuzz-order", body))
+    order = requests.post(f"{BASE}/api/v1/orders", data=body, headers=headers, timeout=30)
+    assert order.status_code == 201, order.text
+    services = order.json()["service_ids"]
+    admin = Admin(BASE, ADMIN_TOKEN)
+    for service in services:
+        admin("POST", f"/services/{service}/activate", {})
+    # A scheduled rise for services already sold: `upcoming` on products and
+    # `next_renewal_price` on services have something to say.
+    me = requests.get(f"{BASE}/api/v1/me", headers={"Authorization": f"Bearer {key}"}, timeout=30)
+    assert me.status_code == 200, me.text
+    reseller = me.json()["id"]
+    admin(
+        "PUT",
+        f"/resellers/{reseller}/products/{ids[0]}",
+        {"wholesale_monthly": "11.00", "wholesale_hourly": "0.0130", "effective_from": "2030-01-01T00:00:00Z",
+         "existing_services": "at_renewal"},
+    )
+    return key, secret, ids, services
 
 
 class Signed(requests.auth.AuthBase):
@@ -53,6 +76,11 @@ class Signed(requests.auth.AuthBase):
 
     def __init__(self, key, secret):
         self.key, self.secret = key, secret
+        # Set per operation: generated Idempotency-Keys repeat across
+        # operations (the same "0" for an order and a cancellation), and a
+        # key reused for another request is refused; each operation's keys
+        # are its own.
+        self.tag = ""
 
     def __call__(self, request):
         request.headers["Authorization"] = f"Bearer {self.key}"
@@ -60,11 +88,14 @@ class Signed(requests.auth.AuthBase):
         if isinstance(body, str):
             body = body.encode()
         idempotency_key = request.headers.get("Idempotency-Key", "")
+        if idempotency_key:
+            idempotency_key = self.tag + idempotency_key
+            request.headers["Idempotency-Key"] = idempotency_key
         request.headers.update(signed_headers(self.secret, request.method, request.path_url, idempotency_key, body))
         return request
 
 
-KEY, SECRET, PRODUCTS = set_up()
+KEY, SECRET, PRODUCTS, SERVICES = set_up()
 AUTH = Signed(KEY, SECRET)
 DOCUMENT = requests.get(f"{BASE}/api/v1/openapi.json", timeout=30).json()
 CODES = set(DOCUMENT["components"]["schemas"]["ErrorCode"]["enum"])
@@ -90,10 +121,20 @@ def problem_json(response):
         assert body.get("status") == response.status_code, "problem status differs from the HTTP status"
 
 
-def with_real_products(case):
+def with_real_products(case, n):
     """Random product ids never match a price book row, so most generated
     orders would stop at `product_not_available`: point every other line
-    of a well-formed body at a product this reseller is offered."""
+    of a well-formed body at a product this reseller is offered. And every
+    eighth case is an order that must be placed (a real product and term,
+    a key of its own): generated keys repeat, and a run that placed no
+    order would prove little about the success path."""
+    if n % 8 == 0 and isinstance(case.body, dict):
+        case.body = {
+            "customer": {"external_id": f"fuzz-{n}"},
+            "lines": [{"product_id": PRODUCTS[0], "term": "monthly", "quantity": 1 + n % 3}],
+        }
+        case.headers = {**(case.headers or {}), "Idempotency-Key": f"fuzz-placed-{n}"}
+        return
     body = case.body
     if isinstance(body, dict) and isinstance(body.get("lines"), list):
         for i, line in enumerate(body["lines"]):
@@ -101,8 +142,19 @@ def with_real_products(case):
                 line["product_id"] = PRODUCTS[i // 2 % len(PRODUCTS)]
 
 
+def with_real_services(case, n):
+    """Generated service ids are never the partner's: every other case on a
+    service names one it holds (cancelled, changed and withdrawn at random
+    as the cases go), so the handlers' rules run, not only the 404."""
+    if "id" in (case.path_parameters or {}) and "/services/" in case.operation.path and n % 2 == 0:
+        case.path_parameters["id"] = SERVICES[n // 2 % len(SERVICES)]
+    if isinstance(case.body, dict) and "product_id" in case.body and n % 4 == 0:
+        case.body["product_id"] = PRODUCTS[n // 4 % len(PRODUCTS)]
+
+
 def run(operation):
     label = f"{operation.method.upper()} {operation.path}"
+    AUTH.tag = f"{len(calls)}-"
     session = requests.Session()
     # Valid inputs and invalid ones, half and half.
     cases = st.one_of(
@@ -121,7 +173,8 @@ def run(operation):
     )
     def test(case):
         if label == "POST /orders":
-            with_real_products(case)
+            with_real_products(case, calls[label])
+        with_real_services(case, calls[label])
         response = case.call(session=session, auth=AUTH, timeout=30)
         calls[label] += 1
         statuses[response.status_code] += 1

@@ -168,6 +168,16 @@ pub struct ServeArgs {
     #[arg(long, env = "FLUX_STATEMENT_GRACE_DAYS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=27))]
     pub statement_grace_days: u32,
 
+    /// What a cancellation `immediately` gives back: `prorated` (the
+    /// unused part of the period, to the second) or `none`.
+    #[arg(long, env = "FLUX_CANCEL_REFUND", default_value = "prorated", value_parser = ["prorated", "none"])]
+    pub cancel_refund: String,
+
+    /// Days' notice a price rise for services already sold needs: a
+    /// version raising their prices takes effect at least this far ahead.
+    #[arg(long, env = "FLUX_PRICE_NOTICE_DAYS", default_value_t = app::price_book::versions::DEFAULT_NOTICE_DAYS, value_parser = clap::value_parser!(u32).range(0..=365))]
+    pub price_notice_days: u32,
+
     /// Units (services) one order may create in all its lines.
     #[arg(long, env = "FLUX_MAX_UNITS_PER_ORDER", default_value_t = app::orders::DEFAULT_MAX_UNITS_PER_ORDER, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_units_per_order: u32,
@@ -270,6 +280,8 @@ pub struct Config {
     pub retention: Duration,
     pub statement_grace_days: u32,
     pub max_units_per_order: u32,
+    pub cancel_refund: app::changes::CancelRefund,
+    pub price_notice_days: u32,
     pub session_idle: Duration,
     pub registrations_per_hour: u32,
     pub auth_failures_per_minute: u32,
@@ -329,6 +341,11 @@ impl Config {
             retention: Duration::from_secs(u64::from(serve.retention_days) * 86_400),
             statement_grace_days: serve.statement_grace_days,
             max_units_per_order: serve.max_units_per_order,
+            cancel_refund: serve
+                .cancel_refund
+                .parse()
+                .unwrap_or(app::changes::CancelRefund::Prorated),
+            price_notice_days: serve.price_notice_days,
             session_idle: Duration::from_secs(u64::from(serve.session_idle_minutes) * 60),
             registrations_per_hour: serve.registrations_per_hour,
             auth_failures_per_minute: serve.auth_failures_per_minute,
@@ -421,6 +438,8 @@ impl Config {
             secrets_key,
             max_units_per_order: self.max_units_per_order,
             statement_grace_days: self.statement_grace_days,
+            cancel_refund: self.cancel_refund,
+            price_notice_days: self.price_notice_days,
             session_idle: time::Duration::try_from(self.session_idle).unwrap_or(time::Duration::hours(12)),
             registrations_per_hour: self.registrations_per_hour,
             auth_failures_per_minute: self.auth_failures_per_minute,

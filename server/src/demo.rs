@@ -326,7 +326,7 @@ async fn ensure_reseller(store: &Store, operator: &Actor, user: &User, client: &
         if i == 1 {
             // Price the book between approval and any later step.
             for product in store.list_products().await? {
-                price_book::derive_row(store, operator, &reseller.id, &product.id)
+                price_book::derive_row(store, &Settings::default(), operator, &reseller.id, &product.id)
                     .await
                     .map_err(fail)?;
             }
@@ -343,19 +343,30 @@ async fn ensure_reseller(store: &Store, operator: &Actor, user: &User, client: &
     }
     if target == ResellerStatus::Active {
         for product in store.list_products().await? {
-            let mut row = price_book::derive_row(store, operator, &reseller.id, &product.id)
+            // Derived now, with the book's default policy (`keep`): no notice applies.
+            let mut row = price_book::derive_row(store, &Settings::default(), operator, &reseller.id, &product.id)
                 .await
                 .map_err(fail)?
-                .draft();
+                .row
+                .map(|row| row.draft())
+                .unwrap_or_default();
             if product.slug == "bare-metal-e2388g" {
                 row.max_quantity = Some(5);
             }
             if product.slug == "shared-business" {
                 row.is_enabled = false;
             }
-            price_book::put_row(store, operator, &reseller.id, &product.id, row)
-                .await
-                .map_err(fail)?;
+            price_book::put_row(
+                store,
+                &Settings::default(),
+                operator,
+                &reseller.id,
+                &product.id,
+                row,
+                Default::default(),
+            )
+            .await
+            .map_err(fail)?;
         }
     }
     Ok(())
@@ -476,9 +487,11 @@ async fn ensure_activity(state: &AppState, operator: &Actor, email: &str, origin
     };
     let provisioner = &deliverer.provisioner;
 
-    let catalog = store.reseller_catalog(&reseller.id).await?;
+    let catalog = store.reseller_catalog(&reseller.id, store.now()).await?;
     let product = |slug: &str| catalog.iter().find(|i| i.slug == slug).map(|i| i.id.to_string());
     let mut activated = 0;
+    // (external id, product slug, term, service) of each service placed.
+    let mut placed = Vec::new();
     for (days_ago, external_id, name, slug, term, quantity) in DEMO_ORDERS {
         let Some(product) = product(slug) else { continue };
         at_day(store, origin, *days_ago).await?;
@@ -494,6 +507,12 @@ async fn ensure_activity(state: &AppState, operator: &Actor, email: &str, origin
         // `http` products through the demo's endpoint, the bare metal
         // server (a `manual` product) left waiting for the operator.
         at_day(store, origin, days_ago - 0.1).await?;
+        placed.extend(
+            order
+                .service_ids
+                .iter()
+                .map(|id| (*external_id, *slug, *term, id.clone())),
+        );
         for id in &order.service_ids {
             if !provision(store, provisioner, id).await? {
                 if *slug == "bare-metal-e2388g" {
@@ -512,6 +531,8 @@ async fn ensure_activity(state: &AppState, operator: &Actor, email: &str, origin
             }
         }
     }
+    change_and_cancel(state, &reseller.id, provisioner, &placed, origin).await?;
+    price_changes(state, operator, &reseller.id, origin).await?;
     deliver_pending(&deliverer, &reseller.id).await?;
     receiver.stop();
 
@@ -545,6 +566,137 @@ async fn ensure_activity(state: &AppState, operator: &Actor, email: &str, origin
     store
         .insert_api_requests(&demo_api_requests(&reseller.id, &key.key.prefix, origin))
         .await?;
+    Ok(())
+}
+
+/// What Northwind's shop changed through the partner API's use cases: one
+/// of Ada's VPS Starters upgraded to VPS Pro half-way through its month
+/// (with its proration entries), her quarterly VPS Pro moving down to VPS
+/// Starter at its renewal, and Linus's Minecraft server cancelled at the
+/// end of its term.
+async fn change_and_cancel(
+    state: &AppState,
+    reseller: &ResellerId,
+    provisioner: &crate::provisioning::Provisioner,
+    placed: &[(&str, &str, &str, app::ids::ServiceId)],
+    origin: Timestamp,
+) -> anyhow::Result<()> {
+    use app::changes::{
+        CancelRequest, CancelWhen, ChangeRequest,
+        service::{self as changes, Caller},
+    };
+    let store = &state.store;
+    let caller = Caller::Partner(reseller);
+    let find = |customer: &str, slug: &str, term: &str| {
+        placed
+            .iter()
+            .filter(|(c, s, t, _)| *c == customer && *s == slug && *t == term)
+            .map(|(_, _, _, id)| id.clone())
+            .next_back()
+    };
+    let catalog = store.reseller_catalog(reseller, store.now()).await?;
+    let product = |slug: &str| catalog.iter().find(|i| i.slug == slug).map(|i| i.id.clone());
+    if let (Some(service), Some(pro)) = (find("nw-1001", "vps-starter", "monthly"), product("vps-pro")) {
+        at_day(store, origin, 15.0).await?;
+        let upgrade = ChangeRequest {
+            product_id: Some(pro),
+            term: None,
+        };
+        changes::change(store, caller, &service, &upgrade).await.map_err(fail)?;
+        provision(store, provisioner, &service).await?;
+    }
+    if let (Some(service), Some(starter)) = (find("nw-1001", "vps-pro", "quarterly"), product("vps-starter")) {
+        at_day(store, origin, 1.5).await?;
+        let downgrade = ChangeRequest {
+            product_id: Some(starter),
+            term: None,
+        };
+        changes::change(store, caller, &service, &downgrade)
+            .await
+            .map_err(fail)?;
+    }
+    if let Some(service) = find("nw-1003", "minecraft-4gb", "monthly") {
+        at_day(store, origin, 1.0).await?;
+        let cancellation = CancelRequest {
+            when: CancelWhen::EndOfTerm,
+            reason: Some("The server is moving to the customer's own hardware".to_owned()),
+        }
+        .validate()
+        .map_err(fail)?;
+        changes::cancel(store, &state.settings, caller, &service, &cancellation)
+            .await
+            .map_err(fail)?;
+    }
+    Ok(())
+}
+
+/// Northwind's price book over time (DESIGN.md "Price changes over
+/// time"): half a day ago VPS Starter went up by 0.50 for new orders only
+/// (its services sold before keep their price: grandfathered), and VPS Pro
+/// rises by 10 % for everyone at their renewals from 35 days on (past the
+/// notice), scheduled now.
+async fn price_changes(
+    state: &AppState,
+    operator: &Actor,
+    reseller: &ResellerId,
+    origin: Timestamp,
+) -> anyhow::Result<()> {
+    use app::price_book::{ExistingServices, versions::Schedule};
+    let store = &state.store;
+    at_day(store, origin, 0.5).await?;
+    let catalog = store.reseller_catalog(reseller, store.now()).await?;
+    let row_of = async |slug: &str| -> anyhow::Result<Option<app::price_book::GridLine>> {
+        let Some(item) = catalog.iter().find(|i| i.slug == slug) else {
+            return Ok(None);
+        };
+        Ok(Some(price_book::row(store, reseller, &item.id).await.map_err(fail)?))
+    };
+    if let Some(line) = row_of("vps-starter").await?
+        && let Some(mut row) = line.row.as_ref().map(|r| r.draft())
+    {
+        row.prices.monthly = row
+            .prices
+            .monthly
+            .and_then(|p| p.checked_add(Money::parse("0.50").ok()?));
+        price_book::put_row(
+            store,
+            &state.settings,
+            operator,
+            reseller,
+            &line.product.id,
+            row,
+            Schedule::default(),
+        )
+        .await
+        .map_err(fail)?;
+    }
+    if let Some(line) = row_of("vps-pro").await?
+        && let Some(row) = line.row.as_ref()
+        && line.upcoming.is_empty()
+    {
+        let (prices, setup_fee) =
+            app::price_book::versions::scaled(&row.prices, row.setup_fee, rust_decimal::Decimal::TEN);
+        let draft = app::price_book::PriceRowDraft {
+            prices,
+            setup_fee,
+            ..row.draft()
+        };
+        let schedule = Schedule {
+            effective_from: Some(origin.plus(time::Duration::days(35))),
+            existing_services: ExistingServices::AtRenewal,
+        };
+        price_book::put_row(
+            store,
+            &state.settings,
+            operator,
+            reseller,
+            &line.product.id,
+            draft,
+            schedule,
+        )
+        .await
+        .map_err(fail)?;
+    }
     Ok(())
 }
 
@@ -593,7 +745,7 @@ async fn ensure_account_history(
             low_balance_threshold: Some(threshold.map(Amount::parse).transpose().map_err(anyhow::Error::msg)?),
         })
     };
-    let catalog = store.reseller_catalog(&reseller.id).await?;
+    let catalog = store.reseller_catalog(&reseller.id, store.now()).await?;
     let order = async |external_id: &str, slug: &str| -> anyhow::Result<Vec<ServiceId>> {
         let Some(item) = catalog.iter().find(|i| i.slug == slug) else {
             return Ok(Vec::new());

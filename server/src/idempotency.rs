@@ -26,6 +26,18 @@ pub fn claim_from(headers: &HeaderMap, body: &[u8]) -> Result<Claim, ApiError> {
     })
 }
 
+/// The claim of a request on one resource (`POST /services/{id}/cancel`):
+/// the hash covers the operation and the resource too, so a key sent
+/// again for another service is `idempotency_key_reused`, never that
+/// other request's answer.
+pub fn claim_on(headers: &HeaderMap, operation: &str, body: &[u8]) -> Result<Claim, ApiError> {
+    let key = IdempotencyKey::parse(headers.get(HEADER).and_then(|v| v.to_str().ok()))?;
+    Ok(Claim {
+        key,
+        request_hash: sha256_hex(&format!("{operation}\n{}", String::from_utf8_lossy(body))),
+    })
+}
+
 /// The HTTP response of an answer, first-time or replayed.
 pub fn respond(answer: Answer) -> Response {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);

@@ -13,7 +13,8 @@
 
 use crate::metrics::Metrics;
 use app::{
-    billing::service::close_periods, services::service::renew_due, state::Settings, store::Store, timestamp::Timestamp,
+    billing::service::close_periods, price_book::service::announce_due, services::service::renew_due, state::Settings,
+    store::Store, timestamp::Timestamp,
 };
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -71,6 +72,12 @@ impl Housekeeping {
                     Ok(0) => {}
                     Ok(renewed) => tracing::info!(renewed, "services renewed"),
                     Err(err) => tracing::warn!(code = %err.code, "renewing services failed"),
+                }
+                // Under the same lease: each announcement goes out once.
+                match announce_due(&self.store, self.store.now()).await {
+                    Ok(0) => {}
+                    Ok(announced) => tracing::info!(announced, "price versions took effect"),
+                    Err(err) => tracing::warn!(code = %err.code, "announcing price versions failed"),
                 }
             }
             let sweep_due = last_sweep.is_none_or(|at| at.elapsed() >= SWEEP_EVERY);

@@ -88,8 +88,9 @@ impl<K: Eq + Hash + Clone, V: Clone> Map<K, V> {
 pub struct PartnerCache {
     partners: Map<String, Partner>,
     signing_keys: Map<ResellerId, Option<Vec<u8>>>,
-    /// `GET /products` bodies, serialised.
-    catalogs: Map<ResellerId, Bytes>,
+    /// `GET /products` bodies, serialised, with the time the next
+    /// scheduled price version takes effect (the body is stale from then).
+    catalogs: Map<ResellerId, (Bytes, Option<Timestamp>)>,
     /// Keys whose use this process recorded (`last_used_at`), by prefix.
     used: Recorded,
     /// Keys that passed every check here, by the whole key's digest (a
@@ -140,12 +141,19 @@ impl PartnerCache {
         self.signing_keys.put(reseller.clone(), key, epoch);
     }
 
-    pub fn catalog(&self, reseller: &ResellerId, epoch: u64) -> Option<Bytes> {
-        self.counted("catalog", self.catalogs.get(reseller, epoch))
+    /// The cached body, unless a scheduled version has taken effect by
+    /// `now` since it was read.
+    pub fn catalog(&self, reseller: &ResellerId, epoch: u64, now: Timestamp) -> Option<Bytes> {
+        let fresh = self
+            .catalogs
+            .get(reseller, epoch)
+            .filter(|(_, next_change)| next_change.is_none_or(|at| now < at))
+            .map(|(body, _)| body);
+        self.counted("catalog", fresh)
     }
 
-    pub fn put_catalog(&self, reseller: &ResellerId, items: Bytes, epoch: u64) {
-        self.catalogs.put(reseller.clone(), items, epoch);
+    pub fn put_catalog(&self, reseller: &ResellerId, items: Bytes, next_change: Option<Timestamp>, epoch: u64) {
+        self.catalogs.put(reseller.clone(), (items, next_change), epoch);
     }
 
     /// After an order: units held changed.

@@ -474,4 +474,22 @@ mod guide_tests {
         );
         assert_eq!(sig, EXAMPLE_SIGNATURE);
     }
+
+    /// So are its signed change and cancellation.
+    #[test]
+    fn the_guide_change_and_cancel_examples_verify() {
+        use app::pages::portal::api_settings::{CANCEL_EXAMPLE, CHANGE_EXAMPLE};
+        let key = app::api_access::service::secret_bytes(EXAMPLE_SECRET).unwrap();
+        for e in [CHANGE_EXAMPLE, CANCEL_EXAMPLE] {
+            let sig = super::sign(
+                &key,
+                EXAMPLE_TIMESTAMP,
+                "POST",
+                e.path,
+                e.idempotency_key,
+                e.body.as_bytes(),
+            );
+            assert_eq!(sig, e.signature, "{}", e.path);
+        }
+    }
 }
