@@ -10,6 +10,7 @@ mod filters;
 mod loaded;
 mod outcome;
 mod panel;
+mod service_page;
 mod services;
 mod table;
 mod tabs;
@@ -21,7 +22,8 @@ pub use filters::{FilterForm, FilterInput, FilterSelect, choices, kept_filters, 
 pub use loaded::Loaded;
 pub use outcome::{ActionOutcome, ActionResult};
 pub use panel::{NavItem, PanelGuard};
-pub use services::{ServiceTable, name_in, provisioning_label, status_label};
+pub use service_page::{Flash, Reload, ServiceDetail};
+pub use services::{ServiceTable, name_in, provisioning_label, scheduled_note, status_label};
 pub use table::{DataTable, NextPage};
 pub use tabs::{Tab, TabBar, use_current_tab};
 

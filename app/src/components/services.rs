@@ -56,16 +56,17 @@ pub fn ServiceTable(
         view! {
             <tr>
                 <th scope="row">
-                    {if act.is_some() {
-                        view! { <code>{s.id.to_string()}</code> }.into_any()
-                    } else {
-                        view! { <a href=format!("/portal/services/{}", s.id)><code>{s.id.to_string()}</code></a> }
-                            .into_any()
-                    }}
+                    // Operators' lists (with outcomes) open the admin panel's page.
+                    <a href=format!("/{}/services/{}", if act.is_some() { "admin" } else { "portal" }, s.id)>
+                        <code>{s.id.to_string()}</code>
+                    </a>
                 </th>
                 {customers.as_ref().map(|c| view! { <td>{name_in(c, s.customer_id.as_str())}</td> })}
                 <td>{name_in(&names, s.product_id.as_str())}</td>
-                <td>{status_label(&s)}</td>
+                <td>
+                    {status_label(&s)}
+                    {scheduled_note(&s, &names).map(|note| view! { <br/><small data-testid="scheduled-note">{note}</small> })}
+                </td>
                 <td>{provisioning_label(&s)}</td>
                 <td>{s.term.label()}</td>
                 <td class="num">{amount(Some(s.recurring_price), &currency)}</td>
@@ -102,6 +103,27 @@ pub fn status_label(s: &Service) -> String {
         (ServiceStatus::Suspended, Some(SuspensionReason::Unpaid)) => "Suspended (unpaid)".to_owned(),
         (ServiceStatus::Suspended, Some(SuspensionReason::Operator)) => "Suspended (by the operator)".to_owned(),
         (status, _) => status.label().to_owned(),
+    }
+}
+
+/// What waits on a service: "Cancels 2026-12-31" or "Changes at renewal
+/// to VPS Starter, Annual" (`names`: the products' `(id, name)`); none for
+/// a terminated one.
+pub fn scheduled_note(s: &Service, names: &[(String, String)]) -> Option<String> {
+    if s.status == ServiceStatus::Terminated {
+        return None;
+    }
+    let cancel = s.cancel_at.map(|at| format!("Cancels {}", at.date()));
+    let change = s.scheduled_change.as_ref().map(|c| {
+        format!(
+            "Changes at renewal to {}, {}",
+            name_in(names, c.product_id.as_str()),
+            c.term.label()
+        )
+    });
+    match (cancel, change) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
     }
 }
 

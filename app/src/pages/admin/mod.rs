@@ -6,6 +6,7 @@ pub mod products;
 pub mod provisioning;
 pub mod reseller;
 pub mod resellers;
+pub mod service;
 pub mod statement;
 pub mod webhooks;
 
@@ -15,6 +16,7 @@ pub use products::{ProductPage, ProductsPage};
 pub use provisioning::ProvisioningPage;
 pub use reseller::{AccountTab, HistoryTab, OverviewTab, PriceBookTab, ResellerFrame, ServicesTab};
 pub use resellers::ResellersPage;
+pub use service::ServicePage;
 pub use statement::StatementPage;
 pub use webhooks::{DeliveryPage, WebhooksPage};
 

@@ -27,8 +27,10 @@ fn Dashboard(d: DashboardView) -> impl IntoView {
         format!("{:.1}%", d.api_errors_24h as f64 * 100.0 / d.api_requests_24h as f64)
     };
     let code = d.currency.clone();
+    let notices = d.price_notices.clone();
     view! {
         <p>{d.company_name.clone()} " " <StatusBadge status=d.status/></p>
+        {(!notices.is_empty()).then(|| view! { <PriceNotices notices currency=code.clone()/> })}
         <section class="cards" aria-label="Figures">
             <Card label="Orders this month" testid="orders-this-month" figure=d.orders_this_month.to_string()/>
             <Card label="Wholesale spend this month" testid="spend-this-month" figure=crate::money::shown(d.spend_this_month, &code)/>
@@ -51,6 +53,45 @@ fn Dashboard(d: DashboardView) -> impl IntoView {
         </div>
         <h2>"Recent orders"</h2>
         <OrderTable orders=d.recent_orders currency=code lines=false/>
+    }
+}
+
+/// The warning that the price of the reseller's own services changes soon.
+#[component]
+fn PriceNotices(notices: Vec<crate::price_book::versions::PriceNotice>, currency: String) -> impl IntoView {
+    view! {
+        <div class="alert warning" role="status" data-testid="price-notice">
+            <strong>"Price changes for your services"</strong>
+            <ul>
+                {notices
+                    .into_iter()
+                    .map(|n| {
+                        view! {
+                            <li>
+                                {format!(
+                                    "{}: new prices from {} for {} of yours, at renewal ({} {} a month).",
+                                    n.product_name,
+                                    n.effective_from.date(),
+                                    plural(n.services_affected, "service"),
+                                    signed(&n.monthly_change),
+                                    currency,
+                                )}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            <a href="/portal/products">"See the upcoming prices"</a>
+        </div>
+    }
+}
+
+/// "+4.00" for a rise, "-2.50" for a cut.
+fn signed(change: &str) -> String {
+    if change.starts_with('-') {
+        change.to_owned()
+    } else {
+        format!("+{change}")
     }
 }
 

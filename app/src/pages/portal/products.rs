@@ -52,11 +52,33 @@ fn Catalog(catalog: CatalogView) -> impl IntoView {
             .map(|(t, p)| format!("{}: {}", t.label(), amount(Some(p), &code)))
             .collect::<Vec<_>>()
             .join(" · ");
+        let upcoming = item
+            .upcoming
+            .iter()
+            .map(|v| {
+                let prices = v
+                    .prices
+                    .priced()
+                    .map(|(t, p)| format!("{}: {}", t.label(), amount(Some(p), &code)))
+                    .collect::<Vec<_>>()
+                    .join(" · ");
+                let yours = match v.existing_services {
+                    crate::price_book::ExistingServices::Keep => "your services keep their price",
+                    crate::price_book::ExistingServices::AtRenewal => "your services move at their next renewal",
+                };
+                view! {
+                    <li data-testid="upcoming-price">
+                        {format!("From {}: {prices}; setup fee {} ({yours}).", v.effective_from.date(), amount(Some(v.setup_fee), &code))}
+                    </li>
+                }
+            })
+            .collect::<Vec<_>>();
+        let upcoming = (!upcoming.is_empty()).then(|| view! { <ul class="upcoming">{upcoming}</ul> });
         view! {
             <tr>
                 <th scope="row">{item.name} <br/> <small>{item.description}</small></th>
                 <td>{item.kind.label()}</td>
-                <td>{prices}</td>
+                <td>{prices} {upcoming}</td>
                 <td class="num">{amount(Some(item.setup_fee), &code)}</td>
                 <td class="num">{item.max_quantity.map(|q| q.to_string()).unwrap_or_else(|| "No limit".into())}</td>
                 <td class="num">{item.units_held}</td>

@@ -7,6 +7,7 @@ mod account;
 mod history;
 mod overview;
 mod price_book;
+mod price_changes;
 mod services;
 
 pub use account::AccountTab;

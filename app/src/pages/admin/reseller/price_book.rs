@@ -41,7 +41,8 @@ fn PriceBook(reseller_id: String) -> impl IntoView {
             "products appear in the reseller's catalogue."
         </p>
         <Loaded resource=grid let:view>
-            <Grid reseller_id=rid.get_value() view saved/>
+            <Grid reseller_id=rid.get_value() view=view.clone() saved/>
+            <super::price_changes::PriceChanges reseller_id=rid.get_value() view changed=saved/>
         </Loaded>
         <h2>"Price history"</h2>
         <Loaded resource=history let:changes>
@@ -96,7 +97,7 @@ fn History(changes: Vec<(PriceChange, String)>) -> impl IntoView {
 fn GridRow(reseller_id: String, line: GridLine, currency: String, saved: RwSignal<usize>) -> impl IntoView {
     let save = ServerAction::<SavePriceRow>::new();
     let derive = ServerAction::<PreviewDerive>::new();
-    let GridLine { product, row } = line;
+    let GridLine { product, row, upcoming } = line;
     let form_id = format!("price-row-{}", product.id);
     let text = |v: Option<String>| RwSignal::new(v.unwrap_or_default());
     let terms: Vec<(BillingTerm, RwSignal<String>)> = BillingTerm::ALL
@@ -165,6 +166,14 @@ fn GridRow(reseller_id: String, line: GridLine, currency: String, saved: RwSigna
             <th scope="row">
                 {product.name.clone()}
                 {(!product.is_active).then(|| view! { <br/> <small>"(inactive product)"</small> })}
+                {upcoming.first().map(|v| {
+                    let more = upcoming.len() - 1;
+                    let text = match more {
+                        0 => format!("New prices from {}", v.effective_from.date()),
+                        n => format!("New prices from {} (+{n} later)", v.effective_from.date()),
+                    };
+                    view! { <br/> <small data-testid="row-upcoming">{text}</small> }
+                })}
             </th>
             {terms
                 .into_iter()

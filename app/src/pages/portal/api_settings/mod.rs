@@ -12,7 +12,8 @@ mod webhook;
 
 pub use deliveries::DeliveriesTab;
 pub use guide::{
-    EXAMPLE_BODY, EXAMPLE_IDEMPOTENCY_KEY, EXAMPLE_SECRET, EXAMPLE_SIGNATURE, EXAMPLE_TIMESTAMP, GuideTab,
+    CANCEL_EXAMPLE, CHANGE_EXAMPLE, EXAMPLE_BODY, EXAMPLE_IDEMPOTENCY_KEY, EXAMPLE_SECRET, EXAMPLE_SIGNATURE,
+    EXAMPLE_TIMESTAMP, GuideTab,
 };
 pub use keys::KeysTab;
 pub use requests::RequestsTab;
