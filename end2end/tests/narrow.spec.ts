@@ -75,6 +75,7 @@ test("each panel's main pages fit a 360 px screen", async ({ browser, request })
     '/admin/resellers',
     `/admin/resellers/${shop.reseller}`,
     `/admin/resellers/${shop.reseller}/services`,
+    `/admin/services/${service}`,
     `/admin/resellers/${shop.reseller}/price-book`,
     '/admin/products',
     `/admin/products/${shop.product.id}`,

@@ -105,9 +105,7 @@ async fn payments_restore_oldest_due_first_and_stop_at_the_first_not_covered() {
     // Paid up, then prepaid: no renewal can be covered.
     pay(&admin, r, "80.00").await;
     patch(&admin, r, json!({ "credit_limit": "0.00" })).await;
-    app::services::service::renew_due(&app.store, app.store.now())
-        .await
-        .unwrap();
+    app.renew_all(app.store.now()).await;
     let unpaid = ("suspended".to_owned(), Some("unpaid".to_owned()));
     for service in &services {
         assert_eq!(status_of(&partner, service).await, unpaid);

@@ -431,9 +431,7 @@ async fn a_renewal_the_account_cannot_cover_suspends_and_a_payment_lifts_it() {
     assert_eq!(balance(&admin, r).await["balance"], "0.00");
 
     // The scheduled renewal: 20.00 not covered, suspended for non-payment.
-    app::services::service::renew_due(&app.store, Timestamp::now())
-        .await
-        .unwrap();
+    app.renew_all(Timestamp::now()).await;
     let s = partner.get(&format!("/services/{service}")).await.body;
     assert_eq!(
         (s["status"].as_str(), s["suspension_reason"].as_str()),
@@ -716,9 +714,7 @@ async fn a_restored_service_starts_a_new_term_on_the_day_it_is_restored() {
 
     // A month on, the renewal cannot be covered: suspended for non-payment.
     clock.set(due.plus(time::Duration::minutes(1)));
-    app::services::service::renew_due(&app.store, app.store.now())
-        .await
-        .unwrap();
+    app.renew_all(app.store.now()).await;
     let s = partner.get(&format!("/services/{service}")).await.body;
     assert_eq!(s["suspension_reason"], "unpaid", "{s}");
 
@@ -735,9 +731,7 @@ async fn a_restored_service_starts_a_new_term_on_the_day_it_is_restored() {
     );
 
     // The next pass finds nothing due.
-    app::services::service::renew_due(&app.store, app.store.now())
-        .await
-        .unwrap();
+    app.renew_all(app.store.now()).await;
     let s = partner.get(&format!("/services/{service}")).await.body;
     assert_eq!(s["status"], "active", "{s}");
     assert_eq!(balance(&admin, r).await["balance"], "10.00", "charged once");
@@ -1111,9 +1105,7 @@ async fn renew_now_is_idempotent_and_refuses_a_renewal_that_moved() {
     );
     // The scheduler racing a click: it renews first, the click changes nothing.
     let moved = partner.get(&format!("/services/{service}")).await.body["next_renewal_at"].clone();
-    app::services::service::renew_due(&app.store, app.store.now().plus(time::Duration::days(40)))
-        .await
-        .unwrap();
+    app.renew_all(app.store.now().plus(time::Duration::days(40))).await;
     let (status, _) = admin.post(&path, json!({ "next_renewal_at": moved })).await;
     assert_eq!(status, 409);
     assert_eq!(

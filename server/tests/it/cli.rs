@@ -136,7 +136,7 @@ async fn demo_seeds_accounts_and_products_and_can_run_again() {
         .iter()
         .find(|r| r.company_name == "Northwind Hosting")
         .unwrap();
-    let catalog = store.reseller_catalog(&active.id).await.unwrap();
+    let catalog = store.reseller_catalog(&active.id, store.now()).await.unwrap();
     assert_eq!(catalog.len(), 4, "one of five rows is disabled");
     assert!(catalog.iter().any(|i| i.max_quantity == Some(5)));
     // The active reseller has lived a little, once (the second run added
@@ -193,6 +193,46 @@ async fn demo_seeds_accounts_and_products_and_can_run_again() {
         count(&store, "SELECT COUNT(*) FROM product_provisioning WHERE module = 'http' AND url NOT LIKE 'https://automation.fluxhost.example/%'").await,
         0,
         "the http products point at the operator's automation after seeding"
+    );
+    // Changes and cancellations: an upgrade applied with its two proration
+    // entries (and the module's `change`), a downgrade waiting for its
+    // renewal, a cancellation at the end of a term.
+    let prorations = format!(
+        "{} AND kind = 'proration' AND reference LIKE 'chg_%'",
+        of("ledger_entries")
+    );
+    assert_eq!(count(&store, &prorations).await, 2, "the upgrade's credit and charge");
+    let change = format!(
+        "{} AND action = 'change' AND state = 'done'",
+        of("provisioning_actions")
+    );
+    assert_eq!(count(&store, &change).await, 1, "the module changed the server");
+    let waiting_change = format!("{} AND scheduled_change IS NOT NULL", of("services"));
+    assert_eq!(count(&store, &waiting_change).await, 1, "a downgrade waits");
+    let cancelling = format!("{} AND cancel_at IS NOT NULL AND status = 'active'", of("services"));
+    assert_eq!(
+        count(&store, &cancelling).await,
+        1,
+        "a cancellation at the end of its term"
+    );
+    // Prices over time: a rise at renewal scheduled a month and more out,
+    // and a change for new orders made half a day ago (services sold
+    // before keep their price).
+    let rise = format!(
+        "{} AND existing_services = 'at_renewal' AND announced_at IS NULL",
+        of("price_versions")
+    );
+    assert_eq!(count(&store, &rise).await, 1, "a scheduled rise at renewal");
+    let grandfathered = format!(
+        "SELECT COUNT(*) FROM services s JOIN products p ON p.id = s.product_id
+         WHERE s.reseller_id = '{}' AND p.slug = 'vps-starter' AND s.term = 'monthly' AND s.status <> 'terminated'
+           AND s.recurring_price < (SELECT v.wholesale_monthly FROM price_versions v
+               WHERE v.reseller_id = s.reseller_id AND v.product_id = s.product_id ORDER BY v.effective_from DESC LIMIT 1)",
+        rid
+    );
+    assert!(
+        count(&store, &grandfathered).await >= 1,
+        "services sold before keep their price"
     );
     let sent = format!("{} AND status = 'succeeded'", of("webhook_deliveries"));
     assert!(

@@ -46,11 +46,12 @@ async fn the_sweep_purges_what_is_older_than_the_retention_period() {
     let entries = before("SELECT COUNT(*) FROM ledger_entries").await;
     assert_eq!(entries, 2);
 
-    // Nothing is old yet. (Six events: the approval's reseller.status_changed,
-    // made before the URL was set, so never delivered, and five of orders.)
+    // Nothing is old yet. (Seven events: the approval's
+    // reseller.status_changed and the book's price_book.changed, made
+    // before the URL was set, so never delivered, and five of orders.)
     server::maintenance::sweep(&app.store, Timestamp::now(), retention).await;
     assert_eq!(before("SELECT COUNT(*) FROM api_requests").await, requests);
-    assert_eq!(before("SELECT COUNT(*) FROM webhook_events").await, 6);
+    assert_eq!(before("SELECT COUNT(*) FROM webhook_events").await, 7);
 
     // Ninety-one days on, everything finished is gone.
     let later = Timestamp::now().plus(DAY * 91);

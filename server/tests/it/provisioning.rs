@@ -410,9 +410,7 @@ async fn unpaid_renewals_and_payments_suspend_and_restore_servers() {
     let due = Timestamp::parse_rfc3339(s["next_renewal_at"].as_str().unwrap()).unwrap();
 
     clock.set(due.plus(time::Duration::minutes(1)));
-    app::services::service::renew_due(&app.store, app.store.now())
-        .await
-        .unwrap();
+    app.renew_all(app.store.now()).await;
     let call = endpoint.next(10).await.expect("a suspend call");
     let body = verify(&secret, &call);
     assert_eq!(

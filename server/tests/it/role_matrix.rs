@@ -18,7 +18,10 @@ use app::{
     customers::server_fns::MyCustomers,
     dashboard::server_fns::MyDashboard,
     orders::server_fns::{MyOrder, MyOrders, PlaceOrder},
-    price_book::server_fns::{AdminPriceBook, AdminPriceHistory, MyCatalog, PreviewDerive, SavePriceRow},
+    price_book::server_fns::{
+        AdminPriceBook, AdminPriceHistory, BulkPriceChange, MyCatalog, PreviewBulkPriceChange, PreviewDerive,
+        PreviewPriceChange, SavePriceRow, SchedulePriceChange, WithdrawPriceVersion,
+    },
     resellers::server_fns::{
         AdminListResellers, AdminReseller, AdminResellerNames, ApplyToProgram, InviteReseller, MyProgram,
         ResellerAction, UpdateResellerSettings,
@@ -28,9 +31,14 @@ use app::{
 };
 use app::{
     catalog::server_fns::RotateProvisioningSecret,
+    changes::server_fns::{
+        CancelService, ChangeChoices, ChangeService, PreviewServiceChange, WithdrawServiceCancellation,
+        WithdrawServiceChange,
+    },
     provisioning::server_fns::{
         MarkProvisioningActionDone, ProvisioningAction, ProvisioningOverview, RetryProvisioningAction,
     },
+    services::server_fns::AdminService,
 };
 use leptos::server_fn::ServerFn;
 use std::collections::BTreeSet;
@@ -44,6 +52,10 @@ enum Caller {
     Client,
     /// Anyone: signing in and out, registering, the currency.
     Public,
+    /// A client for its reseller's own objects, or an operator for any
+    /// (the service page's cancel and change): a client without a reseller
+    /// profile is refused.
+    Either,
 }
 
 /// One row: the function's path, who may call it, and a form it accepts.
@@ -79,7 +91,7 @@ struct Objects {
 }
 
 fn matrix(o: &Objects) -> Vec<Row> {
-    use Caller::{Client, Operator, Public};
+    use Caller::{Client, Either, Operator, Public};
     vec![
         row!(Whoami, Public),
         row!(SignIn, Public, "panel" => "admin", "email" => "x@example.com", "password" => "x"),
@@ -102,6 +114,16 @@ fn matrix(o: &Objects) -> Vec<Row> {
         row!(AdminPriceHistory, Operator, "reseller_id" => o.reseller),
         row!(SavePriceRow, Operator, "reseller_id" => o.reseller, "product_id" => o.product, "wholesale_monthly" => "1"),
         row!(PreviewDerive, Operator, "reseller_id" => o.reseller, "product_id" => o.product),
+        row!(PreviewPriceChange, Operator, "form[reseller_id]" => o.reseller, "form[product_id]" => o.product,
+            "form[effective_from]" => "2030-01-01", "form[existing_services]" => "keep", "form[wholesale_monthly]" => "12"),
+        row!(SchedulePriceChange, Operator, "form[reseller_id]" => o.reseller, "form[product_id]" => o.product,
+            "form[effective_from]" => "2030-01-01", "form[existing_services]" => "keep", "form[wholesale_monthly]" => "12"),
+        row!(WithdrawPriceVersion, Operator, "reseller_id" => o.reseller, "product_id" => o.product,
+            "version_id" => "ppv_01jd8x2m3n4p5q6r7s8t9v0w1x"),
+        row!(PreviewBulkPriceChange, Operator, "form[scope]" => "product", "form[scope_id]" => o.product,
+            "form[percent]" => "5", "form[effective_from]" => "2030-01-01", "form[existing_services]" => "keep"),
+        row!(BulkPriceChange, Operator, "form[scope]" => "product", "form[scope_id]" => o.product,
+            "form[percent]" => "5", "form[effective_from]" => "2030-01-01", "form[existing_services]" => "keep"),
         row!(AdminAuditLog, Operator),
         row!(AdminResellerServices, Operator, "reseller_id" => o.reseller),
         row!(ServiceAction, Operator, "service_id" => o.service, "action" => "terminate"),
@@ -121,6 +143,14 @@ fn matrix(o: &Objects) -> Vec<Row> {
         row!(ProvisioningAction, Operator, "id" => o.action),
         row!(RetryProvisioningAction, Operator, "id" => o.action),
         row!(MarkProvisioningActionDone, Operator, "id" => o.action, "note" => "set up by hand"),
+        row!(AdminService, Operator, "id" => o.service),
+        // Both panels' service page.
+        row!(ChangeChoices, Either, "service_id" => o.service),
+        row!(CancelService, Either, "service_id" => o.service, "when" => "immediately"),
+        row!(WithdrawServiceCancellation, Either, "service_id" => o.service),
+        row!(PreviewServiceChange, Either, "service_id" => o.service, "term" => "annual"),
+        row!(ChangeService, Either, "service_id" => o.service, "product_id" => o.product, "term" => "annual"),
+        row!(WithdrawServiceChange, Either, "service_id" => o.service),
         // The portal.
         row!(MyProgram, Client),
         row!(ApplyToProgram, Client, "company_name" => "Ops Co"),
@@ -274,9 +304,11 @@ async fn each_server_function_refuses_the_wrong_caller_and_writes_nothing() {
 
     let mut checked = 0;
     for row in matrix(&o) {
-        let wrong = match row.caller {
-            Caller::Operator => &client,
-            Caller::Client => &operator,
+        let (wrong, refusal) = match row.caller {
+            Caller::Operator => (&client, "forbidden"),
+            Caller::Client => (&operator, "forbidden"),
+            // The client has no reseller profile: nothing of its own.
+            Caller::Either => (&client, "reseller_not_active"),
             Caller::Public => continue,
         };
         let form: Vec<(&str, &str)> = row.form.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -289,7 +321,7 @@ async fn each_server_function_refuses_the_wrong_caller_and_writes_nothing() {
             row.name
         );
         let forbidden = error_code(call(wrong).await.expect("reachable")).await;
-        assert_eq!(forbidden, (403, "forbidden".into()), "{} by the other panel", row.name);
+        assert_eq!(forbidden, (403, refusal.into()), "{} by the other panel", row.name);
         checked += 1;
     }
     assert!(checked >= 45, "every non-public function was called: {checked}");

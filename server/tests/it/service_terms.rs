@@ -64,10 +64,7 @@ async fn the_price_locked_at_order_is_charged_at_every_renewal() {
     let (app, admin, partner, product) = setup().await;
     let service = due(&app, &admin, &partner, &product, "monthly").await;
     book(&admin, &partner, &product, row("30.00", true)).await;
-    let renewed = app::services::service::renew_due(&app.store, app.store.now())
-        .await
-        .unwrap();
-    assert_eq!(renewed, 1);
+    app.renew_all(app.store.now()).await;
     post(&admin, &format!("/services/{service}/renew"), json!({})).await;
     assert_eq!(renewals(&partner).await, ["-20.00", "-20.00"]);
     let s = partner.get(&format!("/services/{service}")).await.body;
@@ -82,9 +79,7 @@ async fn an_hourly_service_renews_by_the_hour() {
     let (app, admin, partner, product) = setup().await;
     let service = due(&app, &admin, &partner, &product, "hourly").await;
     let before = Timestamp::now();
-    app::services::service::renew_due(&app.store, app.store.now())
-        .await
-        .unwrap();
+    app.renew_all(app.store.now()).await;
     assert_eq!(renewals(&partner).await, ["-0.03"]);
     let s = partner.get(&format!("/services/{service}")).await.body;
     let next = Timestamp::parse_rfc3339(s["next_renewal_at"].as_str().unwrap()).unwrap();

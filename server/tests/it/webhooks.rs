@@ -42,6 +42,16 @@ pub async fn partner_of(
     slug: &str,
 ) -> (PartnerClient, String, String) {
     let reseller = reseller.to_owned();
+    let product = admin.product(slug, Some("10.00"), None).await;
+    // Priced before the endpoint is set: the book's own `price_book.changed`
+    // has no delivery, so the tests' receivers see only what they cause.
+    let (status, _) = admin
+        .put(
+            &format!("/resellers/{reseller}/products/{product}"),
+            json!({ "wholesale_monthly": "10.00" }),
+        )
+        .await;
+    assert_eq!(status, 200);
     let (status, webhook) = admin
         .put(
             &format!("/resellers/{reseller}/webhook"),
@@ -60,14 +70,6 @@ pub async fn partner_of(
             .unwrap(),
         reseller.clone(),
     );
-    let product = admin.product(slug, Some("10.00"), None).await;
-    let (status, _) = admin
-        .put(
-            &format!("/resellers/{reseller}/products/{product}"),
-            json!({ "wholesale_monthly": "10.00" }),
-        )
-        .await;
-    assert_eq!(status, 200);
     (client, secret, product)
 }
 
@@ -129,12 +131,7 @@ async fn each_event_type_once_signed_with_its_payload() {
     );
     // The renewal job: b's renewal date has come a month from now.
     let month_later = app::timestamp::Timestamp::now().plus(time::Duration::days(32));
-    assert_eq!(
-        app::services::service::renew_due(&app.store, month_later)
-            .await
-            .unwrap(),
-        1
-    );
+    app.renew_all(month_later).await;
     // Reseller status: suspend (held), then reactivate (both go out).
     let id = &partner.reseller_id;
     admin

@@ -87,6 +87,10 @@ impl Admin {
         self.send(reqwest::Method::PATCH, path, Some(body)).await
     }
 
+    pub async fn delete(&self, path: &str) -> (u16, serde_json::Value) {
+        self.send(reqwest::Method::DELETE, path, None).await
+    }
+
     /// Creates a product with the given retail monthly and hourly prices.
     pub async fn product(&self, slug: &str, monthly: Option<&str>, hourly: Option<&str>) -> String {
         let (status, body) = self

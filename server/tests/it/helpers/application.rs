@@ -35,8 +35,7 @@ pub async fn spawn_app() -> TestApp {
 /// Spawns the app after `configure` adjusted the default test configuration.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let db = TestDb::new().await;
-    let mut config = Config::for_database(&db.url);
-    config.webhook_allow_private = true;
+    let mut config = test_config(&db.url);
     configure(&mut config);
     start(std::sync::Arc::new(db), config).await
 }
@@ -46,12 +45,25 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
 /// each on its own port.
 pub async fn spawn_pair_with(configure: impl FnOnce(&mut Config)) -> (TestApp, TestApp) {
     let db = std::sync::Arc::new(TestDb::new().await);
-    let mut config = Config::for_database(&db.url);
-    config.webhook_allow_private = true;
+    let mut config = test_config(&db.url);
     configure(&mut config);
     let first = start(db.clone(), config.clone()).await;
     let second = start(db, config).await;
     (first, second)
+}
+
+/// The test configuration: private webhook targets allowed, and the
+/// housekeeping pass (renewals, closing statements, purges) only at start.
+/// Tests run those passes themselves; a pass of the server's own at its
+/// next tick could hold a due service (PostgreSQL's `SKIP LOCKED` lets the
+/// test's pass skip it) or close a month first, and the test would read
+/// before it commits (two flakes in fresh-clone runs). A test of the
+/// housekeeping itself sets `housekeeping_every`.
+fn test_config(url: &str) -> Config {
+    let mut config = Config::for_database(url);
+    config.webhook_allow_private = true;
+    config.housekeeping_every = std::time::Duration::from_secs(24 * 3600);
+    config
 }
 
 async fn start(db: std::sync::Arc<TestDb>, config: Config) -> TestApp {
@@ -200,6 +212,23 @@ pub async fn error_code(response: reqwest::Response) -> (u16, String) {
 }
 
 impl TestApp {
+    /// Renewal passes at `at` until nothing is due then. A pass skips a
+    /// service whose row another transaction holds (a provisioning step of
+    /// the worker; PostgreSQL's `SKIP LOCKED`), as the server's next pass
+    /// would renew it: a test waits for that outcome, not for one pass.
+    pub async fn renew_all(&self, at: app::timestamp::Timestamp) {
+        const DUE: &str = "SELECT COUNT(*) FROM services
+            WHERE (status = 'active' AND next_renewal_at <= $1) OR (cancel_at <= $1 AND status <> 'terminated')";
+        let settled = super::eventually(30, || async {
+            app::services::service::renew_due(&self.store, at)
+                .await
+                .expect("renewals run");
+            (super::count_at(&self.store, DUE, at).await == 0).then_some(())
+        })
+        .await;
+        assert!(settled.is_some(), "services still due after 30 s of renewal passes");
+    }
+
     /// A signed-in client whose application was approved: its browser and
     /// reseller id.
     pub async fn active_client(&self, email: &str) -> (reqwest::Client, String) {

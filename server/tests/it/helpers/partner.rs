@@ -156,6 +156,25 @@ impl PartnerClient {
         self.order_with_key(body, &key).await
     }
 
+    /// A signed `method path` (POST, DELETE) with `body`, under a fresh
+    /// idempotency key.
+    pub async fn signed(&self, method: &str, path: &str, body: Option<&serde_json::Value>) -> PartnerResponse {
+        let key = ulid::Ulid::new().to_string();
+        self.signed_with_key(method, path, body, &key).await
+    }
+
+    pub async fn signed_with_key(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        idempotency_key: &str,
+    ) -> PartnerResponse {
+        let body = body.map(|b| b.to_string());
+        let headers = [("Idempotency-Key", idempotency_key.to_owned())];
+        self.send(method, path, body.as_deref(), true, &headers).await
+    }
+
     /// `POST /orders` of `{}` under `idempotency_key`, without a signature.
     pub async fn unsigned_order(&self, idempotency_key: &str) -> PartnerResponse {
         let headers = [("Idempotency-Key", idempotency_key.to_owned())];
